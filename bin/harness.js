@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// The harness command. Everything lives in the compiled package; this file
+// only starts it and turns its result into an exit code.
+let cli;
+try {
+  cli = await import('../dist/cli/main.js');
+} catch (error) {
+  if (error && error.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist')) {
+    process.stderr.write('harness: the package is not built. Run `npm install` (or `npm run build`) in its directory.\n');
+    process.exit(1);
+  }
+  throw error;
+}
+const code = await cli.main(process.argv.slice(2));
+process.exit(code);

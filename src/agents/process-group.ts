@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+
+function errnoCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | null)?.code;
+}
+
+/**
+ * Whether any process of the group still exists. EPERM means it exists but
+ * belongs to someone else, which still counts as alive. A zombie (exited,
+ * not yet reaped) also counts: signalling it is harmless.
+ */
+export function isGroupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return errnoCode(error) === 'EPERM';
+  }
+}
+
+/** Signal every process of the group. Returns false when the group is gone (ESRCH). */
+export function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (error) {
+    if (errnoCode(error) === 'ESRCH') return false;
+    throw error;
+  }
+}
+
+/** What a pid must look like to be the process harness started. */
+export interface ProcessExpectation {
+  /** Epoch ms: the process must have started at or after this (with one second of slack). */
+  startedAfter?: number;
+  /** The process's environment must hold HARNESS_SESSION_ID=<sessionId>. */
+  sessionId?: string;
+}
+
+/**
+ * Linux reports process start times in clock ticks since boot. USER_HZ is
+ * 100 on every architecture Linux supports for user space.
+ */
+const TICKS_PER_SECOND = 100;
+
+function bootTimeMs(): number | null {
+  const match = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+  return match?.[1] ? Number(match[1]) * 1000 : null;
+}
+
+function startTimeMs(pid: number): number | null {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may contain spaces and parentheses; fields
+  // after the last ')' are plain numbers. starttime is field 22.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[22 - 3]);
+  const boot = bootTimeMs();
+  if (!Number.isFinite(ticks) || boot === null) return null;
+  return boot + (ticks * 1000) / TICKS_PER_SECOND;
+}
+
+/**
+ * Whether `pid` is still the process harness started, for crash recovery:
+ * after a restart, a recorded pid may have been reused by an unrelated
+ * process, which must never be killed. Every given expectation must hold;
+ * with none given, nothing is proven and the answer is false. Reads /proc,
+ * so on systems without it (or for another user's process) the answer is
+ * false.
+ */
+export function processMatches(pid: number, expected: ProcessExpectation): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (expected.startedAfter === undefined && expected.sessionId === undefined) return false;
+  try {
+    if (expected.startedAfter !== undefined) {
+      const started = startTimeMs(pid);
+      // btime has one-second resolution, hence the slack.
+      if (started === null || started < expected.startedAfter - 1000) return false;
+    }
+    if (expected.sessionId !== undefined) {
+      const wanted = `HARNESS_SESSION_ID=${expected.sessionId}`;
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      if (!environ.includes(wanted)) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}

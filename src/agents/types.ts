@@ -1,0 +1,50 @@
+import type { IssueRow } from '../store/types.js';
+
+/** Everything a runner needs to start one agent session. */
+export interface SessionSpec {
+  sessionId: string;
+  workerId: string;
+  attempt: number;
+  issue: IssueRow;
+  /** Working directory of the session (the project, or the issue's worktree). */
+  cwd: string;
+  /** Where the session's combined stdout/stderr goes (runners may ignore). */
+  logPath: string | null;
+}
+
+/** How a session's process ended. */
+export interface SessionExit {
+  /** Exit code, or null when killed by a signal or never started. */
+  exitCode: number | null;
+  /** Signal name (e.g. SIGKILL) when killed by a signal. */
+  signal: string | null;
+  /** Set when the process could not be started at all. */
+  error?: string;
+}
+
+export interface SessionCallbacks {
+  /** The session showed progress (output on either stream, a heartbeat) at `at`. */
+  onProgress(at: number): void;
+  /** Once, when the session's process has ended. */
+  onExit(exit: SessionExit): void;
+}
+
+export interface SessionHandle {
+  /** OS pid and process group id, when the session is a real process. */
+  readonly pid: number | null;
+  readonly pgid: number | null;
+  /**
+   * Stop the session: SIGTERM to its process group, SIGKILL after the grace
+   * period if anything in the group is still alive. onExit still fires.
+   */
+  kill(): void;
+}
+
+/**
+ * Starts agent sessions. The real runner spawns child processes; the load
+ * test's runner simulates them on a virtual clock. The coordinator cannot
+ * tell them apart.
+ */
+export interface SessionRunner {
+  start(spec: SessionSpec, callbacks: SessionCallbacks): SessionHandle;
+}

@@ -1,0 +1,132 @@
+import { accessSync, constants } from 'node:fs';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ProcessRunner } from '../../agents/process-runner.js';
+import { configPathOption, flagsToOverrides } from '../../config/flags.js';
+import { resolveConfig } from '../../config/load.js';
+import { UsageError } from '../../errors.js';
+import { realClock } from '../../runtime/clock.js';
+import { Coordinator } from '../../runtime/coordinator.js';
+import { readIssuesFile } from '../../sources/issues-file.js';
+import { openStore } from '../../store/open.js';
+import { WorktreeManager } from '../../workspace/worktree.js';
+import type { CliIO } from '../io.js';
+import { createRunView } from '../render/run-view.js';
+
+export interface RunCommandOptions extends Record<string, unknown> {
+  io: CliIO;
+  issues?: string;
+  skipInvalid?: boolean;
+  example?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * `--example`: the bundled backlog and example agent, with timings short
+ * enough that a stall, a retry and scaling all happen within a minute.
+ * Explicit flags still win.
+ */
+function exampleOverrides(): Record<string, unknown> {
+  return {
+    'agent.command': [process.execPath, join(PACKAGE_ROOT, 'examples', 'agent.mjs')],
+    minWorkers: 2,
+    maxWorkers: 8,
+    workerStallTimeoutMs: '3s',
+    healthCheckIntervalMs: '500ms',
+    scaleCooldownMs: '2s',
+    retryDelayMs: '500ms',
+    killGraceMs: '1s',
+    state: '.harness/example.db',
+  };
+}
+
+/** `harness run`: returns the exit code (0 all done, 1 some failed, 130 interrupted). */
+export async function runCommand(options: RunCommandOptions): Promise<number> {
+  const { io } = options;
+  const flags = { ...(options.example ? exampleOverrides() : {}), ...flagsToOverrides(options) };
+  const { config } = await resolveConfig({ cwd: io.cwd, configPath: configPathOption(options), env: io.env, flags });
+  const issuesPath = options.issues ?? (options.example ? join(PACKAGE_ROOT, 'examples', 'issues.jsonl') : undefined);
+  if (!issuesPath) {
+    throw new UsageError('no issues to work on: pass --issues <file> (JSON Lines or a JSON array of {id, title, body?}), or --example for the bundled example');
+  }
+  const human = options.json ? io.stderr : io.stdout;
+  const parsed = readIssuesFile(resolve(io.cwd, issuesPath), { skipInvalid: Boolean(options.skipInvalid) });
+  if (parsed.problems.length > 0) {
+    human.write(`skipped ${parsed.problems.length} invalid record(s) of ${issuesPath}:\n${parsed.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+  }
+  checkAgentCommand(config.agent.command, io);
+
+  const statePath = resolve(io.cwd, config.state);
+  const harnessDir = dirname(statePath);
+  const store = openStore(statePath);
+  let offSignal = () => {};
+  try {
+    const runner = new ProcessRunner({
+      command: config.agent.command,
+      promptTemplate: config.agent.prompt,
+      clock: realClock,
+      killGraceMs: config.killGraceMs,
+      logMaxBytes: config.logMaxBytes,
+      heartbeatDir: join(harnessDir, 'sessions'),
+      env: io.env,
+    });
+    const workspaces = config.workspace === 'worktree' ? new WorktreeManager({ repoDir: io.cwd, worktreesDir: join(harnessDir, 'worktrees') }) : null;
+    const coordinator = new Coordinator(
+      {
+        issues: parsed.issues,
+        store,
+        runner,
+        workspaces,
+        settings: {
+          maxAttempts: config.maxAttempts,
+          sessionTimeoutMs: config.sessionTimeoutMs,
+          retryDelayMs: config.retryDelayMs,
+          logDir: join(harnessDir, 'logs'),
+        },
+      },
+      { cwd: io.cwd, scaleConfig: config },
+    );
+    const counts = () => store.countIssues();
+    const view = createRunView(coordinator.events, {
+      out: human,
+      env: io.env,
+      quiet: Boolean(options.quiet),
+      metrics: () => coordinator.scaleManager.getMetrics(),
+      status: () => {
+        const c = counts();
+        return { queued: c.queued, running: c.running, done: c.done, failed: c.failed, backlog: c.backlog };
+      },
+    });
+    offSignal = io.onSignal(() => coordinator.stop());
+    await coordinator.initialize();
+    const summary = await coordinator.run();
+    view.finish(summary);
+    if (options.json) io.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    return summary.exitCode;
+  } finally {
+    offSignal();
+    store.close();
+  }
+}
+
+/** Fail early, with the fix, when the agent command cannot be found. */
+function checkAgentCommand(command: string[], io: CliIO): void {
+  const program = command[0];
+  if (!program) throw new UsageError('agent.command is empty: set it in the config file or pass --agent "<command line>"');
+  const candidates = program.includes('/')
+    ? [resolve(io.cwd, program)]
+    : (io.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, program));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return;
+    } catch {
+      // try the next one
+    }
+  }
+  const where = isAbsolute(program) || program.includes('/') ? program : `${program} (not on PATH)`;
+  throw new UsageError(`agent command not found: ${where}. Install it, or set agent.command in the config file or --agent "<command line>"`);
+}

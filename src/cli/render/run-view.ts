@@ -1,0 +1,93 @@
+import { Chalk } from 'chalk';
+import type { EventBus } from '../../core/events.js';
+import type { ScaleMetrics } from '../../core/metrics-types.js';
+import type { RunSummary } from '../../runtime/coordinator-types.js';
+import { formatMs, renderMetricsTable } from '../../metrics/render.js';
+import { renderSummary } from './summary.js';
+
+export interface RunViewOptions {
+  out: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  quiet: boolean;
+  metrics: () => ScaleMetrics;
+  /** Status counts for the status line. */
+  status: () => { queued: number; running: number; done: number; failed: number; backlog: number };
+  /** Plain mode prints the table after this many finished sessions. */
+  tableEvery?: number;
+  /** Terminal mode refreshes the table this often (ms). */
+  refreshMs?: number;
+}
+
+export interface RunView {
+  finish(summary: RunSummary): void;
+}
+
+/**
+ * What `harness run` shows while it works. On a terminal: a spinner with a
+ * status line and the metrics table refreshed in place. Elsewhere (CI,
+ * pipes): one plain line per notable event and the table every few
+ * finished sessions, with no escape codes.
+ */
+export function createRunView(events: EventBus, options: RunViewOptions): RunView {
+  const tty = Boolean(options.out.isTTY) && !options.env.CI;
+  const color = new Chalk({ level: tty && !('NO_COLOR' in options.env) ? 1 : 0 });
+  const tableEvery = options.tableEvery ?? 5;
+  let finished = 0;
+  let spinner: { text: string; clear(): unknown; render(): unknown; stop(): unknown } | null = null;
+  let refresh: NodeJS.Timeout | null = null;
+
+  const statusLine = (): string => {
+    const s = options.status();
+    return `${s.running} running · ${s.queued} queued${s.backlog ? ` · ${s.backlog} waiting (backpressure)` : ''} · ${s.done} done · ${s.failed} failed`;
+  };
+  const note = (line: string): void => {
+    if (options.quiet) return;
+    if (spinner) {
+      spinner.clear();
+      options.out.write(line + '\n');
+      spinner.render();
+    } else options.out.write(line + '\n');
+  };
+  const redraw = (): void => {
+    if (spinner) spinner.text = `${statusLine()}\n${renderMetricsTable(options.metrics())}`;
+  };
+
+  if (tty && !options.quiet) {
+    void import('ora').then(({ default: ora }) => {
+      spinner = ora({ text: statusLine(), stream: options.out, color: 'cyan', isEnabled: true }).start();
+      redraw();
+      refresh = setInterval(redraw, options.refreshMs ?? 2000);
+      refresh.unref();
+    });
+  }
+
+  const offs = [
+    events.on('scale:up', (e) => note(color.cyan(`▲ scale up ${e.from} → ${e.to}: ${e.reason}`))),
+    events.on('scale:down', (e) => note(color.cyan(`▼ scale down ${e.from} → ${e.to}: ${e.reason}`))),
+    events.on('session:stalled', (e) => note(color.yellow(`⚠ ${e.workerId} stalled (no progress for ${formatMs(e.at - e.lastProgressAt)}); stopping its session`))),
+    events.on('session:timeout', (e) => note(color.yellow(`⚠ ${e.workerId} ran past the session timeout; stopping its session`))),
+    events.on('backpressure:on', (e) => note(color.yellow(`backpressure on: ${e.queueDepth} queued; intake paused`))),
+    events.on('backpressure:off', (e) => note(`backpressure off: ${e.queueDepth} queued; intake resumed`)),
+    events.on('pool:recycled', (e) => note(`↻ ${e.oldWorkerId} recycled after ${e.sessionsRun} sessions; ${e.newWorkerId} replaces it`)),
+    events.on('session:recovered', (e) => note(color.yellow(`recovered session ${e.sessionId} of ${e.issueId} left by a previous harness${e.killed ? ' (its processes were killed)' : ''}; requeued`))),
+    events.on('run:stopping', (e) =>
+      note(color.yellow(e.force ? 'second interrupt: cancelling running sessions' : 'interrupt: no new sessions; waiting for running ones (interrupt again to cancel them)')),
+    ),
+    events.on('session:ended', (e) => {
+      finished++;
+      const mark = e.outcome === 'success' ? color.green('✓') : color.red('✗');
+      const next = e.outcome === 'success' ? '' : e.issueStatus === 'queued' ? ' → requeued' : e.issueStatus === 'failed' ? ' → failed' : '';
+      note(`${mark} ${e.issueId} attempt ${e.attempt} ${e.outcome} in ${formatMs(e.durationMs)}${e.reason && e.outcome !== 'success' ? ` (${e.reason})` : ''}${next}`);
+      if (!tty && !options.quiet && finished % tableEvery === 0) note(renderMetricsTable(options.metrics()));
+    }),
+  ];
+
+  return {
+    finish(summary) {
+      offs.forEach((off) => off());
+      if (refresh) clearInterval(refresh);
+      spinner?.stop();
+      options.out.write(renderSummary(summary) + '\n');
+    },
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * Finding and reading the config file. Parsing only: validation happens in
+ * the layer pipeline, so a file that reads fine but holds bad values gets
+ * the full problem list rather than the first parse error.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { cosmiconfig } from 'cosmiconfig';
+import { ConfigError } from '../errors.js';
+
+/** Looked for in each directory from cwd up to the nearest package.json, in this order. */
+export const CONFIG_SEARCH_PLACES = [
+  'package.json',
+  '.harnessrc',
+  '.harnessrc.json',
+  '.harnessrc.yaml',
+  '.harnessrc.yml',
+  'harness.config.json',
+  'harness.config.yaml',
+  'harness.config.yml',
+  'harness.config.js',
+  'harness.config.mjs',
+] as const;
+
+export interface RawConfigFile {
+  /** Absolute path of the file. */
+  path: string;
+  /** Its contents as parsed, not yet validated; `{}` for an empty file. */
+  raw: unknown;
+}
+
+function explorer() {
+  // No cache: a long-lived process (and the tests) must see edits to the file.
+  return cosmiconfig('harness', {
+    searchPlaces: [...CONFIG_SEARCH_PLACES],
+    searchStrategy: 'project',
+    cache: false,
+  });
+}
+
+/** The nearest config file above `cwd`, or null when there is none. */
+export async function findConfigFile(cwd: string): Promise<RawConfigFile | null> {
+  try {
+    const result = await explorer().search(cwd);
+    return result ? { path: result.filepath, raw: result.config ?? {} } : null;
+  } catch (error) {
+    throw parseFailure(error, cwd);
+  }
+}
+
+/** Reads the config file at `file` (relative to `cwd`). Throws ConfigError when it cannot. */
+export async function loadConfigFileRaw(file: string, cwd: string): Promise<RawConfigFile> {
+  const absolute = path.resolve(cwd, file);
+  const shown = displayPath(absolute, cwd);
+  if (!existsSync(absolute)) {
+    throw new ConfigError([`config file not found: ${shown}; check the path`], shown);
+  }
+  let result;
+  try {
+    result = await explorer().load(absolute);
+  } catch (error) {
+    throw parseFailure(error, cwd, absolute);
+  }
+  if (result === null) {
+    throw new ConfigError([`${shown} has no "harness" key; add one holding the settings`], shown);
+  }
+  return { path: absolute, raw: result.config ?? {} };
+}
+
+/** `path` relative to `cwd` when it is inside it, else absolute. */
+export function displayPath(file: string, cwd: string): string {
+  const relative = path.relative(cwd, file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
+function parseFailure(error: unknown, cwd: string, file?: string): ConfigError {
+  const failedFile =
+    (error as { filepath?: unknown } | null)?.filepath ?? file ?? 'the config file';
+  const shown = typeof failedFile === 'string' ? displayPath(failedFile, cwd) : String(failedFile);
+  const message = error instanceof Error ? parserMessage(error.message) : String(error);
+  return new ConfigError([`could not read ${shown}: ${message}; ${syntaxHint(shown)}`], shown);
+}
+
+/**
+ * The parser's own explanation, without cosmiconfig's "JSON Error in <path>:"
+ * preamble or the code frame that follows (the hint points at the file instead).
+ */
+function parserMessage(message: string): string {
+  const lines = message
+    .replace(/^\w+ Error in [^\n]*:\s*/, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^(>?\s*\d+\s*\||\||-+\^)/.test(line));
+  return (lines[0] ?? message).replace(/ while parsing .*$/, '').trim();
+}
+
+function syntaxHint(file: string): string {
+  const extension = path.extname(file);
+  if (extension === '.json' || path.basename(file) === 'package.json') {
+    return 'check the JSON: keys in double quotes, no trailing commas, no comments';
+  }
+  if (extension === '.js' || extension === '.mjs') {
+    return 'check that the module loads and its default export is an object of settings';
+  }
+  if (extension === '.yaml' || extension === '.yml' || extension === '') {
+    return 'check the YAML (or JSON): indentation, closing brackets and quotes';
+  }
+  return 'use a .json, .yaml, .yml, .js or .mjs file';
+}

@@ -1,0 +1,91 @@
+/**
+ * The scale/run flags shared by `run`, `load-test` and `config show`: one
+ * table, registered on each command by addConfigFlags. Flags are the last
+ * config layer; values stay as text here and are validated with the rest.
+ */
+import type { Command } from 'commander';
+import { formatDuration } from './duration.js';
+import { kebabCase, type FieldPath } from './fields.js';
+import { DEFAULT_CONFIG } from './types.js';
+
+export interface ConfigFlag {
+  /** Commander's flag spec, e.g. `--max-workers <n>`. */
+  spec: string;
+  field: FieldPath;
+  description: string;
+}
+
+const d = DEFAULT_CONFIG;
+
+export const CONFIG_FLAGS: readonly ConfigFlag[] = [
+  { spec: '--min-workers <n>', field: 'minWorkers', description: `smallest pool size (default ${d.minWorkers})` },
+  { spec: '--max-workers <n>', field: 'maxWorkers', description: `largest pool size (default ${d.maxWorkers})` },
+  { spec: '--target-queue-depth <n>', field: 'targetQueueDepth', description: `queue depth at which intake resumes under backpressure (default ${d.targetQueueDepth})` },
+  { spec: '--max-queue-depth <n>', field: 'maxQueueDepth', description: `queue depth that turns backpressure on (default ${d.maxQueueDepth})` },
+  { spec: '--stall-timeout <duration>', field: 'workerStallTimeoutMs', description: `a worker with no progress this long is stalled (default ${formatDuration(d.workerStallTimeoutMs)})` },
+  { spec: '--health-interval <duration>', field: 'healthCheckIntervalMs', description: `time between health checks (default ${formatDuration(d.healthCheckIntervalMs)})` },
+  { spec: '--scale-up-threshold <ratio>', field: 'scaleUpThreshold', description: `scale up above this queue/worker ratio (default ${d.scaleUpThreshold})` },
+  { spec: '--scale-down-threshold <ratio>', field: 'scaleDownThreshold', description: `scale down below this queue/worker ratio (default ${d.scaleDownThreshold})` },
+  { spec: '--cooldown <duration>', field: 'scaleCooldownMs', description: `minimum time between scale operations (default ${formatDuration(d.scaleCooldownMs)})` },
+  { spec: '--max-sessions-per-worker <n>', field: 'maxSessionsPerWorker', description: `sessions before a worker is recycled (default ${d.maxSessionsPerWorker})` },
+  { spec: '--max-attempts <n>', field: 'maxAttempts', description: `attempts per issue before it fails (default ${d.maxAttempts})` },
+  { spec: '--session-timeout <duration>', field: 'sessionTimeoutMs', description: `kill a session running longer than this (default ${formatDuration(d.sessionTimeoutMs)})` },
+  { spec: '--kill-grace <duration>', field: 'killGraceMs', description: `time between SIGTERM and SIGKILL (default ${formatDuration(d.killGraceMs)})` },
+  { spec: '--retry-delay <duration>', field: 'retryDelayMs', description: `base delay before a retry, doubled each attempt (default ${formatDuration(d.retryDelayMs)})` },
+  { spec: '--log-max-bytes <n>', field: 'logMaxBytes', description: `cut a session log at this many bytes (default ${d.logMaxBytes})` },
+  { spec: '--state <path>', field: 'state', description: `state database path (default ${d.state})` },
+  { spec: '--worktrees', field: 'workspace', description: 'run each issue in its own git worktree (default: shared directory)' },
+  { spec: '--agent <command line>', field: 'agent.command', description: `agent command line, split without a shell (default: ${d.agent.command[0]} …)` },
+];
+
+export const CONFIG_PATH_FLAG = { spec: '--config <path>', description: 'config file to use instead of searching for one' };
+
+/** `--max-workers <n>` → `--max-workers`. */
+function longName(spec: string): string {
+  return spec.split(' ')[0] as string;
+}
+
+/** Commander's option key: `--max-workers` → `maxWorkers`. */
+function optionKey(spec: string): string {
+  return longName(spec)
+    .slice(2)
+    .replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+/** The flag that sets `field`, as shown in sources and problems (`--max-workers`). */
+export function flagFor(field: FieldPath): string {
+  const flag = CONFIG_FLAGS.find((entry) => entry.field === field);
+  return flag ? longName(flag.spec) : `--${kebabCase(field)}`;
+}
+
+/**
+ * Registers the shared flags (and --config) on `command`. No commander
+ * defaults are set: an absent flag must leave the file and env values alone.
+ */
+export function addConfigFlags(command: Command): Command {
+  for (const flag of CONFIG_FLAGS) command.option(flag.spec, flag.description);
+  command.option(CONFIG_PATH_FLAG.spec, CONFIG_PATH_FLAG.description);
+  return command;
+}
+
+export type ConfigOverrides = Partial<Record<FieldPath, unknown>>;
+
+/** Commander's parsed options → the `flags` layer of resolveConfig, keyed by field path. */
+export function flagsToOverrides(opts: Readonly<Record<string, unknown>>): ConfigOverrides {
+  const overrides: ConfigOverrides = {};
+  for (const flag of CONFIG_FLAGS) {
+    const value = opts[optionKey(flag.spec)];
+    if (value === undefined) continue;
+    if (flag.field === 'workspace') {
+      if (value === true) overrides.workspace = 'worktree';
+    } else {
+      overrides[flag.field] = value;
+    }
+  }
+  return overrides;
+}
+
+/** The --config path from commander's parsed options, if given. */
+export function configPathOption(opts: Readonly<Record<string, unknown>>): string | undefined {
+  return typeof opts.config === 'string' ? opts.config : undefined;
+}

@@ -1,0 +1,114 @@
+/**
+ * The config pipeline: defaults < config file < HARNESS_* env vars < flags.
+ * Each layer is validated on its own so problems name what the user wrote
+ * (a file key, an env var, a flag); cross-field rules run on the merged
+ * result; every problem is collected before one ConfigError is thrown.
+ */
+import { ConfigError } from '../errors.js';
+import { displayPath, findConfigFile, loadConfigFileRaw, type RawConfigFile } from './discover.js';
+import { FIELD_PATHS, HARNESS_ENV_VAR, type AgentField, type FieldPath } from './fields.js';
+import { flagFor } from './flags.js';
+import { coerceText, mergeLayers, nestFields, parseLayer, type SourcedLayer } from './layers.js';
+import { checkCrossFieldRules } from './rules.js';
+import { DEFAULT_CONFIG, type HarnessConfig, type ResolvedConfig } from './types.js';
+
+export { HARNESS_ENV_VAR } from './fields.js';
+export { loadConfigFileRaw } from './discover.js';
+
+export type ConfigFlagValues = Partial<Record<keyof HarnessConfig | AgentField, unknown>>;
+
+export interface ResolveConfigOptions {
+  cwd: string;
+  /** Use this file (relative to cwd) instead of searching for one. */
+  configPath?: string;
+  /** Environment to read HARNESS_* variables from. Default: process.env. */
+  env?: Record<string, string | undefined>;
+  /** Already-parsed CLI flag values, keyed by field path (see flagsToOverrides). */
+  flags?: ConfigFlagValues;
+}
+
+export async function resolveConfig(options: ResolveConfigOptions): Promise<ResolvedConfig> {
+  const { cwd } = options;
+  const file =
+    options.configPath !== undefined
+      ? await loadConfigFileRaw(options.configPath, cwd)
+      : await findConfigFile(cwd);
+  const fileLayer = file ? parseFileLayer(file, cwd) : undefined;
+  const layers = [
+    ...(fileLayer ? [fileLayer] : []),
+    envLayer(options.env ?? process.env),
+    flagLayer(options.flags ?? {}),
+  ];
+  const { config, sources } = mergeLayers(DEFAULT_CONFIG, layers);
+  const crossField = checkCrossFieldRules(config);
+  const problems = [...layers.flatMap((layer) => layer.problems), ...crossField.map((p) => p.message)];
+  if (problems.length > 0) {
+    const blamesFile =
+      (fileLayer?.problems.length ?? 0) > 0 ||
+      crossField.some((p) => p.fields.some((field) => sources[field].kind === 'file'));
+    throw new ConfigError(problems, file && blamesFile ? displayPath(file.path, cwd) : undefined);
+  }
+  return { config, sources, file: file?.path ?? null };
+}
+
+/**
+ * Problems in the config file at `file`, merged over the defaults so that
+ * cross-field rules apply against them too. Empty when the file is valid.
+ * A file that is missing or does not parse yields that one problem.
+ */
+export async function validateConfigFile(file: string, cwd: string): Promise<string[]> {
+  let raw: RawConfigFile;
+  try {
+    raw = await loadConfigFileRaw(file, cwd);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  const layer = parseFileLayer(raw, cwd);
+  const { config } = mergeLayers(DEFAULT_CONFIG, [layer]);
+  return [...layer.problems, ...checkCrossFieldRules(config).map((p) => p.message)];
+}
+
+function parseFileLayer(file: RawConfigFile, cwd: string): SourcedLayer {
+  const shown = displayPath(file.path, cwd);
+  const layer = parseLayer(file.raw, (path) => path || shown);
+  return { ...layer, source: () => ({ kind: 'file', path: file.path }) };
+}
+
+function envLayer(env: Readonly<Record<string, string | undefined>>): SourcedLayer {
+  const entries = new Map<FieldPath, unknown>();
+  for (const path of FIELD_PATHS) {
+    const value = env[HARNESS_ENV_VAR(path)];
+    // An empty variable is how shells "unset" a value for one command; treat it as absent.
+    if (value !== undefined && value !== '') entries.set(path, coerceText(path, value));
+  }
+  const layer = parseLayer(nestFields(entries), (path) =>
+    isFieldPath(path) ? HARNESS_ENV_VAR(path) : 'environment',
+  );
+  return { ...layer, source: (path) => ({ kind: 'env', variable: HARNESS_ENV_VAR(path) }) };
+}
+
+function flagLayer(flags: ConfigFlagValues): SourcedLayer {
+  const entries = new Map<FieldPath, unknown>();
+  for (const path of FIELD_PATHS) {
+    if (flags[path] !== undefined) entries.set(path, coerceText(path, flags[path]));
+  }
+  // `agent` given whole: an object of agent fields, or (like --agent) just the command.
+  const agent = flags.agent;
+  if (typeof agent === 'string' || Array.isArray(agent)) {
+    entries.set('agent.command', agent);
+  } else if (agent !== null && typeof agent === 'object') {
+    for (const [key, value] of Object.entries(agent)) {
+      const path = `agent.${key}`;
+      if (isFieldPath(path) && value !== undefined && !entries.has(path)) entries.set(path, value);
+    }
+  }
+  const layer = parseLayer(nestFields(entries), (path) =>
+    isFieldPath(path) ? flagFor(path) : 'flags',
+  );
+  return { ...layer, source: (path) => ({ kind: 'flag', flag: flagFor(path) }) };
+}
+
+function isFieldPath(path: string): path is FieldPath {
+  return (FIELD_PATHS as readonly string[]).includes(path);
+}

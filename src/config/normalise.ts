@@ -1,0 +1,63 @@
+/**
+ * Turns zod issues into one line per problem, `label: expected …, received …`,
+ * where the label is whatever the user typed: a field name in a file, an env
+ * var, or a flag.
+ */
+import type { z } from 'zod';
+import { AGENT_FIELDS, SCALAR_FIELDS } from './fields.js';
+import { unknownFieldMessage } from './suggest.js';
+
+/** Maps a dotted field path (`''` for the whole layer) to the name the user wrote. */
+export type Labeller = (path: string) => string;
+
+type Issue = z.core.$ZodIssue;
+
+export function describeIssues(issues: readonly Issue[], input: unknown, label: Labeller): string[] {
+  const problems = issues.flatMap((issue) => describeIssue(issue, input, label));
+  // A value can fail more than one check with the same message; say it once.
+  return [...new Set(problems)];
+}
+
+function describeIssue(issue: Issue, input: unknown, label: Labeller): string[] {
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => {
+      const fullPath = [...path, key].join('.');
+      return unknownFieldMessage(label(fullPath), fullPath, candidatesFor(path.join('.')));
+    });
+  }
+  const received = renderValue(valueAt(input, path));
+  return [`${label(path.join('.'))}: expected ${issue.message}, received ${received}`];
+}
+
+/**
+ * Known keys beside an unknown one, as full dotted paths. The top level lists
+ * the agent's fields too: `command: [...]` there almost certainly belongs under `agent`.
+ */
+function candidatesFor(parent: string): string[] {
+  if (parent === 'agent') return [...AGENT_FIELDS];
+  return [...SCALAR_FIELDS, 'agent', ...AGENT_FIELDS];
+}
+
+function valueAt(input: unknown, path: readonly string[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+const MAX_RENDERED = 60;
+
+/** How a received value is shown: strings quoted, numbers bare, objects as short JSON. */
+export function renderValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') {
+    return String(value);
+  }
+  if (typeof value === 'function') return 'a function';
+  const json = JSON.stringify(value) ?? String(value);
+  // Long values (a whole prompt, a big object) are cut; the start is enough to find them.
+  return json.length > MAX_RENDERED ? `${json.slice(0, MAX_RENDERED - 1)}…` : json;
+}

@@ -1,0 +1,62 @@
+/**
+ * Rendering a resolved configuration for `harness config show`: pure
+ * functions from ResolvedConfig to text, so the listing is testable as is.
+ */
+import { formatDuration } from './duration.js';
+import { displayPath } from './discover.js';
+import { FIELD_PATHS, isDurationField, type FieldPath } from './fields.js';
+import type { ConfigSource, HarnessConfig, ResolvedConfig } from './types.js';
+
+/** `default`, `harness.config.json`, `env HARNESS_MAX_WORKERS`, `flag --max-workers`. */
+export function describeSource(source: ConfigSource, cwd: string): string {
+  switch (source.kind) {
+    case 'default':
+      return 'default';
+    case 'file':
+      return displayPath(source.path, cwd);
+    case 'env':
+      return `env ${source.variable}`;
+    case 'flag':
+      return `flag ${source.flag}`;
+  }
+}
+
+const MAX_VALUE_WIDTH = 60;
+
+/** One field's value for display; durations also in human form, e.g. `600000 (10m)`. */
+export function describeValue(path: FieldPath, config: Readonly<HarnessConfig>): string {
+  if (path === 'agent.command') return JSON.stringify(config.agent.command);
+  if (path === 'agent.prompt') return describePrompt(config.agent.prompt);
+  const value = config[path];
+  if (typeof value === 'number' && isDurationField(path)) return `${value} (${formatDuration(value)})`;
+  return String(value);
+}
+
+/** The prompt is a multi-line template: show its start and how long it is. */
+function describePrompt(prompt: string): string {
+  const lineCount = prompt.split('\n').length;
+  const quoted = JSON.stringify(prompt);
+  const shown = quoted.length > MAX_VALUE_WIDTH ? `${quoted.slice(0, MAX_VALUE_WIDTH - 1)}…` : quoted;
+  return lineCount > 1 ? `${shown} (${lineCount} lines)` : shown;
+}
+
+/** The aligned `field  value  source` listing, headed by the file in use. */
+export function renderConfigListing(resolved: ResolvedConfig, cwd: string): string {
+  const rows = FIELD_PATHS.map((path) => [
+    path,
+    describeValue(path, resolved.config),
+    describeSource(resolved.sources[path] ?? { kind: 'default' }, cwd),
+  ]);
+  const table = [['field', 'value', 'source'], ...rows];
+  const widths = [0, 1].map((column) => Math.max(...table.map((row) => (row[column] ?? '').length)));
+  const lines = table.map(([field = '', value = '', source = '']) =>
+    `${field.padEnd(widths[0] ?? 0)}  ${value.padEnd(widths[1] ?? 0)}  ${source}`,
+  );
+  const file = resolved.file ? displayPath(resolved.file, cwd) : 'none (defaults, env and flags only)';
+  return [`config file: ${file}`, '', ...lines].join('\n') + '\n';
+}
+
+/** The JSON form: `{ config, sources, file }`, paths as resolved (absolute). */
+export function renderConfigJson(resolved: ResolvedConfig): string {
+  return `${JSON.stringify(resolved, null, 2)}\n`;
+}

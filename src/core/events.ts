@@ -1,0 +1,73 @@
+import type { HealthStatus, SessionOutcome } from './states.js';
+
+/**
+ * Every event the core and runtime emit, by namespaced name. The terminal
+ * view, the store writer and metrics subscribe; the core itself never logs.
+ */
+export interface HarnessEvents {
+  'pool:added': { workerId: string; at: number };
+  'pool:draining': { workerId: string; at: number; reason: string };
+  'pool:retired': { workerId: string; at: number; reason: string };
+  'pool:recycled': { oldWorkerId: string; newWorkerId: string; at: number; sessionsRun: number };
+  'scale:up': { at: number; from: number; to: number; reason: string };
+  'scale:down': { at: number; from: number; to: number; reason: string };
+  'backpressure:on': { at: number; queueDepth: number };
+  'backpressure:off': { at: number; queueDepth: number };
+  'health:changed': { at: number; from: HealthStatus; to: HealthStatus };
+  'health:error': { at: number; error: unknown };
+  /** After every health check, with the metrics it saw (the store snapshots these). */
+  'health:checked': { at: number; metrics: import('./metrics-types.js').ScaleMetrics };
+  'issue:admitted': { at: number; count: number; queueDepth: number };
+  'session:started': { at: number; sessionId: string; issueId: string; workerId: string; attempt: number };
+  'session:stalled': { at: number; sessionId: string; workerId: string; lastProgressAt: number };
+  'session:timeout': { at: number; sessionId: string; workerId: string; startedAt: number };
+  'session:ended': {
+    at: number;
+    sessionId: string;
+    issueId: string;
+    workerId: string;
+    attempt: number;
+    outcome: SessionOutcome;
+    durationMs: number;
+    reason: string | null;
+    /** The issue's status after this session. */
+    issueStatus: string;
+  };
+  'session:recovered': { at: number; sessionId: string; issueId: string; pid: number | null; killed: boolean };
+  'run:stopping': { at: number; force: boolean };
+}
+
+export type EventName = keyof HarnessEvents;
+export type Listener<K extends EventName> = (payload: HarnessEvents[K]) => void;
+
+/** A small synchronous, typed event bus. A throwing listener never breaks the emitter. */
+export class EventBus {
+  private listeners = new Map<EventName, Set<(payload: never) => void>>();
+  private onListenerError: (error: unknown) => void;
+
+  constructor(onListenerError: (error: unknown) => void = () => {}) {
+    this.onListenerError = onListenerError;
+  }
+
+  on<K extends EventName>(name: K, listener: Listener<K>): () => void {
+    let set = this.listeners.get(name);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(name, set);
+    }
+    set.add(listener as (payload: never) => void);
+    return () => set.delete(listener as (payload: never) => void);
+  }
+
+  emit<K extends EventName>(name: K, payload: HarnessEvents[K]): void {
+    const set = this.listeners.get(name);
+    if (!set) return;
+    for (const listener of set) {
+      try {
+        (listener as Listener<K>)(payload);
+      } catch (error) {
+        this.onListenerError(error);
+      }
+    }
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Session metrics. Percentiles are nearest-rank: the ⌈p·n⌉-th smallest value,
+ * always an observed duration, zeros included. Throughput and success counts
+ * follow one rule: a session that failed is never "completed".
+ */
+
+/** The trailing window throughput is measured over. */
+export const THROUGHPUT_WINDOW_MS = 60_000;
+
+/** Nearest-rank percentile of `values` (not modified); 0 for no values. */
+export function percentile(values: readonly number[], p: number): number {
+  return percentileOfSorted([...values].sort((a, b) => a - b), p);
+}
+
+/** `percentile` for input already in ascending order, without copying it. */
+export function percentileOfSorted(sorted: readonly number[], p: number): number {
+  if (Number.isNaN(p) || p <= 0 || p > 1) {
+    throw new RangeError(`percentile p must be in (0, 1], received ${p}: pass 0.95 for p95`);
+  }
+  if (sorted.length === 0) return 0;
+  return sorted[nearestRank(p, sorted.length) - 1] ?? 0;
+}
+
+/**
+ * ⌈p·n⌉, clamped to [1, n]. p·n is rounded first when it lies within float
+ * noise of an integer: 0.07 × 100 is 7.000000000000001 in binary floating
+ * point, and a bare ceil would pick the 8th value instead of the 7th.
+ */
+function nearestRank(p: number, n: number): number {
+  const exact = p * n;
+  const nearest = Math.round(exact);
+  const rank = Math.abs(exact - nearest) <= 1e-9 * Math.max(1, exact) ? nearest : Math.ceil(exact);
+  return Math.min(n, Math.max(1, rank));
+}
+
+/**
+ * A session that ended. Cancelled and lost sessions are not the agent's
+ * doing (see FAILED_OUTCOMES), so callers leave them out rather than pass
+ * them as failures.
+ */
+export interface FinishedSession {
+  endedAt: number;
+  durationMs: number;
+  ok: boolean;
+}
+
+export interface SessionStats {
+  /** Successful sessions that ended in the trailing 60 s (now − 60000 < endedAt ≤ now), per minute. */
+  throughputPerMinute: number;
+  /** Mean over all finished sessions, ok or not; 0 when none. */
+  avgSessionDurationMs: number;
+  p95SessionDurationMs: number;
+  p99SessionDurationMs: number;
+  /** ok ÷ finished; 1 when none finished (nothing has failed). */
+  successRate: number;
+  /** Sessions that succeeded. */
+  totalSessionsCompleted: number;
+  /** Sessions that did not succeed. */
+  totalSessionsFailed: number;
+}
+
+/**
+ * Stats over the sessions passed in; pass a windowed list to get windowed
+ * rates. Durations cover every finished session, since a failure took time
+ * too; throughput counts only successes, since failures are not work done.
+ */
+export function computeSessionStats(finished: readonly FinishedSession[], now: number): SessionStats {
+  const durations = finished.map((s) => s.durationMs).sort((a, b) => a - b);
+  const completed = finished.filter((s) => s.ok).length;
+  const recentSuccesses = finished.filter(
+    (s) => s.ok && s.endedAt <= now && now - THROUGHPUT_WINDOW_MS < s.endedAt,
+  ).length;
+  const total = durations.reduce((sum, d) => sum + d, 0);
+  return {
+    throughputPerMinute: recentSuccesses * (60_000 / THROUGHPUT_WINDOW_MS),
+    avgSessionDurationMs: finished.length === 0 ? 0 : total / finished.length,
+    p95SessionDurationMs: percentileOfSorted(durations, 0.95),
+    p99SessionDurationMs: percentileOfSorted(durations, 0.99),
+    successRate: finished.length === 0 ? 1 : completed / finished.length,
+    totalSessionsCompleted: completed,
+    totalSessionsFailed: finished.length - completed,
+  };
+}
+
+/**
+ * Durations for a long-running process: kept sorted as they arrive (binary
+ * search, then one splice), so p95 and p99 are exact nearest-rank values
+ * without re-sorting on every metrics read.
+ */
+export class DurationDigest {
+  readonly #sorted: number[] = [];
+  #sum = 0;
+
+  add(ms: number): void {
+    this.#sorted.splice(upperBound(this.#sorted, ms), 0, ms);
+    this.#sum += ms;
+  }
+
+  get count(): number {
+    return this.#sorted.length;
+  }
+
+  /** 0 when empty. */
+  get mean(): number {
+    return this.#sorted.length === 0 ? 0 : this.#sum / this.#sorted.length;
+  }
+
+  percentile(p: number): number {
+    return percentileOfSorted(this.#sorted, p);
+  }
+}
+
+/**
+ * Events in a trailing window (now − windowMs < at ≤ now). Time moves
+ * forward: entries that fell out of the window at the latest `now` queried
+ * are dropped, each once, so a steady stream costs amortised O(1).
+ */
+export class SlidingWindowCounter {
+  readonly windowMs: number;
+  #times: number[] = [];
+  #head = 0;
+
+  constructor(windowMs: number) {
+    this.windowMs = windowMs;
+  }
+
+  add(at: number): void {
+    const last = this.#times[this.#times.length - 1];
+    if (last === undefined || at >= last) this.#times.push(at);
+    else this.#times.splice(Math.max(this.#head, upperBound(this.#times, at)), 0, at);
+  }
+
+  count(now: number): number {
+    const cutoff = now - this.windowMs;
+    while (this.#head < this.#times.length && (this.#times[this.#head] ?? Infinity) <= cutoff) {
+      this.#head += 1;
+    }
+    if (this.#head > 64 && this.#head * 2 > this.#times.length) {
+      this.#times = this.#times.slice(this.#head);
+      this.#head = 0;
+    }
+    const last = this.#times[this.#times.length - 1];
+    if (last === undefined || last <= now) return this.#times.length - this.#head;
+    return Math.max(0, upperBound(this.#times, now) - this.#head);
+  }
+}
+
+/** Index of the first element greater than `value` in an ascending array. */
+function upperBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] ?? Infinity) <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,56 @@
+/**
+ * Typed errors. Library code throws these; only the bin maps them to exit codes:
+ * UsageError / ConfigError / InputError → 2, anything else → 1.
+ */
+export class HarnessError extends Error {
+  /** Exit code the bin uses for this error. */
+  readonly exitCode: number = 1;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Wrong flags, unknown subcommand or scenario, missing required option. Exit 2. */
+export class UsageError extends HarnessError {
+  override readonly exitCode = 2;
+}
+
+/** One line per problem, each `field: expected …, received …`. Exit 2. */
+export class ConfigError extends HarnessError {
+  override readonly exitCode = 2;
+  constructor(
+    readonly problems: string[],
+    readonly source?: string,
+  ) {
+    super(
+      `${source ? `invalid configuration in ${source}` : 'invalid configuration'}:\n` +
+        problems.map((p) => `  - ${p}`).join('\n'),
+    );
+  }
+}
+
+/** Malformed input data (an issues file, a scenario file). Exit 2. */
+export class InputError extends HarnessError {
+  override readonly exitCode = 2;
+  constructor(
+    message: string,
+    readonly problems: string[] = [],
+  ) {
+    super(problems.length ? `${message}\n${problems.map((p) => `  - ${p}`).join('\n')}` : message);
+  }
+}
+
+/** The state store is locked by a live harness, or is missing/corrupt. Exit 2. */
+export class StoreError extends HarnessError {
+  override readonly exitCode = 2;
+}
+
+/** The run was interrupted by a signal. Exit 130. */
+export class InterruptedError extends HarnessError {
+  override readonly exitCode = 130;
+}
+
+export function exitCodeOf(error: unknown): number {
+  return error instanceof HarnessError ? error.exitCode : 1;
+}

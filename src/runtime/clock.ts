@@ -1,0 +1,182 @@
+/**
+ * Time, injected. `Date.now()` and the global timers appear only in
+ * `realClock`; everything else takes a Clock, which is what lets the load
+ * test drive the real coordinator in virtual time.
+ */
+export interface TimerHandle {
+  /** Cancel the timer; safe to call twice or after it fired. */
+  cancel(): void;
+}
+
+export interface Clock {
+  now(): number;
+  /** Run `fn` once after `ms`. Real timers never keep the process alive. */
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  /** Run `fn` every `ms`. Real timers never keep the process alive. */
+  setInterval(fn: () => void, ms: number): TimerHandle;
+  /** Resolve after `ms`. */
+  sleep(ms: number): Promise<void>;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, Math.max(0, ms));
+    t.unref();
+    return { cancel: () => clearTimeout(t) };
+  },
+  setInterval(fn, ms) {
+    const t = setInterval(fn, Math.max(1, ms));
+    t.unref();
+    return { cancel: () => clearInterval(t) };
+  },
+  sleep(ms) {
+    // A sleep someone awaits must keep the process alive, unlike the timers above.
+    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+  },
+};
+
+interface Pending {
+  at: number;
+  seq: number;
+  fn: () => void;
+  every: number | null;
+  cancelled: boolean;
+}
+
+/**
+ * A discrete-event clock: time moves only when told to, and timers fire in
+ * (time, creation) order, synchronously. Used by tests and by the load
+ * test's simulation mode. A binary heap keeps 10^6 pending timers cheap.
+ */
+export class VirtualClock implements Clock {
+  private current: number;
+  private seq = 0;
+  private heap: Pending[] = [];
+
+  constructor(start = 0) {
+    this.current = start;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    return this.schedule(fn, Math.max(0, ms), null);
+  }
+
+  setInterval(fn: () => void, ms: number): TimerHandle {
+    const every = Math.max(1, ms);
+    return this.schedule(fn, every, every);
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.setTimeout(resolve, ms));
+  }
+
+  /** Number of timers waiting to fire. */
+  get pending(): number {
+    return this.heap.filter((p) => !p.cancelled).length;
+  }
+
+  /** Time of the next timer, or null when none is pending. */
+  nextAt(): number | null {
+    this.dropCancelled();
+    return this.heap[0]?.at ?? null;
+  }
+
+  /** Fire the next timer (moving time to it). Returns false when none is pending. */
+  step(): boolean {
+    this.dropCancelled();
+    const next = this.pop();
+    if (!next) return false;
+    this.current = Math.max(this.current, next.at);
+    if (next.every !== null) {
+      next.at = this.current + next.every;
+      next.seq = this.seq++;
+      this.push(next);
+    }
+    next.fn();
+    return true;
+  }
+
+  /** Move time forward by `ms`, firing every timer due on the way. */
+  advance(ms: number): void {
+    this.advanceTo(this.current + ms);
+  }
+
+  advanceTo(time: number): void {
+    for (;;) {
+      this.dropCancelled();
+      const head = this.heap[0];
+      if (!head || head.at > time) break;
+      this.step();
+    }
+    this.current = Math.max(this.current, time);
+  }
+
+  /**
+   * Fire timers until `done()` is true or nothing is pending. Intervals make
+   * "nothing pending" rare, so callers pass a stop condition; `maxTime`
+   * guards against a run that never ends.
+   */
+  runUntil(done: () => boolean, maxTime = Number.POSITIVE_INFINITY): void {
+    while (!done()) {
+      const at = this.nextAt();
+      if (at === null || at > maxTime) return;
+      this.step();
+    }
+  }
+
+  private schedule(fn: () => void, delay: number, every: number | null): TimerHandle {
+    const entry: Pending = { at: this.current + delay, seq: this.seq++, fn, every, cancelled: false };
+    this.push(entry);
+    return {
+      cancel: () => {
+        entry.cancelled = true;
+      },
+    };
+  }
+
+  private dropCancelled(): void {
+    while (this.heap[0]?.cancelled) this.pop();
+  }
+
+  private less(a: Pending, b: Pending): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+
+  private push(entry: Pending): void {
+    const heap = this.heap;
+    heap.push(entry);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(heap[i]!, heap[parent]!)) break;
+      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      i = parent;
+    }
+  }
+
+  private pop(): Pending | undefined {
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap.pop();
+    if (heap.length > 0 && last) {
+      heap[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < heap.length && this.less(heap[l]!, heap[m]!)) m = l;
+        if (r < heap.length && this.less(heap[r]!, heap[m]!)) m = r;
+        if (m === i) break;
+        [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}

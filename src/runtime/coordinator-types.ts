@@ -1,0 +1,84 @@
+import type { SessionRunner } from '../agents/types.js';
+import type { EventBus } from '../core/events.js';
+import type { ScaleMetrics } from '../core/metrics-types.js';
+import type { ScaleConfig } from '../core/scale-config.js';
+import type { IssueStatus, SessionOutcome } from '../core/states.js';
+import type { IssueInput, Store } from '../store/types.js';
+import type { Clock } from './clock.js';
+import type { ScalePolicy } from './scale-manager.js';
+
+/** How sessions are run, beyond the scale config. Defaults: DEFAULT_CONFIG. */
+export interface RunSettings {
+  /** Session attempts an issue gets before it is failed. */
+  maxAttempts: number;
+  /** A session running longer than this (ms) is killed with outcome `timeout`. */
+  sessionTimeoutMs: number;
+  /** Base retry delay (ms) after a failed session (exponential backoff). */
+  retryDelayMs: number;
+  /** Directory for session logs (`<logDir>/<issue>/<attempt>.log`), or null for none. */
+  logDir: string | null;
+  /** Minimum time (ms) between two writes of a session's progress time to the store. */
+  progressPersistMs: number;
+}
+
+/** Where a session works: the project itself, or a worktree per issue. */
+export interface WorkspaceProvider {
+  prepare(issueId: string): { path: string; branch: string };
+}
+
+/**
+ * Everything a Coordinator works on: the work to do (issues) and how to do
+ * it (store, runner, settings). This is the seed's `harnessState`.
+ */
+export interface HarnessState {
+  /** The backlog to work through (validated). Known ids keep their stored state. */
+  issues: readonly IssueInput[];
+  /** Where the state of the run lives (SqliteStore for `harness run`). */
+  store: Store;
+  /** How an agent session runs (ProcessRunner for real agents). */
+  runner: SessionRunner;
+  settings?: Partial<RunSettings>;
+  /** Set when sessions run in git worktrees. */
+  workspaces?: WorkspaceProvider | null;
+}
+
+/** What crash recovery needs from the operating system. */
+export interface ProcessInspector {
+  /** True when `pid` is alive and is the process of session `sessionId` (never an unrelated process that reused the pid). */
+  belongsToSession(pid: number, sessionId: string): boolean;
+  /** SIGKILL a process group. */
+  killGroup(pgid: number): void;
+  isAlive(pid: number): boolean;
+}
+
+export interface CoordinatorOptions {
+  cwd: string;
+  /** Target concurrent workers; used as scaleConfig.maxWorkers when that is not given. */
+  maxWorkers?: number;
+  /** When false the pool is fixed at maxWorkers (stall detection still runs). Default true. */
+  enableScaleManager?: boolean;
+  scaleConfig?: Partial<ScaleConfig>;
+  clock?: Clock;
+  events?: EventBus;
+  policy?: ScalePolicy;
+  /** Session id generator. Default: random UUIDs. */
+  newSessionId?: () => string;
+  processes?: ProcessInspector;
+  /** Claim the store's run lock (refuse a second live harness). Default true. */
+  lock?: boolean;
+  /** Identity used for the run lock. Default: this process. */
+  owner?: { pid: number; hostname: string };
+}
+
+export interface RunSummary {
+  /** Issues in the store by status at the end. */
+  issues: Record<IssueStatus, number>;
+  /** Sessions of this run by outcome. */
+  sessions: Record<SessionOutcome, number>;
+  metrics: ScaleMetrics;
+  /** Issues that failed, with their reason. */
+  failures: { id: string; reason: string | null }[];
+  interrupted: boolean;
+  /** 0 all done, 1 some failed, 130 interrupted. */
+  exitCode: 0 | 1 | 130;
+}

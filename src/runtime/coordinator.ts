@@ -1,0 +1,401 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { SessionExit, SessionHandle } from '../agents/types.js';
+import { DEFAULT_CONFIG } from '../config/types.js';
+import { EventBus } from '../core/events.js';
+import { pickWorker } from '../core/quota.js';
+import { decideAfterSession } from '../core/retry.js';
+import { DEFAULT_SCALE_CONFIG, type ScaleConfig } from '../core/scale-config.js';
+import { SESSION_OUTCOMES, type SessionOutcome } from '../core/states.js';
+import { StoreError } from '../errors.js';
+import type { IssueRow } from '../store/types.js';
+import { sanitizeIssueId } from '../workspace/sanitize.js';
+import { realClock, type Clock, type TimerHandle } from './clock.js';
+import type { CoordinatorOptions, HarnessState, ProcessInspector, RunSettings, RunSummary } from './coordinator-types.js';
+import { systemProcesses } from './processes.js';
+import { recordEvents } from './recorder.js';
+import { recoverOpenSessions } from './recovery.js';
+import { ScaleManager } from './scale-manager.js';
+import { WorkerPool } from './worker-pool.js';
+
+interface ActiveSession {
+  id: string;
+  issue: IssueRow;
+  workerId: string;
+  attempt: number;
+  startedAt: number;
+  persistedProgressAt: number;
+  branch: string | null;
+  handle: SessionHandle | null;
+  killReason: 'stalled' | 'timeout' | 'cancelled' | null;
+  timeout: TimerHandle | null;
+  ended: boolean;
+}
+
+const KILL_REASONS: Record<'stalled' | 'timeout' | 'cancelled', (c: Coordinator) => string> = {
+  stalled: (c) => `no progress for more than ${c.scaleConfig.workerStallTimeoutMs} ms`,
+  timeout: (c) => `ran longer than sessionTimeoutMs (${c.settings.sessionTimeoutMs} ms)`,
+  cancelled: () => 'cancelled by a second interrupt',
+};
+
+/**
+ * Runs the backlog: admits issues (throttled by backpressure), gives each
+ * idle worker the most urgent queued issue, starts its session without
+ * waiting for others, and applies each outcome (done, retry with backoff,
+ * failed). The ScaleManager sizes the pool and reports stalls; this class
+ * reacts to its events. Everything happens in response to events on the
+ * injected clock or from the runner, one at a time, so the same code runs
+ * real agents and the load test's virtual ones.
+ */
+export class Coordinator {
+  readonly scaleConfig: ScaleConfig;
+  readonly settings: RunSettings;
+  readonly events: EventBus;
+  readonly pool: WorkerPool;
+  readonly scaleManager: ScaleManager;
+  private readonly clock: Clock;
+  private readonly sessions = new Map<string, ActiveSession>();
+  private readonly outcomes = Object.fromEntries(SESSION_OUTCOMES.map((o) => [o, 0])) as Record<SessionOutcome, number>;
+  private readonly processes: ProcessInspector;
+  private readonly newSessionId: () => string;
+  private readonly owner: { pid: number; hostname: string };
+  private initialized = false;
+  private started = false;
+  private stopping = false;
+  private forced = false;
+  private finished = false;
+  private dispatching = false;
+  private dispatchAgain = false;
+  private intakeHolds = 0;
+  private retryWake: { at: number; timer: TimerHandle } | null = null;
+  private lockHeartbeat: TimerHandle | null = null;
+  private unsubscribe: (() => void)[] = [];
+  private resolveRun: ((summary: RunSummary) => void) | null = null;
+  private readonly done: Promise<RunSummary>;
+
+  constructor(
+    readonly state: HarnessState,
+    readonly options: CoordinatorOptions,
+  ) {
+    this.clock = options.clock ?? realClock;
+    this.events = options.events ?? new EventBus();
+    this.processes = options.processes ?? systemProcesses;
+    this.newSessionId = options.newSessionId ?? randomUUID;
+    this.owner = options.owner ?? { pid: process.pid, hostname: hostname() };
+    this.scaleConfig = resolveScaleConfig(options);
+    this.settings = {
+      maxAttempts: DEFAULT_CONFIG.maxAttempts,
+      sessionTimeoutMs: DEFAULT_CONFIG.sessionTimeoutMs,
+      retryDelayMs: DEFAULT_CONFIG.retryDelayMs,
+      logDir: null,
+      progressPersistMs: 5000,
+      ...stripUndefined(state.settings ?? {}),
+    };
+    const maxWorkerNumber = Math.max(0, ...state.store.listWorkers().map((w) => Number(w.id.replace(/^worker-/, '')) || 0));
+    this.pool = new WorkerPool(options.cwd, { clock: this.clock, events: this.events, firstIdAfter: maxWorkerNumber });
+    this.scaleManager = new ScaleManager(this.pool, options.cwd, null, this.scaleConfig, {
+      clock: this.clock,
+      events: this.events,
+      ...(options.policy ? { policy: options.policy } : {}),
+    });
+    this.done = new Promise((resolve) => (this.resolveRun = resolve));
+  }
+
+  /**
+   * Claim the store, recover sessions a dead harness left open, import the
+   * backlog and start the scale manager.
+   */
+  async initialize(): Promise<void> {
+    if (this.initialized) return;
+    const { store } = this.state;
+    const now = this.clock.now();
+    if (this.options.lock !== false) {
+      const claim = store.acquireRunLock({ ...this.owner, startedAt: now, heartbeatAt: now }, (pid) => this.processes.isAlive(pid));
+      if (!claim.acquired) {
+        const h = claim.holder;
+        throw new StoreError(
+          `${store.location} is in use by another harness (pid ${h.pid} on ${h.hostname}, started ${new Date(h.startedAt).toISOString()}): ` +
+            'wait for it to finish, stop it, or pass --state <path> to use another store',
+        );
+      }
+      this.lockHeartbeat = this.clock.setInterval(() => store.heartbeatRunLock(this.owner.pid, this.clock.now()), 10_000);
+    }
+    recoverOpenSessions(store, this.processes, this.events, now);
+    store.importIssues(this.state.issues, now);
+    this.unsubscribe.push(
+      recordEvents(this.events, store, this.pool),
+      this.events.on('session:stalled', (e) => this.stopSession(e.sessionId, 'stalled')),
+      this.events.on('pool:added', () => this.dispatch()),
+    );
+    this.initialized = true;
+    this.admit();
+    await this.scaleManager.start();
+  }
+
+  /** Work until every admitted issue is done or failed (or the run is stopped). */
+  async run(): Promise<RunSummary> {
+    if (!this.initialized) await this.initialize();
+    this.started = true;
+    this.dispatch();
+    return this.done;
+  }
+
+  /** Add issues while running (the load test's arrivals). Known ids are left as they are. */
+  submit(issues: Parameters<HarnessState['store']['importIssues']>[0]): void {
+    this.state.store.importIssues(issues, this.clock.now());
+    this.dispatch();
+  }
+
+  /** Keep run() from finishing while more issues may arrive; call the returned function when they have. */
+  holdIntake(): () => void {
+    this.intakeHolds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.intakeHolds--;
+      this.dispatch();
+    };
+  }
+
+  /** Stop starting sessions; running ones finish. A second call (or force) cancels them. */
+  stop(force = false): void {
+    if (this.stopping && !force && !this.forced) force = true;
+    this.stopping = true;
+    this.events.emit('run:stopping', { at: this.clock.now(), force });
+    if (force && !this.forced) {
+      this.forced = true;
+      for (const session of this.sessions.values()) this.stopSession(session.id, 'cancelled');
+    }
+    this.dispatch();
+  }
+
+  get runningSessions(): number {
+    return this.sessions.size;
+  }
+
+  // --- dispatching ---------------------------------------------------------
+
+  private dispatch(): void {
+    if (!this.started || this.finished) return;
+    if (this.dispatching) {
+      this.dispatchAgain = true;
+      return;
+    }
+    this.dispatching = true;
+    try {
+      do {
+        this.dispatchAgain = false;
+        this.admit();
+        if (!this.stopping && this.fillIdleWorkers() > 0) this.dispatchAgain = true;
+      } while (this.dispatchAgain);
+      this.scheduleRetryWake();
+      this.finishIfDone();
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  /** Move backlog issues into the queue while backpressure allows. */
+  private admit(): void {
+    const { store } = this.state;
+    let queued = store.countIssues().queued;
+    this.scaleManager.setQueueDepth(queued);
+    if (this.stopping || this.scaleManager.shouldApplyBackpressure()) return;
+    const room = Math.max(0, this.scaleConfig.maxQueueDepth + 1 - queued);
+    if (room === 0) return;
+    const admitted = store.admit(room, this.clock.now());
+    if (admitted.length === 0) return;
+    queued += admitted.length;
+    this.scaleManager.setQueueDepth(queued);
+    this.events.emit('issue:admitted', { at: this.clock.now(), count: admitted.length, queueDepth: queued });
+  }
+
+  private fillIdleWorkers(): number {
+    let started = 0;
+    for (;;) {
+      const worker = pickWorker(this.pool.idle(), this.scaleConfig);
+      if (!worker) break;
+      const issue = this.state.store.nextQueued(this.clock.now());
+      if (!issue) break;
+      this.startSession(worker.id, issue);
+      started++;
+    }
+    return started;
+  }
+
+  /** Queued issues waiting out a retry backoff: wake up when the first becomes due. */
+  private scheduleRetryWake(): void {
+    if (this.stopping || this.pool.idle().length === 0) return;
+    const at = this.state.store.nextRetryAt();
+    if (at === null || at <= this.clock.now()) return;
+    if (this.retryWake && this.retryWake.at <= at) return;
+    this.retryWake?.timer.cancel();
+    this.retryWake = {
+      at,
+      timer: this.clock.setTimeout(() => {
+        this.retryWake = null;
+        this.dispatch();
+      }, at - this.clock.now()),
+    };
+  }
+
+  // --- sessions ------------------------------------------------------------
+
+  private startSession(workerId: string, queued: IssueRow): void {
+    const { store, runner, workspaces } = this.state;
+    const now = this.clock.now();
+    const sessionId = this.newSessionId();
+    const attempt = queued.attempts + 1;
+    const logPath = this.settings.logDir ? join(this.settings.logDir, sanitizeIssueId(queued.id), `${attempt}.log`) : null;
+    let cwd = this.options.cwd;
+    let branch: string | null = null;
+    let workspaceError: string | null = null;
+    if (workspaces) {
+      try {
+        const ws = workspaces.prepare(queued.id);
+        cwd = ws.path;
+        branch = ws.branch;
+      } catch (error) {
+        workspaceError = `could not prepare the worktree: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    }
+    store.startSession({ sessionId, issueId: queued.id, workerId, now, logPath });
+    const issue: IssueRow = { ...queued, status: 'running', attempts: attempt, notBefore: null };
+    const session: ActiveSession = {
+      id: sessionId,
+      issue,
+      workerId,
+      attempt,
+      startedAt: now,
+      persistedProgressAt: now,
+      branch,
+      handle: null,
+      killReason: null,
+      timeout: null,
+      ended: false,
+    };
+    this.sessions.set(sessionId, session);
+    this.scaleManager.onSessionStart(workerId, sessionId, now);
+    this.events.emit('session:started', { at: now, sessionId, issueId: issue.id, workerId, attempt });
+    if (workspaceError) {
+      this.endSession(session, { exitCode: null, signal: null, error: workspaceError });
+      return;
+    }
+    session.timeout = this.clock.setTimeout(() => this.stopSession(sessionId, 'timeout'), this.settings.sessionTimeoutMs);
+    session.handle = runner.start(
+      { sessionId, workerId, attempt, issue, cwd, logPath },
+      { onProgress: (at) => this.onProgress(session, at), onExit: (exit) => this.endSession(session, exit) },
+    );
+    if (!session.ended && session.handle.pid !== null) {
+      store.setSessionProcess(sessionId, session.handle.pid, session.handle.pgid ?? session.handle.pid);
+    }
+  }
+
+  private onProgress(session: ActiveSession, at: number): void {
+    if (session.ended) return;
+    this.scaleManager.onSessionProgress(session.id, at);
+    if (at - session.persistedProgressAt >= this.settings.progressPersistMs) {
+      session.persistedProgressAt = at;
+      this.state.store.touchSession(session.id, at);
+    }
+  }
+
+  private stopSession(sessionId: string, reason: 'stalled' | 'timeout' | 'cancelled'): void {
+    const session = this.sessions.get(sessionId);
+    if (!session || session.ended) return;
+    if (session.killReason === null || reason === 'cancelled') session.killReason = reason;
+    if (reason === 'timeout') {
+      this.events.emit('session:timeout', { at: this.clock.now(), sessionId, workerId: session.workerId, startedAt: session.startedAt });
+    }
+    session.handle?.kill();
+  }
+
+  private endSession(session: ActiveSession, exit: SessionExit): void {
+    if (session.ended) return;
+    session.ended = true;
+    session.timeout?.cancel();
+    const now = this.clock.now();
+    const outcome: SessionOutcome = session.killReason ?? (exit.exitCode === 0 && !exit.error ? 'success' : 'failure');
+    const reason = session.killReason ? KILL_REASONS[session.killReason](this) : describeExit(exit);
+    const next = decideAfterSession({
+      outcome,
+      attempts: session.attempt,
+      maxAttempts: this.settings.maxAttempts,
+      retryDelayMs: this.settings.retryDelayMs,
+      now,
+      reason,
+    });
+    this.state.store.finishSession(
+      session.id,
+      { outcome, endedAt: now, exitCode: exit.exitCode, signal: exit.signal, reason },
+      {
+        status: next.status,
+        notBefore: next.notBefore,
+        refundAttempt: next.refundAttempt,
+        lastError: outcome === 'success' ? null : next.lastError,
+        ...(session.branch && outcome === 'success' ? { branch: session.branch } : {}),
+      },
+    );
+    this.sessions.delete(session.id);
+    this.outcomes[outcome]++;
+    this.scaleManager.onSessionEnd(session.workerId, session.id, outcome, now - session.startedAt, now);
+    this.events.emit('session:ended', {
+      at: now,
+      sessionId: session.id,
+      issueId: session.issue.id,
+      workerId: session.workerId,
+      attempt: session.attempt,
+      outcome,
+      durationMs: now - session.startedAt,
+      reason,
+      issueStatus: next.status,
+    });
+    this.dispatch();
+  }
+
+  // --- the end -----------------------------------------------------------
+
+  private finishIfDone(): void {
+    if (this.finished || this.sessions.size > 0) return;
+    const counts = this.state.store.countIssues();
+    const workLeft = counts.backlog + counts.queued + counts.running > 0 || this.intakeHolds > 0;
+    if (!this.stopping && workLeft) return;
+    this.finished = true;
+    void this.scaleManager.stop();
+    this.retryWake?.timer.cancel();
+    this.lockHeartbeat?.cancel();
+    this.unsubscribe.forEach((off) => off());
+    if (this.options.lock !== false) this.state.store.releaseRunLock(this.owner.pid);
+    const failures = this.state.store.listIssues('failed').map((i) => ({ id: i.id, reason: i.lastError }));
+    const interrupted = this.stopping && workLeft;
+    this.resolveRun?.({
+      issues: counts,
+      sessions: { ...this.outcomes },
+      metrics: this.scaleManager.getMetrics(),
+      failures,
+      interrupted,
+      exitCode: interrupted ? 130 : failures.length > 0 ? 1 : 0,
+    });
+  }
+}
+
+function describeExit(exit: SessionExit): string {
+  if (exit.error) return exit.error;
+  if (exit.signal) return `killed by ${exit.signal}`;
+  return exit.exitCode === 0 ? 'exit code 0' : `exit code ${exit.exitCode}`;
+}
+
+function resolveScaleConfig(options: CoordinatorOptions): ScaleConfig {
+  const given = stripUndefined(options.scaleConfig ?? {});
+  const maxWorkers = given.maxWorkers ?? options.maxWorkers ?? DEFAULT_SCALE_CONFIG.maxWorkers;
+  const config: ScaleConfig = { ...DEFAULT_SCALE_CONFIG, ...given, maxWorkers };
+  if (given.minWorkers === undefined) config.minWorkers = Math.min(config.minWorkers, maxWorkers);
+  if (options.enableScaleManager === false) config.minWorkers = config.maxWorkers;
+  return config;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

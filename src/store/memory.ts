@@ -1,0 +1,397 @@
+import { ISSUE_STATUSES, type IssueStatus } from '../core/states.js';
+import { StoreError } from '../errors.js';
+import { MinHeap } from './heap.js';
+import { mayClaimRunLock } from './run-lock.js';
+import type {
+  BackpressureChangeRow,
+  ImportResult,
+  IssueInput,
+  IssueRow,
+  IssueTransition,
+  MetricsSnapshotRow,
+  RunLockInfo,
+  ScaleOperationRow,
+  SessionEnd,
+  SessionRow,
+  Store,
+  WorkerRow,
+} from './types.js';
+
+/**
+ * A heap entry for an issue. Entries are never removed from the middle of a
+ * heap: every status change bumps the issue's `token`, and an entry whose
+ * token no longer matches is discarded when it reaches the top.
+ */
+interface IssueEntry {
+  id: string;
+  token: number;
+  priority: number;
+  seq: number;
+  notBefore: number | null;
+}
+
+interface StoredIssue {
+  row: IssueRow;
+  token: number;
+}
+
+interface StoredSession {
+  row: SessionRow;
+  /** Start order, the tie-breaker SQLite gets from rowid. */
+  order: number;
+}
+
+const mostUrgent = (a: IssueEntry, b: IssueEntry): boolean =>
+  a.priority !== b.priority ? a.priority < b.priority : a.seq < b.seq;
+const soonest = (a: IssueEntry, b: IssueEntry): boolean => (a.notBefore ?? 0) < (b.notBefore ?? 0);
+
+/**
+ * The Store contract in plain memory, for tests and the load test's
+ * simulation of 100,000 issues. The dispatch path (admit, nextQueued,
+ * startSession, finishSession) is O(log n) through heaps; counts are kept as
+ * counters. Rows handed out are copies, so callers cannot corrupt the state.
+ */
+export class MemoryStore implements Store {
+  readonly location = ':memory:';
+
+  private readonly issues = new Map<string, StoredIssue>();
+  private readonly byStatus = new Map<IssueStatus, Set<string>>(ISSUE_STATUSES.map((s) => [s, new Set()]));
+  private readonly counts = Object.fromEntries(ISSUE_STATUSES.map((s) => [s, 0])) as Record<IssueStatus, number>;
+  private lastSeq = 0;
+  private readonly backlog = new MinHeap<IssueEntry>(mostUrgent);
+  /** Queued issues that may be dispatched now (notBefore null or already passed). */
+  private readonly ready = new MinHeap<IssueEntry>(mostUrgent);
+  /** Queued issues waiting for their notBefore; moved to `ready` as time passes. */
+  private readonly delayed = new MinHeap<IssueEntry>(soonest);
+  /** Every queued issue with a notBefore, for nextRetryAt (never drained into `ready`). */
+  private readonly retries = new MinHeap<IssueEntry>(soonest);
+
+  private readonly sessions = new Map<string, StoredSession>();
+  private readonly open = new Set<string>();
+  private readonly sessionsByIssue = new Map<string, StoredSession[]>();
+  /** Finished sessions ordered by (endedAt, start order). */
+  private readonly finished: StoredSession[] = [];
+
+  private readonly workers = new Map<string, WorkerRow>();
+  private readonly scaleOperations: ScaleOperationRow[] = [];
+  private readonly backpressure: BackpressureChangeRow[] = [];
+  private readonly snapshots: MetricsSnapshotRow[] = [];
+  private runLock: RunLockInfo | undefined;
+
+  // --- issues ----------------------------------------------------------------
+
+  importIssues(issues: readonly IssueInput[], now: number): ImportResult {
+    let added = 0;
+    for (const input of issues) {
+      if (this.issues.has(input.id)) continue;
+      const row: IssueRow = {
+        id: input.id,
+        title: input.title,
+        body: input.body,
+        priority: input.priority,
+        labels: [...input.labels],
+        status: 'backlog',
+        attempts: 0,
+        seq: ++this.lastSeq,
+        createdAt: now,
+        updatedAt: now,
+        notBefore: null,
+        lastError: null,
+        branch: null,
+      };
+      const stored: StoredIssue = { row, token: 0 };
+      this.issues.set(row.id, stored);
+      this.counts.backlog += 1;
+      this.byStatus.get('backlog')?.add(row.id);
+      this.backlog.push(entryOf(stored));
+      added += 1;
+    }
+    return { added, known: issues.length - added };
+  }
+
+  getIssue(id: string): IssueRow | undefined {
+    const stored = this.issues.get(id);
+    return stored && copyIssue(stored.row);
+  }
+
+  listIssues(status?: IssueStatus): IssueRow[] {
+    const ids = status === undefined ? this.issues.keys() : (this.byStatus.get(status) ?? []);
+    const rows: IssueRow[] = [];
+    for (const id of ids) {
+      const stored = this.issues.get(id);
+      if (stored) rows.push(copyIssue(stored.row));
+    }
+    return rows.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
+  }
+
+  countIssues(): Record<IssueStatus, number> {
+    return { ...this.counts };
+  }
+
+  admit(limit: number, now: number): IssueRow[] {
+    const admitted: IssueRow[] = [];
+    const max = Math.floor(limit);
+    while (admitted.length < max) {
+      const entry = this.backlog.pop();
+      if (!entry) break;
+      const stored = this.live(entry, 'backlog');
+      if (!stored) continue;
+      stored.row.notBefore = null;
+      this.setStatus(stored, 'queued', now);
+      admitted.push(copyIssue(stored.row));
+    }
+    return admitted;
+  }
+
+  nextQueued(now: number): IssueRow | undefined {
+    for (let top = this.delayed.peek(); top && (top.notBefore ?? 0) <= now; top = this.delayed.peek()) {
+      this.delayed.pop();
+      if (this.live(top, 'queued')) this.ready.push(top);
+    }
+    // Entries promoted by a later `now` than this one are set aside, then put back.
+    const notYet: IssueEntry[] = [];
+    let found: StoredIssue | undefined;
+    for (let top = this.ready.peek(); top && !found; top = this.ready.peek()) {
+      const stored = this.live(top, 'queued');
+      if (!stored) this.ready.pop();
+      else if (top.notBefore !== null && top.notBefore > now) notYet.push(this.ready.pop() as IssueEntry);
+      else found = stored;
+    }
+    for (const entry of notYet) this.ready.push(entry);
+    return found && copyIssue(found.row);
+  }
+
+  nextRetryAt(): number | null {
+    for (let top = this.retries.peek(); top; top = this.retries.peek()) {
+      if (this.live(top, 'queued')) return top.notBefore;
+      this.retries.pop();
+    }
+    return null;
+  }
+
+  // --- sessions --------------------------------------------------------------
+
+  startSession(args: { sessionId: string; issueId: string; workerId: string; now: number; logPath: string | null }): SessionRow {
+    const { sessionId, issueId, workerId, now, logPath } = args;
+    const issue = this.issues.get(issueId);
+    if (!issue) throw new StoreError(`cannot start session ${sessionId}: issue ${issueId} does not exist`);
+    if (issue.row.status !== 'queued') {
+      throw new StoreError(`cannot start session ${sessionId}: issue ${issueId} must be queued, but it is ${issue.row.status}`);
+    }
+    if (this.sessions.has(sessionId)) {
+      throw new StoreError(`cannot start session ${sessionId}: a session with that id already exists`);
+    }
+    issue.row.attempts += 1;
+    issue.row.notBefore = null;
+    this.setStatus(issue, 'running', now);
+    const row: SessionRow = {
+      id: sessionId,
+      issueId,
+      workerId,
+      attempt: issue.row.attempts,
+      pid: null,
+      pgid: null,
+      startedAt: now,
+      lastProgressAt: now,
+      endedAt: null,
+      outcome: null,
+      exitCode: null,
+      signal: null,
+      logPath,
+      reason: null,
+    };
+    const stored: StoredSession = { row, order: this.sessions.size };
+    this.sessions.set(sessionId, stored);
+    this.open.add(sessionId);
+    const forIssue = this.sessionsByIssue.get(issueId);
+    if (forIssue) forIssue.push(stored);
+    else this.sessionsByIssue.set(issueId, [stored]);
+    return { ...row };
+  }
+
+  setSessionProcess(sessionId: string, pid: number, pgid: number): void {
+    const stored = this.sessions.get(sessionId);
+    if (!stored) return;
+    stored.row.pid = pid;
+    stored.row.pgid = pgid;
+  }
+
+  touchSession(sessionId: string, at: number): void {
+    const stored = this.sessions.get(sessionId);
+    if (stored) stored.row.lastProgressAt = at;
+  }
+
+  finishSession(sessionId: string, end: SessionEnd, transition: IssueTransition): void {
+    const session = this.sessions.get(sessionId);
+    if (!session) throw new StoreError(`cannot finish session ${sessionId}: no such session`);
+    const row = session.row;
+    if (row.endedAt !== null) {
+      throw new StoreError(`cannot finish session ${sessionId}: it already ended at ${row.endedAt} with outcome ${row.outcome}`);
+    }
+    row.endedAt = end.endedAt;
+    row.outcome = end.outcome;
+    row.exitCode = end.exitCode ?? null;
+    row.signal = end.signal ?? null;
+    row.reason = end.reason ?? null;
+    this.open.delete(sessionId);
+    insertSorted(this.finished, session, finishedBefore);
+
+    const issue = this.issues.get(row.issueId);
+    if (!issue) return;
+    issue.row.notBefore = transition.notBefore ?? null;
+    if (transition.refundAttempt) issue.row.attempts = Math.max(issue.row.attempts - 1, 0);
+    if (transition.lastError !== undefined) issue.row.lastError = transition.lastError;
+    if (transition.branch !== undefined) issue.row.branch = transition.branch;
+    this.setStatus(issue, transition.status, end.endedAt);
+  }
+
+  getSession(id: string): SessionRow | undefined {
+    const stored = this.sessions.get(id);
+    return stored && { ...stored.row };
+  }
+
+  openSessions(): SessionRow[] {
+    const open = [...this.open].map((id) => this.sessions.get(id)).filter((s) => s !== undefined);
+    return open.sort((a, b) => a.row.startedAt - b.row.startedAt || a.order - b.order).map((s) => ({ ...s.row }));
+  }
+
+  sessionsForIssue(issueId: string): SessionRow[] {
+    const rows = (this.sessionsByIssue.get(issueId) ?? []).map((s) => ({ ...s.row }));
+    return rows.sort((a, b) => a.startedAt - b.startedAt || a.attempt - b.attempt);
+  }
+
+  finishedSessions(since?: number): SessionRow[] {
+    const from = since === undefined ? 0 : lowerBound(this.finished, (s) => (s.row.endedAt ?? 0) >= since);
+    return this.finished.slice(from).map((s) => ({ ...s.row }));
+  }
+
+  // --- workers, scaling, backpressure, snapshots -----------------------------
+
+  upsertWorker(worker: WorkerRow): void {
+    this.workers.set(worker.id, { ...worker });
+  }
+
+  listWorkers(): WorkerRow[] {
+    const rows = [...this.workers.values()].map((w) => ({ ...w }));
+    return rows.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  recordScaleOperation(op: ScaleOperationRow): void {
+    insertSorted(this.scaleOperations, { ...op }, atBefore);
+  }
+
+  listScaleOperations(since?: number): ScaleOperationRow[] {
+    return sinceAt(this.scaleOperations, since).map((r) => ({ ...r }));
+  }
+
+  recordBackpressure(change: BackpressureChangeRow): void {
+    insertSorted(this.backpressure, { ...change }, atBefore);
+  }
+
+  listBackpressure(since?: number): BackpressureChangeRow[] {
+    return sinceAt(this.backpressure, since).map((r) => ({ ...r }));
+  }
+
+  recordSnapshot(snapshot: MetricsSnapshotRow): void {
+    insertSorted(this.snapshots, { ...snapshot }, atBefore);
+  }
+
+  listSnapshots(since?: number): MetricsSnapshotRow[] {
+    return sinceAt(this.snapshots, since).map((r) => ({ ...r }));
+  }
+
+  // --- run lock --------------------------------------------------------------
+
+  acquireRunLock(
+    self: RunLockInfo,
+    isAlive: (pid: number) => boolean,
+  ): { acquired: true } | { acquired: false; holder: RunLockInfo } {
+    const holder = this.runLock;
+    if (holder && !mayClaimRunLock(holder, self, isAlive)) return { acquired: false, holder: { ...holder } };
+    this.runLock = { ...self };
+    return { acquired: true };
+  }
+
+  heartbeatRunLock(pid: number, at: number): void {
+    if (this.runLock?.pid === pid) this.runLock.heartbeatAt = at;
+  }
+
+  releaseRunLock(pid: number): void {
+    if (this.runLock?.pid === pid) this.runLock = undefined;
+  }
+
+  close(): void {}
+
+  // --- internals -------------------------------------------------------------
+
+  /** The issue behind a heap entry, if the entry still describes it. */
+  private live(entry: IssueEntry, status: IssueStatus): StoredIssue | undefined {
+    const stored = this.issues.get(entry.id);
+    return stored && stored.token === entry.token && stored.row.status === status ? stored : undefined;
+  }
+
+  /** The one place an issue's status changes, so counters and heaps stay in step. */
+  private setStatus(stored: StoredIssue, status: IssueStatus, now: number): void {
+    const row = stored.row;
+    this.counts[row.status] -= 1;
+    this.byStatus.get(row.status)?.delete(row.id);
+    row.status = status;
+    row.updatedAt = now;
+    this.counts[status] += 1;
+    this.byStatus.get(status)?.add(row.id);
+    stored.token += 1;
+
+    const entry = entryOf(stored);
+    if (status === 'backlog') this.backlog.push(entry);
+    if (status !== 'queued') return;
+    if (entry.notBefore === null) {
+      this.ready.push(entry);
+    } else {
+      this.delayed.push(entry);
+      this.retries.push(entry);
+    }
+  }
+}
+
+function entryOf(stored: StoredIssue): IssueEntry {
+  const { id, priority, seq, notBefore } = stored.row;
+  return { id, token: stored.token, priority, seq, notBefore };
+}
+
+function copyIssue(row: IssueRow): IssueRow {
+  return { ...row, labels: [...row.labels] };
+}
+
+const atBefore = (a: { at: number }, b: { at: number }): boolean => a.at < b.at;
+
+const finishedBefore = (a: StoredSession, b: StoredSession): boolean => {
+  const aEnd = a.row.endedAt ?? 0;
+  const bEnd = b.row.endedAt ?? 0;
+  return aEnd !== bEnd ? aEnd < bEnd : a.order < b.order;
+};
+
+/** First index whose item satisfies `atOrAfter` (which must be monotone over `items`). */
+function lowerBound<T>(items: readonly T[], atOrAfter: (item: T) => boolean): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (atOrAfter(items[mid] as T)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Keep `items` sorted by `before`; appending in order (the usual case) is O(1). */
+function insertSorted<T>(items: T[], item: T, before: (a: T, b: T) => boolean): void {
+  const last = items.at(-1);
+  if (last === undefined || !before(item, last)) {
+    items.push(item);
+    return;
+  }
+  items.splice(lowerBound(items, (other) => before(item, other)), 0, item);
+}
+
+function sinceAt<T extends { at: number }>(items: readonly T[], since: number | undefined): readonly T[] {
+  return since === undefined ? items : items.slice(lowerBound(items, (r) => r.at >= since));
+}

@@ -1,0 +1,198 @@
+import type { HealthStatus, IssueStatus, SessionOutcome, WorkerState } from '../core/states.js';
+import type {
+  BackpressureChangeRow,
+  IssueRow,
+  MetricsSnapshotRow,
+  RunLockInfo,
+  ScaleOperationRow,
+  SessionRow,
+  WorkerRow,
+} from './types.js';
+
+/** Rows as SQLite returns them (snake_case, booleans as 0/1, labels as JSON), and their mapping to the contract's types. */
+
+export interface IssueRecord {
+  id: string;
+  title: string;
+  body: string;
+  priority: number;
+  labels: string;
+  status: IssueStatus;
+  attempts: number;
+  seq: number;
+  created_at: number;
+  updated_at: number;
+  not_before: number | null;
+  last_error: string | null;
+  branch: string | null;
+}
+
+export interface SessionRecord {
+  id: string;
+  issue_id: string;
+  worker_id: string;
+  attempt: number;
+  pid: number | null;
+  pgid: number | null;
+  started_at: number;
+  last_progress_at: number;
+  ended_at: number | null;
+  outcome: SessionOutcome | null;
+  exit_code: number | null;
+  signal: string | null;
+  log_path: string | null;
+  reason: string | null;
+}
+
+export interface WorkerRecord {
+  id: string;
+  state: WorkerState;
+  sessions_run: number;
+  created_at: number;
+  retired_at: number | null;
+}
+
+export interface ScaleOperationRecord {
+  at: number;
+  direction: 'up' | 'down';
+  from_count: number;
+  to_count: number;
+  reason: string;
+}
+
+export interface BackpressureRecord {
+  at: number;
+  active: number;
+  queue_depth: number;
+}
+
+export interface SnapshotRecord {
+  at: number;
+  current_workers: number;
+  active_workers: number;
+  idle_workers: number;
+  stalled_workers: number;
+  queue_depth: number;
+  merge_queue_depth: number;
+  throughput_per_minute: number;
+  avg_session_duration_ms: number;
+  p95_session_duration_ms: number;
+  p99_session_duration_ms: number;
+  success_rate: number;
+  total_sessions_completed: number;
+  total_sessions_failed: number;
+  health: HealthStatus;
+  backpressure_active: number;
+  scale_operations: number;
+}
+
+export interface RunLockRecord {
+  pid: number;
+  hostname: string;
+  started_at: number;
+  heartbeat_at: number;
+}
+
+export const ISSUE_COLUMNS =
+  'id, title, body, priority, labels, status, attempts, seq, created_at, updated_at, not_before, last_error, branch';
+
+export const SESSION_COLUMNS =
+  'id, issue_id, worker_id, attempt, pid, pgid, started_at, last_progress_at, ended_at, outcome, exit_code, signal, log_path, reason';
+
+export function toIssue(r: IssueRecord): IssueRow {
+  return {
+    id: r.id,
+    title: r.title,
+    body: r.body,
+    priority: r.priority,
+    labels: JSON.parse(r.labels) as string[],
+    status: r.status,
+    attempts: r.attempts,
+    seq: r.seq,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    notBefore: r.not_before,
+    lastError: r.last_error,
+    branch: r.branch,
+  };
+}
+
+export function toSession(r: SessionRecord): SessionRow {
+  return {
+    id: r.id,
+    issueId: r.issue_id,
+    workerId: r.worker_id,
+    attempt: r.attempt,
+    pid: r.pid,
+    pgid: r.pgid,
+    startedAt: r.started_at,
+    lastProgressAt: r.last_progress_at,
+    endedAt: r.ended_at,
+    outcome: r.outcome,
+    exitCode: r.exit_code,
+    signal: r.signal,
+    logPath: r.log_path,
+    reason: r.reason,
+  };
+}
+
+export function toWorker(r: WorkerRecord): WorkerRow {
+  return { id: r.id, state: r.state, sessionsRun: r.sessions_run, createdAt: r.created_at, retiredAt: r.retired_at };
+}
+
+export function toScaleOperation(r: ScaleOperationRecord): ScaleOperationRow {
+  return { at: r.at, direction: r.direction, from: r.from_count, to: r.to_count, reason: r.reason };
+}
+
+export function toBackpressure(r: BackpressureRecord): BackpressureChangeRow {
+  return { at: r.at, active: r.active !== 0, queueDepth: r.queue_depth };
+}
+
+export function toSnapshot(r: SnapshotRecord): MetricsSnapshotRow {
+  return {
+    at: r.at,
+    currentWorkers: r.current_workers,
+    activeWorkers: r.active_workers,
+    idleWorkers: r.idle_workers,
+    stalledWorkers: r.stalled_workers,
+    queueDepth: r.queue_depth,
+    mergeQueueDepth: r.merge_queue_depth,
+    throughputPerMinute: r.throughput_per_minute,
+    avgSessionDurationMs: r.avg_session_duration_ms,
+    p95SessionDurationMs: r.p95_session_duration_ms,
+    p99SessionDurationMs: r.p99_session_duration_ms,
+    successRate: r.success_rate,
+    totalSessionsCompleted: r.total_sessions_completed,
+    totalSessionsFailed: r.total_sessions_failed,
+    health: r.health,
+    backpressureActive: r.backpressure_active !== 0,
+    scaleOperations: r.scale_operations,
+  };
+}
+
+/** Named parameters for the snapshot insert (booleans stored as 0/1). */
+export function snapshotParams(s: MetricsSnapshotRow): SnapshotRecord {
+  return {
+    at: s.at,
+    current_workers: s.currentWorkers,
+    active_workers: s.activeWorkers,
+    idle_workers: s.idleWorkers,
+    stalled_workers: s.stalledWorkers,
+    queue_depth: s.queueDepth,
+    merge_queue_depth: s.mergeQueueDepth,
+    throughput_per_minute: s.throughputPerMinute,
+    avg_session_duration_ms: s.avgSessionDurationMs,
+    p95_session_duration_ms: s.p95SessionDurationMs,
+    p99_session_duration_ms: s.p99SessionDurationMs,
+    success_rate: s.successRate,
+    total_sessions_completed: s.totalSessionsCompleted,
+    total_sessions_failed: s.totalSessionsFailed,
+    health: s.health,
+    backpressure_active: s.backpressureActive ? 1 : 0,
+    scale_operations: s.scaleOperations,
+  };
+}
+
+export function toRunLock(r: RunLockRecord): RunLockInfo {
+  return { pid: r.pid, hostname: r.hostname, startedAt: r.started_at, heartbeatAt: r.heartbeat_at };
+}

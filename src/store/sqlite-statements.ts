@@ -1,0 +1,154 @@
+import type Database from 'better-sqlite3';
+import {
+  ISSUE_COLUMNS,
+  SESSION_COLUMNS,
+  type BackpressureRecord,
+  type IssueRecord,
+  type RunLockRecord,
+  type ScaleOperationRecord,
+  type SessionRecord,
+  type SnapshotRecord,
+  type WorkerRecord,
+} from './sqlite-rows.js';
+
+const SNAPSHOT_COLUMNS = [
+  'at',
+  'current_workers',
+  'active_workers',
+  'idle_workers',
+  'stalled_workers',
+  'queue_depth',
+  'merge_queue_depth',
+  'throughput_per_minute',
+  'avg_session_duration_ms',
+  'p95_session_duration_ms',
+  'p99_session_duration_ms',
+  'success_rate',
+  'total_sessions_completed',
+  'total_sessions_failed',
+  'health',
+  'backpressure_active',
+  'scale_operations',
+].join(', ');
+
+/** Parameters of the issue-transition update; flags are 0/1 because SQLite has no booleans. */
+export interface TransitionParams {
+  id: string;
+  status: string;
+  not_before: number | null;
+  refund: 0 | 1;
+  set_error: 0 | 1;
+  last_error: string | null;
+  set_branch: 0 | 1;
+  branch: string | null;
+  now: number;
+}
+
+/** Every statement the store runs, prepared once when it opens. Values are always bound, never spliced into SQL. */
+export function prepareStatements(db: Database.Database) {
+  return {
+    maxSeq: db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM issues'),
+    insertIssue: db.prepare<[Omit<IssueRecord, 'attempts' | 'not_before' | 'last_error' | 'branch'>]>(
+      `INSERT INTO issues (id, title, body, priority, labels, status, attempts, seq, created_at, updated_at)
+       VALUES (@id, @title, @body, @priority, @labels, @status, 0, @seq, @created_at, @updated_at)
+       ON CONFLICT (id) DO NOTHING`,
+    ),
+    getIssue: db.prepare<[string], IssueRecord>(`SELECT ${ISSUE_COLUMNS} FROM issues WHERE id = ?`),
+    listIssues: db.prepare<[], IssueRecord>(`SELECT ${ISSUE_COLUMNS} FROM issues ORDER BY priority, seq`),
+    listIssuesByStatus: db.prepare<[string], IssueRecord>(
+      `SELECT ${ISSUE_COLUMNS} FROM issues WHERE status = ? ORDER BY priority, seq`,
+    ),
+    countIssues: db.prepare<[], { status: string; n: number }>(
+      'SELECT status, count(*) AS n FROM issues GROUP BY status',
+    ),
+    backlogHead: db.prepare<[number], IssueRecord>(
+      `SELECT ${ISSUE_COLUMNS} FROM issues WHERE status = 'backlog' ORDER BY priority, seq LIMIT ?`,
+    ),
+    setStatus: db.prepare<[string, number, string]>('UPDATE issues SET status = ?, updated_at = ? WHERE id = ?'),
+    nextQueued: db.prepare<[number], IssueRecord>(
+      `SELECT ${ISSUE_COLUMNS} FROM issues
+       WHERE status = 'queued' AND (not_before IS NULL OR not_before <= ?)
+       ORDER BY priority, seq LIMIT 1`,
+    ),
+    nextRetryAt: db.prepare<[], { at: number | null }>(
+      "SELECT min(not_before) AS at FROM issues WHERE status = 'queued' AND not_before IS NOT NULL",
+    ),
+    markRunning: db.prepare<[number, string]>(
+      "UPDATE issues SET status = 'running', attempts = attempts + 1, not_before = NULL, updated_at = ? WHERE id = ?",
+    ),
+    applyTransition: db.prepare<[TransitionParams]>(
+      `UPDATE issues SET
+         status = @status,
+         not_before = @not_before,
+         attempts = CASE WHEN @refund THEN max(attempts - 1, 0) ELSE attempts END,
+         last_error = CASE WHEN @set_error THEN @last_error ELSE last_error END,
+         branch = CASE WHEN @set_branch THEN @branch ELSE branch END,
+         updated_at = @now
+       WHERE id = @id`,
+    ),
+
+    insertSession: db.prepare<[Pick<SessionRecord, 'id' | 'issue_id' | 'worker_id' | 'attempt' | 'started_at' | 'log_path'>]>(
+      `INSERT INTO sessions (id, issue_id, worker_id, attempt, started_at, last_progress_at, log_path)
+       VALUES (@id, @issue_id, @worker_id, @attempt, @started_at, @started_at, @log_path)`,
+    ),
+    getSession: db.prepare<[string], SessionRecord>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ?`),
+    setSessionProcess: db.prepare<[number, number, string]>('UPDATE sessions SET pid = ?, pgid = ? WHERE id = ?'),
+    touchSession: db.prepare<[number, string]>('UPDATE sessions SET last_progress_at = ? WHERE id = ?'),
+    endSession: db.prepare<[Pick<SessionRecord, 'id' | 'ended_at' | 'outcome' | 'exit_code' | 'signal' | 'reason'>]>(
+      `UPDATE sessions SET ended_at = @ended_at, outcome = @outcome, exit_code = @exit_code, signal = @signal, reason = @reason
+       WHERE id = @id`,
+    ),
+    openSessions: db.prepare<[], SessionRecord>(
+      `SELECT ${SESSION_COLUMNS} FROM sessions WHERE ended_at IS NULL ORDER BY started_at, rowid`,
+    ),
+    sessionsForIssue: db.prepare<[string], SessionRecord>(
+      `SELECT ${SESSION_COLUMNS} FROM sessions WHERE issue_id = ? ORDER BY started_at, attempt`,
+    ),
+    finishedSessions: db.prepare<[number], SessionRecord>(
+      `SELECT ${SESSION_COLUMNS} FROM sessions WHERE ended_at >= ? ORDER BY ended_at, rowid`,
+    ),
+
+    upsertWorker: db.prepare<[WorkerRecord]>(
+      `INSERT INTO workers (id, state, sessions_run, created_at, retired_at)
+       VALUES (@id, @state, @sessions_run, @created_at, @retired_at)
+       ON CONFLICT (id) DO UPDATE SET
+         state = excluded.state, sessions_run = excluded.sessions_run,
+         created_at = excluded.created_at, retired_at = excluded.retired_at`,
+    ),
+    listWorkers: db.prepare<[], WorkerRecord>(
+      'SELECT id, state, sessions_run, created_at, retired_at FROM workers ORDER BY created_at, id',
+    ),
+    insertScaleOperation: db.prepare<[ScaleOperationRecord]>(
+      `INSERT INTO scale_operations (at, direction, from_count, to_count, reason)
+       VALUES (@at, @direction, @from_count, @to_count, @reason)`,
+    ),
+    listScaleOperations: db.prepare<[number], ScaleOperationRecord>(
+      'SELECT at, direction, from_count, to_count, reason FROM scale_operations WHERE at >= ? ORDER BY at, id',
+    ),
+    insertBackpressure: db.prepare<[BackpressureRecord]>(
+      'INSERT INTO backpressure_changes (at, active, queue_depth) VALUES (@at, @active, @queue_depth)',
+    ),
+    listBackpressure: db.prepare<[number], BackpressureRecord>(
+      'SELECT at, active, queue_depth FROM backpressure_changes WHERE at >= ? ORDER BY at, id',
+    ),
+    insertSnapshot: db.prepare<[SnapshotRecord]>(
+      `INSERT INTO metric_snapshots (${SNAPSHOT_COLUMNS}) VALUES (${SNAPSHOT_COLUMNS.replace(/(\w+)/g, '@$1')})`,
+    ),
+    listSnapshots: db.prepare<[number], SnapshotRecord>(
+      `SELECT ${SNAPSHOT_COLUMNS} FROM metric_snapshots WHERE at >= ? ORDER BY at, id`,
+    ),
+
+    getRunLock: db.prepare<[], RunLockRecord>('SELECT pid, hostname, started_at, heartbeat_at FROM run_lock WHERE id = 1'),
+    claimRunLock: db.prepare<[RunLockRecord]>(
+      `INSERT INTO run_lock (id, pid, hostname, started_at, heartbeat_at)
+       VALUES (1, @pid, @hostname, @started_at, @heartbeat_at)
+       ON CONFLICT (id) DO UPDATE SET
+         pid = excluded.pid, hostname = excluded.hostname,
+         started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at`,
+    ),
+    heartbeatRunLock: db.prepare<[number, number]>('UPDATE run_lock SET heartbeat_at = ? WHERE pid = ?'),
+    releaseRunLock: db.prepare<[number]>('DELETE FROM run_lock WHERE pid = ?'),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;

@@ -1,0 +1,346 @@
+import Database from 'better-sqlite3';
+import { ISSUE_STATUSES, type IssueStatus } from '../core/states.js';
+import { StoreError } from '../errors.js';
+import { migrate } from './migrations.js';
+import { mayClaimRunLock } from './run-lock.js';
+import {
+  toBackpressure,
+  toIssue,
+  toRunLock,
+  toScaleOperation,
+  toSession,
+  toSnapshot,
+  toWorker,
+  snapshotParams,
+} from './sqlite-rows.js';
+import { prepareStatements, type Statements } from './sqlite-statements.js';
+import type {
+  BackpressureChangeRow,
+  ImportResult,
+  IssueInput,
+  IssueRow,
+  IssueTransition,
+  MetricsSnapshotRow,
+  RunLockInfo,
+  ScaleOperationRow,
+  SessionEnd,
+  SessionRow,
+  Store,
+  WorkerRow,
+} from './types.js';
+
+/** Lower bound for the optional `since` of list methods. */
+const SINCE_EVER = Number.MIN_SAFE_INTEGER;
+
+/** How long a write waits for another connection's write to finish before failing (ms). */
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * The durable store: one SQLite file in WAL mode, so readers (a `harness
+ * metrics` in another terminal) never block the running coordinator.
+ *
+ * Every write runs as `BEGIN IMMEDIATE`: methods read before they write, and
+ * a deferred transaction that upgrades to a writer can fail with SQLITE_BUSY
+ * without waiting, whereas an immediate one queues behind busy_timeout.
+ */
+export class SqliteStore implements Store {
+  readonly location: string;
+  private readonly db: Database.Database;
+  private readonly sql: Statements;
+  /** One transaction wrapper for the store's lifetime; each call runs the body it is given. */
+  private readonly transact: Database.Transaction<(body: () => unknown) => unknown>;
+
+  constructor(path: string) {
+    this.location = path;
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      db.pragma('foreign_keys = ON');
+      migrate(db, path);
+      this.sql = prepareStatements(db);
+      this.transact = db.transaction((body: () => unknown) => body());
+    } catch (error) {
+      db?.close();
+      throw openError(path, error);
+    }
+    this.db = db;
+  }
+
+  // --- issues ----------------------------------------------------------------
+
+  importIssues(issues: readonly IssueInput[], now: number): ImportResult {
+    return this.write(() => {
+      let seq = this.sql.maxSeq.get()?.seq ?? 0;
+      let added = 0;
+      for (const issue of issues) {
+        const { changes } = this.sql.insertIssue.run({
+          id: issue.id,
+          title: issue.title,
+          body: issue.body,
+          priority: issue.priority,
+          labels: JSON.stringify(issue.labels),
+          status: 'backlog',
+          seq: seq + 1,
+          created_at: now,
+          updated_at: now,
+        });
+        if (changes === 1) {
+          seq += 1;
+          added += 1;
+        }
+      }
+      return { added, known: issues.length - added };
+    });
+  }
+
+  getIssue(id: string): IssueRow | undefined {
+    const record = this.sql.getIssue.get(id);
+    return record && toIssue(record);
+  }
+
+  listIssues(status?: IssueStatus): IssueRow[] {
+    const records = status === undefined ? this.sql.listIssues.all() : this.sql.listIssuesByStatus.all(status);
+    return records.map(toIssue);
+  }
+
+  countIssues(): Record<IssueStatus, number> {
+    const counts = Object.fromEntries(ISSUE_STATUSES.map((s) => [s, 0])) as Record<IssueStatus, number>;
+    for (const { status, n } of this.sql.countIssues.all()) {
+      if (status in counts) counts[status as IssueStatus] = n;
+    }
+    return counts;
+  }
+
+  admit(limit: number, now: number): IssueRow[] {
+    if (!(limit > 0)) return [];
+    // SQLite reads a negative LIMIT as "no limit".
+    const sqlLimit = Number.isFinite(limit) ? Math.floor(limit) : -1;
+    return this.write(() =>
+      this.sql.backlogHead.all(sqlLimit).map((record) => {
+        this.sql.setStatus.run('queued', now, record.id);
+        return { ...toIssue(record), status: 'queued' as const, updatedAt: now };
+      }),
+    );
+  }
+
+  nextQueued(now: number): IssueRow | undefined {
+    const record = this.sql.nextQueued.get(now);
+    return record && toIssue(record);
+  }
+
+  nextRetryAt(): number | null {
+    return this.sql.nextRetryAt.get()?.at ?? null;
+  }
+
+  // --- sessions --------------------------------------------------------------
+
+  startSession(args: { sessionId: string; issueId: string; workerId: string; now: number; logPath: string | null }): SessionRow {
+    const { sessionId, issueId, workerId, now, logPath } = args;
+    return this.write(() => {
+      const issue = this.sql.getIssue.get(issueId);
+      if (!issue) throw new StoreError(`cannot start session ${sessionId}: issue ${issueId} does not exist`);
+      if (issue.status !== 'queued') {
+        throw new StoreError(
+          `cannot start session ${sessionId}: issue ${issueId} must be queued, but it is ${issue.status}`,
+        );
+      }
+      if (this.sql.getSession.get(sessionId)) {
+        throw new StoreError(`cannot start session ${sessionId}: a session with that id already exists`);
+      }
+      this.sql.markRunning.run(now, issueId);
+      const attempt = issue.attempts + 1;
+      this.sql.insertSession.run({
+        id: sessionId,
+        issue_id: issueId,
+        worker_id: workerId,
+        attempt,
+        started_at: now,
+        log_path: logPath,
+      });
+      return {
+        id: sessionId,
+        issueId,
+        workerId,
+        attempt,
+        pid: null,
+        pgid: null,
+        startedAt: now,
+        lastProgressAt: now,
+        endedAt: null,
+        outcome: null,
+        exitCode: null,
+        signal: null,
+        logPath,
+        reason: null,
+      };
+    });
+  }
+
+  setSessionProcess(sessionId: string, pid: number, pgid: number): void {
+    this.write(() => this.sql.setSessionProcess.run(pid, pgid, sessionId));
+  }
+
+  touchSession(sessionId: string, at: number): void {
+    this.write(() => this.sql.touchSession.run(at, sessionId));
+  }
+
+  finishSession(sessionId: string, end: SessionEnd, transition: IssueTransition): void {
+    this.write(() => {
+      const session = this.sql.getSession.get(sessionId);
+      if (!session) throw new StoreError(`cannot finish session ${sessionId}: no such session`);
+      if (session.ended_at !== null) {
+        throw new StoreError(
+          `cannot finish session ${sessionId}: it already ended at ${session.ended_at} with outcome ${session.outcome}`,
+        );
+      }
+      this.sql.endSession.run({
+        id: sessionId,
+        ended_at: end.endedAt,
+        outcome: end.outcome,
+        exit_code: end.exitCode ?? null,
+        signal: end.signal ?? null,
+        reason: end.reason ?? null,
+      });
+      this.sql.applyTransition.run({
+        id: session.issue_id,
+        status: transition.status,
+        not_before: transition.notBefore ?? null,
+        refund: transition.refundAttempt ? 1 : 0,
+        set_error: transition.lastError === undefined ? 0 : 1,
+        last_error: transition.lastError ?? null,
+        set_branch: transition.branch === undefined ? 0 : 1,
+        branch: transition.branch ?? null,
+        now: end.endedAt,
+      });
+    });
+  }
+
+  getSession(id: string): SessionRow | undefined {
+    const record = this.sql.getSession.get(id);
+    return record && toSession(record);
+  }
+
+  openSessions(): SessionRow[] {
+    return this.sql.openSessions.all().map(toSession);
+  }
+
+  sessionsForIssue(issueId: string): SessionRow[] {
+    return this.sql.sessionsForIssue.all(issueId).map(toSession);
+  }
+
+  finishedSessions(since?: number): SessionRow[] {
+    return this.sql.finishedSessions.all(since ?? SINCE_EVER).map(toSession);
+  }
+
+  // --- workers, scaling, backpressure, snapshots -----------------------------
+
+  upsertWorker(worker: WorkerRow): void {
+    this.write(() =>
+      this.sql.upsertWorker.run({
+        id: worker.id,
+        state: worker.state,
+        sessions_run: worker.sessionsRun,
+        created_at: worker.createdAt,
+        retired_at: worker.retiredAt,
+      }),
+    );
+  }
+
+  listWorkers(): WorkerRow[] {
+    return this.sql.listWorkers.all().map(toWorker);
+  }
+
+  recordScaleOperation(op: ScaleOperationRow): void {
+    this.write(() =>
+      this.sql.insertScaleOperation.run({
+        at: op.at,
+        direction: op.direction,
+        from_count: op.from,
+        to_count: op.to,
+        reason: op.reason,
+      }),
+    );
+  }
+
+  listScaleOperations(since?: number): ScaleOperationRow[] {
+    return this.sql.listScaleOperations.all(since ?? SINCE_EVER).map(toScaleOperation);
+  }
+
+  recordBackpressure(change: BackpressureChangeRow): void {
+    this.write(() =>
+      this.sql.insertBackpressure.run({ at: change.at, active: change.active ? 1 : 0, queue_depth: change.queueDepth }),
+    );
+  }
+
+  listBackpressure(since?: number): BackpressureChangeRow[] {
+    return this.sql.listBackpressure.all(since ?? SINCE_EVER).map(toBackpressure);
+  }
+
+  recordSnapshot(snapshot: MetricsSnapshotRow): void {
+    this.write(() => this.sql.insertSnapshot.run(snapshotParams(snapshot)));
+  }
+
+  listSnapshots(since?: number): MetricsSnapshotRow[] {
+    return this.sql.listSnapshots.all(since ?? SINCE_EVER).map(toSnapshot);
+  }
+
+  // --- run lock --------------------------------------------------------------
+
+  acquireRunLock(
+    self: RunLockInfo,
+    isAlive: (pid: number) => boolean,
+  ): { acquired: true } | { acquired: false; holder: RunLockInfo } {
+    return this.write(() => {
+      const record = this.sql.getRunLock.get();
+      const holder = record && toRunLock(record);
+      if (holder && !mayClaimRunLock(holder, self, isAlive)) return { acquired: false as const, holder };
+      this.sql.claimRunLock.run({
+        pid: self.pid,
+        hostname: self.hostname,
+        started_at: self.startedAt,
+        heartbeat_at: self.heartbeatAt,
+      });
+      return { acquired: true as const };
+    });
+  }
+
+  heartbeatRunLock(pid: number, at: number): void {
+    this.write(() => this.sql.heartbeatRunLock.run(at, pid));
+  }
+
+  releaseRunLock(pid: number): void {
+    this.write(() => this.sql.releaseRunLock.run(pid));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Run `body` as one IMMEDIATE transaction (see the class comment). */
+  private write<T>(body: () => T): T {
+    return this.transact.immediate(body) as T;
+  }
+}
+
+/** Turn a failure to open into a message a user can act on, not a stack trace. */
+function openError(path: string, error: unknown): StoreError {
+  if (error instanceof StoreError) return error;
+  const code = (error as { code?: unknown }).code;
+  const detail = error instanceof Error ? error.message : String(error);
+  if (code === 'SQLITE_NOTADB') {
+    return new StoreError(
+      `state store ${path} is not a SQLite database: move it aside or point harness at a different state file`,
+      { cause: error },
+    );
+  }
+  if (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT')) {
+    return new StoreError(
+      `state store ${path} is corrupt (${detail}): restore it from a backup or move it aside to start fresh`,
+      { cause: error },
+    );
+  }
+  return new StoreError(`cannot open state store ${path}: ${detail}`, { cause: error });
+}

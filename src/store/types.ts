@@ -1,0 +1,203 @@
+import type { IssueStatus, SessionOutcome, WorkerState, HealthStatus } from '../core/states.js';
+
+/**
+ * The durable state of a harness run. Every method that changes state is one
+ * transaction. The interface is synchronous on purpose: the coordinator
+ * handles one event at a time and each decision must see the previous one
+ * committed. (better-sqlite3 is synchronous; a PostgreSQL implementation can
+ * use pg-native's synchronous client.)
+ *
+ * Times are epoch milliseconds supplied by the caller (the clock is injected
+ * everywhere); stores never read the system time themselves, except for the
+ * run lock's heartbeat which is wall-clock by nature.
+ */
+
+/** An issue as it comes from a source, after validation. */
+export interface IssueInput {
+  id: string;
+  title: string;
+  body: string;
+  /** 0 is the most urgent (beads convention). Default 2. */
+  priority: number;
+  labels: string[];
+}
+
+export interface IssueRow extends IssueInput {
+  status: IssueStatus;
+  /** Sessions started that counted against maxAttempts. */
+  attempts: number;
+  /** Import order, used for "oldest first" within a priority. */
+  seq: number;
+  createdAt: number;
+  updatedAt: number;
+  /** A queued issue may not be dispatched before this time (retry backoff). */
+  notBefore: number | null;
+  /** Why it failed (or why its last attempt failed). */
+  lastError: string | null;
+  /** Branch holding the work (worktree mode). */
+  branch: string | null;
+}
+
+export interface SessionRow {
+  id: string;
+  issueId: string;
+  workerId: string;
+  attempt: number;
+  pid: number | null;
+  pgid: number | null;
+  startedAt: number;
+  lastProgressAt: number;
+  endedAt: number | null;
+  outcome: SessionOutcome | null;
+  exitCode: number | null;
+  signal: string | null;
+  logPath: string | null;
+  /** Free text: why the session ended as it did. */
+  reason: string | null;
+}
+
+export interface WorkerRow {
+  id: string;
+  state: WorkerState;
+  sessionsRun: number;
+  createdAt: number;
+  retiredAt: number | null;
+}
+
+export interface ScaleOperationRow {
+  at: number;
+  direction: 'up' | 'down';
+  from: number;
+  to: number;
+  reason: string;
+}
+
+export interface BackpressureChangeRow {
+  at: number;
+  active: boolean;
+  queueDepth: number;
+}
+
+/** A periodic copy of the ScaleManager's metrics, for history and charts. */
+export interface MetricsSnapshotRow {
+  at: number;
+  currentWorkers: number;
+  activeWorkers: number;
+  idleWorkers: number;
+  stalledWorkers: number;
+  queueDepth: number;
+  mergeQueueDepth: number;
+  throughputPerMinute: number;
+  avgSessionDurationMs: number;
+  p95SessionDurationMs: number;
+  p99SessionDurationMs: number;
+  successRate: number;
+  totalSessionsCompleted: number;
+  totalSessionsFailed: number;
+  health: HealthStatus;
+  backpressureActive: boolean;
+  scaleOperations: number;
+}
+
+/** What happens to the issue when a session ends; decided by the core, applied by the store. */
+export interface IssueTransition {
+  status: IssueStatus;
+  /** For status `queued`: earliest dispatch time (retry backoff), or null. */
+  notBefore?: number | null;
+  /** Give back the attempt this session spent (cancelled / lost). */
+  refundAttempt?: boolean;
+  lastError?: string | null;
+  branch?: string | null;
+}
+
+export interface SessionEnd {
+  outcome: SessionOutcome;
+  endedAt: number;
+  exitCode?: number | null;
+  signal?: string | null;
+  reason?: string | null;
+}
+
+export interface ImportResult {
+  /** Ids that were new and are now in the backlog. */
+  added: number;
+  /** Ids already known: left exactly as they were. */
+  known: number;
+}
+
+export interface RunLockInfo {
+  pid: number;
+  hostname: string;
+  startedAt: number;
+  heartbeatAt: number;
+}
+
+export interface Store {
+  /** Path or description of where the state lives (for messages). */
+  readonly location: string;
+
+  // --- issues --------------------------------------------------------------
+  /** Insert new ids as `backlog`; known ids keep their state. One transaction. */
+  importIssues(issues: readonly IssueInput[], now: number): ImportResult;
+  getIssue(id: string): IssueRow | undefined;
+  /** All issues, priority then seq order. */
+  listIssues(status?: IssueStatus): IssueRow[];
+  countIssues(): Record<IssueStatus, number>;
+  /**
+   * Move up to `limit` backlog issues to `queued`, most urgent first
+   * (priority ascending, then seq ascending). Returns them.
+   */
+  admit(limit: number, now: number): IssueRow[];
+  /**
+   * The most urgent queued issue whose notBefore is null or ≤ now, or
+   * undefined. Does not change state.
+   */
+  nextQueued(now: number): IssueRow | undefined;
+  /** Earliest notBefore among queued issues (to schedule a wake-up), or null. */
+  nextRetryAt(): number | null;
+
+  // --- sessions ------------------------------------------------------------
+  /**
+   * One transaction: the issue goes queued → running, its attempts + 1, and a
+   * session row is inserted with attempt = the new attempts value and
+   * startedAt = lastProgressAt = now. Throws if the issue is not queued.
+   */
+  startSession(args: { sessionId: string; issueId: string; workerId: string; now: number; logPath: string | null }): SessionRow;
+  /** Record the process that runs a session. */
+  setSessionProcess(sessionId: string, pid: number, pgid: number): void;
+  /** Persist the time of the latest progress (callers throttle this). */
+  touchSession(sessionId: string, at: number): void;
+  /**
+   * One transaction: close the session with its outcome and apply the issue
+   * transition (refunding the attempt when asked). Throws if already closed.
+   */
+  finishSession(sessionId: string, end: SessionEnd, transition: IssueTransition): void;
+  getSession(id: string): SessionRow | undefined;
+  /** Sessions with no end: after a crash, these were running when the harness died. */
+  openSessions(): SessionRow[];
+  sessionsForIssue(issueId: string): SessionRow[];
+  /** Finished sessions ended at or after `since`, oldest first. */
+  finishedSessions(since?: number): SessionRow[];
+
+  // --- workers, scaling, backpressure, snapshots ---------------------------
+  upsertWorker(worker: WorkerRow): void;
+  listWorkers(): WorkerRow[];
+  recordScaleOperation(op: ScaleOperationRow): void;
+  listScaleOperations(since?: number): ScaleOperationRow[];
+  recordBackpressure(change: BackpressureChangeRow): void;
+  listBackpressure(since?: number): BackpressureChangeRow[];
+  recordSnapshot(snapshot: MetricsSnapshotRow): void;
+  listSnapshots(since?: number): MetricsSnapshotRow[];
+
+  // --- run lock --------------------------------------------------------------
+  /**
+   * Claim the store for this process. If another live process holds it,
+   * return that holder instead of claiming. A holder whose pid is dead (or on
+   * another host and not heard from for a long time) is taken over.
+   */
+  acquireRunLock(self: RunLockInfo, isAlive: (pid: number) => boolean): { acquired: true } | { acquired: false; holder: RunLockInfo };
+  heartbeatRunLock(pid: number, at: number): void;
+  releaseRunLock(pid: number): void;
+
+  close(): void;
+}

@@ -1,0 +1,11 @@
+export { sanitizeIssueId } from './sanitize.js';
+export {
+  WorktreeManager,
+  WorktreeError,
+  BRANCH_PREFIX,
+  defaultGitRun,
+  type GitRun,
+  type PreparedWorktree,
+  type WorktreeInfo,
+  type WorktreeManagerOptions,
+} from './worktree.js';

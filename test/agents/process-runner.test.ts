@@ -1,0 +1,205 @@
+import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { truncationNotice } from '../../src/agents/log-writer.js';
+import { isGroupAlive } from '../../src/agents/process-group.js';
+import { ProcessRunner } from '../../src/agents/process-runner.js';
+import { UsageError } from '../../src/errors.js';
+import { realClock } from '../../src/runtime/clock.js';
+import { Sandbox, fixture, issue, pidAlive, waitForDeath } from './helpers.js';
+
+let sandbox: Sandbox;
+beforeEach(() => {
+  sandbox = new Sandbox();
+});
+afterEach(() => sandbox.cleanup());
+
+describe('ProcessRunner', () => {
+  it('runs an agent to success and logs both streams', async () => {
+    const session = sandbox.start(sandbox.runner({ command: fixture('succeed.mjs') }));
+    expect(session.handle.pid).toBeGreaterThan(0);
+    expect(session.handle.pgid).toBe(session.handle.pid);
+    expect(await session.exited).toEqual({ exitCode: 0, signal: null });
+    const log = sandbox.log(session);
+    expect(log).toContain('working on it');
+    expect(log).toContain('progress: 50%');
+    expect(log).toContain('done');
+    expect(session.progress.length).toBeGreaterThan(0);
+    expect(session.exitCount()).toBe(1);
+  });
+
+  it('delivers the rendered prompt on stdin', async () => {
+    const runner = sandbox.runner({ command: fixture('succeed.mjs'), promptTemplate: 'Fix {{id}} (attempt {{attempt}}): {{title}}\n{{body}}' });
+    const session = sandbox.start(runner, { attempt: 2, issue: issue({ id: 'BD-3', title: 'Broken {{body}}' }) });
+    await session.exited;
+    expect(sandbox.log(session)).toContain('prompt: Fix BD-3 (attempt 2): Broken {{body}}\n');
+  });
+
+  it('reports a failing agent’s exit code', async () => {
+    const session = sandbox.start(sandbox.runner({ command: fixture('fail.mjs') }));
+    expect(await session.exited).toEqual({ exitCode: 1, signal: null });
+    expect(sandbox.log(session)).toContain('could not fix the issue');
+  });
+
+  it('survives an agent that exits without reading a large prompt (EPIPE)', async () => {
+    const runner = sandbox.runner({ command: fixture('fail.mjs'), promptTemplate: `${'x'.repeat(4 * 1024 * 1024)}{{id}}` });
+    expect(await sandbox.start(runner).exited).toEqual({ exitCode: 1, signal: null });
+  });
+
+  it('passes the attempt number through', async () => {
+    const runner = sandbox.runner({ command: fixture('fail-then-succeed.mjs') });
+    expect((await sandbox.start(runner, { attempt: 1 }).exited).exitCode).toBe(1);
+    expect((await sandbox.start(runner, { attempt: 2 }).exited).exitCode).toBe(0);
+  });
+
+  it('gives the issue to the agent only through env and stdin, byte-exact and never through a shell', async () => {
+    const out = join(sandbox.dir, 'dump.json');
+    const hostile = issue({
+      id: 'a/b $(touch pwned)',
+      title: '$(touch pwned) `touch pwned` "; touch pwned #',
+      body: "'; touch pwned; echo '\n$(touch pwned)\n`touch pwned`\nünïcødé",
+      labels: ['x;touch pwned'],
+    });
+    const runner = sandbox.runner({
+      command: fixture('env-dump.mjs'),
+      env: { ...process.env, FIXTURE_OUT: out },
+      promptTemplate: '{{title}}\n{{body}}\n{{labels}}',
+    });
+    const session = sandbox.start(runner, { issue: hostile, workerId: 'w-7', attempt: 3, sessionId: 'sess-42' });
+    expect(await session.exited).toEqual({ exitCode: 0, signal: null });
+
+    const dump = JSON.parse(readFileSync(out, 'utf8'));
+    expect(dump.env.HARNESS_ISSUE_ID).toBe(hostile.id);
+    expect(dump.env.HARNESS_ISSUE_TITLE).toBe(hostile.title);
+    expect(dump.env.HARNESS_ISSUE_BODY).toBe(hostile.body);
+    expect(dump.env.HARNESS_WORKER_ID).toBe('w-7');
+    expect(dump.env.HARNESS_SESSION_ID).toBe('sess-42');
+    expect(dump.env.HARNESS_ATTEMPT).toBe('3');
+    expect(dump.env.HARNESS_HEARTBEAT_FILE).toBe(join(sandbox.dir, 'heartbeats', 'sess-42', 'heartbeat'));
+    expect(JSON.parse(dump.issueFile)).toEqual(hostile);
+    expect(dump.stdin).toBe(`${hostile.title}\n${hostile.body}\nx;touch pwned`);
+    expect(dump.cwd).toBe(sandbox.dir);
+    expect(existsSync(join(sandbox.dir, 'pwned'))).toBe(false);
+    expect(existsSync(join(process.cwd(), 'pwned'))).toBe(false);
+    // Session files are removed once the session is over.
+    expect(existsSync(join(sandbox.dir, 'heartbeats', 'sess-42'))).toBe(false);
+  });
+
+  it('stops a hanging agent with SIGTERM', async () => {
+    const session = sandbox.start(sandbox.runner({ command: fixture('hang.mjs') }));
+    await session.firstProgress;
+    session.handle.kill();
+    session.handle.kill();
+    expect(await session.exited).toEqual({ exitCode: null, signal: 'SIGTERM' });
+    expect(isGroupAlive(session.handle.pgid!)).toBe(false);
+    expect(session.exitCount()).toBe(1);
+  });
+
+  it('escalates to SIGKILL after the grace period when SIGTERM is ignored', async () => {
+    const session = sandbox.start(sandbox.runner({ command: fixture('ignore-sigterm.mjs'), killGraceMs: 300 }));
+    await session.firstProgress;
+    const killedAt = Date.now();
+    session.handle.kill();
+    expect(await session.exited).toEqual({ exitCode: null, signal: 'SIGKILL' });
+    expect(Date.now() - killedAt).toBeGreaterThanOrEqual(250);
+  });
+
+  it('kills what the agent left behind in its group once it exits', async () => {
+    const pidFile = join(sandbox.dir, 'grandchild.pid');
+    const runner = sandbox.runner({ command: fixture('grandchild.mjs'), env: { ...process.env, FIXTURE_PID_FILE: pidFile }, killGraceMs: 500 });
+    const session = sandbox.start(runner);
+    expect(await session.exited).toEqual({ exitCode: 0, signal: null });
+    const grandchild = Number(readFileSync(pidFile, 'utf8'));
+    expect(grandchild).toBeGreaterThan(0);
+    expect(await waitForDeath(grandchild)).toBe(true);
+    expect(session.exitCount()).toBe(1);
+  });
+
+  it('caps the log of a flooding agent and keeps draining it', async () => {
+    const cap = 64 * 1024;
+    const session = sandbox.start(sandbox.runner({ command: fixture('flood.mjs'), logMaxBytes: cap }));
+    // The event loop must keep turning while 50 MB go through the pipe.
+    let turns = 0;
+    let turning = true;
+    const turn = (): void => {
+      turns += 1;
+      if (turning) setImmediate(turn);
+    };
+    setImmediate(turn);
+    const exit = await session.exited;
+    turning = false;
+    expect(exit).toEqual({ exitCode: 0, signal: null });
+    expect(turns).toBeGreaterThan(1);
+    const notice = truncationNotice(cap);
+    expect(statSync(session.spec.logPath!).size).toBeLessThanOrEqual(cap + Buffer.byteLength(notice));
+    const log = sandbox.log(session);
+    expect(log.endsWith(notice)).toBe(true);
+    expect(log.split('[harness] log truncated').length).toBe(2);
+  }, 30_000);
+
+  it('counts heartbeat touches as progress from a silent agent', async () => {
+    const runner = sandbox.runner({ command: fixture('heartbeat.mjs'), heartbeatPollMs: 50, env: { ...process.env, FIXTURE_MS: '1200' } });
+    const session = sandbox.start(runner);
+    expect(await session.exited).toEqual({ exitCode: 0, signal: null });
+    expect(sandbox.log(session)).toBe('');
+    expect(session.progress.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('coalesces progress from a chatty agent', async () => {
+    const session = sandbox.start(sandbox.runner({ command: fixture('chatty-hang.mjs'), killGraceMs: 300 }));
+    await session.progressReports(3);
+    session.handle.kill();
+    await session.exited;
+    const gaps = session.progress.slice(1).map((at, i) => at - session.progress[i]!);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(250);
+  });
+
+  it('reports a missing command as an exit with an error, without throwing', async () => {
+    const runner = sandbox.runner({ command: ['harness-no-such-agent-xyz', '--flag'] });
+    const session = sandbox.start(runner);
+    expect(session.handle.pid).toBeNull();
+    const exit = await session.exited;
+    expect(exit).toEqual({
+      exitCode: null,
+      signal: null,
+      error: 'agent command not found: harness-no-such-agent-xyz (check agent.command or --agent)',
+    });
+    // Node may emit 'exit' after a spawn 'error'; let any such event run.
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(session.exitCount()).toBe(1);
+    session.handle.kill();
+  });
+
+  it('reports a command that is not executable', async () => {
+    const script = join(sandbox.dir, 'not-executable.sh');
+    writeFileSync(script, '#!/bin/sh\nexit 0\n');
+    chmodSync(script, 0o644);
+    const exit = await sandbox.start(sandbox.runner({ command: [script] })).exited;
+    expect(exit.error).toContain('agent command not found');
+  });
+
+  it('reports a missing working directory', async () => {
+    const exit = await sandbox.start(sandbox.runner({ command: fixture('succeed.mjs') }), { cwd: join(sandbox.dir, 'gone') }).exited;
+    expect(exit.error).toContain('working directory does not exist');
+  });
+
+  it('runs without a log path', async () => {
+    const session = sandbox.start(sandbox.runner({ command: fixture('succeed.mjs') }), { logPath: null });
+    expect(await session.exited).toEqual({ exitCode: 0, signal: null });
+    expect(readdirSync(sandbox.dir)).not.toContain('logs');
+  });
+
+  it('refuses an empty command', () => {
+    expect(() => new ProcessRunner({ command: [], promptTemplate: '', clock: realClock, killGraceMs: 1, logMaxBytes: 1, heartbeatDir: sandbox.dir })).toThrow(
+      UsageError,
+    );
+  });
+
+  it('kill after exit is a no-op', async () => {
+    const session = sandbox.start(sandbox.runner({ command: fixture('succeed.mjs') }));
+    await session.exited;
+    session.handle.kill();
+    expect(pidAlive(session.handle.pid!)).toBe(false);
+    expect(session.exitCount()).toBe(1);
+  });
+});

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { FIELD_PATHS, HARNESS_ENV_VAR, kebabCase, SCALAR_FIELD_KINDS } from '../../src/config/fields.js';
+import { DEFAULT_CONFIG } from '../../src/config/types.js';
+
+describe('HARNESS_ENV_VAR', () => {
+  it.each([
+    ['maxWorkers', 'HARNESS_MAX_WORKERS'],
+    ['workerStallTimeoutMs', 'HARNESS_WORKER_STALL_TIMEOUT_MS'],
+    ['state', 'HARNESS_STATE'],
+    ['agent.command', 'HARNESS_AGENT_COMMAND'],
+    ['agent.prompt', 'HARNESS_AGENT_PROMPT'],
+  ] as const)('%s → %s', (field, variable) => {
+    expect(HARNESS_ENV_VAR(field)).toBe(variable);
+  });
+});
+
+describe('field table', () => {
+  it('covers every scalar field of the defaults', () => {
+    const { agent: _agent, ...scalars } = DEFAULT_CONFIG;
+    expect(Object.keys(SCALAR_FIELD_KINDS).sort()).toEqual(Object.keys(scalars).sort());
+  });
+
+  it('lists the agent fields as dotted paths', () => {
+    expect(FIELD_PATHS.slice(-2)).toEqual(['agent.command', 'agent.prompt']);
+  });
+
+  it('kebab-cases field names', () => {
+    expect(kebabCase('maxSessionsPerWorker')).toBe('max-sessions-per-worker');
+  });
+});

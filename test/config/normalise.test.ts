@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { describeIssues, renderValue } from '../../src/config/normalise.js';
+import { configFileSchema } from '../../src/config/schema.js';
+
+function problemsOf(input: unknown, label = (path: string) => path || 'file'): string[] {
+  const result = configFileSchema.safeParse(input);
+  return result.success ? [] : describeIssues(result.error.issues, input, label);
+}
+
+describe('describeIssues', () => {
+  it.each<[unknown, string]>([
+    [{ minWorkers: 'four' }, 'minWorkers: expected a positive integer, received "four"'],
+    [{ maxWorkers: -1 }, 'maxWorkers: expected a positive integer, received -1'],
+    [{ maxAttempts: 1.5 }, 'maxAttempts: expected a positive integer, received 1.5'],
+    [{ scaleUpThreshold: true }, 'scaleUpThreshold: expected a positive number, received true'],
+    [
+      { workerStallTimeoutMs: '10 minutes' },
+      'workerStallTimeoutMs: expected a positive duration (milliseconds, or e.g. "30s", "10m", "1h"), received "10 minutes"',
+    ],
+    [{ workspace: 'docker' }, 'workspace: expected "shared" or "worktree", received "docker"'],
+    [{ state: null }, 'state: expected a non-empty string, received null'],
+    [{ agent: 'node x' }, 'agent: expected an object with "command" and/or "prompt", received "node x"'],
+    [
+      { agent: { command: "node 'x" } },
+      `agent.command: expected a command line with matching quotes, received "node 'x"`,
+    ],
+    [
+      { agent: { command: [1, 2] } },
+      'agent.command: expected a non-empty array of non-empty strings, or a command line string, received [1,2]',
+    ],
+    [{ agent: { prompt: 42 } }, 'agent.prompt: expected a string, received 42'],
+    ['just text', 'file: expected an object of settings, received "just text"'],
+    [{ maxWorker: 3 }, 'maxWorker: unknown field; did you mean "maxWorkers"?'],
+    [{ command: ['x'] }, 'command: unknown field; did you mean "agent.command"?'],
+    [{ agent: { promt: 'x' } }, 'agent.promt: unknown field; did you mean "agent.prompt"?'],
+  ])('%j', (input, message) => {
+    expect(problemsOf(input)).toEqual([message]);
+  });
+
+  it('reports every problem in one pass', () => {
+    const problems = problemsOf({ minWorkers: 'four', maxWorkers: 0, colour: 'red', agent: { cmd: 'x' } });
+    expect(problems).toHaveLength(4);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'minWorkers: expected a positive integer, received "four"',
+        'maxWorkers: expected a positive integer, received 0',
+        expect.stringMatching(/^colour: unknown field; known fields are minWorkers, maxWorkers, .*, agent\.prompt$/),
+        'agent.cmd: unknown field; known fields are agent.command, agent.prompt',
+      ]),
+    );
+  });
+
+  it('labels problems with the name the user wrote', () => {
+    const label = (path: string) => (path === 'maxWorkers' ? 'HARNESS_MAX_WORKERS' : path);
+    expect(problemsOf({ maxWorkers: 'abc' }, label)).toEqual([
+      'HARNESS_MAX_WORKERS: expected a positive integer, received "abc"',
+    ]);
+  });
+});
+
+describe('renderValue', () => {
+  it.each<[unknown, string]>([
+    ['four', '"four"'],
+    [-1, '-1'],
+    [Number.POSITIVE_INFINITY, 'Infinity'],
+    [undefined, 'nothing'],
+    [{ a: 1 }, '{"a":1}'],
+    ['x'.repeat(100), `"${'x'.repeat(58)}…`],
+  ])('%j → %s', (value, expected) => {
+    expect(renderValue(value)).toBe(expected);
+  });
+});

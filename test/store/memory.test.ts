@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../src/store/memory.js';
+import { describeStoreConformance } from './conformance.js';
+
+describeStoreConformance('MemoryStore', () => ({ store: new MemoryStore(), cleanup: () => {} }));
+
+describe('MemoryStore', () => {
+  it('reports an in-memory location', () => {
+    expect(new MemoryStore().location).toBe(':memory:');
+  });
+
+  it('hands out copies, so callers cannot change stored rows', () => {
+    const store = new MemoryStore();
+    store.importIssues([{ id: 'a', title: 't', body: 'b', priority: 1, labels: ['x'] }], 1);
+    const row = store.getIssue('a')!;
+    row.labels.push('mutated');
+    row.status = 'done';
+    expect(store.getIssue('a')).toMatchObject({ labels: ['x'], status: 'backlog' });
+  });
+
+  it('keeps dispatch order across many interleaved retries', () => {
+    // Cross-check the heaps against a plain sort over a mixed workload.
+    const store = new MemoryStore();
+    const count = 300;
+    store.importIssues(
+      Array.from({ length: count }, (_, i) => ({ id: `i${i}`, title: '', body: '', priority: (i * 7) % 4, labels: [] })),
+      0,
+    );
+    store.admit(count, 0);
+    for (let now = 1; now <= 200; now++) {
+      const expected = store
+        .listIssues('queued')
+        .filter((r) => r.notBefore === null || r.notBefore <= now)[0];
+      const next = store.nextQueued(now);
+      expect(next?.id).toBe(expected?.id);
+      if (!next) continue;
+      const sessionId = `s${now}`;
+      store.startSession({ sessionId, issueId: next.id, workerId: 'w', now, logPath: null });
+      const retry = now % 3 !== 0;
+      store.finishSession(
+        sessionId,
+        { outcome: retry ? 'failure' : 'success', endedAt: now },
+        retry ? { status: 'queued', notBefore: now + (now % 11) } : { status: 'done' },
+      );
+    }
+  });
+});
