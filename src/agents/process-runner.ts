@@ -100,10 +100,13 @@ class ProcessSession {
   private reported = false;
   private finished = false;
   private terminating = false;
+  /** Seen empty after the session ended: from then on the group id may belong to someone else. */
+  private groupGone = false;
 
   private heartbeatTimer: TimerHandle | null = null;
   private flushTimer: TimerHandle | null = null;
   private abandonTimer: TimerHandle | null = null;
+  private killTimer: TimerHandle | null = null;
   private lastProgressAt = Number.NEGATIVE_INFINITY;
   private heartbeatMtime = 0;
 
@@ -168,7 +171,7 @@ class ProcessSession {
   /** SIGTERM to the group now, SIGKILL after the grace period if anything is left. Idempotent. */
   kill(): void {
     const pgid = this.pgid;
-    if (pgid === null) return;
+    if (pgid === null || this.groupGone) return;
     if (this.exit === null || isGroupAlive(pgid)) this.terminate(pgid);
   }
 
@@ -252,7 +255,8 @@ class ProcessSession {
     if (this.terminating) return;
     this.terminating = true;
     signalGroup(pgid, 'SIGTERM');
-    this.clock.setTimeout(() => {
+    this.killTimer = this.clock.setTimeout(() => {
+      this.killTimer = null;
       if (isGroupAlive(pgid)) signalGroup(pgid, 'SIGKILL');
     }, this.options.killGraceMs);
   }
@@ -265,6 +269,11 @@ class ProcessSession {
     this.child?.stdout?.destroy();
     this.child?.stderr?.destroy();
     this.log?.close();
+    if (this.pgid !== null && !isGroupAlive(this.pgid)) {
+      this.groupGone = true;
+      this.killTimer?.cancel();
+      this.killTimer = null;
+    }
     try {
       if (this.sessionDir !== null) rmSync(this.sessionDir, { recursive: true, force: true });
     } catch {

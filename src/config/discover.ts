@@ -67,10 +67,18 @@ export async function loadConfigFileRaw(file: string, cwd: string): Promise<RawC
   return { path: absolute, raw: result.config ?? {} };
 }
 
-/** `path` relative to `cwd` when it is inside it, else absolute. */
+/**
+ * How a file is named to the user: relative to `cwd` when it is inside it or
+ * directly in one of its parents (where the search finds it), else absolute.
+ */
 export function displayPath(file: string, cwd: string): string {
   const relative = path.relative(cwd, file);
-  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+  if (relative === '' || path.isAbsolute(relative)) return file;
+  const parts = relative.split(path.sep);
+  const ups = parts.filter((part) => part === '..').length;
+  const inCwd = ups === 0;
+  const inAncestor = ups === parts.length - 1;
+  return inCwd || inAncestor ? relative : file;
 }
 
 function parseFailure(error: unknown, cwd: string, file?: string): ConfigError {

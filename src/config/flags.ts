@@ -16,29 +16,31 @@ export interface ConfigFlag {
 }
 
 const d = DEFAULT_CONFIG;
+const ms = formatDuration;
 
+// Descriptions fit an 80-column help screen without wrapping.
 export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { spec: '--min-workers <n>', field: 'minWorkers', description: `smallest pool size (default ${d.minWorkers})` },
   { spec: '--max-workers <n>', field: 'maxWorkers', description: `largest pool size (default ${d.maxWorkers})` },
-  { spec: '--target-queue-depth <n>', field: 'targetQueueDepth', description: `queue depth at which intake resumes under backpressure (default ${d.targetQueueDepth})` },
-  { spec: '--max-queue-depth <n>', field: 'maxQueueDepth', description: `queue depth that turns backpressure on (default ${d.maxQueueDepth})` },
-  { spec: '--stall-timeout <duration>', field: 'workerStallTimeoutMs', description: `a worker with no progress this long is stalled (default ${formatDuration(d.workerStallTimeoutMs)})` },
-  { spec: '--health-interval <duration>', field: 'healthCheckIntervalMs', description: `time between health checks (default ${formatDuration(d.healthCheckIntervalMs)})` },
-  { spec: '--scale-up-threshold <ratio>', field: 'scaleUpThreshold', description: `scale up above this queue/worker ratio (default ${d.scaleUpThreshold})` },
-  { spec: '--scale-down-threshold <ratio>', field: 'scaleDownThreshold', description: `scale down below this queue/worker ratio (default ${d.scaleDownThreshold})` },
-  { spec: '--cooldown <duration>', field: 'scaleCooldownMs', description: `minimum time between scale operations (default ${formatDuration(d.scaleCooldownMs)})` },
-  { spec: '--max-sessions-per-worker <n>', field: 'maxSessionsPerWorker', description: `sessions before a worker is recycled (default ${d.maxSessionsPerWorker})` },
-  { spec: '--max-attempts <n>', field: 'maxAttempts', description: `attempts per issue before it fails (default ${d.maxAttempts})` },
-  { spec: '--session-timeout <duration>', field: 'sessionTimeoutMs', description: `kill a session running longer than this (default ${formatDuration(d.sessionTimeoutMs)})` },
-  { spec: '--kill-grace <duration>', field: 'killGraceMs', description: `time between SIGTERM and SIGKILL (default ${formatDuration(d.killGraceMs)})` },
-  { spec: '--retry-delay <duration>', field: 'retryDelayMs', description: `base delay before a retry, doubled each attempt (default ${formatDuration(d.retryDelayMs)})` },
-  { spec: '--log-max-bytes <n>', field: 'logMaxBytes', description: `cut a session log at this many bytes (default ${d.logMaxBytes})` },
-  { spec: '--state <path>', field: 'state', description: `state database path (default ${d.state})` },
-  { spec: '--worktrees', field: 'workspace', description: 'run each issue in its own git worktree (default: shared directory)' },
-  { spec: '--agent <command line>', field: 'agent.command', description: `agent command line, split without a shell (default: ${d.agent.command[0]} …)` },
+  { spec: '--target-queue-depth <n>', field: 'targetQueueDepth', description: `backpressure low-water mark (default ${d.targetQueueDepth})` },
+  { spec: '--max-queue-depth <n>', field: 'maxQueueDepth', description: `backpressure high-water mark (default ${d.maxQueueDepth})` },
+  { spec: '--stall-timeout <duration>', field: 'workerStallTimeoutMs', description: `no-progress time before a stall (default ${ms(d.workerStallTimeoutMs)})` },
+  { spec: '--health-interval <duration>', field: 'healthCheckIntervalMs', description: `time between health checks (default ${ms(d.healthCheckIntervalMs)})` },
+  { spec: '--scale-up-threshold <ratio>', field: 'scaleUpThreshold', description: `scale up above queue/workers (default ${d.scaleUpThreshold})` },
+  { spec: '--scale-down-threshold <ratio>', field: 'scaleDownThreshold', description: `scale down below queue/workers (default ${d.scaleDownThreshold})` },
+  { spec: '--cooldown <duration>', field: 'scaleCooldownMs', description: `time between scale operations (default ${ms(d.scaleCooldownMs)})` },
+  { spec: '--max-sessions-per-worker <n>', field: 'maxSessionsPerWorker', description: `sessions before recycling (default ${d.maxSessionsPerWorker})` },
+  { spec: '--max-attempts <n>', field: 'maxAttempts', description: `attempts per issue (default ${d.maxAttempts})` },
+  { spec: '--session-timeout <duration>', field: 'sessionTimeoutMs', description: `kill sessions running longer (default ${ms(d.sessionTimeoutMs)})` },
+  { spec: '--kill-grace <duration>', field: 'killGraceMs', description: `SIGTERM to SIGKILL delay (default ${ms(d.killGraceMs)})` },
+  { spec: '--retry-delay <duration>', field: 'retryDelayMs', description: `first retry delay, doubling (default ${ms(d.retryDelayMs)})` },
+  { spec: '--log-max-bytes <n>', field: 'logMaxBytes', description: `session log size cap (default ${d.logMaxBytes})` },
+  { spec: '--state <path>', field: 'state', description: `state database (default ${d.state})` },
+  { spec: '--worktrees', field: 'workspace', description: 'one git worktree per issue (default: shared)' },
+  { spec: '--agent <command line>', field: 'agent.command', description: `agent command, no shell (default: ${d.agent.command[0]} …)` },
 ];
 
-export const CONFIG_PATH_FLAG = { spec: '--config <path>', description: 'config file to use instead of searching for one' };
+export const CONFIG_PATH_FLAG = { spec: '--config <path>', description: 'config file (default: search up from cwd)' };
 
 /** `--max-workers <n>` → `--max-workers`. */
 function longName(spec: string): string {

@@ -96,7 +96,7 @@ function flagLayer(flags: ConfigFlagValues): SourcedLayer {
   // `agent` given whole: an object of agent fields, or (like --agent) just the command.
   const agent = flags.agent;
   if (typeof agent === 'string' || Array.isArray(agent)) {
-    entries.set('agent.command', agent);
+    if (!entries.has('agent.command')) entries.set('agent.command', agent);
   } else if (agent !== null && typeof agent === 'object') {
     for (const [key, value] of Object.entries(agent)) {
       const path = `agent.${key}`;

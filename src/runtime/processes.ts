@@ -1,17 +1,32 @@
+import { readFileSync } from 'node:fs';
 import { killGroup, processMatches } from '../agents/process-group.js';
 import type { ProcessInspector } from './coordinator-types.js';
 
-/** The operating system as crash recovery sees it. */
+/** The operating system as crash recovery and the run lock see it. */
 export const systemProcesses: ProcessInspector = {
   belongsToSession: (pid, sessionId) => processMatches(pid, { sessionId }),
-  killGroup: (pgid) => killGroup(pgid, 'SIGKILL'),
-  isAlive(pid) {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (error) {
-      // EPERM: alive but owned by someone else.
-      return (error as NodeJS.ErrnoException).code === 'EPERM';
-    }
+  killGroup: (pgid) => {
+    killGroup(pgid, 'SIGKILL');
   },
+  isAlive,
 };
+
+/**
+ * Whether `pid` is a live process. A zombie (dead, not yet reaped, which
+ * happens to a killed harness whose parent never waits for it) is dead.
+ */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    // EPERM: alive but owned by someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    // No /proc (not Linux): trust the signal probe.
+    return true;
+  }
+}

@@ -31,6 +31,17 @@ const SNAPSHOT_COLUMNS = [
   'scale_operations',
 ].join(', ');
 
+/** A statement that reads rows: the part of better-sqlite3's Statement the store uses. */
+export interface Query<P extends unknown[], R> {
+  get(...params: P): R | undefined;
+  all(...params: P): R[];
+}
+
+/** A statement that writes. */
+export interface Command<P extends unknown[]> {
+  run(...params: P): { changes: number };
+}
+
 /** Parameters of the issue-transition update; flags are 0/1 because SQLite has no booleans. */
 export interface TransitionParams {
   id: string;
@@ -46,37 +57,39 @@ export interface TransitionParams {
 
 /** Every statement the store runs, prepared once when it opens. Values are always bound, never spliced into SQL. */
 export function prepareStatements(db: Database.Database) {
+  const query = <P extends unknown[], R>(sql: string): Query<P, R> => db.prepare<P, R>(sql);
+  const command = <P extends unknown[]>(sql: string): Command<P> => db.prepare<P>(sql);
   return {
-    maxSeq: db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM issues'),
-    insertIssue: db.prepare<[Omit<IssueRecord, 'attempts' | 'not_before' | 'last_error' | 'branch'>]>(
+    maxSeq: query<[], { seq: number | null }>('SELECT max(seq) AS seq FROM issues'),
+    insertIssue: command<[Omit<IssueRecord, 'attempts' | 'not_before' | 'last_error' | 'branch'>]>(
       `INSERT INTO issues (id, title, body, priority, labels, status, attempts, seq, created_at, updated_at)
        VALUES (@id, @title, @body, @priority, @labels, @status, 0, @seq, @created_at, @updated_at)
        ON CONFLICT (id) DO NOTHING`,
     ),
-    getIssue: db.prepare<[string], IssueRecord>(`SELECT ${ISSUE_COLUMNS} FROM issues WHERE id = ?`),
-    listIssues: db.prepare<[], IssueRecord>(`SELECT ${ISSUE_COLUMNS} FROM issues ORDER BY priority, seq`),
-    listIssuesByStatus: db.prepare<[string], IssueRecord>(
+    getIssue: query<[string], IssueRecord>(`SELECT ${ISSUE_COLUMNS} FROM issues WHERE id = ?`),
+    listIssues: query<[], IssueRecord>(`SELECT ${ISSUE_COLUMNS} FROM issues ORDER BY priority, seq`),
+    listIssuesByStatus: query<[string], IssueRecord>(
       `SELECT ${ISSUE_COLUMNS} FROM issues WHERE status = ? ORDER BY priority, seq`,
     ),
-    countIssues: db.prepare<[], { status: string; n: number }>(
+    countIssues: query<[], { status: string; n: number }>(
       'SELECT status, count(*) AS n FROM issues GROUP BY status',
     ),
-    backlogHead: db.prepare<[number], IssueRecord>(
+    backlogHead: query<[number], IssueRecord>(
       `SELECT ${ISSUE_COLUMNS} FROM issues WHERE status = 'backlog' ORDER BY priority, seq LIMIT ?`,
     ),
-    setStatus: db.prepare<[string, number, string]>('UPDATE issues SET status = ?, updated_at = ? WHERE id = ?'),
-    nextQueued: db.prepare<[number], IssueRecord>(
+    setStatus: command<[string, number, string]>('UPDATE issues SET status = ?, updated_at = ? WHERE id = ?'),
+    nextQueued: query<[number], IssueRecord>(
       `SELECT ${ISSUE_COLUMNS} FROM issues
        WHERE status = 'queued' AND (not_before IS NULL OR not_before <= ?)
        ORDER BY priority, seq LIMIT 1`,
     ),
-    nextRetryAt: db.prepare<[], { at: number | null }>(
+    nextRetryAt: query<[], { at: number | null }>(
       "SELECT min(not_before) AS at FROM issues WHERE status = 'queued' AND not_before IS NOT NULL",
     ),
-    markRunning: db.prepare<[number, string]>(
+    markRunning: command<[number, string]>(
       "UPDATE issues SET status = 'running', attempts = attempts + 1, not_before = NULL, updated_at = ? WHERE id = ?",
     ),
-    applyTransition: db.prepare<[TransitionParams]>(
+    applyTransition: command<[TransitionParams]>(
       `UPDATE issues SET
          status = @status,
          not_before = @not_before,
@@ -87,67 +100,67 @@ export function prepareStatements(db: Database.Database) {
        WHERE id = @id`,
     ),
 
-    insertSession: db.prepare<[Pick<SessionRecord, 'id' | 'issue_id' | 'worker_id' | 'attempt' | 'started_at' | 'log_path'>]>(
+    insertSession: command<[Pick<SessionRecord, 'id' | 'issue_id' | 'worker_id' | 'attempt' | 'started_at' | 'log_path'>]>(
       `INSERT INTO sessions (id, issue_id, worker_id, attempt, started_at, last_progress_at, log_path)
        VALUES (@id, @issue_id, @worker_id, @attempt, @started_at, @started_at, @log_path)`,
     ),
-    getSession: db.prepare<[string], SessionRecord>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ?`),
-    setSessionProcess: db.prepare<[number, number, string]>('UPDATE sessions SET pid = ?, pgid = ? WHERE id = ?'),
-    touchSession: db.prepare<[number, string]>('UPDATE sessions SET last_progress_at = ? WHERE id = ?'),
-    endSession: db.prepare<[Pick<SessionRecord, 'id' | 'ended_at' | 'outcome' | 'exit_code' | 'signal' | 'reason'>]>(
+    getSession: query<[string], SessionRecord>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ?`),
+    setSessionProcess: command<[number, number, string]>('UPDATE sessions SET pid = ?, pgid = ? WHERE id = ?'),
+    touchSession: command<[number, string]>('UPDATE sessions SET last_progress_at = ? WHERE id = ?'),
+    endSession: command<[Pick<SessionRecord, 'id' | 'ended_at' | 'outcome' | 'exit_code' | 'signal' | 'reason'>]>(
       `UPDATE sessions SET ended_at = @ended_at, outcome = @outcome, exit_code = @exit_code, signal = @signal, reason = @reason
        WHERE id = @id`,
     ),
-    openSessions: db.prepare<[], SessionRecord>(
+    openSessions: query<[], SessionRecord>(
       `SELECT ${SESSION_COLUMNS} FROM sessions WHERE ended_at IS NULL ORDER BY started_at, rowid`,
     ),
-    sessionsForIssue: db.prepare<[string], SessionRecord>(
+    sessionsForIssue: query<[string], SessionRecord>(
       `SELECT ${SESSION_COLUMNS} FROM sessions WHERE issue_id = ? ORDER BY started_at, attempt`,
     ),
-    finishedSessions: db.prepare<[number], SessionRecord>(
+    finishedSessions: query<[number], SessionRecord>(
       `SELECT ${SESSION_COLUMNS} FROM sessions WHERE ended_at >= ? ORDER BY ended_at, rowid`,
     ),
 
-    upsertWorker: db.prepare<[WorkerRecord]>(
+    upsertWorker: command<[WorkerRecord]>(
       `INSERT INTO workers (id, state, sessions_run, created_at, retired_at)
        VALUES (@id, @state, @sessions_run, @created_at, @retired_at)
        ON CONFLICT (id) DO UPDATE SET
          state = excluded.state, sessions_run = excluded.sessions_run,
          created_at = excluded.created_at, retired_at = excluded.retired_at`,
     ),
-    listWorkers: db.prepare<[], WorkerRecord>(
+    listWorkers: query<[], WorkerRecord>(
       'SELECT id, state, sessions_run, created_at, retired_at FROM workers ORDER BY created_at, id',
     ),
-    insertScaleOperation: db.prepare<[ScaleOperationRecord]>(
+    insertScaleOperation: command<[ScaleOperationRecord]>(
       `INSERT INTO scale_operations (at, direction, from_count, to_count, reason)
        VALUES (@at, @direction, @from_count, @to_count, @reason)`,
     ),
-    listScaleOperations: db.prepare<[number], ScaleOperationRecord>(
+    listScaleOperations: query<[number], ScaleOperationRecord>(
       'SELECT at, direction, from_count, to_count, reason FROM scale_operations WHERE at >= ? ORDER BY at, id',
     ),
-    insertBackpressure: db.prepare<[BackpressureRecord]>(
+    insertBackpressure: command<[BackpressureRecord]>(
       'INSERT INTO backpressure_changes (at, active, queue_depth) VALUES (@at, @active, @queue_depth)',
     ),
-    listBackpressure: db.prepare<[number], BackpressureRecord>(
+    listBackpressure: query<[number], BackpressureRecord>(
       'SELECT at, active, queue_depth FROM backpressure_changes WHERE at >= ? ORDER BY at, id',
     ),
-    insertSnapshot: db.prepare<[SnapshotRecord]>(
+    insertSnapshot: command<[SnapshotRecord]>(
       `INSERT INTO metric_snapshots (${SNAPSHOT_COLUMNS}) VALUES (${SNAPSHOT_COLUMNS.replace(/(\w+)/g, '@$1')})`,
     ),
-    listSnapshots: db.prepare<[number], SnapshotRecord>(
+    listSnapshots: query<[number], SnapshotRecord>(
       `SELECT ${SNAPSHOT_COLUMNS} FROM metric_snapshots WHERE at >= ? ORDER BY at, id`,
     ),
 
-    getRunLock: db.prepare<[], RunLockRecord>('SELECT pid, hostname, started_at, heartbeat_at FROM run_lock WHERE id = 1'),
-    claimRunLock: db.prepare<[RunLockRecord]>(
+    getRunLock: query<[], RunLockRecord>('SELECT pid, hostname, started_at, heartbeat_at FROM run_lock WHERE id = 1'),
+    claimRunLock: command<[RunLockRecord]>(
       `INSERT INTO run_lock (id, pid, hostname, started_at, heartbeat_at)
        VALUES (1, @pid, @hostname, @started_at, @heartbeat_at)
        ON CONFLICT (id) DO UPDATE SET
          pid = excluded.pid, hostname = excluded.hostname,
          started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at`,
     ),
-    heartbeatRunLock: db.prepare<[number, number]>('UPDATE run_lock SET heartbeat_at = ? WHERE pid = ?'),
-    releaseRunLock: db.prepare<[number]>('DELETE FROM run_lock WHERE pid = ?'),
+    heartbeatRunLock: command<[number, number]>('UPDATE run_lock SET heartbeat_at = ? WHERE pid = ?'),
+    releaseRunLock: command<[number]>('DELETE FROM run_lock WHERE pid = ?'),
   };
 }
 

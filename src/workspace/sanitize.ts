@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 
 /** Longest name returned; keeps worktree paths and branch names readable. */
 const MAX_LENGTH = 60;
-const HASH_LENGTH = 8;
+/** 40 bits: ids that need rewriting stay distinct across backlogs far larger than any real one. */
+const HASH_LENGTH = 10;
 const SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function shortHash(text: string): string {

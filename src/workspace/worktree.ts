@@ -79,7 +79,7 @@ export class WorktreeManager {
     this.repoDir = resolve(options.repoDir);
     this.worktreesDir = isAbsolute(options.worktreesDir) ? options.worktreesDir : resolve(this.repoDir, options.worktreesDir);
     const needsRepo = `--worktrees needs a git repository with at least one commit: ${this.repoDir}`;
-    if (!this.succeeds(['rev-parse', '--is-inside-work-tree'])) {
+    if (!this.insideWorkTree()) {
       throw new WorktreeError(`${needsRepo} (run \`git init\` there and commit, or run without --worktrees)`);
     }
     if (!this.succeeds(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])) {
@@ -180,6 +180,14 @@ export class WorktreeManager {
     mkdirSync(this.worktreesDir, { recursive: true });
     const ignore = join(this.worktreesDir, '.gitignore');
     if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
+  }
+
+  private insideWorkTree(): boolean {
+    try {
+      return this.git(['rev-parse', '--is-inside-work-tree']).trim() === 'true';
+    } catch {
+      return false;
+    }
   }
 
   private succeeds(args: string[]): boolean {

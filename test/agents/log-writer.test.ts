@@ -1,12 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CappedLogWriter, truncationNotice } from '../../src/agents/log-writer.js';
 
 describe('CappedLogWriter', () => {
   const dir = mkdtempSync(join(tmpdir(), 'harness-log-'));
   afterEach(() => rmSync(join(dir, 'nested'), { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('creates parent directories and appends to an existing log', () => {
     const path = join(dir, 'nested', 'deeper', 'a.log');

@@ -52,6 +52,16 @@ describe('ProcessRunner', () => {
     expect((await sandbox.start(runner, { attempt: 2 }).exited).exitCode).toBe(0);
   });
 
+  it('lets an agent hang on its first attempt and succeed on a retry', async () => {
+    const runner = sandbox.runner({ command: fixture('hang-then-succeed.mjs'), heartbeatPollMs: 20 });
+    const first = sandbox.start(runner, { attempt: 1 });
+    const second = sandbox.start(runner, { attempt: 2 });
+    expect(await second.exited).toEqual({ exitCode: 0, signal: null });
+    expect(first.exitCount()).toBe(0);
+    first.handle.kill();
+    expect(await first.exited).toEqual({ exitCode: null, signal: 'SIGTERM' });
+  });
+
   it('gives the issue to the agent only through env and stdin, byte-exact and never through a shell', async () => {
     const out = join(sandbox.dir, 'dump.json');
     const hostile = issue({

@@ -1,0 +1,252 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIELD_PATHS } from '../../src/config/fields.js';
+import { HARNESS_ENV_VAR, resolveConfig, validateConfigFile, type ResolveConfigOptions } from '../../src/config/load.js';
+import { DEFAULT_CONFIG } from '../../src/config/types.js';
+import { ConfigError } from '../../src/errors.js';
+import { json, makeProject, PACKAGE_JSON } from './project.js';
+
+async function configErrorOf(options: ResolveConfigOptions): Promise<ConfigError> {
+  const error = await resolveConfig(options).catch((caught: unknown) => caught);
+  if (!(error instanceof ConfigError)) throw new Error(`expected a ConfigError, got ${String(error)}`);
+  return error;
+}
+
+describe('resolveConfig', () => {
+  it('resolves to the defaults when nothing is set', async () => {
+    const cwd = makeProject({ 'package.json': PACKAGE_JSON });
+    const resolved = await resolveConfig({ cwd, env: {} });
+    expect(resolved.config).toEqual(DEFAULT_CONFIG);
+    expect(resolved.file).toBeNull();
+    expect(Object.keys(resolved.sources)).toEqual([...FIELD_PATHS]);
+    expect(new Set(Object.values(resolved.sources).map((source) => source.kind))).toEqual(new Set(['default']));
+  });
+
+  it.each([
+    ['default', {}, {}, {}, 30, { kind: 'default' }],
+    ['file over default', { maxWorkers: 12 }, {}, {}, 12, { kind: 'file', path: 'harness.config.json' }],
+    [
+      'env over file',
+      { maxWorkers: 12 },
+      { HARNESS_MAX_WORKERS: '16' },
+      {},
+      16,
+      { kind: 'env', variable: 'HARNESS_MAX_WORKERS' },
+    ],
+    [
+      'flag over env',
+      { maxWorkers: 12 },
+      { HARNESS_MAX_WORKERS: '16' },
+      { maxWorkers: '20' },
+      20,
+      { kind: 'flag', flag: '--max-workers' },
+    ],
+  ] as const)('%s', async (_name, file, env, flags, expected, source) => {
+    const cwd = makeProject({ 'package.json': PACKAGE_JSON, 'harness.config.json': json(file) });
+    const resolved = await resolveConfig({ cwd, env, flags });
+    expect(resolved.config.maxWorkers).toBe(expected);
+    const expectedSource = source.kind === 'file' ? { kind: 'file', path: path.join(cwd, source.path) } : source;
+    expect(resolved.sources.maxWorkers).toEqual(expectedSource);
+    // Fields no layer sets keep the default source.
+    expect(resolved.sources.minWorkers).toEqual({ kind: 'default' });
+  });
+
+  it('tracks agent fields separately', async () => {
+    const cwd = makeProject({
+      'package.json': PACKAGE_JSON,
+      '.harnessrc.yaml': 'agent:\n  prompt: "Fix {{id}}"\n',
+    });
+    const resolved = await resolveConfig({ cwd, env: { HARNESS_AGENT_COMMAND: 'node "my agent.mjs" --fast' } });
+    expect(resolved.config.agent).toEqual({ command: ['node', 'my agent.mjs', '--fast'], prompt: 'Fix {{id}}' });
+    expect(resolved.sources['agent.command']).toEqual({ kind: 'env', variable: 'HARNESS_AGENT_COMMAND' });
+    expect(resolved.sources['agent.prompt']).toEqual({ kind: 'file', path: path.join(cwd, '.harnessrc.yaml') });
+  });
+
+  it('reads every scalar field from its env var', async () => {
+    const cwd = makeProject({ 'package.json': PACKAGE_JSON });
+    const env = {
+      HARNESS_MIN_WORKERS: '2',
+      HARNESS_MAX_WORKERS: '12',
+      HARNESS_TARGET_QUEUE_DEPTH: '5',
+      HARNESS_MAX_QUEUE_DEPTH: '50',
+      HARNESS_WORKER_STALL_TIMEOUT_MS: '60000',
+      HARNESS_HEALTH_CHECK_INTERVAL_MS: '10s',
+      HARNESS_SCALE_UP_THRESHOLD: '1.5',
+      HARNESS_SCALE_DOWN_THRESHOLD: '0.25',
+      HARNESS_SCALE_COOLDOWN_MS: '2m',
+      HARNESS_MAX_SESSIONS_PER_WORKER: '20',
+      HARNESS_MAX_ATTEMPTS: '5',
+      HARNESS_SESSION_TIMEOUT_MS: '1h',
+      HARNESS_KILL_GRACE_MS: '500ms',
+      HARNESS_RETRY_DELAY_MS: '1.5s',
+      HARNESS_LOG_MAX_BYTES: '1024',
+      HARNESS_STATE: 'tmp/state.db',
+      HARNESS_WORKSPACE: 'worktree',
+      HARNESS_AGENT_PROMPT: 'go',
+    };
+    const resolved = await resolveConfig({ cwd, env });
+    expect(resolved.config).toEqual({
+      minWorkers: 2,
+      maxWorkers: 12,
+      targetQueueDepth: 5,
+      maxQueueDepth: 50,
+      workerStallTimeoutMs: 60_000,
+      healthCheckIntervalMs: 10_000,
+      scaleUpThreshold: 1.5,
+      scaleDownThreshold: 0.25,
+      scaleCooldownMs: 120_000,
+      maxSessionsPerWorker: 20,
+      maxAttempts: 5,
+      sessionTimeoutMs: 3_600_000,
+      killGraceMs: 500,
+      retryDelayMs: 1_500,
+      logMaxBytes: 1024,
+      state: 'tmp/state.db',
+      workspace: 'worktree',
+      agent: { command: DEFAULT_CONFIG.agent.command, prompt: 'go' },
+    });
+    for (const field of FIELD_PATHS.filter((p) => p !== 'agent.command')) {
+      expect(resolved.sources[field]).toEqual({ kind: 'env', variable: HARNESS_ENV_VAR(field) });
+    }
+  });
+
+  it('treats an empty env var as unset', async () => {
+    const cwd = makeProject({ 'package.json': PACKAGE_JSON });
+    const resolved = await resolveConfig({ cwd, env: { HARNESS_MAX_WORKERS: '' } });
+    expect(resolved.sources.maxWorkers).toEqual({ kind: 'default' });
+  });
+
+  it('accepts flag values as text: counts, durations and a command line', async () => {
+    const cwd = makeProject({ 'package.json': PACKAGE_JSON });
+    const resolved = await resolveConfig({
+      cwd,
+      env: {},
+      flags: { maxWorkers: '12', workerStallTimeoutMs: '30s', 'agent.command': 'node a.mjs', workspace: 'worktree' },
+    });
+    expect(resolved.config).toMatchObject({
+      maxWorkers: 12,
+      workerStallTimeoutMs: 30_000,
+      workspace: 'worktree',
+      agent: { command: ['node', 'a.mjs'] },
+    });
+    expect(resolved.sources.workerStallTimeoutMs).toEqual({ kind: 'flag', flag: '--stall-timeout' });
+    expect(resolved.sources.workspace).toEqual({ kind: 'flag', flag: '--worktrees' });
+    expect(resolved.sources['agent.command']).toEqual({ kind: 'flag', flag: '--agent' });
+  });
+
+  it('uses the file given by configPath instead of searching', async () => {
+    const cwd = makeProject({
+      'package.json': PACKAGE_JSON,
+      'harness.config.json': json({ maxWorkers: 5 }),
+      'ci/harness.yml': 'maxWorkers: 8\n',
+    });
+    const resolved = await resolveConfig({ cwd, configPath: 'ci/harness.yml', env: {} });
+    expect(resolved.config.maxWorkers).toBe(8);
+    expect(resolved.file).toBe(path.join(cwd, 'ci/harness.yml'));
+  });
+
+  it('fails when configPath names a missing file', async () => {
+    const cwd = makeProject({ 'package.json': PACKAGE_JSON });
+    const error = await configErrorOf({ cwd, configPath: 'missing.json', env: {} });
+    expect(error.problems).toEqual(['config file not found: missing.json; check the path']);
+  });
+});
+
+describe('resolveConfig problems', () => {
+  it('names both fields for minWorkers "four" with maxWorkers 2', async () => {
+    const cwd = makeProject({
+      'package.json': PACKAGE_JSON,
+      'harness.config.json': json({ minWorkers: 'four', maxWorkers: 2 }),
+    });
+    const error = await configErrorOf({ cwd, env: {} });
+    expect(error.source).toBe('harness.config.json');
+    expect(error.problems).toEqual([
+      'minWorkers: expected a positive integer, received "four"',
+      'maxWorkers: expected ≥ minWorkers (4), received 2: raise maxWorkers or lower minWorkers',
+    ]);
+    expect(error.message).toContain('invalid configuration in harness.config.json');
+  });
+
+  it('suggests the nearest field for an unknown key', async () => {
+    const cwd = makeProject({ 'package.json': PACKAGE_JSON, '.harnessrc.json': json({ maxWorker: 3, agent: { comand: 'x' } }) });
+    const error = await configErrorOf({ cwd, env: {} });
+    expect(error.problems).toEqual(
+      expect.arrayContaining([
+        'maxWorker: unknown field; did you mean "maxWorkers"?',
+        'agent.comand: unknown field; did you mean "agent.command"?',
+      ]),
+    );
+  });
+
+  it('names the env var that holds a bad value', async () => {
+    const cwd = makeProject({ 'package.json': PACKAGE_JSON });
+    const error = await configErrorOf({
+      cwd,
+      env: { HARNESS_MAX_WORKERS: 'abc', HARNESS_KILL_GRACE_MS: '5 seconds', HARNESS_AGENT_COMMAND: "node 'x" },
+    });
+    expect(error.source).toBeUndefined();
+    expect(error.problems).toEqual([
+      'HARNESS_MAX_WORKERS: expected a positive integer, received "abc"',
+      'HARNESS_KILL_GRACE_MS: expected a positive duration (milliseconds, or e.g. "30s", "10m", "1h"), received "5 seconds"',
+      `HARNESS_AGENT_COMMAND: expected a command line with matching quotes, received "node 'x"`,
+    ]);
+  });
+
+  it('names the flag that holds a bad value', async () => {
+    const cwd = makeProject({ 'package.json': PACKAGE_JSON });
+    const error = await configErrorOf({ cwd, env: {}, flags: { maxWorkers: '-3', scaleCooldownMs: 'soon' } });
+    expect(error.problems).toEqual([
+      '--max-workers: expected a positive integer, received -3',
+      expect.stringMatching(/^--cooldown: expected a positive duration .*, received "soon"$/),
+    ]);
+  });
+
+  it('applies cross-field rules across layers and reports every broken rule', async () => {
+    const cwd = makeProject({
+      'package.json': PACKAGE_JSON,
+      'harness.config.json': json({ minWorkers: 10, scaleUpThreshold: 0.4 }),
+    });
+    const error = await configErrorOf({
+      cwd,
+      env: { HARNESS_TARGET_QUEUE_DEPTH: '500' },
+      flags: { maxWorkers: '6' },
+    });
+    expect(error.source).toBe('harness.config.json');
+    expect(error.problems).toEqual([
+      'maxWorkers: expected ≥ minWorkers (10), received 6: raise maxWorkers or lower minWorkers',
+      expect.stringMatching(/^scaleDownThreshold: expected < scaleUpThreshold \(0\.4\), received 0\.5:/),
+      'targetQueueDepth: expected ≤ maxQueueDepth (100), received 500: lower targetQueueDepth or raise maxQueueDepth',
+    ]);
+  });
+
+  it('collects problems from every layer into one error', async () => {
+    const cwd = makeProject({ 'package.json': PACKAGE_JSON, 'harness.config.json': json({ workspace: 'docker' }) });
+    const error = await configErrorOf({ cwd, env: { HARNESS_MAX_ATTEMPTS: '0' }, flags: { state: '' } });
+    expect(error.problems).toEqual([
+      'workspace: expected "shared" or "worktree", received "docker"',
+      'HARNESS_MAX_ATTEMPTS: expected a positive integer, received 0',
+      '--state: expected a non-empty string, received ""',
+    ]);
+  });
+});
+
+describe('validateConfigFile', () => {
+  it('returns no problems for a valid file', async () => {
+    const cwd = makeProject({ 'harness.config.yaml': 'maxWorkers: 12\nworkerStallTimeoutMs: 5m\n' });
+    expect(await validateConfigFile('harness.config.yaml', cwd)).toEqual([]);
+  });
+
+  it('applies cross-field rules against the defaults', async () => {
+    const cwd = makeProject({ 'harness.config.json': json({ maxWorkers: 2 }) });
+    expect(await validateConfigFile('harness.config.json', cwd)).toEqual([
+      'maxWorkers: expected ≥ minWorkers (4), received 2: raise maxWorkers or lower minWorkers',
+    ]);
+  });
+
+  it('returns a parse failure as a problem', async () => {
+    const cwd = makeProject({ 'harness.config.json': '{ maxWorkers: 2 }' });
+    expect(await validateConfigFile('harness.config.json', cwd)).toEqual([
+      expect.stringMatching(/^could not read harness\.config\.json: .*; check the JSON/),
+    ]);
+  });
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { describeSource, describeValue, renderConfigJson, renderConfigListing } from '../../src/config/show.js';
+import { DEFAULT_CONFIG, type ResolvedConfig } from '../../src/config/types.js';
+import { FIELD_PATHS } from '../../src/config/fields.js';
+
+describe('describeSource', () => {
+  it.each([
+    [{ kind: 'default' }, 'default'],
+    [{ kind: 'file', path: '/work/app/harness.config.json' }, 'harness.config.json'],
+    [{ kind: 'file', path: '/elsewhere/harness.yml' }, '/elsewhere/harness.yml'],
+    [{ kind: 'env', variable: 'HARNESS_MAX_WORKERS' }, 'env HARNESS_MAX_WORKERS'],
+    [{ kind: 'flag', flag: '--max-workers' }, 'flag --max-workers'],
+  ] as const)('%j → %s', (source, expected) => {
+    expect(describeSource(source, '/work/app')).toBe(expected);
+  });
+});
+
+describe('describeValue', () => {
+  it.each([
+    ['workerStallTimeoutMs', '600000 (10m)'],
+    ['scaleCooldownMs', '60000 (1m)'],
+    ['maxWorkers', '30'],
+    ['scaleDownThreshold', '0.5'],
+    ['workspace', 'shared'],
+    ['agent.command', JSON.stringify(DEFAULT_CONFIG.agent.command)],
+  ] as const)('%s → %s', (field, expected) => {
+    expect(describeValue(field, DEFAULT_CONFIG)).toBe(expected);
+  });
+
+  it('shortens a multi-line prompt and says how long it is', () => {
+    const value = describeValue('agent.prompt', { ...DEFAULT_CONFIG, agent: { command: ['x'], prompt: `${'a'.repeat(80)}\nb` } });
+    expect(value).toBe(`"${'a'.repeat(58)}… (2 lines)`);
+  });
+});
+
+describe('renderConfigListing', () => {
+  const resolved: ResolvedConfig = {
+    config: { ...DEFAULT_CONFIG, maxWorkers: 12, minWorkers: 2 },
+    sources: {
+      ...Object.fromEntries(FIELD_PATHS.map((path) => [path, { kind: 'default' }])),
+      maxWorkers: { kind: 'env', variable: 'HARNESS_MAX_WORKERS' },
+      minWorkers: { kind: 'file', path: '/p/harness.config.json' },
+    },
+    file: '/p/harness.config.json',
+  };
+
+  it('lists every field with aligned value and source columns', () => {
+    const lines = renderConfigListing(resolved, '/p').trimEnd().split('\n');
+    expect(lines[0]).toBe('config file: harness.config.json');
+    expect(lines[2]).toMatch(/^field\s+value\s+source$/);
+    expect(lines.slice(3)).toHaveLength(FIELD_PATHS.length);
+    expect(lines).toContain(lines.find((line) => /^maxWorkers\s+12\s+env HARNESS_MAX_WORKERS$/.test(line)));
+    expect(lines.some((line) => /^minWorkers\s+2\s+harness\.config\.json$/.test(line))).toBe(true);
+    expect(lines.some((line) => /^workerStallTimeoutMs\s+600000 \(10m\)\s+default$/.test(line))).toBe(true);
+    const sourceColumn = new Set(lines.slice(2).map((line) => line.search(/(source|default|env |harness\.config)/)));
+    expect(sourceColumn.size).toBe(1);
+  });
+
+  it('says when no file is in use', () => {
+    expect(renderConfigListing({ ...resolved, file: null }, '/p')).toMatch(/^config file: none/);
+  });
+});
+
+describe('renderConfigJson', () => {
+  it('is the resolved config as JSON', () => {
+    expect(JSON.parse(renderConfigJson(resolved()))).toEqual(resolved());
+  });
+});
+
+function resolved(): ResolvedConfig {
+  return { config: { ...DEFAULT_CONFIG, agent: { ...DEFAULT_CONFIG.agent } }, sources: { maxWorkers: { kind: 'default' } }, file: null };
+}
