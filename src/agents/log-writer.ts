@@ -1,5 +1,5 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { withParentDir } from './dirs.js';
 
 /** The line written once when a session's log reaches its cap. */
 export function truncationNotice(maxBytes: number): string {
@@ -27,8 +27,7 @@ export class CappedLogWriter {
     readonly path: string,
     readonly maxBytes: number,
   ) {
-    mkdirSync(dirname(path), { recursive: true });
-    this.fd = openSync(path, 'a');
+    this.fd = withParentDir(path, () => openSync(path, 'a'));
   }
 
   /** Bytes of agent output written so far (the notice not included). */

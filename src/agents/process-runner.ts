@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, unlink, writeFileSync } from 'node:fs';
+import { withParentDir } from './dirs.js';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
@@ -92,7 +93,6 @@ class ProcessSession {
   private readonly clock: Clock;
   private child: ChildProcess | null = null;
   private log: CappedLogWriter | null = null;
-  private sessionDir: string | null = null;
   private files: SessionFiles | null = null;
 
   private exit: SessionExit | null = null;
@@ -175,12 +175,12 @@ class ProcessSession {
     if (this.exit === null || isGroupAlive(pgid)) this.terminate(pgid);
   }
 
+  /** The issue file and the (empty) heartbeat file sit side by side in heartbeatDir, named after the session. */
   private prepareFiles(): SessionFiles {
-    this.sessionDir = join(this.options.heartbeatDir, sanitizeIssueId(this.spec.sessionId));
-    mkdirSync(this.sessionDir, { recursive: true });
-    const issueFile = join(this.sessionDir, 'issue.json');
-    const heartbeatFile = join(this.sessionDir, 'heartbeat');
-    writeFileSync(issueFile, `${JSON.stringify(this.spec.issue, null, 2)}\n`);
+    const base = join(this.options.heartbeatDir, sanitizeIssueId(this.spec.sessionId));
+    const issueFile = `${base}.issue.json`;
+    const heartbeatFile = `${base}.heartbeat`;
+    withParentDir(issueFile, () => writeFileSync(issueFile, `${JSON.stringify(this.spec.issue, null, 2)}\n`));
     writeFileSync(heartbeatFile, '');
     this.heartbeatMtime = statSync(heartbeatFile).mtimeMs;
     return { issueFile, heartbeatFile };
@@ -274,10 +274,7 @@ class ProcessSession {
       this.killTimer?.cancel();
       this.killTimer = null;
     }
-    try {
-      if (this.sessionDir !== null) rmSync(this.sessionDir, { recursive: true, force: true });
-    } catch {
-      // Leftover session files are harmless; a failed cleanup must not end the run.
-    }
+    // Leftover session files are harmless; removal happens off the hot path.
+    for (const file of [this.files?.issueFile, this.files?.heartbeatFile]) if (file) unlink(file, () => {});
   }
 }

@@ -7,7 +7,7 @@ import type { HealthStatus, SessionOutcome } from './states.js';
 export interface HarnessEvents {
   'pool:added': { workerId: string; at: number };
   'pool:draining': { workerId: string; at: number; reason: string };
-  'pool:retired': { workerId: string; at: number; reason: string };
+  'pool:retired': { workerId: string; at: number; reason: string; sessionsRun: number; createdAt: number };
   'pool:recycled': { oldWorkerId: string; newWorkerId: string; at: number; sessionsRun: number };
   'scale:up': { at: number; from: number; to: number; reason: string };
   'scale:down': { at: number; from: number; to: number; reason: string };

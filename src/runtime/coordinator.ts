@@ -124,7 +124,7 @@ export class Coordinator {
     recoverOpenSessions(store, this.processes, this.events, now);
     store.importIssues(this.state.issues, now);
     this.unsubscribe.push(
-      recordEvents(this.events, store, this.pool),
+      recordEvents(this.events, store),
       this.events.on('session:stalled', (e) => this.stopSession(e.sessionId, 'stalled')),
       this.events.on('pool:added', () => this.dispatch()),
     );

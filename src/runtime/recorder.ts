@@ -1,29 +1,18 @@
 import type { EventBus } from '../core/events.js';
 import type { Store } from '../store/types.js';
-import type { WorkerPool } from './worker-pool.js';
 
 /**
- * Writes what the pool and the scaler do into the store: workers, scale
- * operations, backpressure changes and a metrics snapshot per health check.
- * Returns a function that unsubscribes.
+ * Writes what the pool and the scaler do into the store: workers (when they
+ * join and when they retire, with the sessions they ran), scale operations,
+ * backpressure changes and a metrics snapshot per health check. Sessions
+ * are written by the coordinator itself. Returns a function that unsubscribes.
  */
-export function recordEvents(events: EventBus, store: Store, pool: WorkerPool): () => void {
+export function recordEvents(events: EventBus, store: Store): () => void {
   const offs = [
     events.on('pool:added', (e) => store.upsertWorker({ id: e.workerId, state: 'idle', sessionsRun: 0, createdAt: e.at, retiredAt: null })),
-    events.on('pool:retired', (e) => {
-      const known = store.listWorkers().find((w) => w.id === e.workerId);
-      store.upsertWorker({
-        id: e.workerId,
-        state: 'retired',
-        sessionsRun: known?.sessionsRun ?? 0,
-        createdAt: known?.createdAt ?? e.at,
-        retiredAt: e.at,
-      });
-    }),
-    events.on('session:started', (e) => {
-      const worker = pool.get(e.workerId);
-      if (worker) store.upsertWorker({ id: worker.id, state: worker.state, sessionsRun: worker.sessionsRun, createdAt: worker.createdAt, retiredAt: null });
-    }),
+    events.on('pool:retired', (e) =>
+      store.upsertWorker({ id: e.workerId, state: 'retired', sessionsRun: e.sessionsRun, createdAt: e.createdAt, retiredAt: e.at }),
+    ),
     events.on('scale:up', (e) => store.recordScaleOperation({ at: e.at, direction: 'up', from: e.from, to: e.to, reason: e.reason })),
     events.on('scale:down', (e) => store.recordScaleOperation({ at: e.at, direction: 'down', from: e.from, to: e.to, reason: e.reason })),
     events.on('backpressure:on', (e) => store.recordBackpressure({ at: e.at, active: true, queueDepth: e.queueDepth })),

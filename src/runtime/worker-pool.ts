@@ -163,7 +163,7 @@ export class WorkerPool {
     worker.state = 'retired';
     // Retired workers leave memory at once; their history is in the store.
     this.workers.delete(worker.id);
-    this.events.emit('pool:retired', { workerId: worker.id, at: this.clock.now(), reason });
+    this.events.emit('pool:retired', { workerId: worker.id, at: this.clock.now(), reason, sessionsRun: worker.sessionsRun, createdAt: worker.createdAt });
   }
 
   private inState(state: WorkerState): Worker[] {

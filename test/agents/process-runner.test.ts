@@ -85,14 +85,16 @@ describe('ProcessRunner', () => {
     expect(dump.env.HARNESS_WORKER_ID).toBe('w-7');
     expect(dump.env.HARNESS_SESSION_ID).toBe('sess-42');
     expect(dump.env.HARNESS_ATTEMPT).toBe('3');
-    expect(dump.env.HARNESS_HEARTBEAT_FILE).toBe(join(sandbox.dir, 'heartbeats', 'sess-42', 'heartbeat'));
+    expect(dump.env.HARNESS_HEARTBEAT_FILE).toBe(join(sandbox.dir, 'heartbeats', 'sess-42.heartbeat'));
     expect(JSON.parse(dump.issueFile)).toEqual(hostile);
     expect(dump.stdin).toBe(`${hostile.title}\n${hostile.body}\nx;touch pwned`);
     expect(dump.cwd).toBe(sandbox.dir);
     expect(existsSync(join(sandbox.dir, 'pwned'))).toBe(false);
     expect(existsSync(join(process.cwd(), 'pwned'))).toBe(false);
-    // Session files are removed once the session is over.
-    expect(existsSync(join(sandbox.dir, 'heartbeats', 'sess-42'))).toBe(false);
+    // Session files are removed (asynchronously) once the session is over.
+    const files = ['sess-42.heartbeat', 'sess-42.issue.json'].map((f) => join(sandbox.dir, 'heartbeats', f));
+    for (let i = 0; i < 100 && files.some((f) => existsSync(f)); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(files.filter((f) => existsSync(f))).toEqual([]);
   });
 
   it('stops a hanging agent with SIGTERM', async () => {

@@ -1,0 +1,185 @@
+import type { EventBus } from '../core/events.js';
+import { SESSION_OUTCOMES, type HealthStatus, type SessionOutcome } from '../core/states.js';
+
+/** The pool at one health check, for the charts. Times in scenario ms. */
+export interface TimelineSample {
+  at: number;
+  /** Live workers: idle, busy and draining. */
+  workers: number;
+  /** Workers running a session. */
+  busy: number;
+  /** Admitted issues waiting for a worker: the queue depth the scaler sees. */
+  queueDepth: number;
+  /** Issues that arrived and have not started: queued plus held back by backpressure. */
+  waiting: number;
+  /** Issues done so far. */
+  done: number;
+}
+
+/** Integrals over [first arrival, last outcome], in (count × scenario ms). */
+export interface Integrals {
+  workerMs: number;
+  busyMs: number;
+  /** Issues in the system (backlog + queued + running) as the store counts them. */
+  wipMs: number;
+  /** Time with fewer live workers than clamp(demand, minWorkers, maxWorkers). */
+  underMs: number;
+  /** Time with more live workers than that. */
+  overMs: number;
+}
+
+/** What one run did, as seen through the coordinator's events. */
+export interface Observation {
+  issuesArrived: number;
+  done: number;
+  failed: number;
+  /** Arrival → final outcome (done or failed), per finished issue. */
+  latencies: number[];
+  /** Arrival → start of the issue's first session. */
+  queueWaits: number[];
+  /** Every ended session's duration. */
+  sessionDurations: number[];
+  /** Per finished issue: its arrival and the summed durations of its sessions. */
+  issueArrivals: number[];
+  issueWork: number[];
+  outcomes: Record<SessionOutcome, number>;
+  peakRunning: number;
+  distinctWorkers: number;
+  scaleOperations: { at: number; direction: 'up' | 'down'; from: number; to: number }[];
+  backpressureActivations: number;
+  stalls: number;
+  worstHealth: HealthStatus;
+  samples: TimelineSample[];
+  integrals: Integrals;
+  /** Time of the last final outcome (the makespan's end); 0 when nothing finished. */
+  endAt: number;
+}
+
+export interface ObserverOptions {
+  /** Clock time of the first arrival: scenario time 0. */
+  origin: number;
+  /** Scenario ms per clock ms: 1 in simulation, 1 / timeScale in process mode. */
+  stretch: number;
+  minWorkers: number;
+  maxWorkers: number;
+  /** Issues in the system according to the store (backlog + queued + running). */
+  storeWip: () => number;
+  /** Called after each issue reaches its final outcome. */
+  onFinal?: (o: { finished: number; done: number; failed: number; running: number }) => void;
+}
+
+interface IssueTrack {
+  arrival: number;
+  started: boolean;
+  work: number;
+}
+
+const HEALTH_RANK: Record<HealthStatus, number> = { healthy: 0, degraded: 1, unhealthy: 2 };
+
+/**
+ * Records a run from the coordinator's events, in O(1) per event. Counts
+ * that vary over time (workers, busy, issues in the system) are integrated
+ * exactly between events, never sampled.
+ */
+export interface Observer {
+  /** Issues `ids` arrive at clock time `at`; `submit` hands them to the coordinator. */
+  arrive(ids: readonly string[], at: number, submit: () => void): void;
+  /** Close the integrals at the last outcome and return the record. */
+  finish(): Observation;
+  off(): void;
+}
+
+export function observe(events: EventBus, options: ObserverOptions): Observer {
+  const time = (at: number) => (at - options.origin) * options.stretch;
+  const o: Observation = {
+    issuesArrived: 0, done: 0, failed: 0, latencies: [], queueWaits: [], sessionDurations: [], issueArrivals: [], issueWork: [],
+    outcomes: Object.fromEntries(SESSION_OUTCOMES.map((k) => [k, 0])) as Record<SessionOutcome, number>,
+    peakRunning: 0, distinctWorkers: 0, scaleOperations: [], backpressureActivations: 0, stalls: 0, worstHealth: 'healthy',
+    samples: [], integrals: { workerMs: 0, busyMs: 0, wipMs: 0, underMs: 0, overMs: 0 }, endAt: 0,
+  };
+  const issues = new Map<string, IssueTrack>();
+  const workers = new Set<string>();
+  let pool = 0, running = 0, inSystem = 0, wip = 0, last = 0;
+
+  const advance = (t: number): void => {
+    const dt = t - last;
+    if (dt <= 0) return;
+    const g = o.integrals;
+    g.workerMs += pool * dt;
+    g.busyMs += running * dt;
+    g.wipMs += wip * dt;
+    const ideal = Math.min(options.maxWorkers, Math.max(options.minWorkers, inSystem));
+    if (pool < ideal) g.underMs += dt;
+    else if (pool > ideal) g.overMs += dt;
+    last = t;
+  };
+
+  const offs = [
+    events.on('pool:added', (e) => (advance(time(e.at)), pool++)),
+    events.on('pool:retired', (e) => (advance(time(e.at)), pool--)),
+    events.on('session:started', (e) => {
+      advance(time(e.at));
+      running++;
+      if (running > o.peakRunning) o.peakRunning = running;
+      workers.add(e.workerId);
+      const track = issues.get(e.issueId);
+      if (track && !track.started) {
+        track.started = true;
+        o.queueWaits.push(time(e.at) - track.arrival);
+      }
+    }),
+    events.on('session:ended', (e) => {
+      const at = time(e.at);
+      advance(at);
+      running--;
+      o.outcomes[e.outcome]++;
+      const duration = e.durationMs * options.stretch;
+      o.sessionDurations.push(duration);
+      const track = issues.get(e.issueId);
+      if (track) track.work += duration;
+      wip = options.storeWip();
+      if (e.issueStatus !== 'done' && e.issueStatus !== 'failed') return;
+      inSystem--;
+      if (e.issueStatus === 'done') o.done++;
+      else o.failed++;
+      o.endAt = at;
+      if (track) {
+        o.latencies.push(at - track.arrival);
+        o.issueArrivals.push(track.arrival);
+        o.issueWork.push(track.work);
+        issues.delete(e.issueId);
+      }
+      options.onFinal?.({ finished: o.done + o.failed, done: o.done, failed: o.failed, running });
+    }),
+    events.on('scale:up', (e) => o.scaleOperations.push({ at: time(e.at), direction: 'up', from: e.from, to: e.to })),
+    events.on('scale:down', (e) => o.scaleOperations.push({ at: time(e.at), direction: 'down', from: e.from, to: e.to })),
+    events.on('backpressure:on', () => o.backpressureActivations++),
+    events.on('session:stalled', () => o.stalls++),
+    events.on('health:checked', ({ at, metrics }) => {
+      advance(time(at));
+      if (HEALTH_RANK[metrics.health] > HEALTH_RANK[o.worstHealth]) o.worstHealth = metrics.health;
+      o.samples.push({ at: time(at), workers: pool, busy: running, queueDepth: metrics.queueDepth, waiting: inSystem - running, done: o.done });
+    }),
+  ];
+
+  return {
+    arrive(ids, at, submit) {
+      const t = time(at);
+      advance(t);
+      for (const id of ids) issues.set(id, { arrival: t, started: false, work: 0 });
+      inSystem += ids.length;
+      o.issuesArrived += ids.length;
+      // Sessions may start inside submit(); they must find the arrival already recorded.
+      submit();
+      wip = options.storeWip();
+    },
+    finish() {
+      advance(o.endAt);
+      o.distinctWorkers = workers.size;
+      o.samples.push({ at: o.endAt, workers: pool, busy: running, queueDepth: 0, waiting: inSystem - running, done: o.done });
+      return o;
+    },
+    off: () => offs.forEach((off) => off()),
+  };
+
+}

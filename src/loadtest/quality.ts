@@ -1,0 +1,110 @@
+import { percentile } from '../core/metrics.js';
+import type { Observation } from './observe.js';
+
+/**
+ * How well the pool was sized, beyond pass or fail. Times in scenario ms;
+ * see docs/load-test.md for each formula.
+ */
+export interface ScalingQuality {
+  /** First arrival → last final outcome. */
+  makespanMs: number;
+  /** No schedule with maxWorkers workers could have finished this work sooner. */
+  lowerBoundMs: number;
+  /** makespan ÷ lower bound (≥ 1; 1 is perfect). */
+  makespanRatio: number;
+  /** ∫ live workers dt, in worker-seconds: the capacity paid for. */
+  workerSeconds: number;
+  /** ∫ busy workers dt, in worker-seconds. */
+  busyWorkerSeconds: number;
+  /** 1 − busy ÷ worker-seconds. */
+  idleShare: number;
+  /** Nearest-rank p95 of arrival → first session start. */
+  p95QueueWaitMs: number;
+  /** Scale operations that reversed the previous one within one cooldown of it becoming allowed. */
+  scaleReversals: number;
+  /** Share of the makespan with fewer workers than clamp(demand, min, max). */
+  underProvisionedShare: number;
+  /** Share of the makespan with more workers than that. */
+  overProvisionedShare: number;
+  littlesLaw: LittlesLaw;
+}
+
+/** L = λW over the makespan: mean work in progress against departures/s × mean latency. */
+export interface LittlesLaw {
+  /** L: time-average of issues in the system, from the store's counts. */
+  meanWorkInProgress: number;
+  /** λ: finished issues (done or failed) per second. */
+  departuresPerSecond: number;
+  /** W: mean arrival → final outcome, in seconds. */
+  meanLatencySeconds: number;
+  /** |L − λW| ÷ L. */
+  relativeError: number;
+  /** relativeError ≤ LITTLES_LAW_TOLERANCE. */
+  holds: boolean;
+}
+
+export const LITTLES_LAW_TOLERANCE = 0.01;
+
+/**
+ * The lower bound on the makespan. Work that arrives at or after time a
+ * cannot start before a, so with m workers the run lasts at least
+ * a + W(≥a) ÷ m for every arrival time a (a = 0 gives total work ÷ m); and an
+ * issue's attempts run one after another, so it lasts at least
+ * arrival + Σ its session durations.
+ */
+export function makespanLowerBound(arrivals: readonly number[], work: readonly number[], maxWorkers: number): number {
+  const order = arrivals.map((_, i) => i).sort((a, b) => (arrivals[b] ?? 0) - (arrivals[a] ?? 0));
+  let bound = 0;
+  let suffixWork = 0;
+  for (const i of order) {
+    const a = arrivals[i] ?? 0;
+    const w = work[i] ?? 0;
+    suffixWork += w;
+    bound = Math.max(bound, a + suffixWork / maxWorkers, a + w);
+  }
+  return bound;
+}
+
+/** Direction changes that came within `windowMs` of the operation they reverse. */
+export function countReversals(ops: readonly { at: number; direction: 'up' | 'down' }[], windowMs: number): number {
+  let reversals = 0;
+  for (let i = 1; i < ops.length; i++) {
+    const prev = ops[i - 1]!;
+    const op = ops[i]!;
+    if (op.direction !== prev.direction && op.at - prev.at <= windowMs) reversals++;
+  }
+  return reversals;
+}
+
+export function computeQuality(o: Observation, config: { maxWorkers: number; scaleCooldownMs: number }): ScalingQuality {
+  const makespanMs = o.endAt;
+  const lowerBoundMs = makespanLowerBound(o.issueArrivals, o.issueWork, config.maxWorkers);
+  const g = o.integrals;
+  const share = (x: number) => (makespanMs > 0 ? x / makespanMs : 0);
+  const departures = o.done + o.failed;
+  const meanWip = share(g.wipMs);
+  const meanLatencyMs = o.latencies.length ? o.latencies.reduce((s, x) => s + x, 0) / o.latencies.length : 0;
+  const departuresPerMs = share(departures);
+  const predicted = departuresPerMs * meanLatencyMs;
+  const relativeError = meanWip > 0 ? Math.abs(meanWip - predicted) / meanWip : predicted === 0 ? 0 : 1;
+  return {
+    makespanMs,
+    lowerBoundMs,
+    makespanRatio: lowerBoundMs > 0 ? makespanMs / lowerBoundMs : 1,
+    workerSeconds: g.workerMs / 1000,
+    busyWorkerSeconds: g.busyMs / 1000,
+    idleShare: g.workerMs > 0 ? 1 - g.busyMs / g.workerMs : 0,
+    p95QueueWaitMs: percentile(o.queueWaits, 0.95),
+    // The cooldown forbids a reversal sooner than one cooldown; one more is the window.
+    scaleReversals: countReversals(o.scaleOperations, 2 * config.scaleCooldownMs),
+    underProvisionedShare: share(g.underMs),
+    overProvisionedShare: share(g.overMs),
+    littlesLaw: {
+      meanWorkInProgress: meanWip,
+      departuresPerSecond: departuresPerMs * 1000,
+      meanLatencySeconds: meanLatencyMs / 1000,
+      relativeError,
+      holds: relativeError <= LITTLES_LAW_TOLERANCE,
+    },
+  };
+}

@@ -1,0 +1,164 @@
+import { percentile } from '../core/metrics.js';
+import { FAILED_OUTCOMES, type HealthStatus, type SessionOutcome } from '../core/states.js';
+import { formatMs, formatPercent } from '../metrics/render.js';
+import type { RunSummary } from '../runtime/coordinator-types.js';
+import type { LoadTestConfig } from './config.js';
+import { evaluateCriteria, type Criterion } from './criteria.js';
+import type { Observation, TimelineSample } from './observe.js';
+import { computeQuality, type ScalingQuality } from './quality.js';
+import type { LoadTestSpec } from './spec.js';
+
+/** What a mode hands back: the coordinator's summary and what the observer saw. */
+export interface RunRecord {
+  summary: RunSummary;
+  observation: Observation;
+  /** False when the run was stopped before every issue finished. */
+  complete: boolean;
+}
+
+export type LoadTestMode = 'simulation' | 'process';
+
+/**
+ * The seed's LoadTestResults, plus the verdict per criterion and the
+ * scaling-quality figures. Every time is in scenario milliseconds: virtual
+ * time in simulation mode, real time ÷ timeScale in process mode.
+ */
+export interface LoadTestResults {
+  /** Issues done per second of scenario time: done ÷ makespan. */
+  throughputPerSecond: number;
+  /** Issue latency (arrival → done or failed), mean and nearest-rank percentiles. */
+  avgLatencyMs: number;
+  p95LatencyMs: number;
+  p99LatencyMs: number;
+  /** Successful ÷ finished sessions (cancelled sessions are not counted); 0 when none finished. */
+  successRate: number;
+  /** Most sessions running at once. */
+  peakConcurrentWorkers: number;
+  scaleOperations: number;
+  backpressureActivations: number;
+  /** Stalls the health checker detected. */
+  workerStalls: number;
+  /** Human-readable report. */
+  summary: string;
+
+  passed: boolean;
+  /** False when the run had to be stopped before every issue finished. */
+  complete: boolean;
+  criteria: Criterion[];
+  scenario: string;
+  spec: LoadTestSpec;
+  mode: LoadTestMode;
+  /** The scaling policy: "default" or a baseline's name. */
+  policy: string;
+  time: { kind: 'virtual' | 'real'; timeScale: number; note: string };
+  /** The config the run used, in scenario time. */
+  config: LoadTestConfig;
+  health: { final: HealthStatus; worst: HealthStatus };
+  issues: { total: number; done: number; failed: number; unfinished: number };
+  sessions: Record<SessionOutcome, number> & { total: number };
+  /** Workers that ran at least one session. */
+  distinctWorkers: number;
+  quality: ScalingQuality;
+  /** Pool and queue over time, at most TIMELINE_POINTS points. */
+  timeline: TimelineSample[];
+  /** The only fields that differ between two runs of one seed. */
+  wallClock: { elapsedMs: number };
+}
+
+export const TIMELINE_POINTS = 240;
+
+export interface ResultMeta {
+  mode: LoadTestMode;
+  policy: string;
+  timeScale: number;
+  wallClockMs: number;
+}
+
+export function buildResults(spec: LoadTestSpec, config: LoadTestConfig, record: RunRecord, meta: ResultMeta): LoadTestResults {
+  const o = record.observation;
+  const ok = o.outcomes.success;
+  const finished = ok + FAILED_OUTCOMES.reduce((n, k) => n + o.outcomes[k], 0);
+  const successRate = finished > 0 ? ok / finished : 0;
+  const quality = computeQuality(o, config.scale);
+  const finalHealth = record.summary.metrics.health;
+  const criteria = evaluateCriteria({
+    successRate,
+    finalHealth,
+    workerStalls: o.stalls,
+    distinctWorkers: o.distinctWorkers,
+    peakConcurrentWorkers: o.peakRunning,
+    targetConcurrency: spec.concurrentAgents,
+  });
+  const sessions = { ...o.outcomes, total: o.sessionDurations.length };
+  const results: LoadTestResults = {
+    throughputPerSecond: quality.makespanMs > 0 ? o.done / (quality.makespanMs / 1000) : 0,
+    avgLatencyMs: o.latencies.length ? o.latencies.reduce((s, x) => s + x, 0) / o.latencies.length : 0,
+    p95LatencyMs: percentile(o.latencies, 0.95),
+    p99LatencyMs: percentile(o.latencies, 0.99),
+    successRate,
+    peakConcurrentWorkers: o.peakRunning,
+    scaleOperations: o.scaleOperations.length,
+    backpressureActivations: o.backpressureActivations,
+    workerStalls: o.stalls,
+    summary: '',
+    passed: record.complete && criteria.every((c) => c.passed),
+    complete: record.complete,
+    criteria,
+    scenario: spec.name,
+    spec,
+    mode: meta.mode,
+    policy: meta.policy,
+    time:
+      meta.mode === 'simulation'
+        ? { kind: 'virtual', timeScale: 1, note: 'virtual time: simulated on a discrete-event clock' }
+        : { kind: 'real', timeScale: meta.timeScale, note: `real time ÷ ${meta.timeScale}: measured on the wall clock, converted back to scenario time` },
+    config,
+    health: { final: finalHealth, worst: o.worstHealth },
+    issues: { total: spec.totalIssues, done: o.done, failed: o.failed, unfinished: spec.totalIssues - o.done - o.failed },
+    sessions,
+    distinctWorkers: o.distinctWorkers,
+    quality,
+    timeline: downsample(o.samples, TIMELINE_POINTS),
+    wallClock: { elapsedMs: meta.wallClockMs },
+  };
+  results.summary = summarize(results);
+  return results;
+}
+
+/** At most `points` samples: each bucket keeps its maxima and its last time and done count. */
+export function downsample(samples: readonly TimelineSample[], points: number): TimelineSample[] {
+  if (samples.length <= points) return samples.map((s) => ({ ...s }));
+  const out: TimelineSample[] = [];
+  for (let b = 0; b < points; b++) {
+    const from = Math.floor((b * samples.length) / points);
+    const to = Math.floor(((b + 1) * samples.length) / points);
+    const bucket = samples.slice(from, to);
+    const lastOne = bucket[bucket.length - 1]!;
+    out.push({
+      at: lastOne.at,
+      workers: Math.max(...bucket.map((s) => s.workers)),
+      busy: Math.max(...bucket.map((s) => s.busy)),
+      queueDepth: Math.max(...bucket.map((s) => s.queueDepth)),
+      waiting: Math.max(...bucket.map((s) => s.waiting)),
+      done: lastOne.done,
+    });
+  }
+  return out;
+}
+
+/** The seed's human-readable report. Holds no wall-clock figure, so it is deterministic too. */
+export function summarize(r: LoadTestResults): string {
+  const t = r.time.kind === 'virtual' ? ' (virtual)' : ` (real ÷ ${r.time.timeScale})`;
+  const verdict = r.passed ? 'PASSED' : r.complete ? 'FAILED' : 'FAILED (stopped before every issue finished)';
+  const failed = r.criteria.filter((c) => !c.passed).map((c) => `${c.name} ${c.detail}, needs ${c.threshold}`);
+  return [
+    `Load test "${r.scenario}" (${r.mode}, policy ${r.policy}): ${verdict}`,
+    `${r.issues.total} issues: ${r.issues.done} done, ${r.issues.failed} failed${r.issues.unfinished ? `, ${r.issues.unfinished} unfinished` : ''}; ` +
+      `${r.sessions.total} sessions, success rate ${formatPercent(r.successRate)}`,
+    `makespan ${formatMs(r.quality.makespanMs)}${t}; throughput ${r.throughputPerSecond.toFixed(3)} issues/s; ` +
+      `latency avg ${formatMs(r.avgLatencyMs)}, p95 ${formatMs(r.p95LatencyMs)}, p99 ${formatMs(r.p99LatencyMs)}`,
+    `peak ${r.peakConcurrentWorkers} concurrent (target ${r.spec.concurrentAgents}); ${r.scaleOperations} scale operations; ` +
+      `backpressure ${r.backpressureActivations}×; ${r.workerStalls} stalls; health ${r.health.final} (worst ${r.health.worst})`,
+    failed.length ? `failed criteria: ${failed.join('; ')}` : 'all four acceptance criteria passed',
+  ].join('\n');
+}

@@ -1,0 +1,59 @@
+import { VirtualClock } from '../runtime/clock.js';
+import type { ScalePolicy } from '../runtime/scale-manager.js';
+import { MemoryStore } from '../store/memory.js';
+import { drawBehaviour } from './behaviour.js';
+import type { LoadTestConfig } from './config.js';
+import type { RunRecord } from './results.js';
+import { SimulatedRunner } from './sim-runner.js';
+import type { LoadTestSpec } from './spec.js';
+import { startWorkload, type WorkloadOptions } from './workload.js';
+
+export interface SimulateOptions {
+  cwd: string;
+  policy?: ScalePolicy;
+  onFinal?: WorkloadOptions['onFinal'];
+}
+
+/**
+ * Virtual time long enough for a pool of one worker to finish everything:
+ * every attempt of every issue at the session timeout plus the longest
+ * backoff. A run still going then has a pool that does no work; it is
+ * stopped and reported as incomplete rather than stepped forever.
+ */
+export function simulationDeadline(spec: LoadTestSpec, config: LoadTestConfig): number {
+  const perAttempt = config.sessionTimeoutMs + 100 * config.retryDelayMs + config.scale.healthCheckIntervalMs;
+  return spec.rampUpMs + spec.totalIssues * config.maxAttempts * perAttempt;
+}
+
+/**
+ * Simulation mode: the real coordinator on a virtual clock, with sessions
+ * that exist only as timers. Each session's fate comes from drawBehaviour,
+ * so a seed gives the same run every time. The clock is stepped one timer
+ * at a time; once the coordinator has finished it cancels its own timers,
+ * the clock runs dry and the loop ends.
+ */
+export async function simulate(spec: LoadTestSpec, config: LoadTestConfig, options: SimulateOptions): Promise<RunRecord> {
+  const clock = new VirtualClock(0);
+  const runner = new SimulatedRunner(clock, (s) => drawBehaviour(spec, s.issue.id, s.attempt), { progressEveryMs: config.progressEveryMs });
+  const { coordinator, done } = await startWorkload({
+    spec,
+    config,
+    clock,
+    store: new MemoryStore(),
+    runner,
+    cwd: options.cwd,
+    timeScale: 1,
+    ...(options.policy ? { policy: options.policy } : {}),
+    ...(options.onFinal ? { onFinal: options.onFinal } : {}),
+  });
+  const deadline = simulationDeadline(spec, config);
+  let complete = true;
+  while (clock.step()) {
+    if (complete && clock.now() > deadline) {
+      complete = false;
+      coordinator.stop(true);
+    }
+  }
+  const { summary, observation } = await done;
+  return { summary, observation, complete: complete && !summary.interrupted };
+}
