@@ -106,6 +106,8 @@ export const PROCESS_FLOORS_MS = {
   scaleCooldownMs: 100,
   retryDelayMs: 10,
   sessionTimeoutMs: 10_000,
+  /** The fake agent exits on SIGTERM at once; this only bounds a stuck one. */
+  killGraceMs: 500,
 } as const;
 
 /** The config in real time for process mode: every duration × timeScale, then floored. */
@@ -122,6 +124,7 @@ export function scaleForProcessMode(config: LoadTestConfig, timeScale: number): 
     },
     sessionTimeoutMs: scaled(config.sessionTimeoutMs, f.sessionTimeoutMs),
     retryDelayMs: scaled(config.retryDelayMs, f.retryDelayMs),
+    killGraceMs: scaled(config.killGraceMs, f.killGraceMs),
     progressEveryMs: scaled(config.progressEveryMs, f.progressEveryMs),
   };
 }

@@ -64,6 +64,12 @@ export interface ObserverOptions {
   maxWorkers: number;
   /** Issues in the system according to the store (backlog + queued + running). */
   storeWip: () => number;
+  /**
+   * Sessions running, from the coordinator. Events are not enough: a session
+   * ending can start the next one (through a recycled worker) before its own
+   * `session:ended` is emitted, so counting events would overshoot by one.
+   */
+  running: () => number;
   /** Called after each issue reaches its final outcome. */
   onFinal?: (o: { finished: number; done: number; failed: number; running: number }) => void;
 }
@@ -119,7 +125,7 @@ export function observe(events: EventBus, options: ObserverOptions): Observer {
     events.on('pool:retired', (e) => (advance(time(e.at)), pool--)),
     events.on('session:started', (e) => {
       advance(time(e.at));
-      running++;
+      running = options.running();
       if (running > o.peakRunning) o.peakRunning = running;
       workers.add(e.workerId);
       const track = issues.get(e.issueId);
@@ -131,7 +137,7 @@ export function observe(events: EventBus, options: ObserverOptions): Observer {
     events.on('session:ended', (e) => {
       const at = time(e.at);
       advance(at);
-      running--;
+      running = options.running();
       o.outcomes[e.outcome]++;
       const duration = e.durationMs * options.stretch;
       o.sessionDurations.push(duration);

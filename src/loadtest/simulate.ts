@@ -18,11 +18,12 @@ export interface SimulateOptions {
  * Virtual time long enough for a pool of one worker to finish everything:
  * every attempt of every issue at the session timeout plus the longest
  * backoff. A run still going then has a pool that does no work; it is
- * stopped and reported as incomplete rather than stepped forever.
+ * stopped and reported as incomplete rather than stepped forever. `config`
+ * is in clock time; `timeScale` converts the spec's ramp-up to it.
  */
-export function simulationDeadline(spec: LoadTestSpec, config: LoadTestConfig): number {
+export function simulationDeadline(spec: LoadTestSpec, config: LoadTestConfig, timeScale = 1): number {
   const perAttempt = config.sessionTimeoutMs + 100 * config.retryDelayMs + config.scale.healthCheckIntervalMs;
-  return spec.rampUpMs + spec.totalIssues * config.maxAttempts * perAttempt;
+  return spec.rampUpMs * timeScale + spec.totalIssues * config.maxAttempts * perAttempt;
 }
 
 /**

@@ -43,7 +43,7 @@ const isNonNegative: Check = (v) => v >= 0;
 const isSeed: Check = (v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 
 /** Every numeric field: the rule it obeys, as a check and as the words of an error. */
-const RULES: Record<Exclude<keyof LoadTestSpec, 'name'>, [Check, string]> = {
+const RULES: Record<Exclude<keyof LoadTestSpec, 'name' | 'description'>, [Check, string]> = {
   totalIssues: [isCount, 'a positive integer'],
   concurrentAgents: [isCount, 'a positive integer'],
   avgSessionDurationMs: [isPositive, 'a positive number of milliseconds'],
@@ -61,16 +61,19 @@ export const SPEC_FIELDS = Object.keys(RULES) as (keyof typeof RULES)[];
  * expected and what was received. `label` maps a field to the name the user
  * wrote (a flag, a JSON key).
  */
-export function specProblems(spec: Readonly<Record<string, unknown>>, label: (field: string) => string = (f) => f): string[] {
+export function specProblems(spec: object, label: (field: string) => string = (f) => f): string[] {
+  const record = spec as Readonly<Record<string, unknown>>;
   const problems: string[] = [];
   for (const field of SPEC_FIELDS) {
-    const value = spec[field];
+    const value = record[field];
     const [check, expected] = RULES[field];
     if (typeof value !== 'number' || !Number.isFinite(value) || !check(value)) {
       problems.push(`${label(field)}: expected ${expected}, received ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
     }
   }
-  if (typeof spec.name !== 'string' || spec.name === '') problems.push(`${label('name')}: expected a non-empty string, received ${JSON.stringify(spec.name)}`);
+  if (typeof record.name !== 'string' || record.name === '') {
+    problems.push(`${label('name')}: expected a non-empty string, received ${JSON.stringify(record.name)}`);
+  }
   return problems;
 }
 

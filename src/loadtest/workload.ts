@@ -67,6 +67,7 @@ export async function startWorkload(options: WorkloadOptions): Promise<Workload>
     stretch: 1 / timeScale,
     minWorkers: config.scale.minWorkers,
     maxWorkers: config.scale.maxWorkers,
+    running: () => coordinator.runningSessions,
     storeWip: () => {
       const c = store.countIssues();
       return c.backlog + c.queued + c.running;
