@@ -35,6 +35,9 @@ export interface HarnessEvents {
   };
   'session:recovered': { at: number; sessionId: string; issueId: string; pid: number | null; killed: boolean };
   'run:stopping': { at: number; force: boolean };
+  'merge:queued': { at: number; issueId: string; branch: string };
+  'merge:landed': { at: number; issueIds: string[]; target: string; detail: string };
+  'merge:rejected': { at: number; issueId: string; reason: string; issueStatus: string };
 }
 
 export type EventName = keyof HarnessEvents;

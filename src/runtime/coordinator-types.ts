@@ -3,7 +3,7 @@ import type { EventBus } from '../core/events.js';
 import type { ScaleMetrics } from '../core/metrics-types.js';
 import type { ScaleConfig } from '../core/scale-config.js';
 import type { IssueStatus, SessionOutcome } from '../core/states.js';
-import type { IssueInput, Store } from '../store/types.js';
+import type { IssueInput, IssueRow, Store } from '../store/types.js';
 import type { Clock } from './clock.js';
 import type { ScalePolicy } from './scale-manager.js';
 
@@ -27,6 +27,26 @@ export interface WorkspaceProvider {
 }
 
 /**
+ * Where successful branches go in worktree mode (the merge queue). The
+ * coordinator hands over each successful session's branch and otherwise
+ * only listens for `merge:*` events to know when to dispatch again.
+ */
+export interface MergeService {
+  /**
+   * A session succeeded on `branch`. Queue it (the issue becomes `merging`),
+   * or say it is done already (nothing to merge, or a pull request opened
+   * elsewhere) or cannot be merged (e.g. no commits).
+   */
+  submit(issue: IssueRow, branch: string, now: number): { status: 'merging' } | { status: 'done' } | { status: 'failed'; reason: string };
+  /** Entries waiting or being merged. */
+  depth(): number;
+  /** Begin merging; resumes entries a crashed harness left. */
+  start(): void;
+  /** Finish the merge in progress, start no other; resolves when idle. */
+  stop(): Promise<void>;
+}
+
+/**
  * Everything a Coordinator works on: the work to do (issues) and how to do
  * it (store, runner, settings). This is the seed's `harnessState`.
  */
@@ -40,6 +60,8 @@ export interface HarnessState {
   settings?: Partial<RunSettings>;
   /** Set when sessions run in git worktrees. */
   workspaces?: WorkspaceProvider | null;
+  /** Set when successful branches are merged (worktree mode). */
+  merge?: MergeService | null;
 }
 
 /** What crash recovery needs from the operating system. */

@@ -7,7 +7,7 @@ import { EventBus } from '../core/events.js';
 import { pickWorker } from '../core/quota.js';
 import { decideAfterSession } from '../core/retry.js';
 import { DEFAULT_SCALE_CONFIG, type ScaleConfig } from '../core/scale-config.js';
-import { SESSION_OUTCOMES, type SessionOutcome } from '../core/states.js';
+import { SESSION_OUTCOMES, type IssueStatus, type SessionOutcome } from '../core/states.js';
 import { StoreError } from '../errors.js';
 import type { IssueRow } from '../store/types.js';
 import { sanitizeIssueId } from '../workspace/sanitize.js';
@@ -94,7 +94,7 @@ export class Coordinator {
     };
     const maxWorkerNumber = Math.max(0, ...state.store.listWorkers().map((w) => Number(w.id.replace(/^worker-/, '')) || 0));
     this.pool = new WorkerPool(options.cwd, { clock: this.clock, events: this.events, firstIdAfter: maxWorkerNumber });
-    this.scaleManager = new ScaleManager(this.pool, options.cwd, null, this.scaleConfig, {
+    this.scaleManager = new ScaleManager(this.pool, options.cwd, state.merge ?? null, this.scaleConfig, {
       clock: this.clock,
       events: this.events,
       ...(options.policy ? { policy: options.policy } : {}),
@@ -127,7 +127,10 @@ export class Coordinator {
       recordEvents(this.events, store),
       this.events.on('session:stalled', (e) => this.stopSession(e.sessionId, 'stalled')),
       this.events.on('pool:added', () => this.dispatch()),
+      this.events.on('merge:landed', () => this.dispatch()),
+      this.events.on('merge:rejected', () => this.dispatch()),
     );
+    this.state.merge?.start();
     this.initialized = true;
     this.admit();
     await this.scaleManager.start();
@@ -327,14 +330,22 @@ export class Coordinator {
       now,
       reason,
     });
+    let issueStatus: IssueStatus = next.status;
+    let lastError = outcome === 'success' ? null : next.lastError;
+    const merge = this.state.merge;
+    if (outcome === 'success' && merge && session.branch) {
+      const handoff = merge.submit(session.issue, session.branch, now);
+      issueStatus = handoff.status;
+      if (handoff.status === 'failed') lastError = handoff.reason;
+    }
     this.state.store.finishSession(
       session.id,
       { outcome, endedAt: now, exitCode: exit.exitCode, signal: exit.signal, reason },
       {
-        status: next.status,
+        status: issueStatus,
         notBefore: next.notBefore,
         refundAttempt: next.refundAttempt,
-        lastError: outcome === 'success' ? null : next.lastError,
+        lastError,
         ...(session.branch && outcome === 'success' ? { branch: session.branch } : {}),
       },
     );
@@ -350,7 +361,7 @@ export class Coordinator {
       outcome,
       durationMs: now - session.startedAt,
       reason,
-      issueStatus: next.status,
+      issueStatus,
     });
     this.dispatch();
   }
@@ -360,24 +371,33 @@ export class Coordinator {
   private finishIfDone(): void {
     if (this.finished || this.sessions.size > 0) return;
     const counts = this.state.store.countIssues();
-    const workLeft = counts.backlog + counts.queued + counts.running > 0 || this.intakeHolds > 0;
+    const workLeft = counts.backlog + counts.queued + counts.running + counts.merging > 0 || this.intakeHolds > 0;
     if (!this.stopping && workLeft) return;
     this.finished = true;
     void this.scaleManager.stop();
     this.retryWake?.timer.cancel();
     this.lockHeartbeat?.cancel();
-    this.unsubscribe.forEach((off) => off());
-    if (this.options.lock !== false) this.state.store.releaseRunLock(this.owner.pid);
+    // A merge in progress is finished before the run reports (and the store closes).
+    const mergeIdle = this.state.merge?.stop() ?? Promise.resolve();
+    void mergeIdle.then(() => {
+      this.unsubscribe.forEach((off) => off());
+      if (this.options.lock !== false) this.state.store.releaseRunLock(this.owner.pid);
+      this.resolveRun?.(this.summarize());
+    });
+  }
+
+  private summarize(): RunSummary {
+    const counts = this.state.store.countIssues();
     const failures = this.state.store.listIssues('failed').map((i) => ({ id: i.id, reason: i.lastError }));
-    const interrupted = this.stopping && workLeft;
-    this.resolveRun?.({
+    const interrupted = counts.backlog + counts.queued + counts.running + counts.merging > 0;
+    return {
       issues: counts,
       sessions: { ...this.outcomes },
       metrics: this.scaleManager.getMetrics(),
       failures,
       interrupted,
       exitCode: interrupted ? 130 : failures.length > 0 ? 1 : 0,
-    });
+    };
   }
 }
 

@@ -342,5 +342,8 @@ function openError(path: string, error: unknown): StoreError {
       { cause: error },
     );
   }
-  return new StoreError(`cannot open state store ${path}: ${detail}`, { cause: error });
+  return new StoreError(
+    `cannot open state store ${path} (${detail}): check that the path names a file in a directory you can write`,
+    { cause: error },
+  );
 }
