@@ -45,6 +45,7 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
     if (spinner) {
       spinner.clear();
       options.out.write(line + '\n');
+      redraw();
       spinner.render();
     } else options.out.write(line + '\n');
   };
