@@ -16,6 +16,11 @@ export interface Clock {
   setInterval(fn: () => void, ms: number): TimerHandle;
   /** Resolve after `ms`. */
   sleep(ms: number): Promise<void>;
+  /**
+   * Keep the process alive until the returned function is called. Timers
+   * never do; a run that is waiting (for a retry backoff, say) must.
+   */
+  keepAlive(): () => void;
 }
 
 export const realClock: Clock = {
@@ -33,6 +38,10 @@ export const realClock: Clock = {
   sleep(ms) {
     // A sleep someone awaits must keep the process alive, unlike the timers above.
     return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+  },
+  keepAlive() {
+    const t = setInterval(() => {}, 1 << 30);
+    return () => clearInterval(t);
   },
 };
 
@@ -73,6 +82,11 @@ export class VirtualClock implements Clock {
 
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => this.setTimeout(resolve, ms));
+  }
+
+  /** Virtual time has no process to keep alive. */
+  keepAlive(): () => void {
+    return () => {};
   }
 
   /** Number of timers waiting to fire. */

@@ -140,8 +140,11 @@ export class Coordinator {
   async run(): Promise<RunSummary> {
     if (!this.initialized) await this.initialize();
     this.started = true;
+    // Sessions keep the process alive while they run; this covers the gaps
+    // (every issue waiting out a retry backoff, a merge in progress).
+    const release = this.clock.keepAlive();
     this.dispatch();
-    return this.done;
+    return this.done.finally(release);
   }
 
   /** Add issues while running (the load test's arrivals). Known ids are left as they are. */

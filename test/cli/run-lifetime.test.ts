@@ -1,0 +1,34 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/open.js';
+import { FIXTURES, REPO, reapMarker, tempDir, writeIssues } from '../helpers/cli.js';
+
+let cleanups: (() => void)[] = [];
+afterEach(() => {
+  cleanups.forEach((c) => c());
+  cleanups = [];
+});
+
+describe('harness run as a process', () => {
+  it('stays alive while every issue waits out a retry backoff, then finishes the work', () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.cleanup);
+    const marker = `lifetime-${Date.now()}`;
+    const file = writeIssues(tmp.dir, [{ id: 'only', title: 'fails once' }]);
+    const result = spawnSync(
+      process.execPath,
+      [join(REPO, 'bin', 'harness.js'), 'run', '--issues', file, '--agent', `"${process.execPath}" "${join(FIXTURES, 'fail-then-succeed.mjs')}"`, '--retry-delay', '1500ms', '--min-workers', '1'],
+      { cwd: tmp.dir, encoding: 'utf8', env: { PATH: process.env.PATH, HARNESS_TEST_MARKER: marker }, timeout: 30_000 },
+    );
+    expect(reapMarker(marker)).toEqual([]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const store = openStore(join(tmp.dir, '.harness', 'state.db'));
+    try {
+      expect(store.sessionsForIssue('only').map((s) => s.outcome)).toEqual(['failure', 'success']);
+    } finally {
+      store.close();
+    }
+  });
+});
