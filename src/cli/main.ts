@@ -27,11 +27,53 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .option('--example', 'run the bundled example backlog with the example agent (shortened timings)')
     .option('--json', 'print one JSON summary on stdout; human output goes to stderr')
     .option('-q, --quiet', 'print only the final summary')
+    .option('--metrics-port <port>', 'serve Prometheus metrics at http://<host>:<port>/metrics while running (0: any free port)')
+    .option('--metrics-host <host>', 'address the metrics server binds to (default 127.0.0.1)')
     .action(async (opts) => {
       const { runCommand } = await import('./commands/run.js');
       exitCode = await runCommand({ ...opts, io });
     });
   addConfigFlags(run);
+
+  const loadTest = program
+    .command('load-test')
+    .description('run the real coordinator under a simulated workload and check the acceptance criteria (exit 0 pass, 1 fail); the scale flags override the timings derived from the workload')
+    .option('--scenario <name|file>', 'smoke, light, medium, heavy, stress, or a JSON scenario file (default: a custom spec)')
+    .option('--issues <n>', 'issues that arrive in total')
+    .option('--agents <n>', 'concurrency target: maxWorkers and the peak-concurrency yardstick')
+    .option('--avg-duration <duration>', 'mean session duration, e.g. 60s')
+    .option('--variance <share>', 'durations spread uniformly over mean × (1 ± variance), 0–1')
+    .option('--failure-rate <share>', 'share of sessions that exit non-zero, 0–1')
+    .option('--ramp-up <duration>', 'issues arrive evenly spaced over this time')
+    .option('--stall-rate <share>', 'share of sessions that go silent until the stall check stops them, 0–1')
+    .option('--seed <n>', 'seed of the session draws: same seed, same results')
+    .option('--mode <mode>', 'simulation (virtual time, default) or process (real child processes)')
+    .option('--time-scale <factor>', 'process mode: real time per scenario time (default 0.01)')
+    .option('--compare', 'also run the workload under baseline policies (fixed max, fixed min, HPA-style) and compare')
+    .option('--json', 'print the results object as JSON on stdout; the report goes to stderr')
+    .option('--junit <file>', 'write JUnit XML, one test case per acceptance criterion')
+    .option('--report <file.html>', 'write a self-contained HTML report with charts')
+    .action(async (opts) => {
+      const { loadTestCommand } = await import('./commands/load-test.js');
+      exitCode = await loadTestCommand({ ...opts, io });
+    });
+  addConfigFlags(loadTest);
+
+  program
+    .command('metrics')
+    .description('the metric set, history and events of a state store, while a run writes it or after')
+    .option('--state <path>', 'state database (default: the configured one, .harness/state.db)')
+    .option('--config <path>', 'config file to take the state path from (default: search up from cwd)')
+    .option('--since <duration>', 'restrict sessions, rates and events to this much time before now, e.g. 10m')
+    .option('--json', 'print JSON (same as --format json)')
+    .option('--format <format>', 'table, json or prometheus (text exposition)')
+    .option('--watch [interval]', 'print again every interval (default 2s) until interrupted')
+    .option('--issue <id>', "one issue's attempts: worker, start, duration, outcome, exit, log")
+    .option('--chart', 'workers and queue depth over time, from the recorded snapshots')
+    .action(async (opts) => {
+      const { metricsCommand } = await import('./commands/metrics.js');
+      exitCode = await metricsCommand({ ...opts, io });
+    });
 
   const config = program.command('config').description('show, validate or create the configuration');
   addConfigFlags(

@@ -14,11 +14,15 @@ export function percentile(values: readonly number[], p: number): number {
 
 /** `percentile` for input already in ascending order, without copying it. */
 export function percentileOfSorted(sorted: readonly number[], p: number): number {
+  checkPercentile(p);
+  if (sorted.length === 0) return 0;
+  return sorted[nearestRank(p, sorted.length) - 1] ?? 0;
+}
+
+function checkPercentile(p: number): void {
   if (Number.isNaN(p) || p <= 0 || p > 1) {
     throw new RangeError(`percentile p must be in (0, 1], received ${p}: pass 0.95 for p95`);
   }
-  if (sorted.length === 0) return 0;
-  return sorted[nearestRank(p, sorted.length) - 1] ?? 0;
 }
 
 /**
@@ -82,31 +86,61 @@ export function computeSessionStats(finished: readonly FinishedSession[], now: n
   };
 }
 
+/** Values per block of DurationDigest; a block splits in two when it doubles. */
+const DIGEST_BLOCK = 256;
+
 /**
- * Durations for a long-running process: kept sorted as they arrive (binary
- * search, then one splice), so p95 and p99 are exact nearest-rank values
- * without re-sorting on every metrics read.
+ * Durations for a long-running process, kept in order as they arrive, so p95
+ * and p99 are exact nearest-rank values without re-sorting on every metrics
+ * read. The values are held in sorted blocks of at most 2 × DIGEST_BLOCK
+ * (each block's values precede the next block's): an insertion shifts one
+ * block, not every value, so a run of 100,000 sessions stays linear.
  */
 export class DurationDigest {
-  readonly #sorted: number[] = [];
+  readonly #blocks: number[][] = [];
+  #count = 0;
   #sum = 0;
 
   add(ms: number): void {
-    this.#sorted.splice(upperBound(this.#sorted, ms), 0, ms);
+    this.#count += 1;
     this.#sum += ms;
+    const blocks = this.#blocks;
+    // The first block whose largest value exceeds ms, or the last block.
+    let lo = 0;
+    let hi = blocks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const block = blocks[mid] as number[];
+      if ((block[block.length - 1] ?? Infinity) <= ms) lo = mid + 1;
+      else hi = mid;
+    }
+    const block = blocks[lo];
+    if (!block) {
+      blocks.push([ms]);
+      return;
+    }
+    block.splice(upperBound(block, ms), 0, ms);
+    if (block.length > 2 * DIGEST_BLOCK) blocks.splice(lo + 1, 0, block.splice(DIGEST_BLOCK));
   }
 
   get count(): number {
-    return this.#sorted.length;
+    return this.#count;
   }
 
   /** 0 when empty. */
   get mean(): number {
-    return this.#sorted.length === 0 ? 0 : this.#sum / this.#sorted.length;
+    return this.#count === 0 ? 0 : this.#sum / this.#count;
   }
 
   percentile(p: number): number {
-    return percentileOfSorted(this.#sorted, p);
+    checkPercentile(p);
+    if (this.#count === 0) return 0;
+    let rank = nearestRank(p, this.#count);
+    for (const block of this.#blocks) {
+      if (rank <= block.length) return block[rank - 1] ?? 0;
+      rank -= block.length;
+    }
+    return 0;
   }
 }
 

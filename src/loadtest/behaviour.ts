@@ -34,26 +34,31 @@ export interface SessionBehaviour {
 /** No session is shorter than this share of the mean, however large the variance. */
 export const MIN_DURATION_SHARE = 0.05;
 
-/** 32-bit FNV-1a of a string's UTF-16 code units. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** Continue a 32-bit FNV-1a hash over the four bytes of an unsigned 32-bit integer. */
+function hashInt(hash: number, value: number): number {
+  for (let shift = 0; shift < 32; shift += 8) hash = Math.imul(hash ^ ((value >>> shift) & 0xff), FNV_PRIME);
+  return hash;
 }
 
-/** mulberry32: a small, fast PRNG with a 32-bit state; returns uniforms in [0, 1). */
-function mulberry32(state: number): () => number {
-  let a = state >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Continue a 32-bit FNV-1a hash over a string's UTF-16 code units. */
+function hashText(hash: number, text: string): number {
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), FNV_PRIME);
+  return hash;
+}
+
+/**
+ * The k-th output (k ≥ 1) of mulberry32 started from `state`, as a uniform in
+ * [0, 1). mulberry32 is a counter-based generator (its state only advances
+ * by a constant), so any output can be computed directly.
+ */
+function mulberry32(state: number, k: number): number {
+  const counter = (state + k * 0x6d2b79f5) >>> 0;
+  let t = Math.imul(counter ^ (counter >>> 15), counter | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
 /**
@@ -66,10 +71,10 @@ function mulberry32(state: number): () => number {
  * MIN_DURATION_SHARE × mean (nor below 1 ms).
  */
 export function drawBehaviour(params: BehaviourParams, issueId: string, attempt: number): SessionBehaviour {
-  const next = mulberry32(fnv1a(`${params.seed >>> 0}:${issueId}:${attempt}`));
-  const stallDraw = next();
-  const failDraw = next();
-  const u = next() * 2 - 1;
+  const state = hashInt(hashText(hashInt(FNV_OFFSET, params.seed), issueId), attempt) >>> 0;
+  const stallDraw = mulberry32(state, 1);
+  const failDraw = mulberry32(state, 2);
+  const u = mulberry32(state, 3) * 2 - 1;
   const mean = params.avgSessionDurationMs;
   const floor = Math.max(1, Math.round(mean * MIN_DURATION_SHARE));
   const durationMs = Math.max(floor, Math.round(mean * (1 + params.sessionDurationVariance * u)));

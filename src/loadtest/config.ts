@@ -4,20 +4,28 @@ import { SCALE_CONFIG_KEYS, type ScaleConfig } from '../core/scale-config.js';
 import { ConfigError } from '../errors.js';
 import type { LoadTestSpec } from './spec.js';
 
-/** Everything a load test runs with besides its workload. Times in ms. */
+/**
+ * Everything a load test runs with besides its workload. Times in ms; the
+ * defaults are those deriveLoadTestConfig gives (see DERIVED_SHARES).
+ */
 export interface LoadTestConfig {
+  /** The seed's ScaleConfig, as the ScaleManager gets it. */
   scale: ScaleConfig;
+  /** Session attempts per issue before it fails. Default: the harness's 3. */
   maxAttempts: number;
+  /** A session running longer is killed (ms). Default 5 × the mean session. */
   sessionTimeoutMs: number;
+  /** Base retry backoff (ms), doubled per attempt. Default mean ÷ 12. */
   retryDelayMs: number;
+  /** SIGTERM to SIGKILL (ms), process mode only. Default: the harness's 5000. */
   killGraceMs: number;
-  /** A working session reports progress this often. */
+  /** A working session reports progress this often (ms). Default mean ÷ 20. */
   progressEveryMs: number;
 }
 
 type ConfigField = keyof ScaleConfig | 'maxAttempts' | 'sessionTimeoutMs' | 'retryDelayMs' | 'killGraceMs';
 
-const SCALE_FIELDS = SCALE_CONFIG_KEYS;
+const SCALE_FIELDS: readonly (keyof ScaleConfig)[] = SCALE_CONFIG_KEYS;
 const RUN_FIELDS = ['maxAttempts', 'sessionTimeoutMs', 'retryDelayMs', 'killGraceMs'] as const;
 
 /**
@@ -42,7 +50,7 @@ const MIN_WORKERS_CAP = 4;
 /** The config a spec implies, before any config file, env var or flag. */
 export function deriveLoadTestConfig(spec: LoadTestSpec, base: Readonly<HarnessConfig> = DEFAULT_CONFIG): LoadTestConfig {
   const at = (share: number) => Math.max(1, Math.round(spec.avgSessionDurationMs * share));
-  const scale = Object.fromEntries(SCALE_FIELDS.map((f) => [f, base[f]])) as unknown as ScaleConfig;
+  const scale = Object.fromEntries(SCALE_FIELDS.map((f) => [f, base[f]])) as Record<keyof ScaleConfig, number> as ScaleConfig;
   return {
     scale: {
       ...scale,
@@ -72,22 +80,34 @@ export function applyExplicitConfig(derived: LoadTestConfig, resolved: ResolvedC
   for (const field of SCALE_FIELDS) if (explicit(field)) scale[field] = resolved.config[field];
   const merged: LoadTestConfig = { ...derived, scale };
   for (const field of RUN_FIELDS) if (explicit(field)) merged[field] = resolved.config[field];
-  return checked(merged);
+  return checked(merged, explicit('minWorkers'));
 }
+
+/** Typed values for any field of the load-test config, in scenario time. */
+export type LoadTestOverrides = Partial<ScaleConfig & Omit<LoadTestConfig, 'scale'>>;
 
 /** Overrides given as typed values (the library's `overrides` option), then the same checks. */
-export function applyOverrides(config: LoadTestConfig, overrides: Partial<Omit<LoadTestConfig, 'scale'> & ScaleConfig>): LoadTestConfig {
+export function applyOverrides(config: LoadTestConfig, overrides: LoadTestOverrides): LoadTestConfig {
   const scale = { ...config.scale };
   const merged: LoadTestConfig = { ...config, scale };
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value === undefined) continue;
-    if ((SCALE_FIELDS as readonly string[]).includes(key)) (scale as unknown as Record<string, number>)[key] = value;
-    else if (key in merged && key !== 'scale') (merged as unknown as Record<string, number>)[key] = value;
+  for (const field of SCALE_FIELDS) {
+    const value = overrides[field];
+    if (value !== undefined) scale[field] = value;
   }
-  return checked(merged);
+  for (const field of [...RUN_FIELDS, 'progressEveryMs'] as const) {
+    const value = overrides[field];
+    if (value !== undefined) merged[field] = value;
+  }
+  return checked(merged, overrides.minWorkers !== undefined);
 }
 
-function checked(config: LoadTestConfig): LoadTestConfig {
+/**
+ * The cross-field rules on the merged config. A minWorkers nobody set follows
+ * a lowered maxWorkers down, as the coordinator does, so `--max-workers 3`
+ * alone is not an error.
+ */
+function checked(config: LoadTestConfig, minWorkersSet: boolean): LoadTestConfig {
+  if (!minWorkersSet) config.scale.minWorkers = Math.min(config.scale.minWorkers, config.scale.maxWorkers);
   const problems = checkCrossFieldRules({ ...DEFAULT_CONFIG, ...config.scale }).map((p) => p.message);
   if (problems.length > 0) throw new ConfigError(problems.map((p) => `${p} (after deriving the load-test config from the spec)`));
   return config;

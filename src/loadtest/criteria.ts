@@ -69,7 +69,7 @@ export function evaluateCriteria(input: CriteriaInput): Criterion[] {
       name: 'peak concurrency',
       threshold: `within ${percent(PEAK_TOLERANCE)} of ${target} (${round(target - slack)}–${round(target + slack)})`,
       measured: peak,
-      detail: `${peak} concurrent sessions`,
+      detail: `${peak} concurrent session${peak === 1 ? '' : 's'}`,
       passed: Math.abs(peak - target) * Math.round(1 / PEAK_TOLERANCE) <= target,
     },
   ];

@@ -95,17 +95,42 @@ export interface Observer {
   off(): void;
 }
 
+/** An observation of nothing: the start of every run, and a base for tests. */
+export function emptyObservation(): Observation {
+  return {
+    issuesArrived: 0,
+    done: 0,
+    failed: 0,
+    latencies: [],
+    queueWaits: [],
+    sessionDurations: [],
+    issueArrivals: [],
+    issueWork: [],
+    outcomes: Object.fromEntries(SESSION_OUTCOMES.map((k) => [k, 0])) as Record<SessionOutcome, number>,
+    peakRunning: 0,
+    distinctWorkers: 0,
+    scaleOperations: [],
+    backpressureActivations: 0,
+    stalls: 0,
+    worstHealth: 'healthy',
+    samples: [],
+    integrals: { workerMs: 0, busyMs: 0, wipMs: 0, underMs: 0, overMs: 0 },
+    endAt: 0,
+  };
+}
+
 export function observe(events: EventBus, options: ObserverOptions): Observer {
   const time = (at: number) => (at - options.origin) * options.stretch;
-  const o: Observation = {
-    issuesArrived: 0, done: 0, failed: 0, latencies: [], queueWaits: [], sessionDurations: [], issueArrivals: [], issueWork: [],
-    outcomes: Object.fromEntries(SESSION_OUTCOMES.map((k) => [k, 0])) as Record<SessionOutcome, number>,
-    peakRunning: 0, distinctWorkers: 0, scaleOperations: [], backpressureActivations: 0, stalls: 0, worstHealth: 'healthy',
-    samples: [], integrals: { workerMs: 0, busyMs: 0, wipMs: 0, underMs: 0, overMs: 0 }, endAt: 0,
-  };
+  const o = emptyObservation();
   const issues = new Map<string, IssueTrack>();
   const workers = new Set<string>();
-  let pool = 0, running = 0, inSystem = 0, wip = 0, last = 0;
+  // Live workers, sessions running, issues arrived and not final (from
+  // events), issues in the system (from the store), time integrated up to.
+  let pool = 0;
+  let running = 0;
+  let inSystem = 0;
+  let wip = 0;
+  let last = 0;
 
   const advance = (t: number): void => {
     const dt = t - last;
@@ -187,5 +212,4 @@ export function observe(events: EventBus, options: ObserverOptions): Observer {
     },
     off: () => offs.forEach((off) => off()),
   };
-
 }

@@ -28,6 +28,7 @@ export interface ProcessModeOptions {
   /** Real ms per scenario ms. */
   timeScale: number;
   policy?: ScalePolicy;
+  bounds?: WorkloadOptions['bounds'];
   onFinal?: WorkloadOptions['onFinal'];
   signal?: AbortSignal;
 }
@@ -45,11 +46,12 @@ export async function runProcessMode(spec: LoadTestSpec, config: LoadTestConfig,
   }
   const real = scaleForProcessMode(config, options.timeScale);
   const dir = mkdtempSync(join(tmpdir(), 'harness-load-test-'));
-  const store = openStore(join(dir, 'state.db'));
+  let store: ReturnType<typeof openStore> | null = null;
   // The real clock's timers never keep Node alive; during a lull in the
-  // ramp-up no child process does either, so hold the loop open ourselves.
-  const keepAlive = setInterval(() => {}, 60_000);
+  // ramp-up no child process does either.
+  const release = realClock.keepAlive();
   try {
+    store = openStore(join(dir, 'state.db'));
     const agentParams = {
       seed: spec.seed,
       avgSessionDurationMs: spec.avgSessionDurationMs,
@@ -78,6 +80,7 @@ export async function runProcessMode(spec: LoadTestSpec, config: LoadTestConfig,
       timeScale: options.timeScale,
       processes: systemProcesses,
       ...(options.policy ? { policy: options.policy } : {}),
+      ...(options.bounds ? { bounds: options.bounds } : {}),
       ...(options.onFinal ? { onFinal: options.onFinal } : {}),
     });
     let complete = true;
@@ -96,8 +99,8 @@ export async function runProcessMode(spec: LoadTestSpec, config: LoadTestConfig,
       options.signal?.removeEventListener('abort', stop);
     }
   } finally {
-    clearInterval(keepAlive);
-    store.close();
+    release();
+    store?.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,10 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { ConfigOverrides } from '../config/flags.js';
 import { resolveConfig } from '../config/load.js';
-import type { ScaleConfig } from '../core/scale-config.js';
 import { UsageError } from '../errors.js';
 import type { ScalePolicy } from '../runtime/scale-manager.js';
-import { applyExplicitConfig, applyOverrides, deriveLoadTestConfig, type LoadTestConfig } from './config.js';
+import { applyExplicitConfig, applyOverrides, deriveLoadTestConfig, type LoadTestConfig, type LoadTestOverrides } from './config.js';
 import type { ObserverOptions } from './observe.js';
 import { COMPARED_POLICIES, findPolicy, type PolicyEntry } from './policies.js';
 import { runProcessMode } from './process-mode.js';
@@ -28,7 +27,7 @@ export interface LoadTestOptions {
   /** CLI flag values, keyed by config field (see flagsToOverrides). */
   flags?: ConfigOverrides;
   /** Typed values applied last, in scenario time. */
-  overrides?: Partial<Omit<LoadTestConfig, 'scale'> & ScaleConfig>;
+  overrides?: LoadTestOverrides;
   /** Called whenever an issue reaches its final outcome. */
   onProgress?: ObserverOptions['onFinal'];
   /** Process mode: aborting stops the run and kills its sessions. */
@@ -81,7 +80,8 @@ async function runWithConfig(spec: LoadTestSpec, config: LoadTestConfig, cwd: st
     throw new UsageError(`--time-scale: expected a positive number (e.g. 0.01 for 100× faster than real time), received ${timeScale}`);
   }
   const started = performance.now();
-  const common = { cwd, ...(policy ? { policy } : {}), ...(options.onProgress ? { onFinal: options.onProgress } : {}) };
+  const bounds = { minWorkers: config.scale.minWorkers, maxWorkers: config.scale.maxWorkers };
+  const common = { cwd, bounds, ...(policy ? { policy } : {}), ...(options.onProgress ? { onFinal: options.onProgress } : {}) };
   const record: RunRecord =
     mode === 'process'
       ? await runProcessMode(spec, used, { ...common, timeScale, ...(options.signal ? { signal: options.signal } : {}) })

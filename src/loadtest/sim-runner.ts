@@ -25,8 +25,17 @@ export interface SimulatedRunnerOptions {
  * drawn duration, reporting progress as a real agent prints output, then
  * exits 0 or 1; a stalling one goes silent until the harness kills it. The
  * coordinator cannot tell these from real processes.
+ *
+ * Progress comes from one shared ticker rather than a timer per session:
+ * every progressEveryMs it reports for each working session, so a session
+ * is never silent for longer than that, and 100,000 sessions cost one
+ * timer each (their exit) instead of twenty. The ticker runs only while a
+ * session is working, so an idle clock still runs dry.
  */
 export class SimulatedRunner implements SessionRunner {
+  private readonly working = new Set<SessionCallbacks>();
+  private ticker: TimerHandle | null = null;
+
   constructor(
     private readonly clock: Clock,
     private readonly plan: SessionPlan,
@@ -35,34 +44,41 @@ export class SimulatedRunner implements SessionRunner {
 
   start(spec: SessionSpec, callbacks: SessionCallbacks): SessionHandle {
     const behaviour = this.plan(spec);
-    const clock = this.clock;
-    const timers: TimerHandle[] = [];
     let exited = false;
+    let exitTimer: TimerHandle | null = null;
     const exit = (exitCode: number | null, signal: string | null): void => {
       if (exited) return;
       exited = true;
-      for (const t of timers) t.cancel();
+      exitTimer?.cancel();
+      this.stopReporting(callbacks);
       callbacks.onExit({ exitCode, signal });
     };
     if (!behaviour.stalls) {
-      const every = Math.max(1, this.options.progressEveryMs);
-      // One self-rescheduling timer per session keeps the event heap small.
-      const tick = (): void => {
-        callbacks.onProgress(clock.now());
-        const left = behaviour.durationMs - (clock.now() - startedAt);
-        if (left > every) timers[0] = clock.setTimeout(tick, every);
-      };
-      const startedAt = clock.now();
-      if (behaviour.durationMs > every) timers[0] = clock.setTimeout(tick, every);
-      timers.push(clock.setTimeout(() => exit(behaviour.fails ? 1 : 0, null), behaviour.durationMs));
+      this.startReporting(callbacks);
+      exitTimer = this.clock.setTimeout(() => exit(behaviour.fails ? 1 : 0, null), behaviour.durationMs);
     }
     return {
       pid: null,
       pgid: null,
       kill: () => {
         if (exited) return;
-        timers.push(clock.setTimeout(() => exit(null, 'SIGTERM'), this.options.exitAfterKillMs ?? 0));
+        this.clock.setTimeout(() => exit(null, 'SIGTERM'), this.options.exitAfterKillMs ?? 0);
       },
     };
+  }
+
+  private startReporting(callbacks: SessionCallbacks): void {
+    this.working.add(callbacks);
+    this.ticker ??= this.clock.setInterval(() => {
+      const now = this.clock.now();
+      for (const session of this.working) session.onProgress(now);
+    }, Math.max(1, this.options.progressEveryMs));
+  }
+
+  private stopReporting(callbacks: SessionCallbacks): void {
+    this.working.delete(callbacks);
+    if (this.working.size > 0) return;
+    this.ticker?.cancel();
+    this.ticker = null;
   }
 }

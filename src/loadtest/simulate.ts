@@ -11,6 +11,7 @@ import { startWorkload, type WorkloadOptions } from './workload.js';
 export interface SimulateOptions {
   cwd: string;
   policy?: ScalePolicy;
+  bounds?: WorkloadOptions['bounds'];
   onFinal?: WorkloadOptions['onFinal'];
 }
 
@@ -45,6 +46,7 @@ export async function simulate(spec: LoadTestSpec, config: LoadTestConfig, optio
     cwd: options.cwd,
     timeScale: 1,
     ...(options.policy ? { policy: options.policy } : {}),
+    ...(options.bounds ? { bounds: options.bounds } : {}),
     ...(options.onFinal ? { onFinal: options.onFinal } : {}),
   });
   const deadline = simulationDeadline(spec, config);

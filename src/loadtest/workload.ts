@@ -20,6 +20,12 @@ export interface WorkloadOptions {
   /** Clock ms per scenario ms: 1 in simulation, the time scale in process mode. */
   timeScale: number;
   processes?: ProcessInspector;
+  /**
+   * The pool bounds provisioning is judged against. Default: the config's.
+   * A baseline that pins the pool (fixed at maxWorkers) must still be judged
+   * against the spec's bounds, or it could never look over-provisioned.
+   */
+  bounds?: { minWorkers: number; maxWorkers: number };
   onFinal?: ObserverOptions['onFinal'];
 }
 
@@ -65,8 +71,8 @@ export async function startWorkload(options: WorkloadOptions): Promise<Workload>
   const observer = observe(coordinator.events, {
     origin,
     stretch: 1 / timeScale,
-    minWorkers: config.scale.minWorkers,
-    maxWorkers: config.scale.maxWorkers,
+    minWorkers: (options.bounds ?? config.scale).minWorkers,
+    maxWorkers: (options.bounds ?? config.scale).maxWorkers,
     running: () => coordinator.runningSessions,
     storeWip: () => {
       const c = store.countIssues();

@@ -203,6 +203,17 @@ export class Coordinator {
     }
   }
 
+  /** Run `fn` with dispatching held; any dispatch it triggers happens at the next dispatch() call. */
+  private withoutDispatch(fn: () => void): void {
+    if (this.dispatching) return fn();
+    this.dispatching = true;
+    try {
+      fn();
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
   /** Move backlog issues into the queue while backpressure allows. */
   private admit(): void {
     const { store } = this.state;
@@ -354,7 +365,9 @@ export class Coordinator {
     );
     this.sessions.delete(session.id);
     this.outcomes[outcome]++;
-    this.scaleManager.onSessionEnd(session.workerId, session.id, outcome, now - session.startedAt, now);
+    // A recycled worker's replacement must not start a session before this
+    // one's end is announced: dispatch waits until after the event.
+    this.withoutDispatch(() => this.scaleManager.onSessionEnd(session.workerId, session.id, outcome, now - session.startedAt, now));
     this.events.emit('session:ended', {
       at: now,
       sessionId: session.id,

@@ -1,0 +1,72 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { runLoadTest } from '../../src/loadtest/run.js';
+import { LOAD_TEST_SCENARIOS } from '../../src/loadtest/scenarios.js';
+import { generateLoadTestSpec } from '../../src/loadtest/spec.js';
+
+const isolated = { readConfig: false } as const;
+
+/**
+ * How far process mode may stray from simulation on smoke at time scale
+ * 0.01. Session outcomes are drawn from the same function, so they must
+ * match exactly; times pick up spawn and exit latency (a few ms on a 300 ms
+ * session, i.e. seconds of scenario time) and the health-check floor.
+ */
+const TIME_TOLERANCE = 0.3;
+
+function agentsAlive(): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return out.split('\n').filter((line) => line.includes('loadtest-agent.mjs'));
+}
+
+function ourTempDirs(): string[] {
+  return readdirSync(tmpdir()).filter((name) => name.startsWith('harness-load-test-'));
+}
+
+describe('process mode', () => {
+  it('agrees with simulation on smoke within the stated tolerance, with real processes and no leftovers', async () => {
+    const dirsBefore = new Set(ourTempDirs());
+    const sim = await runLoadTest(LOAD_TEST_SCENARIOS.smoke, '/tmp', isolated);
+    const real = await runLoadTest(LOAD_TEST_SCENARIOS.smoke, '/tmp', { ...isolated, mode: 'process', timeScale: 0.01 });
+    expect(real.time).toMatchObject({ kind: 'real', timeScale: 0.01 });
+    expect(real.passed).toBe(true);
+    expect(real.sessions).toEqual(sim.sessions);
+    expect(real.successRate).toBe(sim.successRate);
+    expect(real.issues).toEqual(sim.issues);
+    expect(Math.abs(real.peakConcurrentWorkers - sim.peakConcurrentWorkers)).toBeLessThanOrEqual(1);
+    for (const pick of [(r: typeof sim) => r.quality.makespanMs, (r: typeof sim) => r.avgLatencyMs]) {
+      expect(Math.abs(pick(real) - pick(sim)) / pick(sim)).toBeLessThan(TIME_TOLERANCE);
+    }
+    expect(real.quality.littlesLaw.holds).toBe(true);
+    expect(real.wallClock.elapsedMs).toBeLessThan(30_000);
+    expect(agentsAlive()).toEqual([]);
+    expect(ourTempDirs().filter((d) => !dirsBefore.has(d))).toEqual([]);
+  });
+
+  it('stops stalled agents through the health checker and kills them', async () => {
+    const spec = generateLoadTestSpec({ totalIssues: 6, concurrentAgents: 3, avgSessionDurationMs: 30_000, rampUpMs: 0, failureRate: 0, stallRate: 0.3, seed: 3 });
+    const r = await runLoadTest(spec, '/tmp', { ...isolated, mode: 'process', timeScale: 0.01 });
+    expect(r.workerStalls).toBeGreaterThan(0);
+    expect(r.sessions.stalled).toBe(r.workerStalls);
+    expect(r.issues.done + r.issues.failed).toBe(6);
+    expect(agentsAlive()).toEqual([]);
+  });
+
+  it('stops on an abort, kills the running agents and reports the run as incomplete', async () => {
+    const abort = new AbortController();
+    const r = await runLoadTest(LOAD_TEST_SCENARIOS.light, '/tmp', {
+      ...isolated,
+      mode: 'process',
+      timeScale: 0.01,
+      signal: abort.signal,
+      onProgress: (p) => p.finished === 3 && abort.abort(),
+    });
+    expect(r.complete).toBe(false);
+    expect(r.passed).toBe(false);
+    expect(r.issues.unfinished).toBeGreaterThan(0);
+    expect(r.sessions.cancelled).toBeGreaterThan(0);
+    expect(agentsAlive()).toEqual([]);
+  });
+});
