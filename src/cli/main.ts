@@ -64,7 +64,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .description('the metric set, history and events of a state store, while a run writes it or after')
     .option('--state <path>', 'state database (default: the configured one, .harness/state.db)')
     .option('--config <path>', 'config file to take the state path from (default: search up from cwd)')
-    .option('--since <duration>', 'restrict sessions, rates and events to this much time before now, e.g. 10m')
+    .option('--since <duration>', 'count sessions and events of only the last <duration> (10m, 2h, 7d)')
     .option('--json', 'print JSON (same as --format json)')
     .option('--format <format>', 'table, json or prometheus (text exposition)')
     .option('--watch [interval]', 'print again every interval (default 2s) until interrupted')

@@ -3,15 +3,19 @@
  * the env-var layer, the flag layer and `config show` all read it, so a new
  * HarnessConfig field is added here once.
  */
-import type { HarnessConfig } from './types.js';
+import type { HarnessConfig, MergeConfig, WorkspaceConfig } from './types.js';
 
 /** count: positive integer; duration: positive ms; ratio: positive number. */
-export type FieldKind = 'count' | 'duration' | 'ratio' | 'path' | 'workspace';
+export type FieldKind = 'count' | 'duration' | 'ratio' | 'path';
 
-export type ScalarField = Exclude<keyof HarnessConfig, 'agent'>;
+/** Fields that hold an object of settings rather than one value. */
+export type GroupName = 'workspace' | 'merge' | 'agent';
+export type ScalarField = Exclude<keyof HarnessConfig, GroupName>;
 export type AgentField = 'agent.command' | 'agent.prompt';
+export type WorkspaceField = `workspace.${keyof WorkspaceConfig & string}`;
+export type MergeField = `merge.${keyof MergeConfig & string}`;
 /** A dotted path to one leaf of HarnessConfig, e.g. `maxWorkers` or `agent.command`. */
-export type FieldPath = ScalarField | AgentField;
+export type FieldPath = ScalarField | WorkspaceField | MergeField | AgentField;
 
 export const SCALAR_FIELD_KINDS = {
   minWorkers: 'count',
@@ -30,14 +34,51 @@ export const SCALAR_FIELD_KINDS = {
   retryDelayMs: 'duration',
   logMaxBytes: 'count',
   state: 'path',
-  workspace: 'workspace',
 } as const satisfies Record<ScalarField, FieldKind>;
 
+/**
+ * How env vars and flags (which arrive as text) are read for group fields:
+ * `count` as a number, `boolean` as true/false, `list` as comma-separated
+ * items; anything else is passed to the schema as it is.
+ */
+export const TEXT_KINDS: Partial<Record<FieldPath, 'count' | 'boolean' | 'list'>> = {
+  'workspace.copy': 'list',
+  'workspace.keep': 'boolean',
+  'merge.batchSize': 'count',
+  'merge.requireCommits': 'boolean',
+};
+
 export const SCALAR_FIELDS = Object.keys(SCALAR_FIELD_KINDS) as ScalarField[];
+export const WORKSPACE_FIELDS: readonly WorkspaceField[] = ['workspace.mode', 'workspace.setup', 'workspace.copy', 'workspace.keep'];
+export const MERGE_FIELDS: readonly MergeField[] = [
+  'merge.mode',
+  'merge.strategy',
+  'merge.verify',
+  'merge.target',
+  'merge.push',
+  'merge.batchSize',
+  'merge.requireCommits',
+];
 export const AGENT_FIELDS: readonly AgentField[] = ['agent.command', 'agent.prompt'];
-export const FIELD_PATHS: readonly FieldPath[] = [...SCALAR_FIELDS, ...AGENT_FIELDS];
+export const FIELD_PATHS: readonly FieldPath[] = [...SCALAR_FIELDS, ...WORKSPACE_FIELDS, ...MERGE_FIELDS, ...AGENT_FIELDS];
+
+/** The leaf fields of each group, as dotted paths. */
+export const GROUP_FIELDS: Readonly<Record<GroupName, readonly FieldPath[]>> = {
+  workspace: WORKSPACE_FIELDS,
+  merge: MERGE_FIELDS,
+  agent: AGENT_FIELDS,
+};
+
+/**
+ * Groups a config file may give as a single value, and the leaf that value
+ * sets: `"workspace": "worktree"` means `{ "mode": "worktree" }`, the form
+ * workspace had before it grew settings.
+ */
+export const GROUP_SHORTHAND: Partial<Record<GroupName, string>> = { workspace: 'mode' };
 
 export const WORKSPACE_MODES = ['shared', 'worktree'] as const;
+export const MERGE_MODES = ['local', 'pr'] as const;
+export const MERGE_STRATEGIES = ['rebase', 'merge', 'squash'] as const;
 
 /** The "expected …" half of a problem message, per kind of value. */
 export const EXPECTED = {
@@ -46,6 +87,14 @@ export const EXPECTED = {
   ratio: 'a positive number',
   path: 'a non-empty string',
   workspace: '"shared" or "worktree"',
+  workspaceGroup: '"shared" or "worktree", or an object with "mode", "setup", "copy" and/or "keep"',
+  merge: 'an object of merge settings ("mode", "strategy", "verify", "target", "push", "batchSize", "requireCommits")',
+  mergeMode: '"local" or "pr"',
+  strategy: '"rebase", "merge" or "squash"',
+  optionalCommand: 'null, a non-empty array of non-empty strings, or a command line string',
+  copy: 'an array of relative paths inside the project',
+  boolean: 'true or false',
+  name: 'null or a non-empty string',
   agent: 'an object with "command" and/or "prompt"',
   command: 'a non-empty array of non-empty strings, or a command line string',
   commandLine: 'a command line with matching quotes',
@@ -67,7 +116,10 @@ export function kebabCase(path: string): string {
   return snakeCase(path).replace(/_/g, '-');
 }
 
+/** The workspace mode keeps the variable it had when `workspace` was a plain string. */
+const ENV_VAR_NAMES: Partial<Record<FieldPath, string>> = { 'workspace.mode': 'HARNESS_WORKSPACE' };
+
 /** The environment variable that sets a field: `maxWorkers` → `HARNESS_MAX_WORKERS`. */
 export function HARNESS_ENV_VAR(field: FieldPath): string {
-  return `HARNESS_${snakeCase(field).toUpperCase()}`;
+  return ENV_VAR_NAMES[field] ?? `HARNESS_${snakeCase(field).toUpperCase()}`;
 }

@@ -36,7 +36,7 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { spec: '--retry-delay <duration>', field: 'retryDelayMs', description: `first retry delay, doubling (default ${ms(d.retryDelayMs)})` },
   { spec: '--log-max-bytes <n>', field: 'logMaxBytes', description: `session log size cap (default ${d.logMaxBytes})` },
   { spec: '--state <path>', field: 'state', description: `state database (default ${d.state})` },
-  { spec: '--worktrees', field: 'workspace', description: 'one git worktree per issue (default: shared)' },
+  { spec: '--worktrees', field: 'workspace.mode', description: 'one git worktree per issue (default: shared)' },
   { spec: '--agent <command line>', field: 'agent.command', description: `agent command, no shell (default: ${d.agent.command[0]} …)` },
 ];
 
@@ -78,8 +78,8 @@ export function flagsToOverrides(opts: Readonly<Record<string, unknown>>): Confi
   for (const flag of CONFIG_FLAGS) {
     const value = opts[optionKey(flag.spec)];
     if (value === undefined) continue;
-    if (flag.field === 'workspace') {
-      if (value === true) overrides.workspace = 'worktree';
+    if (flag.field === 'workspace.mode') {
+      if (value === true) overrides['workspace.mode'] = 'worktree';
     } else {
       overrides[flag.field] = value;
     }

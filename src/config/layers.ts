@@ -3,16 +3,26 @@
  * validated on its own and flattened to field paths, so that merging and
  * source-tracking work the same way for every layer.
  */
-import { FIELD_PATHS, SCALAR_FIELD_KINDS, type FieldPath, type ScalarField } from './fields.js';
+import {
+  FIELD_PATHS,
+  GROUP_SHORTHAND,
+  SCALAR_FIELD_KINDS,
+  TEXT_KINDS,
+  type FieldPath,
+  type GroupName,
+  type ScalarField,
+} from './fields.js';
 import { describeIssues, type Labeller } from './normalise.js';
 import { configFileSchema, type ConfigLayer } from './schema.js';
 import type { ConfigSource, HarnessConfig } from './types.js';
 
 type FieldValue<P extends FieldPath> = P extends ScalarField
   ? HarnessConfig[P]
-  : P extends 'agent.command'
-    ? string[]
-    : string;
+  : P extends `${infer G extends GroupName}.${infer L}`
+    ? L extends keyof HarnessConfig[G]
+      ? HarnessConfig[G][L]
+      : never
+    : never;
 
 /** Validated values keyed by field path; a field the layer does not set is absent. */
 export type FieldValues = { [P in FieldPath]?: FieldValue<P> };
@@ -53,10 +63,14 @@ function validFieldsOf(raw: unknown): FieldValues {
 }
 
 function flattenLayer(layer: ConfigLayer): FieldValues {
-  const { agent, ...scalars } = layer;
+  const { agent, workspace, merge, ...scalars } = layer;
   const values: FieldValues = { ...scalars };
-  if (agent?.command !== undefined) values['agent.command'] = agent.command;
-  if (agent?.prompt !== undefined) values['agent.prompt'] = agent.prompt;
+  const groups: Record<GroupName, Record<string, unknown> | undefined> = { agent, workspace, merge };
+  for (const [group, settings] of Object.entries(groups)) {
+    for (const [leaf, value] of Object.entries(settings ?? {})) {
+      if (value !== undefined) Object.assign(values, { [`${group}.${leaf}`]: value });
+    }
+  }
   return values;
 }
 
@@ -69,7 +83,9 @@ function valueAtPath(raw: unknown, path: FieldPath): unknown {
   if (!isRecord(raw)) return undefined;
   if (leaf === undefined) return raw[head];
   const parent = raw[head];
-  return isRecord(parent) ? parent[leaf] : undefined;
+  if (isRecord(parent)) return parent[leaf];
+  // `"workspace": "worktree"` holds the mode.
+  return GROUP_SHORTHAND[head as GroupName] === leaf ? parent : undefined;
 }
 
 /** Field-path entries back into the nested shape a config file has. */
@@ -96,13 +112,16 @@ const NUMERIC = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?$/i;
  * schema reads "30s" as well as "30000".
  */
 export function coerceText(path: FieldPath, value: unknown): unknown {
-  const kind = (SCALAR_FIELD_KINDS as Partial<Record<FieldPath, string>>)[path];
-  if ((kind === 'count' || kind === 'ratio') && typeof value === 'string') {
-    const text = value.trim();
-    return NUMERIC.test(text) ? Number(text) : value;
-  }
+  const kind = (SCALAR_FIELD_KINDS as Partial<Record<FieldPath, string>>)[path] ?? TEXT_KINDS[path];
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (kind === 'count' || kind === 'ratio') return NUMERIC.test(text) ? Number(text) : value;
+  if (kind === 'boolean') return BOOLEAN_WORDS[text.toLowerCase()] ?? value;
+  if (kind === 'list') return text.split(',').map((item) => item.trim()).filter((item) => item !== '');
   return value;
 }
+
+const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = { true: true, false: false, yes: true, no: false, '1': true, '0': false };
 
 export interface MergedConfig {
   config: HarnessConfig;
@@ -111,22 +130,28 @@ export interface MergedConfig {
 
 /** Applies layers over the defaults, lowest first, noting where each field came from. */
 export function mergeLayers(defaults: Readonly<HarnessConfig>, layers: readonly SourcedLayer[]): MergedConfig {
-  const { agent, ...scalarDefaults } = defaults;
-  const values: Required<FieldValues> = {
-    ...scalarDefaults,
-    'agent.command': [...agent.command],
-    'agent.prompt': agent.prompt,
-  };
+  const { agent, workspace, merge, ...scalarDefaults } = defaults;
+  const values: Record<string, unknown> = { ...scalarDefaults };
+  for (const [group, settings] of Object.entries({ agent, workspace, merge })) {
+    for (const [leaf, value] of Object.entries(settings)) values[`${group}.${leaf}`] = value;
+  }
   const sources = Object.fromEntries(
     FIELD_PATHS.map((path) => [path, { kind: 'default' }]),
   ) as Record<FieldPath, ConfigSource>;
   for (const layer of layers) {
     for (const path of FIELD_PATHS) {
       if (layer.values[path] === undefined) continue;
-      Object.assign(values, { [path]: layer.values[path] });
+      values[path] = layer.values[path];
       sources[path] = layer.source(path);
     }
   }
-  const { 'agent.command': command, 'agent.prompt': prompt, ...scalars } = values;
-  return { config: { ...scalars, agent: { command, prompt } }, sources };
+  // Arrays are copied so the result never shares the defaults' (frozen) arrays.
+  const leaf = (path: FieldPath): unknown => (Array.isArray(values[path]) ? [...(values[path] as unknown[])] : values[path]);
+  const config: Record<string, unknown> = {};
+  for (const path of FIELD_PATHS) {
+    const [head, key] = path.split('.') as [string, string | undefined];
+    if (key === undefined) config[head] = leaf(path);
+    else config[head] = { ...(config[head] as object | undefined), [key]: leaf(path) };
+  }
+  return { config: config as unknown as HarnessConfig, sources };
 }

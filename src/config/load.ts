@@ -6,7 +6,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { displayPath, findConfigFile, loadConfigFileRaw, type RawConfigFile } from './discover.js';
-import { FIELD_PATHS, HARNESS_ENV_VAR, type AgentField, type FieldPath } from './fields.js';
+import { FIELD_PATHS, GROUP_FIELDS, GROUP_SHORTHAND, HARNESS_ENV_VAR, type FieldPath, type GroupName } from './fields.js';
 import { flagFor } from './flags.js';
 import { coerceText, mergeLayers, nestFields, parseLayer, type SourcedLayer } from './layers.js';
 import { checkCrossFieldRules } from './rules.js';
@@ -15,7 +15,8 @@ import { DEFAULT_CONFIG, type HarnessConfig, type ResolvedConfig } from './types
 export { HARNESS_ENV_VAR } from './fields.js';
 export { loadConfigFileRaw } from './discover.js';
 
-export type ConfigFlagValues = Partial<Record<keyof HarnessConfig | AgentField, unknown>>;
+/** Flag values by field path; a group (`agent`, `workspace`, `merge`) may also be given whole. */
+export type ConfigFlagValues = Partial<Record<keyof HarnessConfig | FieldPath, unknown>>;
 
 export interface ResolveConfigOptions {
   cwd: string;
@@ -93,14 +94,19 @@ function flagLayer(flags: ConfigFlagValues): SourcedLayer {
   for (const path of FIELD_PATHS) {
     if (flags[path] !== undefined) entries.set(path, coerceText(path, flags[path]));
   }
-  // `agent` given whole: an object of agent fields, or (like --agent) just the command.
-  const agent = flags.agent;
-  if (typeof agent === 'string' || Array.isArray(agent)) {
-    if (!entries.has('agent.command')) entries.set('agent.command', agent);
-  } else if (agent !== null && typeof agent === 'object') {
-    for (const [key, value] of Object.entries(agent)) {
-      const path = `agent.${key}`;
-      if (isFieldPath(path) && value !== undefined && !entries.has(path)) entries.set(path, value);
+  // A group given whole: an object of its fields, or its short form. `agent`
+  // alone is the command (like --agent); `workspace` alone is the mode.
+  for (const group of Object.keys(GROUP_FIELDS) as GroupName[]) {
+    const given = flags[group];
+    const short = FLAG_SHORT_FORMS[group];
+    if (given !== null && typeof given === 'object' && !Array.isArray(given)) {
+      for (const [key, value] of Object.entries(given)) {
+        const path = `${group}.${key}`;
+        if (isFieldPath(path) && value !== undefined && !entries.has(path)) entries.set(path, value);
+      }
+    } else if (given !== undefined && short) {
+      const path = `${group}.${short}`;
+      if (isFieldPath(path) && !entries.has(path)) entries.set(path, given);
     }
   }
   const layer = parseLayer(nestFields(entries), (path) =>
@@ -108,6 +114,9 @@ function flagLayer(flags: ConfigFlagValues): SourcedLayer {
   );
   return { ...layer, source: (path) => ({ kind: 'flag', flag: flagFor(path) }) };
 }
+
+/** The leaf a group's single value sets when given as a flag value. */
+const FLAG_SHORT_FORMS: Partial<Record<GroupName, string>> = { ...GROUP_SHORTHAND, agent: 'command' };
 
 function isFieldPath(path: string): path is FieldPath {
   return (FIELD_PATHS as readonly string[]).includes(path);

@@ -4,7 +4,7 @@
  * var, or a flag.
  */
 import type { z } from 'zod';
-import { AGENT_FIELDS, SCALAR_FIELDS } from './fields.js';
+import { GROUP_FIELDS, GROUP_SHORTHAND, SCALAR_FIELDS, type GroupName } from './fields.js';
 import { unknownFieldMessage } from './suggest.js';
 
 /** Maps a dotted field path (`''` for the whole layer) to the name the user wrote. */
@@ -19,7 +19,7 @@ export function describeIssues(issues: readonly Issue[], input: unknown, label: 
 }
 
 function describeIssue(issue: Issue, input: unknown, label: Labeller): string[] {
-  const path = issue.path.map(String);
+  const path = shortFormPath(issue.path.map(String), input);
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => {
       const fullPath = [...path, key].join('.');
@@ -31,12 +31,26 @@ function describeIssue(issue: Issue, input: unknown, label: Labeller): string[] 
 }
 
 /**
+ * A group written in its short form (`"workspace": "docker"`) was checked as
+ * `{ mode: "docker" }`; report the problem where the user wrote it.
+ */
+function shortFormPath(path: string[], input: unknown): string[] {
+  const [group, leaf, ...rest] = path;
+  if (group === undefined || leaf === undefined || rest.length > 0) return path;
+  if (GROUP_SHORTHAND[group as GroupName] !== leaf) return path;
+  const written = valueAt(input, [group]);
+  return typeof written === 'string' ? [group] : path;
+}
+
+/**
  * Known keys beside an unknown one, as full dotted paths. The top level lists
- * the agent's fields too: `command: [...]` there almost certainly belongs under `agent`.
+ * the groups' fields too: `command: [...]` there almost certainly belongs under `agent`.
  */
 function candidatesFor(parent: string): string[] {
-  if (parent === 'agent') return [...AGENT_FIELDS];
-  return [...SCALAR_FIELDS, 'agent', ...AGENT_FIELDS];
+  const groups = GROUP_FIELDS as Record<string, readonly string[] | undefined>;
+  const inGroup = groups[parent];
+  if (inGroup) return [...inGroup];
+  return [...SCALAR_FIELDS, ...Object.entries(GROUP_FIELDS).flatMap(([group, fields]) => [group, ...fields])];
 }
 
 function valueAt(input: unknown, path: readonly string[]): unknown {

@@ -8,6 +8,8 @@ import { splitCommandLine } from './argv.js';
 import { parseDuration } from './duration.js';
 import {
   EXPECTED,
+  MERGE_MODES,
+  MERGE_STRATEGIES,
   SCALAR_FIELD_KINDS,
   WORKSPACE_MODES,
   type FieldKind,
@@ -42,9 +44,8 @@ function durationOrUndefined(value: number | string): number | undefined {
 }
 
 const path = z.string({ error: EXPECTED.path }).min(1, { error: EXPECTED.path });
-const workspace = z.enum(WORKSPACE_MODES, { error: EXPECTED.workspace });
 
-const KIND_SCHEMAS = { count, duration, ratio, path, workspace } satisfies Record<
+const KIND_SCHEMAS = { count, duration, ratio, path } satisfies Record<
   FieldKind,
   z.ZodType
 >;
@@ -52,20 +53,66 @@ const KIND_SCHEMAS = { count, duration, ratio, path, workspace } satisfies Recor
 /** An argv array, or one command line split without a shell. */
 const agentCommand = z
   .union([z.array(z.unknown()), z.string()], { error: EXPECTED.command })
-  .transform((value, ctx) => {
-    // Checked here rather than by z.array(z.string().min(1)) so that a bad
-    // element is reported against the whole command, not `agent.command.1`.
-    const argv = Array.isArray(value) ? value : splitOrUndefined(value);
-    if (argv === undefined) {
-      ctx.addIssue({ code: 'custom', message: EXPECTED.commandLine });
-      return z.NEVER;
-    }
-    if (argv.length === 0 || !argv.every((arg) => typeof arg === 'string' && arg !== '')) {
-      ctx.addIssue({ code: 'custom', message: EXPECTED.command });
-      return z.NEVER;
-    }
-    return argv as string[];
-  });
+  .transform((value, ctx) => checkArgv(value, EXPECTED.command, ctx));
+
+/** A command that may be switched off with null (workspace.setup, merge.verify). */
+const optionalCommand = z
+  .union([z.null(), z.array(z.unknown()), z.string()], { error: EXPECTED.optionalCommand })
+  .transform((value, ctx) => (value === null ? null : checkArgv(value, EXPECTED.optionalCommand, ctx)));
+
+function checkArgv(value: unknown[] | string, expected: string, ctx: z.RefinementCtx): string[] {
+  // Checked here rather than by z.array(z.string().min(1)) so that a bad
+  // element is reported against the whole command, not `agent.command.1`.
+  const argv = Array.isArray(value) ? value : splitOrUndefined(value);
+  if (argv === undefined) {
+    ctx.addIssue({ code: 'custom', message: EXPECTED.commandLine });
+    return z.NEVER;
+  }
+  if (argv.length === 0 || !argv.every((arg) => typeof arg === 'string' && arg !== '')) {
+    ctx.addIssue({ code: 'custom', message: expected });
+    return z.NEVER;
+  }
+  return argv as string[];
+}
+const boolean = z.boolean({ error: EXPECTED.boolean });
+const name = z.union([z.null(), z.string().min(1)], { error: EXPECTED.name });
+
+/** Paths copied into worktrees must stay inside the project: relative, without `..`. */
+const copyList = z.array(z.unknown(), { error: EXPECTED.copy }).transform((value, ctx) => {
+  const inside = (item: unknown): item is string =>
+    typeof item === 'string' && item !== '' && !item.startsWith('/') && !item.split(/[\\/]/).includes('..');
+  if (!value.every(inside)) {
+    ctx.addIssue({ code: 'custom', message: EXPECTED.copy });
+    return z.NEVER;
+  }
+  return value;
+});
+
+const workspaceObject = z.strictObject(
+  {
+    mode: z.enum(WORKSPACE_MODES, { error: EXPECTED.workspace }).optional(),
+    setup: optionalCommand.optional(),
+    copy: copyList.optional(),
+    keep: boolean.optional(),
+  },
+  { error: EXPECTED.workspaceGroup },
+);
+
+/** The object form, or the mode alone (the form workspace had before it grew settings). */
+export const workspaceSchema = z.preprocess((value) => (typeof value === 'string' ? { mode: value } : value), workspaceObject);
+
+export const mergeSchema = z.strictObject(
+  {
+    mode: z.enum(MERGE_MODES, { error: EXPECTED.mergeMode }).optional(),
+    strategy: z.enum(MERGE_STRATEGIES, { error: EXPECTED.strategy }).optional(),
+    verify: optionalCommand.optional(),
+    target: name.optional(),
+    push: name.optional(),
+    batchSize: count.optional(),
+    requireCommits: boolean.optional(),
+  },
+  { error: EXPECTED.merge },
+);
 
 function splitOrUndefined(line: string): string[] | undefined {
   try {
@@ -99,7 +146,7 @@ function scalarShape() {
 
 /** One layer of configuration, as written in a file (or gathered from env vars / flags). */
 export const configFileSchema = z.strictObject(
-  { ...scalarShape(), agent: agentSchema.optional() },
+  { ...scalarShape(), workspace: workspaceSchema.optional(), merge: mergeSchema.optional(), agent: agentSchema.optional() },
   { error: EXPECTED.settings },
 );
 

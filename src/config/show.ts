@@ -25,11 +25,27 @@ const MAX_VALUE_WIDTH = 60;
 
 /** One field's value for display; durations also in human form, e.g. `600000 (10m)`. */
 export function describeValue(path: FieldPath, config: Readonly<HarnessConfig>): string {
-  if (path === 'agent.command') return JSON.stringify(config.agent.command);
   if (path === 'agent.prompt') return describePrompt(config.agent.prompt);
-  const value = config[path];
+  const value = valueAt(config, path);
   if (typeof value === 'number' && isDurationField(path)) return `${value} (${formatDuration(value)})`;
+  // Commands and lists as JSON, so an argv's word boundaries are visible.
+  if (Array.isArray(value)) return JSON.stringify(value);
+  if (value === null && path in NULL_MEANS) return `null (${NULL_MEANS[path as keyof typeof NULL_MEANS]})`;
   return String(value);
+}
+
+/** What an unset (null) field means, shown beside it. */
+const NULL_MEANS = {
+  'workspace.setup': 'none',
+  'merge.verify': 'land without verifying',
+  'merge.target': 'the branch checked out at start',
+  'merge.push': 'no push',
+} as const;
+
+function valueAt(config: Readonly<HarnessConfig>, path: FieldPath): unknown {
+  const [head, leaf] = path.split('.') as [keyof HarnessConfig, string | undefined];
+  const value = config[head];
+  return leaf === undefined ? value : (value as unknown as Record<string, unknown>)[leaf];
 }
 
 /** The prompt is a multi-line template: show its start and how long it is. */

@@ -2,6 +2,43 @@ import { DEFAULT_SCALE_CONFIG, type ScaleConfig } from '../core/scale-config.js'
 
 export type WorkspaceMode = 'shared' | 'worktree';
 
+/** Where sessions run. A config file may give just the mode: `"workspace": "worktree"`. */
+export interface WorkspaceConfig {
+  /** `shared`: sessions run in the project directory; `worktree`: one git worktree per issue. Default `shared`. */
+  mode: WorkspaceMode;
+  /**
+   * Command (argv, or a command line split without a shell) run once in each
+   * new worktree before its first agent starts, and in the merge worktree,
+   * e.g. `npm ci`. Its output goes to the session's log. Default null (none).
+   */
+  setup: string[] | null;
+  /** Files or directories, relative to the project, copied into each new worktree (e.g. `.env`). Default [] (none). */
+  copy: string[];
+  /** Keep an issue's worktree and branch once the issue is done. Default false (removed). */
+  keep: boolean;
+}
+
+export type MergeMode = 'local' | 'pr';
+export type MergeStrategy = 'rebase' | 'merge' | 'squash';
+
+/** The merge queue (worktree mode): how successful branches reach the target branch. */
+export interface MergeConfig {
+  /** `local`: land on the target branch here; `pr`: push the branch and open a pull request with `gh`. Default `local`. */
+  mode: MergeMode;
+  /** How a branch is brought onto the target: `rebase`, `merge` (a merge commit) or `squash` (one commit). Default `rebase`. */
+  strategy: MergeStrategy;
+  /** Command (argv or command line, no shell) that must pass before a merge lands, e.g. `npm test`. Default null (land without verifying). */
+  verify: string[] | null;
+  /** Branch that merges land on. Default null: the branch checked out when the run starts. */
+  target: string | null;
+  /** Remote the target branch is pushed to after each landing (and branches go to in pr mode). Default null (no push; `origin` in pr mode). */
+  push: string | null;
+  /** Queued branches stacked and verified together; a red batch is bisected to find the culprit. Default 1. */
+  batchSize: number;
+  /** A successful session must leave commits on its branch; without any the issue fails with "no changes". Default true. */
+  requireCommits: boolean;
+}
+
 export interface AgentConfig {
   /**
    * The agent's argv (no shell). Default: Claude Code in non-interactive
@@ -32,8 +69,10 @@ export interface HarnessConfig extends ScaleConfig {
   logMaxBytes: number;
   /** Path of the SQLite state database, relative to the working directory. Default `.harness/state.db`. */
   state: string;
-  /** Where sessions run: the project directory itself, or one git worktree per issue. Default `shared`. */
-  workspace: WorkspaceMode;
+  /** Where sessions run, and how worktrees are prepared and cleaned up. Default mode `shared`. */
+  workspace: WorkspaceConfig;
+  /** The merge queue for worktree mode. */
+  merge: MergeConfig;
   agent: AgentConfig;
 }
 
@@ -55,7 +94,16 @@ export const DEFAULT_CONFIG: Readonly<HarnessConfig> = Object.freeze({
   retryDelayMs: 5000,
   logMaxBytes: 10 * 1024 * 1024,
   state: '.harness/state.db',
-  workspace: 'shared' as WorkspaceMode,
+  workspace: Object.freeze({ mode: 'shared', setup: null, copy: [], keep: false }) as WorkspaceConfig,
+  merge: Object.freeze({
+    mode: 'local',
+    strategy: 'rebase',
+    verify: null,
+    target: null,
+    push: null,
+    batchSize: 1,
+    requireCommits: true,
+  }) as MergeConfig,
   agent: Object.freeze({
     command: ['claude', '-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'bypassPermissions'],
     prompt: DEFAULT_PROMPT,

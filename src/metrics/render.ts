@@ -1,6 +1,9 @@
 import Table from 'cli-table3';
 import type { ScaleMetrics } from '../core/metrics-types.js';
 
+/** What the table shows: the seed's set without the bookkeeping fields, so a report read from the store renders too. */
+export type MetricsTableInput = Omit<ScaleMetrics, 'timestamp' | 'drainingWorkers'>;
+
 export interface RenderOptions {
   /** Label times as virtual (load-test simulation). */
   virtualTime?: boolean;
@@ -22,7 +25,7 @@ export function formatPercent(ratio: number): string {
 }
 
 /** The seed's metric set as a plain-text table (no colour, no escape codes). */
-export function renderMetricsTable(metrics: ScaleMetrics, options: RenderOptions = {}): string {
+export function renderMetricsTable(metrics: MetricsTableInput, options: RenderOptions = {}): string {
   const t = options.virtualTime ? ' (virtual)' : '';
   const table = new Table({
     head: ['workers', 'queue', 'throughput', `latency${t}`, 'success', 'health', 'backpressure', 'scale ops'],

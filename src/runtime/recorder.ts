@@ -9,9 +9,9 @@ import type { Store } from '../store/types.js';
  */
 export function recordEvents(events: EventBus, store: Store): () => void {
   const offs = [
-    events.on('pool:added', (e) => store.upsertWorker({ id: e.workerId, state: 'idle', sessionsRun: 0, createdAt: e.at, retiredAt: null })),
+    events.on('pool:added', (e) => store.upsertWorker({ id: e.workerId, state: 'idle', sessionsRun: 0, createdAt: e.at, retiredAt: null, retireReason: null })),
     events.on('pool:retired', (e) =>
-      store.upsertWorker({ id: e.workerId, state: 'retired', sessionsRun: e.sessionsRun, createdAt: e.createdAt, retiredAt: e.at }),
+      store.upsertWorker({ id: e.workerId, state: 'retired', sessionsRun: e.sessionsRun, createdAt: e.createdAt, retiredAt: e.at, retireReason: e.reason }),
     ),
     events.on('scale:up', (e) => store.recordScaleOperation({ at: e.at, direction: 'up', from: e.from, to: e.to, reason: e.reason })),
     events.on('scale:down', (e) => store.recordScaleOperation({ at: e.at, direction: 'down', from: e.from, to: e.to, reason: e.reason })),

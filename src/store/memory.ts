@@ -1,13 +1,17 @@
 import { ISSUE_STATUSES, type IssueStatus } from '../core/states.js';
 import { StoreError } from '../errors.js';
-import { MinHeap } from './heap.js';
+import { ACTIVE_MERGE_STATES, SUPERSEDED_REASON, type MergeEntryState } from '../merge/states.js';
+import { DispatchQueues, type QueueEntry } from './dispatch-queues.js';
 import { mayClaimRunLock } from './run-lock.js';
+import { insertSorted, lowerBound, sinceAt } from './sorted.js';
 import type {
   BackpressureChangeRow,
   ImportResult,
   IssueInput,
   IssueRow,
   IssueTransition,
+  MergeEntryRow,
+  MergeEntryUpdate,
   MetricsSnapshotRow,
   RunLockInfo,
   ScaleOperationRow,
@@ -17,21 +21,9 @@ import type {
   WorkerRow,
 } from './types.js';
 
-/**
- * A heap entry for an issue. Entries are never removed from the middle of a
- * heap: every status change bumps the issue's `token`, and an entry whose
- * token no longer matches is discarded when it reaches the top.
- */
-interface IssueEntry {
-  id: string;
-  token: number;
-  priority: number;
-  seq: number;
-  notBefore: number | null;
-}
-
 interface StoredIssue {
   row: IssueRow;
+  /** Bumped on every status change; queue entries carrying an older token are stale. */
   token: number;
 }
 
@@ -40,10 +32,6 @@ interface StoredSession {
   /** Start order, the tie-breaker SQLite gets from rowid. */
   order: number;
 }
-
-const mostUrgent = (a: IssueEntry, b: IssueEntry): boolean =>
-  a.priority !== b.priority ? a.priority < b.priority : a.seq < b.seq;
-const soonest = (a: IssueEntry, b: IssueEntry): boolean => (a.notBefore ?? 0) < (b.notBefore ?? 0);
 
 /**
  * The Store contract in plain memory, for tests and the load test's
@@ -58,13 +46,7 @@ export class MemoryStore implements Store {
   private readonly byStatus = new Map<IssueStatus, Set<string>>(ISSUE_STATUSES.map((s) => [s, new Set()]));
   private readonly counts = Object.fromEntries(ISSUE_STATUSES.map((s) => [s, 0])) as Record<IssueStatus, number>;
   private lastSeq = 0;
-  private readonly backlog = new MinHeap<IssueEntry>(mostUrgent);
-  /** Queued issues that may be dispatched now (notBefore null or already passed). */
-  private readonly ready = new MinHeap<IssueEntry>(mostUrgent);
-  /** Queued issues waiting for their notBefore; moved to `ready` as time passes. */
-  private readonly delayed = new MinHeap<IssueEntry>(soonest);
-  /** Every queued issue with a notBefore, for nextRetryAt (never drained into `ready`). */
-  private readonly retries = new MinHeap<IssueEntry>(soonest);
+  private readonly queues = new DispatchQueues((entry, status) => this.live(entry, status) !== undefined);
 
   private readonly sessions = new Map<string, StoredSession>();
   private readonly open = new Set<string>();
@@ -77,6 +59,10 @@ export class MemoryStore implements Store {
   private readonly backpressure: BackpressureChangeRow[] = [];
   private readonly snapshots: MetricsSnapshotRow[] = [];
   private runLock: RunLockInfo | undefined;
+
+  /** Merge entries in id order (ids are assigned in increasing order, so appending keeps it). */
+  private readonly merges: MergeEntryRow[] = [];
+  private readonly mergeIndex = new Map<number, MergeEntryRow>();
 
   // --- issues ----------------------------------------------------------------
 
@@ -103,7 +89,7 @@ export class MemoryStore implements Store {
       this.issues.set(row.id, stored);
       this.counts.backlog += 1;
       this.byStatus.get('backlog')?.add(row.id);
-      this.backlog.push(entryOf(stored));
+      this.queues.add(entryOf(stored), 'backlog');
       added += 1;
     }
     return { added, known: issues.length - added };
@@ -132,10 +118,9 @@ export class MemoryStore implements Store {
     const admitted: IssueRow[] = [];
     const max = Math.floor(limit);
     while (admitted.length < max) {
-      const entry = this.backlog.pop();
-      if (!entry) break;
-      const stored = this.live(entry, 'backlog');
-      if (!stored) continue;
+      const entry = this.queues.takeBacklog();
+      const stored = entry && this.issues.get(entry.id);
+      if (!stored) break;
       stored.row.notBefore = null;
       this.setStatus(stored, 'queued', now);
       admitted.push(copyIssue(stored.row));
@@ -144,29 +129,13 @@ export class MemoryStore implements Store {
   }
 
   nextQueued(now: number): IssueRow | undefined {
-    for (let top = this.delayed.peek(); top && (top.notBefore ?? 0) <= now; top = this.delayed.peek()) {
-      this.delayed.pop();
-      if (this.live(top, 'queued')) this.ready.push(top);
-    }
-    // Entries promoted by a later `now` than this one are set aside, then put back.
-    const notYet: IssueEntry[] = [];
-    let found: StoredIssue | undefined;
-    for (let top = this.ready.peek(); top && !found; top = this.ready.peek()) {
-      const stored = this.live(top, 'queued');
-      if (!stored) this.ready.pop();
-      else if (top.notBefore !== null && top.notBefore > now) notYet.push(this.ready.pop() as IssueEntry);
-      else found = stored;
-    }
-    for (const entry of notYet) this.ready.push(entry);
-    return found && copyIssue(found.row);
+    const entry = this.queues.nextReady(now);
+    const stored = entry && this.issues.get(entry.id);
+    return stored && copyIssue(stored.row);
   }
 
   nextRetryAt(): number | null {
-    for (let top = this.retries.peek(); top; top = this.retries.peek()) {
-      if (this.live(top, 'queued')) return top.notBefore;
-      this.retries.pop();
-    }
-    return null;
+    return this.queues.nextRetryAt();
   }
 
   // --- sessions --------------------------------------------------------------
@@ -268,7 +237,7 @@ export class MemoryStore implements Store {
   // --- workers, scaling, backpressure, snapshots -----------------------------
 
   upsertWorker(worker: WorkerRow): void {
-    this.workers.set(worker.id, { ...worker });
+    this.workers.set(worker.id, { ...worker, retireReason: worker.retireReason ?? null });
   }
 
   listWorkers(): WorkerRow[] {
@@ -300,6 +269,84 @@ export class MemoryStore implements Store {
     return sinceAt(this.snapshots, since).map((r) => ({ ...r }));
   }
 
+  // --- merge queue -------------------------------------------------------------
+
+  enqueueMerge(args: { issueId: string; branch: string; head: string | null; now: number }): MergeEntryRow {
+    if (!this.issues.has(args.issueId)) throw new StoreError(`cannot queue a merge for issue ${args.issueId}: no such issue`);
+    for (const entry of this.merges) {
+      if (entry.issueId === args.issueId && ACTIVE_MERGE_STATES.includes(entry.state)) {
+        Object.assign(entry, { state: 'rejected', endedAt: args.now, reason: SUPERSEDED_REASON });
+      }
+    }
+    const row: MergeEntryRow = {
+      id: (this.merges.at(-1)?.id ?? 0) + 1,
+      issueId: args.issueId,
+      branch: args.branch,
+      head: args.head,
+      state: 'queued',
+      queuedAt: args.now,
+      startedAt: null,
+      endedAt: null,
+      base: null,
+      result: null,
+      reason: null,
+      url: null,
+      verifyPid: null,
+      verifyPgid: null,
+    };
+    this.merges.push(row);
+    this.mergeIndex.set(row.id, row);
+    return { ...row };
+  }
+
+  nextMerges(limit: number): MergeEntryRow[] {
+    const max = Math.floor(limit);
+    const rows: MergeEntryRow[] = [];
+    for (const entry of this.merges) {
+      if (rows.length >= max) break;
+      if (entry.state === 'queued') rows.push({ ...entry });
+    }
+    return rows;
+  }
+
+  getMerge(id: number): MergeEntryRow | undefined {
+    const entry = this.mergeIndex.get(id);
+    return entry && { ...entry };
+  }
+
+  listMerges(state?: MergeEntryState): MergeEntryRow[] {
+    return this.merges.filter((e) => state === undefined || e.state === state).map((e) => ({ ...e }));
+  }
+
+  setMergeState(id: number, update: MergeEntryUpdate, now: number, transition?: IssueTransition): MergeEntryRow {
+    const entry = this.mergeIndex.get(id);
+    if (!entry) throw new StoreError(`cannot update merge entry ${id}: no such entry`);
+    const issue = this.issues.get(entry.issueId);
+    // Check before changing anything, so a refused call leaves no trace (as a rolled-back transaction would).
+    if (transition && issue?.row.status !== 'merging') {
+      throw new StoreError(
+        `cannot apply a merge outcome to issue ${entry.issueId}: it must be merging, but it is ${issue?.row.status ?? 'missing'}`,
+      );
+    }
+    for (const [key, value] of Object.entries(update)) {
+      if (value !== undefined) Object.assign(entry, { [key]: value });
+    }
+    if (transition && issue) {
+      issue.row.notBefore = transition.notBefore ?? null;
+      if (transition.refundAttempt) issue.row.attempts = Math.max(issue.row.attempts - 1, 0);
+      if (transition.lastError !== undefined) issue.row.lastError = transition.lastError;
+      if (transition.branch !== undefined) issue.row.branch = transition.branch;
+      this.setStatus(issue, transition.status, now);
+    }
+    return { ...entry };
+  }
+
+  mergeDepth(): number {
+    let depth = 0;
+    for (const entry of this.merges) if (ACTIVE_MERGE_STATES.includes(entry.state)) depth++;
+    return depth;
+  }
+
   // --- run lock --------------------------------------------------------------
 
   acquireRunLock(
@@ -325,7 +372,7 @@ export class MemoryStore implements Store {
   // --- internals -------------------------------------------------------------
 
   /** The issue behind a heap entry, if the entry still describes it. */
-  private live(entry: IssueEntry, status: IssueStatus): StoredIssue | undefined {
+  private live(entry: QueueEntry, status: IssueStatus): StoredIssue | undefined {
     const stored = this.issues.get(entry.id);
     return stored && stored.token === entry.token && stored.row.status === status ? stored : undefined;
   }
@@ -340,20 +387,11 @@ export class MemoryStore implements Store {
     this.counts[status] += 1;
     this.byStatus.get(status)?.add(row.id);
     stored.token += 1;
-
-    const entry = entryOf(stored);
-    if (status === 'backlog') this.backlog.push(entry);
-    if (status !== 'queued') return;
-    if (entry.notBefore === null) {
-      this.ready.push(entry);
-    } else {
-      this.delayed.push(entry);
-      this.retries.push(entry);
-    }
+    this.queues.add(entryOf(stored), status);
   }
 }
 
-function entryOf(stored: StoredIssue): IssueEntry {
+function entryOf(stored: StoredIssue): QueueEntry {
   const { id, priority, seq, notBefore } = stored.row;
   return { id, token: stored.token, priority, seq, notBefore };
 }
@@ -369,29 +407,3 @@ const finishedBefore = (a: StoredSession, b: StoredSession): boolean => {
   const bEnd = b.row.endedAt ?? 0;
   return aEnd !== bEnd ? aEnd < bEnd : a.order < b.order;
 };
-
-/** First index whose item satisfies `atOrAfter` (which must be monotone over `items`). */
-function lowerBound<T>(items: readonly T[], atOrAfter: (item: T) => boolean): number {
-  let lo = 0;
-  let hi = items.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (atOrAfter(items[mid] as T)) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
-/** Keep `items` sorted by `before`; appending in order (the usual case) is O(1). */
-function insertSorted<T>(items: T[], item: T, before: (a: T, b: T) => boolean): void {
-  const last = items.at(-1);
-  if (last === undefined || !before(item, last)) {
-    items.push(item);
-    return;
-  }
-  items.splice(lowerBound(items, (other) => before(item, other)), 0, item);
-}
-
-function sinceAt<T extends { at: number }>(items: readonly T[], since: number | undefined): readonly T[] {
-  return since === undefined ? items : items.slice(lowerBound(items, (r) => r.at >= since));
-}

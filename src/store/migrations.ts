@@ -115,8 +115,109 @@ CREATE TABLE run_lock (
 );
 `;
 
+/**
+ * What `harness metrics` reads, kept cheap so a store of a million sessions
+ * is summarised in milliseconds:
+ * - session_totals and issue_totals hold counts (and duration sums) per
+ *   outcome and per status, kept current by triggers in the same
+ *   transaction as every write, so all-time figures are a few row reads;
+ * - counts and duration sums over a range of end times (--since, the
+ *   throughput and health windows) seek idx_sessions_outcome_ended once per
+ *   outcome, and read every column they use from the index;
+ * - nearest-rank percentiles step through idx_sessions_counted_duration in
+ *   duration order (LIMIT 1 OFFSET k from whichever end is nearer); it holds
+ *   only the outcomes that count. Its IN list must stay identical to the
+ *   one in src/metrics/queries.ts, or SQLite cannot use the partial index.
+ * A duration is ended_at − started_at, and a negative one (a clock step)
+ * counts as 0, as it does in the ScaleManager. The triggers coalesce every
+ * value so they can never fail a write of the store itself.
+ * `workers.retire_reason` keeps why a worker left (recycled, scale-down,
+ * drained) so recycles can be listed; it is NULL for rows written before.
+ */
+const METRICS_AGGREGATES = `
+CREATE INDEX idx_sessions_outcome_ended ON sessions (outcome, ended_at, started_at);
+CREATE INDEX idx_sessions_counted_duration ON sessions (duration_ms, ended_at)
+  WHERE outcome IN ('success', 'failure', 'stalled', 'timeout');
+
+CREATE TABLE session_totals (
+  outcome      TEXT PRIMARY KEY,
+  sessions     INTEGER NOT NULL,
+  duration_ms  INTEGER NOT NULL
+);
+INSERT INTO session_totals (outcome, sessions, duration_ms)
+  SELECT outcome, count(*), coalesce(sum(max(coalesce(ended_at - started_at, 0), 0)), 0)
+  FROM sessions WHERE outcome IS NOT NULL GROUP BY outcome;
+CREATE TRIGGER session_totals_insert AFTER INSERT ON sessions WHEN NEW.outcome IS NOT NULL BEGIN
+  INSERT INTO session_totals (outcome, sessions, duration_ms)
+    VALUES (NEW.outcome, 1, max(coalesce(NEW.ended_at - NEW.started_at, 0), 0))
+    ON CONFLICT (outcome) DO UPDATE SET sessions = sessions + 1, duration_ms = duration_ms + excluded.duration_ms;
+END;
+-- Not on last_progress_at or pid: progress is written every few seconds and does not change a total.
+CREATE TRIGGER session_totals_update AFTER UPDATE OF outcome, started_at, ended_at ON sessions BEGIN
+  UPDATE session_totals
+    SET sessions = sessions - 1, duration_ms = duration_ms - max(coalesce(OLD.ended_at - OLD.started_at, 0), 0)
+    WHERE outcome = OLD.outcome;
+  INSERT INTO session_totals (outcome, sessions, duration_ms)
+    SELECT NEW.outcome, 1, max(coalesce(NEW.ended_at - NEW.started_at, 0), 0) WHERE NEW.outcome IS NOT NULL
+    ON CONFLICT (outcome) DO UPDATE SET sessions = sessions + 1, duration_ms = duration_ms + excluded.duration_ms;
+END;
+CREATE TRIGGER session_totals_delete AFTER DELETE ON sessions WHEN OLD.outcome IS NOT NULL BEGIN
+  UPDATE session_totals
+    SET sessions = sessions - 1, duration_ms = duration_ms - max(coalesce(OLD.ended_at - OLD.started_at, 0), 0)
+    WHERE outcome = OLD.outcome;
+END;
+
+CREATE TABLE issue_totals (
+  status  TEXT PRIMARY KEY,
+  issues  INTEGER NOT NULL
+);
+INSERT INTO issue_totals (status, issues) SELECT status, count(*) FROM issues GROUP BY status;
+CREATE TRIGGER issue_totals_insert AFTER INSERT ON issues BEGIN
+  INSERT INTO issue_totals (status, issues) VALUES (NEW.status, 1)
+    ON CONFLICT (status) DO UPDATE SET issues = issues + 1;
+END;
+CREATE TRIGGER issue_totals_update AFTER UPDATE OF status ON issues WHEN OLD.status IS NOT NEW.status BEGIN
+  UPDATE issue_totals SET issues = issues - 1 WHERE status = OLD.status;
+  INSERT INTO issue_totals (status, issues) VALUES (NEW.status, 1)
+    ON CONFLICT (status) DO UPDATE SET issues = issues + 1;
+END;
+CREATE TRIGGER issue_totals_delete AFTER DELETE ON issues BEGIN
+  UPDATE issue_totals SET issues = issues - 1 WHERE status = OLD.status;
+END;
+
+ALTER TABLE workers ADD COLUMN retire_reason TEXT;
+`;
+
+/**
+ * The merge queue: one row per branch waiting to land (src/merge/states.ts).
+ * Entries are served in id order, so the queue is first in, first out.
+ */
+const MERGE_QUEUE = `
+CREATE TABLE merge_entries (
+  id           INTEGER PRIMARY KEY,
+  issue_id     TEXT NOT NULL REFERENCES issues (id),
+  branch       TEXT NOT NULL,
+  head         TEXT,
+  state        TEXT NOT NULL,
+  queued_at    INTEGER NOT NULL,
+  started_at   INTEGER,
+  ended_at     INTEGER,
+  base         TEXT,
+  result       TEXT,
+  reason       TEXT,
+  url          TEXT,
+  verify_pid   INTEGER,
+  verify_pgid  INTEGER
+);
+-- nextMerges and mergeDepth walk this index: entries of one state in id order.
+CREATE INDEX idx_merge_entries_state ON merge_entries (state, id);
+CREATE INDEX idx_merge_entries_issue ON merge_entries (issue_id, state);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', up: (db) => db.exec(INITIAL_SCHEMA) },
+  { version: 2, description: 'metrics aggregates, indexes and worker retire reason', up: (db) => db.exec(METRICS_AGGREGATES) },
+  { version: 3, description: 'merge queue entries', up: (db) => db.exec(MERGE_QUEUE) },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

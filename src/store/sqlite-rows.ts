@@ -1,7 +1,9 @@
 import type { HealthStatus, IssueStatus, SessionOutcome, WorkerState } from '../core/states.js';
+import type { MergeEntryState } from '../merge/states.js';
 import type {
   BackpressureChangeRow,
   IssueRow,
+  MergeEntryRow,
   MetricsSnapshotRow,
   RunLockInfo,
   ScaleOperationRow,
@@ -50,6 +52,7 @@ export interface WorkerRecord {
   sessions_run: number;
   created_at: number;
   retired_at: number | null;
+  retire_reason: string | null;
 }
 
 export interface ScaleOperationRecord {
@@ -86,6 +89,23 @@ export interface SnapshotRecord {
   scale_operations: number;
 }
 
+export interface MergeEntryRecord {
+  id: number;
+  issue_id: string;
+  branch: string;
+  head: string | null;
+  state: MergeEntryState;
+  queued_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  base: string | null;
+  result: string | null;
+  reason: string | null;
+  url: string | null;
+  verify_pid: number | null;
+  verify_pgid: number | null;
+}
+
 export interface RunLockRecord {
   pid: number;
   hostname: string;
@@ -98,6 +118,9 @@ export const ISSUE_COLUMNS =
 
 export const SESSION_COLUMNS =
   'id, issue_id, worker_id, attempt, pid, pgid, started_at, last_progress_at, ended_at, outcome, exit_code, signal, log_path, reason';
+
+export const MERGE_ENTRY_COLUMNS =
+  'id, issue_id, branch, head, state, queued_at, started_at, ended_at, base, result, reason, url, verify_pid, verify_pgid';
 
 export function toIssue(r: IssueRecord): IssueRow {
   return {
@@ -137,7 +160,7 @@ export function toSession(r: SessionRecord): SessionRow {
 }
 
 export function toWorker(r: WorkerRecord): WorkerRow {
-  return { id: r.id, state: r.state, sessionsRun: r.sessions_run, createdAt: r.created_at, retiredAt: r.retired_at };
+  return { id: r.id, state: r.state, sessionsRun: r.sessions_run, createdAt: r.created_at, retiredAt: r.retired_at, retireReason: r.retire_reason };
 }
 
 export function toScaleOperation(r: ScaleOperationRecord): ScaleOperationRow {
@@ -195,4 +218,43 @@ export function snapshotParams(s: MetricsSnapshotRow): SnapshotRecord {
 
 export function toRunLock(r: RunLockRecord): RunLockInfo {
   return { pid: r.pid, hostname: r.hostname, startedAt: r.started_at, heartbeatAt: r.heartbeat_at };
+}
+
+export function toMergeEntry(r: MergeEntryRecord): MergeEntryRow {
+  return {
+    id: r.id,
+    issueId: r.issue_id,
+    branch: r.branch,
+    head: r.head,
+    state: r.state,
+    queuedAt: r.queued_at,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    base: r.base,
+    result: r.result,
+    reason: r.reason,
+    url: r.url,
+    verifyPid: r.verify_pid,
+    verifyPgid: r.verify_pgid,
+  };
+}
+
+/** Named parameters for the merge entry update: every column, from a row. */
+export function mergeEntryParams(row: MergeEntryRow): MergeEntryRecord {
+  return {
+    id: row.id,
+    issue_id: row.issueId,
+    branch: row.branch,
+    head: row.head,
+    state: row.state,
+    queued_at: row.queuedAt,
+    started_at: row.startedAt,
+    ended_at: row.endedAt,
+    base: row.base,
+    result: row.result,
+    reason: row.reason,
+    url: row.url,
+    verify_pid: row.verifyPid,
+    verify_pgid: row.verifyPgid,
+  };
 }

@@ -1,9 +1,11 @@
 import type Database from 'better-sqlite3';
 import {
   ISSUE_COLUMNS,
+  MERGE_ENTRY_COLUMNS,
   SESSION_COLUMNS,
   type BackpressureRecord,
   type IssueRecord,
+  type MergeEntryRecord,
   type RunLockRecord,
   type ScaleOperationRecord,
   type SessionRecord,
@@ -39,7 +41,7 @@ export interface Query<P extends unknown[], R> {
 
 /** A statement that writes. */
 export interface Command<P extends unknown[]> {
-  run(...params: P): { changes: number };
+  run(...params: P): { changes: number; lastInsertRowid: number | bigint };
 }
 
 /** Parameters of the issue-transition update; flags are 0/1 because SQLite has no booleans. */
@@ -122,14 +124,15 @@ export function prepareStatements(db: Database.Database) {
     ),
 
     upsertWorker: command<[WorkerRecord]>(
-      `INSERT INTO workers (id, state, sessions_run, created_at, retired_at)
-       VALUES (@id, @state, @sessions_run, @created_at, @retired_at)
+      `INSERT INTO workers (id, state, sessions_run, created_at, retired_at, retire_reason)
+       VALUES (@id, @state, @sessions_run, @created_at, @retired_at, @retire_reason)
        ON CONFLICT (id) DO UPDATE SET
          state = excluded.state, sessions_run = excluded.sessions_run,
-         created_at = excluded.created_at, retired_at = excluded.retired_at`,
+         created_at = excluded.created_at, retired_at = excluded.retired_at,
+         retire_reason = excluded.retire_reason`,
     ),
     listWorkers: query<[], WorkerRecord>(
-      'SELECT id, state, sessions_run, created_at, retired_at FROM workers ORDER BY created_at, id',
+      'SELECT id, state, sessions_run, created_at, retired_at, retire_reason FROM workers ORDER BY created_at, id',
     ),
     insertScaleOperation: command<[ScaleOperationRecord]>(
       `INSERT INTO scale_operations (at, direction, from_count, to_count, reason)
@@ -149,6 +152,32 @@ export function prepareStatements(db: Database.Database) {
     ),
     listSnapshots: query<[number], SnapshotRecord>(
       `SELECT ${SNAPSHOT_COLUMNS} FROM metric_snapshots WHERE at >= ? ORDER BY at, id`,
+    ),
+
+    insertMergeEntry: command<[Pick<MergeEntryRecord, 'issue_id' | 'branch' | 'head' | 'queued_at'>]>(
+      `INSERT INTO merge_entries (issue_id, branch, head, state, queued_at)
+       VALUES (@issue_id, @branch, @head, 'queued', @queued_at)`,
+    ),
+    supersedeMergeEntries: command<[{ issue_id: string; now: number; reason: string }]>(
+      `UPDATE merge_entries SET state = 'rejected', ended_at = @now, reason = @reason
+       WHERE issue_id = @issue_id AND state IN ('queued', 'merging')`,
+    ),
+    getMergeEntry: query<[number], MergeEntryRecord>(`SELECT ${MERGE_ENTRY_COLUMNS} FROM merge_entries WHERE id = ?`),
+    nextMergeEntries: query<[number], MergeEntryRecord>(
+      `SELECT ${MERGE_ENTRY_COLUMNS} FROM merge_entries WHERE state = 'queued' ORDER BY id LIMIT ?`,
+    ),
+    listMergeEntries: query<[], MergeEntryRecord>(`SELECT ${MERGE_ENTRY_COLUMNS} FROM merge_entries ORDER BY id`),
+    listMergeEntriesByState: query<[string], MergeEntryRecord>(
+      `SELECT ${MERGE_ENTRY_COLUMNS} FROM merge_entries WHERE state = ? ORDER BY id`,
+    ),
+    updateMergeEntry: command<[MergeEntryRecord]>(
+      `UPDATE merge_entries SET
+         state = @state, started_at = @started_at, ended_at = @ended_at, base = @base, result = @result,
+         reason = @reason, url = @url, verify_pid = @verify_pid, verify_pgid = @verify_pgid
+       WHERE id = @id`,
+    ),
+    mergeDepth: query<[], { n: number }>(
+      "SELECT count(*) AS n FROM merge_entries WHERE state IN ('queued', 'merging')",
     ),
 
     getRunLock: query<[], RunLockRecord>('SELECT pid, hostname, started_at, heartbeat_at FROM run_lock WHERE id = 1'),

@@ -1,17 +1,21 @@
 import Database from 'better-sqlite3';
 import { ISSUE_STATUSES, type IssueStatus } from '../core/states.js';
 import { StoreError } from '../errors.js';
+import { SUPERSEDED_REASON, type MergeEntryState } from '../merge/states.js';
 import { migrate } from './migrations.js';
 import { mayClaimRunLock } from './run-lock.js';
 import {
+  mergeEntryParams,
   toBackpressure,
   toIssue,
+  toMergeEntry,
   toRunLock,
   toScaleOperation,
   toSession,
   toSnapshot,
   toWorker,
   snapshotParams,
+  type MergeEntryRecord,
 } from './sqlite-rows.js';
 import { prepareStatements, type Statements } from './sqlite-statements.js';
 import type {
@@ -20,6 +24,8 @@ import type {
   IssueInput,
   IssueRow,
   IssueTransition,
+  MergeEntryRow,
+  MergeEntryUpdate,
   MetricsSnapshotRow,
   RunLockInfo,
   ScaleOperationRow,
@@ -245,6 +251,7 @@ export class SqliteStore implements Store {
         sessions_run: worker.sessionsRun,
         created_at: worker.createdAt,
         retired_at: worker.retiredAt,
+        retire_reason: worker.retireReason ?? null,
       }),
     );
   }
@@ -287,6 +294,72 @@ export class SqliteStore implements Store {
     return this.sql.listSnapshots.all(since ?? SINCE_EVER).map(toSnapshot);
   }
 
+  // --- merge queue -------------------------------------------------------------
+
+  enqueueMerge(args: { issueId: string; branch: string; head: string | null; now: number }): MergeEntryRow {
+    return this.write(() => {
+      if (!this.sql.getIssue.get(args.issueId)) {
+        throw new StoreError(`cannot queue a merge for issue ${args.issueId}: no such issue`);
+      }
+      this.sql.supersedeMergeEntries.run({ issue_id: args.issueId, now: args.now, reason: SUPERSEDED_REASON });
+      const { lastInsertRowid } = this.sql.insertMergeEntry.run({
+        issue_id: args.issueId,
+        branch: args.branch,
+        head: args.head,
+        queued_at: args.now,
+      });
+      return toMergeEntry(this.sql.getMergeEntry.get(Number(lastInsertRowid)) as MergeEntryRecord);
+    });
+  }
+
+  nextMerges(limit: number): MergeEntryRow[] {
+    if (!(limit > 0)) return [];
+    return this.sql.nextMergeEntries.all(Number.isFinite(limit) ? Math.floor(limit) : -1).map(toMergeEntry);
+  }
+
+  getMerge(id: number): MergeEntryRow | undefined {
+    const record = this.sql.getMergeEntry.get(id);
+    return record && toMergeEntry(record);
+  }
+
+  listMerges(state?: MergeEntryState): MergeEntryRow[] {
+    const records = state === undefined ? this.sql.listMergeEntries.all() : this.sql.listMergeEntriesByState.all(state);
+    return records.map(toMergeEntry);
+  }
+
+  setMergeState(id: number, update: MergeEntryUpdate, now: number, transition?: IssueTransition): MergeEntryRow {
+    return this.write(() => {
+      const record = this.sql.getMergeEntry.get(id);
+      if (!record) throw new StoreError(`cannot update merge entry ${id}: no such entry`);
+      const row: MergeEntryRow = { ...toMergeEntry(record), ...stripUndefined(update) };
+      this.sql.updateMergeEntry.run(mergeEntryParams(row));
+      if (transition) {
+        const issue = this.sql.getIssue.get(row.issueId);
+        if (issue?.status !== 'merging') {
+          throw new StoreError(
+            `cannot apply a merge outcome to issue ${row.issueId}: it must be merging, but it is ${issue?.status ?? 'missing'}`,
+          );
+        }
+        this.sql.applyTransition.run({
+          id: row.issueId,
+          status: transition.status,
+          not_before: transition.notBefore ?? null,
+          refund: transition.refundAttempt ? 1 : 0,
+          set_error: transition.lastError === undefined ? 0 : 1,
+          last_error: transition.lastError ?? null,
+          set_branch: transition.branch === undefined ? 0 : 1,
+          branch: transition.branch ?? null,
+          now,
+        });
+      }
+      return row;
+    });
+  }
+
+  mergeDepth(): number {
+    return this.sql.mergeDepth.get()?.n ?? 0;
+  }
+
   // --- run lock --------------------------------------------------------------
 
   acquireRunLock(
@@ -323,6 +396,10 @@ export class SqliteStore implements Store {
   private write<T>(body: () => T): T {
     return this.transact.immediate(body) as T;
   }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Turn a failure to open into a message a user can act on, not a stack trace. */

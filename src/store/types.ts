@@ -1,4 +1,5 @@
 import type { IssueStatus, SessionOutcome, WorkerState, HealthStatus } from '../core/states.js';
+import type { MergeEntryState } from '../merge/states.js';
 
 /**
  * The durable state of a harness run. Every method that changes state is one
@@ -62,6 +63,8 @@ export interface WorkerRow {
   sessionsRun: number;
   createdAt: number;
   retiredAt: number | null;
+  /** Why the worker left the pool (scale-down, recycled at its quota, drained). */
+  retireReason?: string | null;
 }
 
 export interface ScaleOperationRow {
@@ -124,6 +127,35 @@ export interface ImportResult {
   /** Ids already known: left exactly as they were. */
   known: number;
 }
+
+/** One branch in the merge queue (see src/merge/states.ts for the state machine). */
+export interface MergeEntryRow {
+  /** Increasing with every enqueue: the queue is served in id order (oldest first). */
+  id: number;
+  issueId: string;
+  branch: string;
+  /** The branch's commit when it was queued. */
+  head: string | null;
+  state: MergeEntryState;
+  queuedAt: number;
+  /** When the latest merge attempt began. */
+  startedAt: number | null;
+  endedAt: number | null;
+  /** Target commit the latest attempt built on (the expected old value of the target). */
+  base: string | null;
+  /** Commit holding this entry's change on top of `base`, recorded before the target moves. */
+  result: string | null;
+  /** Why it was rejected, or what is holding it up. */
+  reason: string | null;
+  /** Pull request address (pr mode). */
+  url: string | null;
+  /** The verify command's process while it runs, so a restart can stop it. */
+  verifyPid: number | null;
+  verifyPgid: number | null;
+}
+
+/** Fields of a merge entry to change; absent fields keep their value. */
+export type MergeEntryUpdate = Partial<Pick<MergeEntryRow, 'state' | 'startedAt' | 'endedAt' | 'base' | 'result' | 'reason' | 'url' | 'verifyPid' | 'verifyPgid'>>;
 
 export interface RunLockInfo {
   pid: number;
@@ -188,6 +220,27 @@ export interface Store {
   listBackpressure(since?: number): BackpressureChangeRow[];
   recordSnapshot(snapshot: MetricsSnapshotRow): void;
   listSnapshots(since?: number): MetricsSnapshotRow[];
+
+  // --- merge queue ---------------------------------------------------------
+  /**
+   * Append a `queued` entry for the issue's branch. Older active entries of
+   * the same issue are rejected as superseded in the same transaction, so an
+   * issue never has two entries waiting.
+   */
+  enqueueMerge(args: { issueId: string; branch: string; head: string | null; now: number }): MergeEntryRow;
+  /** Up to `limit` queued entries, oldest first. Does not change state. */
+  nextMerges(limit: number): MergeEntryRow[];
+  getMerge(id: number): MergeEntryRow | undefined;
+  /** Entries in id order, optionally only those in `state`. */
+  listMerges(state?: MergeEntryState): MergeEntryRow[];
+  /**
+   * One transaction: update the entry and, when given, apply `transition` to
+   * its issue (updatedAt = now). Throws if the entry does not exist, or if a
+   * transition is given and the issue is not `merging`.
+   */
+  setMergeState(id: number, update: MergeEntryUpdate, now: number, transition?: IssueTransition): MergeEntryRow;
+  /** Entries queued or merging: the merge queue's depth. */
+  mergeDepth(): number;
 
   // --- run lock --------------------------------------------------------------
   /**

@@ -21,6 +21,12 @@ export interface WorktreeManagerOptions {
   baseBranch?: string;
   /** How git is run; tests may replace it. Default: execFileSync('git', …), never a shell. */
   run?: GitRun;
+  /**
+   * Called once for each newly created worktree (never for a reused one),
+   * e.g. to copy files git does not track. If it throws, the new worktree is
+   * removed again (the branch stays), so the next prepare tries afresh.
+   */
+  bootstrap?: (worktree: PreparedWorktree) => void;
 }
 
 export interface PreparedWorktree {
@@ -73,9 +79,11 @@ export class WorktreeManager {
   readonly worktreesDir: string;
   readonly baseBranch: string;
   private readonly run: GitRun;
+  private readonly bootstrap: ((worktree: PreparedWorktree) => void) | undefined;
 
   constructor(options: WorktreeManagerOptions) {
     this.run = options.run ?? defaultGitRun;
+    this.bootstrap = options.bootstrap;
     this.repoDir = resolve(options.repoDir);
     this.worktreesDir = isAbsolute(options.worktreesDir) ? options.worktreesDir : resolve(this.repoDir, options.worktreesDir);
     const needsRepo = `--worktrees needs a git repository with at least one commit: ${this.repoDir}`;
@@ -108,7 +116,14 @@ export class WorktreeManager {
 
     if (this.branchExists(branch)) this.git(['worktree', 'add', path, branch]);
     else this.git(['worktree', 'add', '-b', branch, path, this.baseBranch]);
-    return { path, branch, reused: false };
+    const prepared = { path, branch, reused: false };
+    try {
+      this.bootstrap?.(prepared);
+    } catch (error) {
+      this.discard(path, true);
+      throw error;
+    }
+    return prepared;
   }
 
   /** Commits on the issue's branch that baseBranch does not have; 0 when the branch does not exist. */

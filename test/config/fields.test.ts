@@ -8,6 +8,9 @@ describe('HARNESS_ENV_VAR', () => {
     ['workerStallTimeoutMs', 'HARNESS_WORKER_STALL_TIMEOUT_MS'],
     ['state', 'HARNESS_STATE'],
     ['agent.command', 'HARNESS_AGENT_COMMAND'],
+    ['workspace.mode', 'HARNESS_WORKSPACE'],
+    ['workspace.setup', 'HARNESS_WORKSPACE_SETUP'],
+    ['merge.batchSize', 'HARNESS_MERGE_BATCH_SIZE'],
     ['agent.prompt', 'HARNESS_AGENT_PROMPT'],
   ] as const)('%s → %s', (field, variable) => {
     expect(HARNESS_ENV_VAR(field)).toBe(variable);
@@ -16,8 +19,15 @@ describe('HARNESS_ENV_VAR', () => {
 
 describe('field table', () => {
   it('covers every scalar field of the defaults', () => {
-    const { agent: _agent, ...scalars } = DEFAULT_CONFIG;
+    const { agent: _agent, workspace: _workspace, merge: _merge, ...scalars } = DEFAULT_CONFIG;
     expect(Object.keys(SCALAR_FIELD_KINDS).sort()).toEqual(Object.keys(scalars).sort());
+  });
+
+  it('lists every leaf of every group as a dotted path', () => {
+    for (const group of ['workspace', 'merge', 'agent'] as const) {
+      const leaves = Object.keys(DEFAULT_CONFIG[group]).map((leaf) => `${group}.${leaf}`);
+      expect(FIELD_PATHS.filter((path) => path.startsWith(`${group}.`))).toEqual(leaves);
+    }
   });
 
   it('lists the agent fields as dotted paths', () => {

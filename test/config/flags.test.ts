@@ -51,7 +51,7 @@ describe('addConfigFlags + flagsToOverrides', () => {
       retryDelayMs: '500ms',
       logMaxBytes: '2048',
       state: 'db.sqlite',
-      workspace: 'worktree',
+      'workspace.mode': 'worktree',
       'agent.command': 'node agent.mjs --fast',
     });
     expect(configPathOption(opts)).toBe('ci.json');
@@ -93,14 +93,26 @@ describe('CONFIG_FLAGS', () => {
     for (const flag of CONFIG_FLAGS) expect(flag.description).toMatch(/default/);
   });
 
-  it('covers every field except the prompt', () => {
-    expect(FIELD_PATHS.filter((field) => !CONFIG_FLAGS.some((flag) => flag.field === field))).toEqual(['agent.prompt']);
+  it('covers every field except the prompt and the worktree and merge settings, which live in the config file', () => {
+    expect(FIELD_PATHS.filter((field) => !CONFIG_FLAGS.some((flag) => flag.field === field))).toEqual([
+      'workspace.setup',
+      'workspace.copy',
+      'workspace.keep',
+      'merge.mode',
+      'merge.strategy',
+      'merge.verify',
+      'merge.target',
+      'merge.push',
+      'merge.batchSize',
+      'merge.requireCommits',
+      'agent.prompt',
+    ]);
   });
 
   it.each([
     ['maxWorkers', '--max-workers'],
     ['workerStallTimeoutMs', '--stall-timeout'],
-    ['workspace', '--worktrees'],
+    ['workspace.mode', '--worktrees'],
     ['agent.command', '--agent'],
     ['agent.prompt', '--agent-prompt'],
   ] as const)('flagFor(%s) = %s', (field, flag) => {

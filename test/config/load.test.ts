@@ -82,6 +82,16 @@ describe('resolveConfig', () => {
       HARNESS_LOG_MAX_BYTES: '1024',
       HARNESS_STATE: 'tmp/state.db',
       HARNESS_WORKSPACE: 'worktree',
+      HARNESS_WORKSPACE_SETUP: 'npm ci --silent',
+      HARNESS_WORKSPACE_COPY: '.env, config/local.json',
+      HARNESS_WORKSPACE_KEEP: 'true',
+      HARNESS_MERGE_MODE: 'pr',
+      HARNESS_MERGE_STRATEGY: 'squash',
+      HARNESS_MERGE_VERIFY: 'npm test',
+      HARNESS_MERGE_TARGET: 'develop',
+      HARNESS_MERGE_PUSH: 'origin',
+      HARNESS_MERGE_BATCH_SIZE: '4',
+      HARNESS_MERGE_REQUIRE_COMMITS: 'false',
       HARNESS_AGENT_PROMPT: 'go',
     };
     const resolved = await resolveConfig({ cwd, env });
@@ -102,7 +112,16 @@ describe('resolveConfig', () => {
       retryDelayMs: 1_500,
       logMaxBytes: 1024,
       state: 'tmp/state.db',
-      workspace: 'worktree',
+      workspace: { mode: 'worktree', setup: ['npm', 'ci', '--silent'], copy: ['.env', 'config/local.json'], keep: true },
+      merge: {
+        mode: 'pr',
+        strategy: 'squash',
+        verify: ['npm', 'test'],
+        target: 'develop',
+        push: 'origin',
+        batchSize: 4,
+        requireCommits: false,
+      },
       agent: { command: DEFAULT_CONFIG.agent.command, prompt: 'go' },
     });
     for (const field of FIELD_PATHS.filter((p) => p !== 'agent.command')) {
@@ -126,11 +145,11 @@ describe('resolveConfig', () => {
     expect(resolved.config).toMatchObject({
       maxWorkers: 12,
       workerStallTimeoutMs: 30_000,
-      workspace: 'worktree',
+      workspace: { ...DEFAULT_CONFIG.workspace, mode: 'worktree' },
       agent: { command: ['node', 'a.mjs'] },
     });
     expect(resolved.sources.workerStallTimeoutMs).toEqual({ kind: 'flag', flag: '--stall-timeout' });
-    expect(resolved.sources.workspace).toEqual({ kind: 'flag', flag: '--worktrees' });
+    expect(resolved.sources['workspace.mode']).toEqual({ kind: 'flag', flag: '--worktrees' });
     expect(resolved.sources['agent.command']).toEqual({ kind: 'flag', flag: '--agent' });
   });
 

@@ -18,6 +18,16 @@ describe('describeIssues', () => {
       'workerStallTimeoutMs: expected a positive duration (milliseconds, or e.g. "30s", "10m", "1h"), received "10 minutes"',
     ],
     [{ workspace: 'docker' }, 'workspace: expected "shared" or "worktree", received "docker"'],
+    [{ workspace: { mode: 'docker' } }, 'workspace.mode: expected "shared" or "worktree", received "docker"'],
+    [{ workspace: 3 }, 'workspace: expected "shared" or "worktree", or an object with "mode", "setup", "copy" and/or "keep", received 3'],
+    [{ merge: { strategy: 'octopus' } }, 'merge.strategy: expected "rebase", "merge" or "squash", received "octopus"'],
+    [{ merge: { batchSize: 0 } }, 'merge.batchSize: expected a positive integer, received 0'],
+    [
+      { merge: { verify: 'npm "test' } },
+      'merge.verify: expected a command line with matching quotes, received "npm \\"test"',
+    ],
+    [{ merge: { stratgy: 'merge' } }, 'merge.stratgy: unknown field; did you mean "merge.strategy"?'],
+    [{ batchSize: 4 }, 'batchSize: unknown field; did you mean "merge.batchSize"?'],
     [{ state: null }, 'state: expected a non-empty string, received null'],
     [{ agent: 'node x' }, 'agent: expected an object with "command" and/or "prompt", received "node x"'],
     [

@@ -21,7 +21,12 @@ describe('describeValue', () => {
     ['scaleCooldownMs', '60000 (1m)'],
     ['maxWorkers', '30'],
     ['scaleDownThreshold', '0.5'],
-    ['workspace', 'shared'],
+    ['workspace.mode', 'shared'],
+    ['workspace.copy', '[]'],
+    ['workspace.keep', 'false'],
+    ['merge.verify', 'null (land without verifying)'],
+    ['merge.target', 'null (the branch checked out at start)'],
+    ['merge.batchSize', '1'],
     ['agent.command', JSON.stringify(DEFAULT_CONFIG.agent.command)],
   ] as const)('%s → %s', (field, expected) => {
     expect(describeValue(field, DEFAULT_CONFIG)).toBe(expected);

@@ -172,6 +172,11 @@ describe('Coordinator', () => {
     await runToEnd(h);
     const workers = new Set(h.starts.map((s) => s.workerId));
     expect([...workers]).toEqual(['worker-1', 'worker-2', 'worker-3']);
+    const retired = h.store.listWorkers().filter((w) => w.state === 'retired');
+    expect(retired.map((w) => [w.id, w.sessionsRun, w.retireReason])).toEqual([
+      ['worker-1', 5, 'recycled: session quota reached'],
+      ['worker-2', 5, 'recycled: session quota reached'],
+    ]);
   });
 
   it('finishes only when every issue has left the queue, and counts each done issue once', async () => {

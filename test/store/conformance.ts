@@ -339,10 +339,10 @@ export function describeStoreConformance(name: string, make: () => { store: Stor
       it('upserts workers', () => {
         store.upsertWorker({ id: 'w2', state: 'idle', sessionsRun: 0, createdAt: 20, retiredAt: null });
         store.upsertWorker({ id: 'w1', state: 'busy', sessionsRun: 0, createdAt: 10, retiredAt: null });
-        store.upsertWorker({ id: 'w1', state: 'retired', sessionsRun: 5, createdAt: 10, retiredAt: 99 });
+        store.upsertWorker({ id: 'w1', state: 'retired', sessionsRun: 5, createdAt: 10, retiredAt: 99, retireReason: 'recycled: session quota reached' });
         expect(store.listWorkers()).toEqual([
-          { id: 'w1', state: 'retired', sessionsRun: 5, createdAt: 10, retiredAt: 99 },
-          { id: 'w2', state: 'idle', sessionsRun: 0, createdAt: 20, retiredAt: null },
+          { id: 'w1', state: 'retired', sessionsRun: 5, createdAt: 10, retiredAt: 99, retireReason: 'recycled: session quota reached' },
+          { id: 'w2', state: 'idle', sessionsRun: 0, createdAt: 20, retiredAt: null, retireReason: null },
         ]);
       });
 
@@ -392,6 +392,101 @@ export function describeStoreConformance(name: string, make: () => { store: Stor
         expect(store.listSnapshots()).toEqual([snapshot(100, true), snapshot(200, false)]);
         expect(store.listSnapshots(150)).toEqual([snapshot(200, false)]);
         expect(store.listSnapshots(201)).toEqual([]);
+      });
+    });
+
+    describe('merge queue', () => {
+      /** An issue that finished its session and is now waiting to merge. */
+      const merging = (id: string, now: number): void => {
+        const sessionId = startOne(id, now);
+        store.finishSession(sessionId, { outcome: 'success', endedAt: now + 1 }, { status: 'merging', branch: `harness/${id}` });
+      };
+
+      it('appends queued entries with increasing ids and serves them oldest first', () => {
+        merging('a', 10);
+        merging('b', 20);
+        const first = store.enqueueMerge({ issueId: 'b', branch: 'harness/b', head: 'bbb', now: 30 });
+        const second = store.enqueueMerge({ issueId: 'a', branch: 'harness/a', head: null, now: 31 });
+        expect(first).toEqual({
+          id: first.id,
+          issueId: 'b',
+          branch: 'harness/b',
+          head: 'bbb',
+          state: 'queued',
+          queuedAt: 30,
+          startedAt: null,
+          endedAt: null,
+          base: null,
+          result: null,
+          reason: null,
+          url: null,
+          verifyPid: null,
+          verifyPgid: null,
+        });
+        expect(second.id).toBeGreaterThan(first.id);
+        expect(store.nextMerges(5).map((e) => e.issueId)).toEqual(['b', 'a']);
+        expect(store.nextMerges(1).map((e) => e.issueId)).toEqual(['b']);
+        expect(store.nextMerges(0)).toEqual([]);
+        expect(store.mergeDepth()).toBe(2);
+        // Reading does not take entries off the queue.
+        expect(store.nextMerges(5)).toHaveLength(2);
+      });
+
+      it('refuses an entry for an unknown issue', () => {
+        expect(() => store.enqueueMerge({ issueId: 'nope', branch: 'harness/nope', head: null, now: 1 })).toThrow(/nope/);
+      });
+
+      it('supersedes an older active entry of the same issue', () => {
+        merging('a', 10);
+        const old = store.enqueueMerge({ issueId: 'a', branch: 'harness/a', head: 'one', now: 11 });
+        const fresh = store.enqueueMerge({ issueId: 'a', branch: 'harness/a', head: 'two', now: 12 });
+        expect(store.getMerge(old.id)).toMatchObject({ state: 'rejected', endedAt: 12, reason: expect.stringMatching(/superseded/) });
+        expect(store.nextMerges(5).map((e) => e.id)).toEqual([fresh.id]);
+        expect(store.mergeDepth()).toBe(1);
+      });
+
+      it('updates an entry, keeping the fields it is not given, and lists by state', () => {
+        merging('a', 10);
+        merging('b', 20);
+        const a = store.enqueueMerge({ issueId: 'a', branch: 'harness/a', head: 'h', now: 30 });
+        const b = store.enqueueMerge({ issueId: 'b', branch: 'harness/b', head: 'h', now: 31 });
+        const updated = store.setMergeState(a.id, { state: 'merging', startedAt: 40, base: 'base1', verifyPid: 7, verifyPgid: 7 }, 40);
+        expect(updated).toMatchObject({ state: 'merging', startedAt: 40, base: 'base1', head: 'h', verifyPid: 7 });
+        expect(store.getMerge(a.id)).toEqual(updated);
+        expect(store.nextMerges(5).map((e) => e.id)).toEqual([b.id]);
+        expect(store.listMerges('merging').map((e) => e.id)).toEqual([a.id]);
+        expect(store.listMerges().map((e) => e.id)).toEqual([a.id, b.id]);
+        expect(store.mergeDepth()).toBe(2);
+        // The entry's issue does not change without a transition.
+        expect(store.getIssue('a')?.status).toBe('merging');
+      });
+
+      it('applies the issue transition in the same call', () => {
+        merging('a', 10);
+        merging('b', 20);
+        const a = store.enqueueMerge({ issueId: 'a', branch: 'harness/a', head: 'h', now: 30 });
+        const b = store.enqueueMerge({ issueId: 'b', branch: 'harness/b', head: 'h', now: 31 });
+        store.setMergeState(a.id, { state: 'landed', endedAt: 50, result: 'r1' }, 50, { status: 'done', lastError: null });
+        store.setMergeState(b.id, { state: 'rejected', endedAt: 51, reason: 'conflict in x.txt' }, 51, {
+          status: 'queued',
+          notBefore: null,
+          lastError: 'conflict in x.txt',
+        });
+        expect(store.getIssue('a')).toMatchObject({ status: 'done', updatedAt: 50, lastError: null });
+        expect(store.getIssue('b')).toMatchObject({ status: 'queued', updatedAt: 51, lastError: 'conflict in x.txt', attempts: 1 });
+        expect(store.countIssues()).toMatchObject({ merging: 0, done: 1, queued: 1 });
+        expect(store.nextQueued(51)?.id).toBe('b');
+        expect(store.mergeDepth()).toBe(0);
+        expect(store.listMerges('landed').map((e) => e.result)).toEqual(['r1']);
+      });
+
+      it('refuses a transition for an issue that is not merging, changing nothing', () => {
+        merging('a', 10);
+        const a = store.enqueueMerge({ issueId: 'a', branch: 'harness/a', head: 'h', now: 30 });
+        store.setMergeState(a.id, { state: 'landed' }, 31, { status: 'done' });
+        expect(() => store.setMergeState(a.id, { state: 'rejected' }, 32, { status: 'queued' })).toThrow(/must be merging/);
+        expect(store.getMerge(a.id)?.state).toBe('landed');
+        expect(() => store.setMergeState(999, { state: 'queued' }, 33)).toThrow(/999/);
       });
     });
 

@@ -137,6 +137,29 @@ describe('WorktreeManager', () => {
     expect(() => new WorktreeManager({ repoDir: empty, worktreesDir: 'wt' })).toThrow(/no commits yet/);
   });
 
+  it('bootstraps new worktrees only, and removes one whose bootstrap failed so the next prepare tries again', () => {
+    const seen: string[] = [];
+    let failNext = true;
+    const worktrees = new WorktreeManager({
+      repoDir: repo,
+      worktreesDir: '.harness/worktrees',
+      bootstrap: (worktree) => {
+        seen.push(`${worktree.branch} ${worktree.reused}`);
+        if (failNext) {
+          failNext = false;
+          throw new Error('copy failed');
+        }
+        writeFileSync(join(worktree.path, '.env'), 'X=1\n');
+      },
+    });
+    expect(() => worktrees.prepare('BD-1')).toThrow('copy failed');
+    expect(worktrees.list()).toEqual([]);
+    const prepared = worktrees.prepare('BD-1');
+    expect(existsSync(join(prepared.path, '.env'))).toBe(true);
+    expect(worktrees.prepare('BD-1').reused).toBe(true);
+    expect(seen).toEqual(['harness/BD-1 false', 'harness/BD-1 false']);
+  });
+
   it('runs git through the injected runner', () => {
     const calls: string[][] = [];
     const worktrees = new WorktreeManager({

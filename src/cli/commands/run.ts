@@ -4,12 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { ProcessRunner } from '../../agents/process-runner.js';
 import { configPathOption, flagsToOverrides } from '../../config/flags.js';
 import { resolveConfig } from '../../config/load.js';
+import type { HarnessConfig } from '../../config/types.js';
+import { EventBus } from '../../core/events.js';
 import { UsageError } from '../../errors.js';
 import { realClock } from '../../runtime/clock.js';
 import { Coordinator } from '../../runtime/coordinator.js';
 import { readIssuesFile } from '../../sources/issues-file.js';
 import { openStore } from '../../store/open.js';
-import { WorktreeManager } from '../../workspace/worktree.js';
+import type { Store } from '../../store/types.js';
 import type { CliIO } from '../io.js';
 import { createRunView } from '../render/run-view.js';
 
@@ -20,6 +22,10 @@ export interface RunCommandOptions extends Record<string, unknown> {
   example?: boolean;
   json?: boolean;
   quiet?: boolean;
+  /** Serve /metrics on this port while running. */
+  metricsPort?: string;
+  /** Address for the metrics server (default 127.0.0.1). */
+  metricsHost?: string;
 }
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -63,9 +69,12 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   const harnessDir = dirname(statePath);
   const store = openStore(statePath);
   let offSignal = () => {};
+  let metricsServer: { close(): Promise<void> } | null = null;
   try {
+    const events = new EventBus();
+    const worktreeRun = await setUpWorktrees(config, { cwd: io.cwd, env: io.env, harnessDir, store, events });
     const runner = new ProcessRunner({
-      command: config.agent.command,
+      command: worktreeRun?.agentCommand ?? config.agent.command,
       promptTemplate: config.agent.prompt,
       clock: realClock,
       killGraceMs: config.killGraceMs,
@@ -73,13 +82,13 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
       heartbeatDir: join(harnessDir, 'sessions'),
       env: io.env,
     });
-    const workspaces = config.workspace === 'worktree' ? new WorktreeManager({ repoDir: io.cwd, worktreesDir: join(harnessDir, 'worktrees') }) : null;
     const coordinator = new Coordinator(
       {
         issues: parsed.issues,
         store,
         runner,
-        workspaces,
+        workspaces: worktreeRun?.workspaces ?? null,
+        merge: worktreeRun?.merge ?? null,
         settings: {
           maxAttempts: config.maxAttempts,
           sessionTimeoutMs: config.sessionTimeoutMs,
@@ -87,8 +96,17 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
           logDir: join(harnessDir, 'logs'),
         },
       },
-      { cwd: io.cwd, scaleConfig: config },
+      { cwd: io.cwd, scaleConfig: config, events },
     );
+    // Bound before the run starts: a port in use then stops it before any agent is spawned.
+    if (options.metricsHost !== undefined && options.metricsPort === undefined) throw new UsageError('--metrics-host needs --metrics-port <port>');
+    if (options.metricsPort !== undefined) {
+      const { serveStoreMetrics } = await import('../../metrics/serve-store.js');
+      const host = options.metricsHost !== undefined ? { host: options.metricsHost } : {};
+      const server = await serveStoreMetrics({ statePath, port: options.metricsPort, ...host, now: realClock.now });
+      metricsServer = server;
+      human.write(`metrics: serving ${server.url}\n`);
+    }
     const counts = () => store.countIssues();
     const view = createRunView(coordinator.events, {
       out: human,
@@ -97,7 +115,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
       metrics: () => coordinator.scaleManager.getMetrics(),
       status: () => {
         const c = counts();
-        return { queued: c.queued, running: c.running, done: c.done, failed: c.failed, backlog: c.backlog };
+        return { queued: c.queued, running: c.running, merging: c.merging, done: c.done, failed: c.failed, backlog: c.backlog };
       },
     });
     offSignal = io.onSignal(() => coordinator.stop());
@@ -108,8 +126,29 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     return summary.exitCode;
   } finally {
     offSignal();
+    await metricsServer?.close();
     store.close();
   }
+}
+
+/**
+ * Worktree mode: issue worktrees, their bootstrap and the merge queue,
+ * checked before anything starts. In shared mode, refuse a store whose
+ * issues wait for a merge queue that this run would not have.
+ */
+async function setUpWorktrees(
+  config: HarnessConfig,
+  context: { cwd: string; env: NodeJS.ProcessEnv; harnessDir: string; store: Store; events: EventBus },
+) {
+  if (config.workspace.mode !== 'worktree') {
+    const merging = context.store.countIssues().merging;
+    if (merging > 0) {
+      throw new UsageError(`${merging} issue(s) in this state file are waiting to merge from a worktree run: run with --worktrees to land them`);
+    }
+    return null;
+  }
+  const { setUpWorktreeRun } = await import('../../merge/worktree-run.js');
+  return setUpWorktreeRun({ repoDir: context.cwd, harnessDir: context.harnessDir, config, store: context.store, events: context.events, clock: realClock, env: context.env });
 }
 
 /** Fail early, with the fix, when the agent command cannot be found. */

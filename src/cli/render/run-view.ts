@@ -11,7 +11,7 @@ export interface RunViewOptions {
   quiet: boolean;
   metrics: () => ScaleMetrics;
   /** Status counts for the status line. */
-  status: () => { queued: number; running: number; done: number; failed: number; backlog: number };
+  status: () => { queued: number; running: number; merging?: number; done: number; failed: number; backlog: number };
   /** Plain mode prints the table after this many finished sessions. */
   tableEvery?: number;
   /** Terminal mode refreshes the table this often (ms). */
@@ -38,7 +38,7 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
 
   const statusLine = (): string => {
     const s = options.status();
-    return `${s.running} running · ${s.queued} queued${s.backlog ? ` · ${s.backlog} waiting (backpressure)` : ''} · ${s.done} done · ${s.failed} failed`;
+    return `${s.running} running · ${s.queued} queued${s.backlog ? ` · ${s.backlog} waiting (backpressure)` : ''}${s.merging ? ` · ${s.merging} merging` : ''} · ${s.done} done · ${s.failed} failed`;
   };
   const note = (line: string): void => {
     if (options.quiet) return;
@@ -74,6 +74,12 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
     events.on('run:stopping', (e) =>
       note(color.yellow(e.force ? 'second interrupt: cancelling running sessions' : 'interrupt: no new sessions; waiting for running ones (interrupt again to cancel them)')),
     ),
+    events.on('merge:queued', (e) => note(`⇢ ${e.issueId} queued to merge (${e.branch})`)),
+    events.on('merge:landed', (e) => note(color.green(`⇉ landed ${e.issueIds.join(', ')} on ${e.target}${e.detail ? ` (${e.detail})` : ''}`))),
+    events.on('merge:rejected', (e) =>
+      note(color.yellow(`✗ merge of ${e.issueId} rejected: ${e.reason}${e.issueStatus === 'queued' ? ' → requeued on the new target' : e.issueStatus === 'failed' ? ' → failed' : ''}`)),
+    ),
+    events.on('health:error', (e) => note(color.red(`error in a health check: ${e.error instanceof Error ? e.error.message : String(e.error)}`))),
     events.on('session:ended', (e) => {
       finished++;
       const mark = e.outcome === 'success' ? color.green('✓') : color.red('✗');

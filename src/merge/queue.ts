@@ -1,0 +1,77 @@
+import { defaultGitRun } from '../workspace/worktree.js';
+import type { EventBus } from '../core/events.js';
+import type { MergeService } from '../runtime/coordinator-types.js';
+import type { IssueRow, Store } from '../store/types.js';
+import type { Merger } from './merger.js';
+
+/** What the queue needs from the issue worktrees (a WorktreeManager). */
+export interface IssueWorkspaces {
+  readonly repoDir: string;
+  /** Commits on the issue's branch that the target does not have. */
+  commitsAhead(issueId: string): number;
+}
+
+export interface MergeQueueOptions {
+  store: Store;
+  events: EventBus;
+  workspaces: IssueWorkspaces;
+  merger: Merger;
+  /** The branch merges land on, for messages. */
+  target: string;
+  /** merge.requireCommits: a successful session without commits fails the issue ("no changes"). */
+  requireCommits: boolean;
+}
+
+/**
+ * The merge queue as the coordinator sees it (MergeService): successful
+ * branches with commits become store entries, served oldest first by the
+ * Merger; the queue's depth is the store's, so every metric view reports
+ * the real number.
+ */
+export class MergeQueue implements MergeService {
+  constructor(private readonly options: MergeQueueOptions) {}
+
+  submit(issue: IssueRow, branch: string, now: number): { status: 'merging' } | { status: 'done' } | { status: 'failed'; reason: string } {
+    const { store, events, workspaces, merger } = this.options;
+    if (this.commitsAhead(issue.id) === 0) {
+      if (this.options.requireCommits) {
+        return { status: 'failed', reason: `no changes: the session succeeded but left no commits on ${branch} beyond ${this.options.target}` };
+      }
+      merger.cleanUpLater(issue.id, true);
+      return { status: 'done' };
+    }
+    store.enqueueMerge({ issueId: issue.id, branch, head: headOf(workspaces.repoDir, branch), now });
+    events.emit('merge:queued', { at: now, issueId: issue.id, branch });
+    merger.wake();
+    return { status: 'merging' };
+  }
+
+  depth(): number {
+    return this.options.store.mergeDepth();
+  }
+
+  start(): void {
+    this.options.merger.start();
+  }
+
+  stop(): Promise<void> {
+    return this.options.merger.stop();
+  }
+
+  /** Null when git could not say: the branch is queued and the merger finds out. */
+  private commitsAhead(issueId: string): number | null {
+    try {
+      return this.options.workspaces.commitsAhead(issueId);
+    } catch {
+      return null;
+    }
+  }
+}
+
+function headOf(repoDir: string, branch: string): string | null {
+  try {
+    return defaultGitRun(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], repoDir).stdout.trim() || null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,96 @@
+import { join } from 'node:path';
+import type { HarnessConfig } from '../config/types.js';
+import type { EventBus } from '../core/events.js';
+import type { Clock } from '../runtime/clock.js';
+import type { ProcessInspector } from '../runtime/coordinator-types.js';
+import { systemProcesses } from '../runtime/processes.js';
+import type { Store } from '../store/types.js';
+import { checkCopySources, copyInto, withSetup } from '../workspace/bootstrap.js';
+import { WorktreeManager } from '../workspace/worktree.js';
+import { Git, gitRunner } from './git.js';
+import { MergeWorktree } from './merge-worktree.js';
+import { Merger } from './merger.js';
+import { MergeQueue } from './queue.js';
+import { checkCommitterIdentity, TargetBranch } from './target.js';
+
+/** Wait (ms) before trying again when the target's checkout is dirty or a pull request could not be opened. */
+export const MERGE_RETRY_MS = 5000;
+
+export interface WorktreeRunOptions {
+  /** The project repository (its main working tree). */
+  repoDir: string;
+  /** Where harness keeps its files (beside the state database): worktrees, the merge worktree, logs. */
+  harnessDir: string;
+  config: Readonly<HarnessConfig>;
+  store: Store;
+  /** The coordinator's event bus: the queue emits merge:* on it. */
+  events: EventBus;
+  clock: Clock;
+  env: NodeJS.ProcessEnv;
+  processes?: Pick<ProcessInspector, 'belongsToSession' | 'killGroup'>;
+  retryMs?: number;
+}
+
+export interface WorktreeRun {
+  workspaces: WorktreeManager;
+  merge: MergeQueue;
+  /** The session command: the agent, behind the setup script when workspace.setup is set. */
+  agentCommand: string[];
+}
+
+/**
+ * Everything worktree mode needs, checked before the run starts: the target
+ * branch exists (and its checkout is clean, since landings fast-forward it),
+ * git can make commits, and the files to copy are there. Every refusal is a
+ * typed error with the fix (exit 2).
+ */
+export async function setUpWorktreeRun(options: WorktreeRunOptions): Promise<WorktreeRun> {
+  const { repoDir, harnessDir, config, store, events, clock, env } = options;
+  const { merge, workspace } = config;
+  const copyFiles = (dir: string): void => copyInto(repoDir, dir, workspace.copy);
+  // First, as it explains best what is wrong with a directory that is not a repository.
+  const workspaces = new WorktreeManager({
+    repoDir,
+    worktreesDir: join(harnessDir, 'worktrees'),
+    ...(merge.target !== null ? { baseBranch: merge.target } : {}),
+    bootstrap: (worktree) => copyFiles(worktree.path),
+  });
+  const git = new Git(workspaces.repoDir, gitRunner(env));
+  const target = await TargetBranch.resolve(git, merge.target);
+  if (merge.mode === 'local') {
+    await target.checkClean();
+    await checkCommitterIdentity(git);
+  }
+  checkCopySources(repoDir, workspace.copy);
+
+  const merger = new Merger(
+    {
+      store,
+      events,
+      clock,
+      git,
+      target,
+      worktree: new MergeWorktree(git, join(harnessDir, 'merge')),
+      locate: (issueId) => workspaces.locate(issueId),
+      copyFiles,
+      processes: options.processes ?? systemProcesses,
+    },
+    {
+      mode: merge.mode,
+      strategy: merge.strategy,
+      verify: merge.verify,
+      batchSize: merge.batchSize,
+      push: merge.push,
+      maxAttempts: config.maxAttempts,
+      setup: workspace.setup,
+      keep: workspace.keep,
+      logDir: join(harnessDir, 'logs'),
+      commandTimeoutMs: config.sessionTimeoutMs,
+      killGraceMs: config.killGraceMs,
+      retryMs: options.retryMs ?? MERGE_RETRY_MS,
+      env,
+    },
+  );
+  const queue = new MergeQueue({ store, events, workspaces, merger, target: target.branch, requireCommits: merge.requireCommits });
+  return { workspaces, merge: queue, agentCommand: withSetup(workspace.setup, config.agent.command) };
+}

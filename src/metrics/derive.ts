@@ -1,0 +1,78 @@
+import { DEFAULT_SCALE_CONFIG } from '../core/scale-config.js';
+import { FOREIGN_LOCK_STALE_MS } from '../store/run-lock.js';
+import type { RunLockInfo } from '../store/types.js';
+
+/**
+ * The pure rules `harness metrics` applies to what it reads from the store:
+ * whether a run is live, how far apart its health checks were, and where a
+ * nearest-rank percentile sits. Time and liveness are parameters.
+ */
+
+/** Snapshots looked at to estimate the health-check interval (ten gaps). */
+export const HEALTH_INTERVAL_SAMPLE = 11;
+
+export interface Liveness {
+  /** This machine's hostname. */
+  hostname: string;
+  isAlive: (pid: number) => boolean;
+  /** Wall-clock time (ms). */
+  now: number;
+}
+
+/**
+ * A run is live while it holds the run lock: on this host, while its process
+ * lives; on another host (a shared file system), while its heartbeat (every
+ * 10 s) is younger than the lock's staleness limit. A lock left by a harness
+ * that was killed stays in the store, so the row alone proves nothing.
+ */
+export function isRunLive(lock: RunLockInfo | undefined, liveness: Liveness): boolean {
+  if (!lock) return false;
+  if (lock.hostname === liveness.hostname) return liveness.isAlive(lock.pid);
+  return liveness.now - lock.heartbeatAt <= FOREIGN_LOCK_STALE_MS;
+}
+
+export interface HealthInterval {
+  ms: number;
+  /** `snapshots`: the median spacing of the latest snapshots; `default`: too few snapshots, the default interval. */
+  source: 'snapshots' | 'default';
+}
+
+/**
+ * The store does not record healthCheckIntervalMs, but a snapshot is written
+ * at every health check, so their spacing shows it. The median of the latest
+ * gaps ignores the long gap between two runs on one store.
+ */
+export function healthIntervalFromSnapshots(timesNewestFirst: readonly number[]): HealthInterval {
+  const gaps: number[] = [];
+  for (let i = 1; i < timesNewestFirst.length; i++) {
+    const gap = (timesNewestFirst[i - 1] ?? 0) - (timesNewestFirst[i] ?? 0);
+    if (gap > 0) gaps.push(gap);
+  }
+  if (gaps.length === 0) return { ms: DEFAULT_SCALE_CONFIG.healthCheckIntervalMs, source: 'default' };
+  gaps.sort((a, b) => a - b);
+  return { ms: gaps[Math.floor((gaps.length - 1) / 2)] ?? DEFAULT_SCALE_CONFIG.healthCheckIntervalMs, source: 'snapshots' };
+}
+
+/**
+ * ⌈p·n⌉ clamped to [1, n], the nearest rank; the same rule as
+ * percentile() in src/core/metrics.ts, including its tolerance for float
+ * noise (0.07 × 100 is 7.000000000000001 and must give rank 7).
+ */
+export function nearestRank(p: number, n: number): number {
+  if (Number.isNaN(p) || p <= 0 || p > 1) throw new RangeError(`percentile p must be in (0, 1], received ${p}: pass 0.95 for p95`);
+  const exact = p * n;
+  const nearest = Math.round(exact);
+  const rank = Math.abs(exact - nearest) <= 1e-9 * Math.max(1, exact) ? nearest : Math.ceil(exact);
+  return Math.min(n, Math.max(1, rank));
+}
+
+/**
+ * Where to find the rank-th smallest of n values with `LIMIT 1 OFFSET k`:
+ * from the shorter end, so p99 of a million sessions skips ten thousand
+ * index entries rather than 990,000.
+ */
+export function rankOffset(rank: number, n: number): { order: 'asc' | 'desc'; offset: number } {
+  const fromBottom = rank - 1;
+  const fromTop = n - rank;
+  return fromBottom <= fromTop ? { order: 'asc', offset: fromBottom } : { order: 'desc', offset: fromTop };
+}

@@ -1,0 +1,100 @@
+import Table from 'cli-table3';
+import type { IssueStatus, SessionOutcome } from '../core/states.js';
+import { UsageError } from '../errors.js';
+import type { StoreQueries } from './queries.js';
+import { formatMs } from './render.js';
+import { formatTimestamp } from './render-report.js';
+
+/** `harness metrics --issue <id>`: one issue and every session it has had. */
+export interface IssueReport {
+  id: string;
+  title: string;
+  status: IssueStatus;
+  priority: number;
+  /** Attempts spent (cancelled and lost sessions give theirs back). */
+  attempts: number;
+  lastError: string | null;
+  branch: string | null;
+  /** When the figures were read (ms); a running session's duration runs up to here. */
+  now: number;
+  sessions: IssueAttempt[];
+}
+
+export interface IssueAttempt {
+  sessionId: string;
+  attempt: number;
+  workerId: string;
+  startedAt: number;
+  /** null while the session runs. */
+  endedAt: number | null;
+  /** Until endedAt, or until `now` while it runs. */
+  durationMs: number;
+  /** null while the session runs. */
+  outcome: SessionOutcome | null;
+  exitCode: number | null;
+  signal: string | null;
+  reason: string | null;
+  logPath: string | null;
+}
+
+export function buildIssueReport(queries: StoreQueries, id: string, now: number, state: string): IssueReport {
+  return queries.snapshot(() => {
+    const issue = queries.issue(id);
+    if (!issue) throw new UsageError(`no issue ${JSON.stringify(id)} in ${state}: pass an id from the issues file this store was run with`);
+    return {
+      id: issue.id,
+      title: issue.title,
+      status: issue.status,
+      priority: issue.priority,
+      attempts: issue.attempts,
+      lastError: issue.lastError,
+      branch: issue.branch,
+      now,
+      sessions: queries.sessionsForIssue(id).map((s) => ({
+        sessionId: s.id,
+        attempt: s.attempt,
+        workerId: s.workerId,
+        startedAt: s.startedAt,
+        endedAt: s.endedAt,
+        durationMs: Math.max(0, (s.endedAt ?? now) - s.startedAt),
+        outcome: s.outcome,
+        exitCode: s.exitCode,
+        signal: s.signal,
+        reason: s.reason,
+        logPath: s.logPath,
+      })),
+    };
+  });
+}
+
+export function renderIssueReport(report: IssueReport): string {
+  const lines = [
+    `issue ${report.id}: ${report.title}`,
+    `status ${report.status} · priority ${report.priority} · ${report.attempts} attempt(s) spent` +
+      (report.branch ? ` · branch ${report.branch}` : ''),
+  ];
+  if (report.lastError) lines.push(`last error: ${report.lastError}`);
+  if (report.sessions.length === 0) {
+    lines.push('no sessions yet');
+    return lines.join('\n');
+  }
+  const table = new Table({
+    head: ['attempt', 'worker', 'started (UTC)', 'duration', 'outcome', 'exit', 'log'],
+    style: { head: [], border: [], compact: true },
+  });
+  for (const s of report.sessions) {
+    table.push([
+      String(s.attempt),
+      s.workerId,
+      formatTimestamp(s.startedAt).replace(' UTC', ''),
+      s.endedAt === null ? `${formatMs(s.durationMs)} so far` : formatMs(s.durationMs),
+      s.outcome ?? 'running',
+      s.signal ?? (s.exitCode === null ? '—' : `code ${s.exitCode}`),
+      s.logPath ?? '—',
+    ]);
+  }
+  lines.push(table.toString());
+  // Why each attempt that did not succeed ended; a success needs no explaining.
+  for (const s of report.sessions) if (s.reason && s.outcome !== 'success') lines.push(`  attempt ${s.attempt}: ${s.outcome}, ${s.reason}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,78 @@
+import { formatMs, renderMetricsTable } from './render.js';
+import type { MetricsEvent, MetricsReport } from './report.js';
+
+/**
+ * `harness metrics` as plain text: where the figures come from, the seed's
+ * table, sessions and issues by state, and the latest events. Times are UTC
+ * so the output reads the same on every machine.
+ */
+export function renderReport(report: MetricsReport): string {
+  const lines = [
+    headline(report),
+    windowLine(report),
+    renderMetricsTable(report),
+    `sessions: ${countsLine(report.sessionsByOutcome)}`,
+    `issues:   ${countsLine(report.issuesByStatus)}`,
+  ];
+  if (report.events.length === 0) lines.push(report.since === null ? 'no events recorded' : 'no events in the window');
+  else {
+    lines.push(`latest events (UTC):`);
+    for (const event of report.events) lines.push(`  ${formatTime(event.at, report.now)}  ${describeEvent(event)}`);
+  }
+  return lines.join('\n');
+}
+
+/** Which store, whether a run is live, and the instant the figures describe. */
+export function headline(report: Pick<MetricsReport, 'state' | 'live' | 'run' | 'now' | 'nowSource'>): string {
+  const at = formatTimestamp(report.now);
+  if (report.live && report.run) return `${report.state} · live run (pid ${report.run.pid} on ${report.run.hostname}) · now ${at}`;
+  if (report.nowSource === 'clock') return `${report.state} · no run yet · now ${at}`;
+  return `${report.state} · no live run: figures as of the last recorded activity, ${at}`;
+}
+
+function windowLine(report: MetricsReport): string {
+  const sessions = report.since === null ? 'all recorded sessions' : `sessions since ${formatTimestamp(report.since)} (last ${formatMs(report.now - report.since)})`;
+  const interval = report.healthCheckIntervalSource === 'snapshots' ? 'spacing of the recorded snapshots' : 'default interval, too few snapshots';
+  return (
+    `window: ${sessions}; throughput over the last ${formatMs(report.throughputWindowMs)}; ` +
+    `health over the last ${formatMs(report.healthWindowMs)} (10 × ${formatMs(report.healthCheckIntervalMs)} checks, ${interval})`
+  );
+}
+
+function countsLine(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .map(([name, n]) => `${n} ${name}`)
+    .join(' · ');
+}
+
+/** One line per event, in the words of the run view. */
+export function describeEvent(event: MetricsEvent): string {
+  switch (event.type) {
+    case 'scale:up':
+      return `▲ scale up ${event.from} → ${event.to}: ${event.reason}`;
+    case 'scale:down':
+      return `▼ scale down ${event.from} → ${event.to}: ${event.reason}`;
+    case 'backpressure:on':
+      return `backpressure on: ${event.queueDepth} queued; intake paused`;
+    case 'backpressure:off':
+      return `backpressure off: ${event.queueDepth} queued; intake resumed`;
+    case 'session:stalled':
+      return `⚠ ${event.issueId} stalled on ${event.workerId}; session stopped (${event.sessionId})`;
+    case 'session:timeout':
+      return `⚠ ${event.issueId} timed out on ${event.workerId}; session stopped (${event.sessionId})`;
+    case 'pool:recycled':
+      return `↻ ${event.workerId} recycled after ${event.sessionsRun} sessions`;
+  }
+}
+
+/** `2025-01-31 12:00:05 UTC`. */
+export function formatTimestamp(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** Time of day, with the date when it is not the day of `reference`. */
+export function formatTime(ms: number, reference: number): string {
+  const iso = new Date(ms).toISOString();
+  const sameDay = iso.slice(0, 10) === new Date(reference).toISOString().slice(0, 10);
+  return sameDay ? iso.slice(11, 19) : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+}

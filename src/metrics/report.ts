@@ -1,0 +1,210 @@
+import { assessHealth, healthWindowMs } from '../core/health.js';
+import { THROUGHPUT_WINDOW_MS } from '../core/metrics.js';
+import type { HealthStatus, IssueStatus, SessionOutcome } from '../core/states.js';
+import type { RunLockInfo } from '../store/types.js';
+import { HEALTH_INTERVAL_SAMPLE, healthIntervalFromSnapshots, isRunLive, nearestRank, rankOffset, type Liveness } from './derive.js';
+import { ALL_TIME, COUNTED_OUTCOMES, type StoreQueries, type TimeRange } from './queries.js';
+
+/** The seed's metric set, as `harness metrics` computes it from the store. */
+export interface SeedMetrics {
+  /** Workers of the live run that have not retired (idle + busy + draining); 0 when no run is live. */
+  currentWorkers: number;
+  /** Workers running a session: the live run's open sessions. */
+  activeWorkers: number;
+  idleWorkers: number;
+  /** Stalled sessions at the live run's latest health check. */
+  stalledWorkers: number;
+  /** Issues with status `queued`. */
+  queueDepth: number;
+  /** Issues with status `merging`. */
+  mergeQueueDepth: number;
+  /** Successful sessions that ended in the 60 s before `now`. */
+  throughputPerMinute: number;
+  /** Mean duration of counted sessions (success, failure, stalled, timeout) in the window (ms). */
+  avgSessionDurationMs: number;
+  /** Nearest-rank 95th percentile of the same durations (ms). */
+  p95SessionDurationMs: number;
+  p99SessionDurationMs: number;
+  /** success ÷ counted sessions in the window; 1 when none. */
+  successRate: number;
+  /** Successful sessions in the window. */
+  totalSessionsCompleted: number;
+  /** Failed, stalled and timed-out sessions in the window. */
+  totalSessionsFailed: number;
+  health: HealthStatus;
+  backpressureActive: boolean;
+  /** Scale operations in the window. */
+  scaleOperations: number;
+}
+
+export type MetricsEvent =
+  | { at: number; type: 'scale:up' | 'scale:down'; from: number; to: number; reason: string }
+  | { at: number; type: 'backpressure:on' | 'backpressure:off'; queueDepth: number }
+  | { at: number; type: 'session:stalled' | 'session:timeout'; sessionId: string; issueId: string; workerId: string; reason: string | null }
+  | { at: number; type: 'pool:recycled'; workerId: string; sessionsRun: number };
+
+export interface MetricsReport extends SeedMetrics {
+  /** The state file read. */
+  state: string;
+  /** A `harness run` holds this store right now. */
+  live: boolean;
+  /** The instant the figures describe (ms): wall-clock time while a run is live, else the last recorded activity. */
+  now: number;
+  nowSource: 'clock' | 'last-activity';
+  /** The run lock as recorded (the live run, or the last one if it died without releasing it). */
+  run: RunLockInfo | null;
+  /** Windowed figures cover sessions and events after this time (ms), or everything when null. */
+  since: number | null;
+  throughputWindowMs: number;
+  /** Health is judged over the trailing 10 health-check intervals. */
+  healthWindowMs: number;
+  healthCheckIntervalMs: number;
+  healthCheckIntervalSource: 'snapshots' | 'default';
+  /** Times backpressure turned on, in the window. */
+  backpressureActivations: number;
+  /** Sessions stopped as stalled, in the window. */
+  workerStalls: number;
+  scaleOperationsByDirection: { up: number; down: number };
+  /** Finished sessions in the window by outcome, cancelled and lost included. */
+  sessionsByOutcome: Record<SessionOutcome, number>;
+  issuesByStatus: Record<IssueStatus, number>;
+  /** The latest notable events in the window, oldest first. */
+  events: MetricsEvent[];
+}
+
+export interface ReportOptions extends Liveness {
+  /** The state file's path, as shown to the user. */
+  state: string;
+  /** Restrict windowed figures and events to the last `sinceMs` before `now`. */
+  sinceMs?: number | null;
+  /** How many events to list (default 20). */
+  eventLimit?: number;
+}
+
+export const DEFAULT_EVENT_LIMIT = 20;
+
+/** Read the store once (one read transaction) and compute the report. */
+export function buildReport(queries: StoreQueries, options: ReportOptions): MetricsReport {
+  return queries.snapshot(() => readReport(queries, options));
+}
+
+export interface ReportClock {
+  live: boolean;
+  now: number;
+  nowSource: 'clock' | 'last-activity';
+  lock: RunLockInfo | undefined;
+}
+
+/**
+ * The instant a report describes. While a run is live that is the wall clock;
+ * once it has ended, the wall clock would make every trailing window empty,
+ * so the figures are given as of the last thing the store recorded, and the
+ * report says so.
+ */
+export function reportClock(q: StoreQueries, liveness: Liveness): ReportClock {
+  const lock = q.runLock();
+  const live = isRunLive(lock, liveness);
+  const lastActivity = live ? null : q.lastActivity();
+  if (live || lastActivity === null) return { live, now: liveness.now, nowSource: 'clock', lock };
+  return { live, now: lastActivity, nowSource: 'last-activity', lock };
+}
+
+function readReport(q: StoreQueries, options: ReportOptions): MetricsReport {
+  const { live, now, nowSource, lock } = reportClock(q, options);
+  const sinceMs = options.sinceMs ?? null;
+  const window: TimeRange = sinceMs === null ? ALL_TIME : { from: now - sinceMs, to: now };
+
+  const totals = q.outcomeTotals(window);
+  let counted = 0;
+  let countedMs = 0;
+  for (const outcome of COUNTED_OUTCOMES) {
+    counted += totals[outcome].count;
+    countedMs += totals[outcome].durationMs;
+  }
+  const percentile = (p: number): number => {
+    if (counted === 0) return 0;
+    const { order, offset } = rankOffset(nearestRank(p, counted), counted);
+    return Math.max(0, q.countedDurationAt(window, offset, order) ?? 0);
+  };
+
+  const interval = healthIntervalFromSnapshots(q.recentSnapshotTimes(HEALTH_INTERVAL_SAMPLE));
+  const healthWindow = healthWindowMs({ healthCheckIntervalMs: interval.ms });
+  const recent = q.outcomeTotals({ from: now - healthWindow, to: now });
+  const recentOk = recent.success.count;
+  const recentBad = recent.failure.count + recent.stalled.count + recent.timeout.count;
+
+  // Workers, stalls and backpressure belong to the live run only: a new run starts with a fresh pool and intake open.
+  const runStart = live && lock ? lock.startedAt : null;
+  const currentWorkers = runStart === null ? 0 : q.workersAlive(runStart);
+  const activeWorkers = runStart === null ? 0 : Math.min(q.openSessionCount(), currentWorkers);
+  const stalledWorkers = runStart === null ? 0 : Math.min(q.latestStalledWorkers(runStart) ?? 0, activeWorkers);
+  const backpressureActive = runStart === null ? false : (q.latestBackpressure(runStart)?.active ?? false);
+
+  const issuesByStatus = q.issueCounts();
+  const scale = q.scaleOperationCounts(window);
+  const success = totals.success.count;
+  return {
+    currentWorkers,
+    activeWorkers,
+    idleWorkers: currentWorkers - activeWorkers,
+    stalledWorkers,
+    queueDepth: issuesByStatus.queued,
+    mergeQueueDepth: issuesByStatus.merging,
+    throughputPerMinute: (q.successesEnded({ from: now - THROUGHPUT_WINDOW_MS, to: now }) * 60_000) / THROUGHPUT_WINDOW_MS,
+    avgSessionDurationMs: counted === 0 ? 0 : countedMs / counted,
+    p95SessionDurationMs: percentile(0.95),
+    p99SessionDurationMs: percentile(0.99),
+    successRate: counted === 0 ? 1 : success / counted,
+    totalSessionsCompleted: success,
+    totalSessionsFailed: counted - success,
+    health: assessHealth({ successRate: recentOk + recentBad ? recentOk / (recentOk + recentBad) : null, stalledWorkers: recent.stalled.count }),
+    backpressureActive,
+    scaleOperations: scale.up + scale.down,
+    state: options.state,
+    live,
+    now,
+    nowSource,
+    run: lock ?? null,
+    since: sinceMs === null ? null : window.from,
+    throughputWindowMs: THROUGHPUT_WINDOW_MS,
+    healthWindowMs: healthWindow,
+    healthCheckIntervalMs: interval.ms,
+    healthCheckIntervalSource: interval.source,
+    backpressureActivations: q.backpressureActivations(window),
+    workerStalls: totals.stalled.count,
+    scaleOperationsByDirection: scale,
+    sessionsByOutcome: Object.fromEntries(Object.entries(totals).map(([o, t]) => [o, t.count])) as Record<SessionOutcome, number>,
+    issuesByStatus,
+    events: latestEvents(q, window, options.eventLimit ?? DEFAULT_EVENT_LIMIT),
+  };
+}
+
+/** The latest `limit` events from every source, merged, oldest first. */
+function latestEvents(q: StoreQueries, window: TimeRange, limit: number): MetricsEvent[] {
+  if (limit <= 0) return [];
+  const events: MetricsEvent[] = [
+    ...q.latestScaleOperations(window, limit).map((op): MetricsEvent => ({
+      at: op.at,
+      type: op.direction === 'up' ? 'scale:up' : 'scale:down',
+      from: op.from,
+      to: op.to,
+      reason: op.reason,
+    })),
+    ...q.latestBackpressureChanges(window, limit).map((b): MetricsEvent => ({
+      at: b.at,
+      type: b.active ? 'backpressure:on' : 'backpressure:off',
+      queueDepth: b.queueDepth,
+    })),
+    ...q.latestKilledSessions(window, limit).map((s): MetricsEvent => ({
+      at: s.at,
+      type: s.outcome === 'stalled' ? 'session:stalled' : 'session:timeout',
+      sessionId: s.sessionId,
+      issueId: s.issueId,
+      workerId: s.workerId,
+      reason: s.reason,
+    })),
+    ...q.latestRecycles(window, limit).map((r): MetricsEvent => ({ at: r.at, type: 'pool:recycled', workerId: r.workerId, sessionsRun: r.sessionsRun })),
+  ];
+  // Stable: events at the same instant keep their source order.
+  return events.sort((a, b) => a.at - b.at).slice(-limit);
+}
