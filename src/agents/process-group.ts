@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 function errnoCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | null)?.code;
@@ -85,4 +85,31 @@ export function processMatches(pid: number, expected: ProcessExpectation): boole
   } catch {
     return false;
   }
+}
+
+/**
+ * Pids of live processes whose environment carries this session's id: the
+ * agent and everything it started (children inherit the environment). For
+ * crash recovery, which must also find a session whose pid was never
+ * recorded (the harness died while spawning it) or whose leader is gone.
+ * Linux only (reads /proc); elsewhere, and for other users' processes, none.
+ */
+export function findSessionProcesses(sessionId: string): number[] {
+  const wanted = `HARNESS_SESSION_ID=${sessionId}`;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const found: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(wanted)) found.push(Number(entry));
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return found;
 }

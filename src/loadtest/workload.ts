@@ -35,7 +35,13 @@ export interface Workload {
   done: Promise<{ summary: RunSummary; observation: Observation }>;
 }
 
-const noProcesses: ProcessInspector = { belongsToSession: () => false, killGroup: () => {}, isAlive: () => false };
+const noProcesses: ProcessInspector = {
+  belongsToSession: () => false,
+  killGroup: () => {},
+  findSessionProcesses: () => [],
+  killProcess: () => {},
+  isAlive: () => false,
+};
 
 function makeIssue(index: number): IssueInput {
   return { id: issueId(index), title: `load-test issue ${index + 1}`, body: '', priority: 2, labels: [] };

@@ -70,6 +70,10 @@ export interface ProcessInspector {
   belongsToSession(pid: number, sessionId: string): boolean;
   /** SIGKILL a process group. */
   killGroup(pgid: number): void;
+  /** Live processes carrying this session's id in their environment (the agent and its children). */
+  findSessionProcesses(sessionId: string): number[];
+  /** SIGKILL one process. */
+  killProcess(pid: number): void;
   isAlive(pid: number): boolean;
 }
 

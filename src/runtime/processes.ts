@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { killGroup, processMatches } from '../agents/process-group.js';
+import { findSessionProcesses, killGroup, processMatches } from '../agents/process-group.js';
 import type { ProcessInspector } from './coordinator-types.js';
 
 /** The operating system as crash recovery and the run lock see it. */
@@ -7,6 +7,14 @@ export const systemProcesses: ProcessInspector = {
   belongsToSession: (pid, sessionId) => processMatches(pid, { sessionId }),
   killGroup: (pgid) => {
     killGroup(pgid, 'SIGKILL');
+  },
+  findSessionProcesses,
+  killProcess: (pid) => {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
   },
   isAlive,
 };

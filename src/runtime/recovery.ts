@@ -4,9 +4,9 @@ import type { ProcessInspector } from './coordinator-types.js';
 
 /**
  * After the harness died (kill -9, power loss), sessions it started are
- * still open in the store. Kill what is left of each one (only if the pid
- * still belongs to that session) and put its issue back in the queue
- * without spending an attempt.
+ * still open in the store. Kill what is left of each one (only processes
+ * that carry that session's id, never an unrelated process that reused a
+ * pid) and put its issue back in the queue without spending an attempt.
  */
 export function recoverOpenSessions(store: Store, processes: ProcessInspector, events: EventBus, now: number): number {
   const open = store.openSessions();
@@ -14,6 +14,13 @@ export function recoverOpenSessions(store: Store, processes: ProcessInspector, e
     let killed = false;
     if (session.pid !== null && processes.belongsToSession(session.pid, session.id)) {
       processes.killGroup(session.pgid ?? session.pid);
+      killed = true;
+    }
+    // Whatever else still carries the session's id: its children when the
+    // leader is gone, or the agent itself when the harness died while
+    // spawning it, before its pid was recorded.
+    for (const pid of processes.findSessionProcesses(session.id)) {
+      processes.killProcess(pid);
       killed = true;
     }
     store.finishSession(

@@ -9,7 +9,13 @@ import type { IssueInput } from '../../src/store/types.js';
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-const noProcesses: ProcessInspector = { belongsToSession: () => false, killGroup: () => {}, isAlive: () => false };
+const noProcesses: ProcessInspector = {
+  belongsToSession: () => false,
+  killGroup: () => {},
+  findSessionProcesses: () => [],
+  killProcess: () => {},
+  isAlive: () => false,
+};
 
 function issues(n: number, extra: Partial<IssueInput> = {}): IssueInput[] {
   return Array.from({ length: n }, (_, i) => ({ id: `I-${i + 1}`, title: `issue ${i + 1}`, body: '', priority: 2, labels: [], ...extra }));
@@ -228,11 +234,18 @@ describe('Coordinator', () => {
       {
         cwd: '/tmp',
         clock,
-        processes: { belongsToSession: (pid, id) => pid === 4242 && id === 'old-1', killGroup: (g) => killed.push(g), isAlive: () => true },
+        processes: {
+          belongsToSession: (pid, id) => pid === 4242 && id === 'old-1',
+          killGroup: (g) => killed.push(g),
+          // old-2's recorded pid belongs to someone else now, but a child of it still carries its id.
+          findSessionProcesses: (id) => (id === 'old-2' ? [7777] : []),
+          killProcess: (pid) => killed.push(pid),
+          isAlive: () => true,
+        },
       },
     );
     await coordinator.initialize();
-    expect(killed).toEqual([4242]);
+    expect(killed).toEqual([4242, 7777]);
     expect(store.sessionsForIssue('I-1')[0]!.outcome).toBe('lost');
     expect(store.getIssue('I-1')!.attempts).toBe(0);
     let summary: RunSummary | undefined;
