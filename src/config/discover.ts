@@ -94,7 +94,9 @@ function parseFailure(error: unknown, cwd: string, file?: string): ConfigError {
  * preamble or the code frame that follows (the hint points at the file instead).
  */
 function parserMessage(message: string): string {
+  // The code frame is coloured when the environment suggests a colour terminal (CI=true does).
   const lines = message
+    .replace(/\u001b\[[0-9;]*m/g, '')
     .replace(/^\w+ Error in [^\n]*:\s*/, '')
     .split('\n')
     .map((line) => line.trim())
