@@ -217,9 +217,10 @@ export class Coordinator {
   /** Move backlog issues into the queue while backpressure allows. */
   private admit(): void {
     const { store } = this.state;
-    let queued = store.countIssues().queued;
+    const counts = store.countIssues();
+    let queued = counts.queued;
     this.scaleManager.setQueueDepth(queued);
-    if (this.stopping || this.scaleManager.shouldApplyBackpressure()) return;
+    if (counts.backlog === 0 || this.stopping || this.scaleManager.shouldApplyBackpressure()) return;
     const room = Math.max(0, this.scaleConfig.maxQueueDepth + 1 - queued);
     if (room === 0) return;
     const admitted = store.admit(room, this.clock.now());

@@ -74,7 +74,8 @@ export function prepareStatements(db: Database.Database) {
       `SELECT ${ISSUE_COLUMNS} FROM issues WHERE status = ? ORDER BY priority, seq`,
     ),
     countIssues: query<[], { status: string; n: number }>(
-      'SELECT status, count(*) AS n FROM issues GROUP BY status',
+      // Kept current by triggers (migration 2), so this does not scan the issues.
+      'SELECT status, issues AS n FROM issue_totals',
     ),
     backlogHead: query<[number], IssueRecord>(
       `SELECT ${ISSUE_COLUMNS} FROM issues WHERE status = 'backlog' ORDER BY priority, seq LIMIT ?`,
