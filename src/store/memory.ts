@@ -43,7 +43,6 @@ export class MemoryStore implements Store {
   readonly location = ':memory:';
 
   private readonly issues = new Map<string, StoredIssue>();
-  private readonly byStatus = new Map<IssueStatus, Set<string>>(ISSUE_STATUSES.map((s) => [s, new Set()]));
   private readonly counts = Object.fromEntries(ISSUE_STATUSES.map((s) => [s, 0])) as Record<IssueStatus, number>;
   private lastSeq = 0;
   private readonly queues = new DispatchQueues((entry, status) => this.live(entry, status) !== undefined);
@@ -88,7 +87,6 @@ export class MemoryStore implements Store {
       const stored: StoredIssue = { row, token: 0 };
       this.issues.set(row.id, stored);
       this.counts.backlog += 1;
-      this.byStatus.get('backlog')?.add(row.id);
       this.queues.add(entryOf(stored), 'backlog');
       added += 1;
     }
@@ -101,11 +99,10 @@ export class MemoryStore implements Store {
   }
 
   listIssues(status?: IssueStatus): IssueRow[] {
-    const ids = status === undefined ? this.issues.keys() : (this.byStatus.get(status) ?? []);
+    // A scan: listing is rare (reports, the end of a run), status changes are not.
     const rows: IssueRow[] = [];
-    for (const id of ids) {
-      const stored = this.issues.get(id);
-      if (stored) rows.push(copyIssue(stored.row));
+    for (const stored of this.issues.values()) {
+      if (status === undefined || stored.row.status === status) rows.push(copyIssue(stored.row));
     }
     return rows.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
   }
@@ -381,13 +378,12 @@ export class MemoryStore implements Store {
   private setStatus(stored: StoredIssue, status: IssueStatus, now: number): void {
     const row = stored.row;
     this.counts[row.status] -= 1;
-    this.byStatus.get(row.status)?.delete(row.id);
     row.status = status;
     row.updatedAt = now;
     this.counts[status] += 1;
-    this.byStatus.get(status)?.add(row.id);
     stored.token += 1;
-    this.queues.add(entryOf(stored), status);
+    // Only backlog and queued issues wait in a queue.
+    if (status === 'backlog' || status === 'queued') this.queues.add(entryOf(stored), status);
   }
 }
 
