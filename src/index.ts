@@ -33,4 +33,7 @@ export type * from './store/types.js';
 export { parseIssues, readIssuesFile } from './sources/issues-file.js';
 export { WorktreeManager } from './workspace/worktree.js';
 export { renderMetricsTable } from './metrics/render.js';
+export { buildReport, openStoreReader, renderPrometheus, startMetricsServer, type MetricsReport } from './metrics/index.js';
+export { MergeQueue, Merger, setUpWorktreeRun, type WorktreeRun } from './merge/index.js';
+export type { MergeService } from './runtime/coordinator-types.js';
 export * from './errors.js';
