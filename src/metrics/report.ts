@@ -1,41 +1,20 @@
 import { assessHealth, healthWindowMs } from '../core/health.js';
 import { THROUGHPUT_WINDOW_MS } from '../core/metrics.js';
+import type { ScaleMetrics } from '../core/metrics-types.js';
 import type { HealthStatus, IssueStatus, SessionOutcome } from '../core/states.js';
 import type { RunLockInfo } from '../store/types.js';
 import { HEALTH_INTERVAL_SAMPLE, healthIntervalFromSnapshots, isRunLive, nearestRank, rankOffset, type Liveness } from './derive.js';
 import { ALL_TIME, COUNTED_OUTCOMES, type StoreQueries, type TimeRange } from './queries.js';
 
-/** The seed's metric set, as `harness metrics` computes it from the store. */
-export interface SeedMetrics {
-  /** Workers of the live run that have not retired (idle + busy + draining); 0 when no run is live. */
-  currentWorkers: number;
-  /** Workers running a session: the live run's open sessions. */
-  activeWorkers: number;
-  idleWorkers: number;
-  /** Stalled sessions at the live run's latest health check. */
-  stalledWorkers: number;
-  /** Issues with status `queued`. */
-  queueDepth: number;
-  /** Issues with status `merging`. */
-  mergeQueueDepth: number;
-  /** Successful sessions that ended in the 60 s before `now`. */
-  throughputPerMinute: number;
-  /** Mean duration of counted sessions (success, failure, stalled, timeout) in the window (ms). */
-  avgSessionDurationMs: number;
-  /** Nearest-rank 95th percentile of the same durations (ms). */
-  p95SessionDurationMs: number;
-  p99SessionDurationMs: number;
-  /** success ÷ counted sessions in the window; 1 when none. */
-  successRate: number;
-  /** Successful sessions in the window. */
-  totalSessionsCompleted: number;
-  /** Failed, stalled and timed-out sessions in the window. */
-  totalSessionsFailed: number;
-  health: HealthStatus;
-  backpressureActive: boolean;
-  /** Scale operations in the window. */
-  scaleOperations: number;
-}
+/**
+ * The seed's metric set as `harness metrics` computes it from the store:
+ * the ScaleManager's fields, where workers belong to the live run (0 when
+ * none is live; stalled as of its latest health check), queue depths come
+ * from issue statuses (`queued`, `merging`), and the session figures
+ * (mean, percentiles, success rate, totals) cover the sessions in the
+ * window, with throughput over the 60 s before `now`.
+ */
+export type SeedMetrics = Omit<ScaleMetrics, 'timestamp' | 'drainingWorkers' | 'backpressureActivations' | 'workerStalls'>;
 
 export type MetricsEvent =
   | { at: number; type: 'scale:up' | 'scale:down'; from: number; to: number; reason: string }
