@@ -2,6 +2,7 @@ import type { SessionRunner } from '../agents/types.js';
 import type { Clock } from '../runtime/clock.js';
 import { Coordinator } from '../runtime/coordinator.js';
 import type { ProcessInspector, RunSummary } from '../runtime/coordinator-types.js';
+import { NO_PROCESSES } from '../runtime/processes.js';
 import type { ScalePolicy } from '../runtime/scale-manager.js';
 import type { IssueInput, Store } from '../store/types.js';
 import type { LoadTestConfig } from './config.js';
@@ -35,13 +36,6 @@ export interface Workload {
   done: Promise<{ summary: RunSummary; observation: Observation }>;
 }
 
-const noProcesses: ProcessInspector = {
-  belongsToSession: () => false,
-  killGroup: () => {},
-  findSessionProcesses: () => [],
-  killProcess: () => {},
-  isAlive: () => false,
-};
 
 function makeIssue(index: number): IssueInput {
   return { id: issueId(index), title: `load-test issue ${index + 1}`, body: '', priority: 2, labels: [] };
@@ -69,7 +63,7 @@ export async function startWorkload(options: WorkloadOptions): Promise<Workload>
       scaleConfig: config.scale,
       ...(options.policy ? { policy: options.policy } : {}),
       newSessionId: () => `session-${++sessions}`,
-      processes: options.processes ?? noProcesses,
+      processes: options.processes ?? NO_PROCESSES,
       lock: false,
     },
   );

@@ -1,7 +1,7 @@
 import { assessHealth, healthWindowMs } from '../core/health.js';
 import { THROUGHPUT_WINDOW_MS } from '../core/metrics.js';
 import type { ScaleMetrics } from '../core/metrics-types.js';
-import type { HealthStatus, IssueStatus, SessionOutcome } from '../core/states.js';
+import type { IssueStatus, SessionOutcome } from '../core/states.js';
 import type { RunLockInfo } from '../store/types.js';
 import { HEALTH_INTERVAL_SAMPLE, healthIntervalFromSnapshots, isRunLive, nearestRank, rankOffset, type Liveness } from './derive.js';
 import { ALL_TIME, COUNTED_OUTCOMES, type StoreQueries, type TimeRange } from './queries.js';

@@ -38,3 +38,12 @@ export function isAlive(pid: number): boolean {
     return true;
   }
 }
+
+/** No operating system at all: for simulations and tests, where sessions are not processes. */
+export const NO_PROCESSES: ProcessInspector = {
+  belongsToSession: () => false,
+  killGroup: () => {},
+  findSessionProcesses: () => [],
+  killProcess: () => {},
+  isAlive: () => false,
+};

@@ -3,19 +3,14 @@ import type { SessionSpec } from '../../src/agents/types.js';
 import { SimulatedRunner, type SimulatedBehaviour } from '../../src/loadtest/sim-runner.js';
 import { VirtualClock } from '../../src/runtime/clock.js';
 import { Coordinator } from '../../src/runtime/coordinator.js';
+import { NO_PROCESSES } from '../../src/runtime/processes.js';
 import type { CoordinatorOptions, ProcessInspector, RunSummary } from '../../src/runtime/coordinator-types.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import type { IssueInput } from '../../src/store/types.js';
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-const noProcesses: ProcessInspector = {
-  belongsToSession: () => false,
-  killGroup: () => {},
-  findSessionProcesses: () => [],
-  killProcess: () => {},
-  isAlive: () => false,
-};
+const noProcesses: ProcessInspector = NO_PROCESSES;
 
 function issues(n: number, extra: Partial<IssueInput> = {}): IssueInput[] {
   return Array.from({ length: n }, (_, i) => ({ id: `I-${i + 1}`, title: `issue ${i + 1}`, body: '', priority: 2, labels: [], ...extra }));
