@@ -9,7 +9,7 @@ import { generateLoadTestSpec, runLoadTest, runLoadTestScenario } from '../dist/
 
 const TARGET_SESSIONS_PER_SECOND = 50_000;
 const TARGET_HEAVY_MS = 1000;
-const RUNS = 3;
+const RUNS = 5;
 
 /** All 100,000 issues in the backlog at once: the queue structures at their largest. */
 const SPEC = generateLoadTestSpec({
