@@ -1,43 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { SessionExit, SessionHandle } from '../agents/types.js';
+import type { SessionExit } from '../agents/types.js';
 import { DEFAULT_CONFIG } from '../config/types.js';
 import { EventBus } from '../core/events.js';
 import { pickWorker } from '../core/quota.js';
 import { decideAfterSession } from '../core/retry.js';
-import { DEFAULT_SCALE_CONFIG, type ScaleConfig } from '../core/scale-config.js';
+import type { ScaleConfig } from '../core/scale-config.js';
 import { SESSION_OUTCOMES, type IssueStatus, type SessionOutcome } from '../core/states.js';
-import { StoreError } from '../errors.js';
 import type { IssueRow } from '../store/types.js';
 import { sanitizeIssueId } from '../workspace/sanitize.js';
 import { realClock, type Clock, type TimerHandle } from './clock.js';
+import { claimRunLock, describeExit, killReasonText, resolveScaleConfig, stripUndefined, type ActiveSession, type KillReason } from './coordinator-parts.js';
 import type { CoordinatorOptions, HarnessState, ProcessInspector, RunSettings, RunSummary } from './coordinator-types.js';
 import { systemProcesses } from './processes.js';
 import { recordEvents } from './recorder.js';
 import { recoverOpenSessions } from './recovery.js';
 import { ScaleManager } from './scale-manager.js';
 import { WorkerPool } from './worker-pool.js';
-
-interface ActiveSession {
-  id: string;
-  issue: IssueRow;
-  workerId: string;
-  attempt: number;
-  startedAt: number;
-  persistedProgressAt: number;
-  branch: string | null;
-  handle: SessionHandle | null;
-  killReason: 'stalled' | 'timeout' | 'cancelled' | null;
-  timeout: TimerHandle | null;
-  ended: boolean;
-}
-
-const KILL_REASONS: Record<'stalled' | 'timeout' | 'cancelled', (c: Coordinator) => string> = {
-  stalled: (c) => `no progress for more than ${c.scaleConfig.workerStallTimeoutMs} ms`,
-  timeout: (c) => `ran longer than sessionTimeoutMs (${c.settings.sessionTimeoutMs} ms)`,
-  cancelled: () => 'cancelled by a second interrupt',
-};
 
 /**
  * Runs the backlog: admits issues (throttled by backpressure), gives each
@@ -111,14 +91,7 @@ export class Coordinator {
     const { store } = this.state;
     const now = this.clock.now();
     if (this.options.lock !== false) {
-      const claim = store.acquireRunLock({ ...this.owner, startedAt: now, heartbeatAt: now }, (pid) => this.processes.isAlive(pid));
-      if (!claim.acquired) {
-        const h = claim.holder;
-        throw new StoreError(
-          `${store.location} is in use by another harness (pid ${h.pid} on ${h.hostname}, started ${new Date(h.startedAt).toISOString()}): ` +
-            'wait for it to finish, stop it, or pass --state <path> to use another store',
-        );
-      }
+      claimRunLock(store, { ...this.owner, startedAt: now, heartbeatAt: now }, (pid) => this.processes.isAlive(pid));
       this.lockHeartbeat = this.clock.setInterval(() => store.heartbeatRunLock(this.owner.pid, this.clock.now()), 10_000);
     }
     recoverOpenSessions(store, this.processes, this.events, now);
@@ -320,7 +293,7 @@ export class Coordinator {
     }
   }
 
-  private stopSession(sessionId: string, reason: 'stalled' | 'timeout' | 'cancelled'): void {
+  private stopSession(sessionId: string, reason: KillReason): void {
     const session = this.sessions.get(sessionId);
     if (!session || session.ended) return;
     if (session.killReason === null || reason === 'cancelled') session.killReason = reason;
@@ -336,7 +309,9 @@ export class Coordinator {
     session.timeout?.cancel();
     const now = this.clock.now();
     const outcome: SessionOutcome = session.killReason ?? (exit.exitCode === 0 && !exit.error ? 'success' : 'failure');
-    const reason = session.killReason ? KILL_REASONS[session.killReason](this) : describeExit(exit);
+    const reason = session.killReason
+      ? killReasonText(session.killReason, { workerStallTimeoutMs: this.scaleConfig.workerStallTimeoutMs, sessionTimeoutMs: this.settings.sessionTimeoutMs })
+      : describeExit(exit);
     const next = decideAfterSession({
       outcome,
       attempts: session.attempt,
@@ -416,23 +391,4 @@ export class Coordinator {
       exitCode: interrupted ? 130 : failures.length > 0 ? 1 : 0,
     };
   }
-}
-
-function describeExit(exit: SessionExit): string {
-  if (exit.error) return exit.error;
-  if (exit.signal) return `killed by ${exit.signal}`;
-  return exit.exitCode === 0 ? 'exit code 0' : `exit code ${exit.exitCode}`;
-}
-
-function resolveScaleConfig(options: CoordinatorOptions): ScaleConfig {
-  const given = stripUndefined(options.scaleConfig ?? {});
-  const maxWorkers = given.maxWorkers ?? options.maxWorkers ?? DEFAULT_SCALE_CONFIG.maxWorkers;
-  const config: ScaleConfig = { ...DEFAULT_SCALE_CONFIG, ...given, maxWorkers };
-  if (given.minWorkers === undefined) config.minWorkers = Math.min(config.minWorkers, maxWorkers);
-  if (options.enableScaleManager === false) config.minWorkers = config.maxWorkers;
-  return config;
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
