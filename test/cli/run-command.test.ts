@@ -55,6 +55,8 @@ describe('harness run with real agent processes', () => {
     expect(log).toContain('You are working on issue a');
     expect(t.stdout()).toContain('all issues done');
     expect(t.stdout()).not.toMatch(/\u001b\[/);
+    // harness's own directory stays out of the user's git status.
+    expect(readFileSync(join(dir, '.harness', '.gitignore'), 'utf8')).toBe('*\n');
   });
 
   it('retries a failed session and succeeds on a later attempt', async () => {

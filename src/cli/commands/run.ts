@@ -1,5 +1,5 @@
-import { accessSync, constants } from 'node:fs';
-import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
+import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProcessRunner } from '../../agents/process-runner.js';
 import { configPathOption, flagsToOverrides } from '../../config/flags.js';
@@ -68,6 +68,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   const statePath = resolve(io.cwd, config.state);
   const harnessDir = dirname(statePath);
   const store = openStore(statePath);
+  ignoreInGit(harnessDir);
   let offSignal = () => {};
   let metricsServer: { close(): Promise<void> } | null = null;
   try {
@@ -149,6 +150,21 @@ async function setUpWorktrees(
   }
   const { setUpWorktreeRun } = await import('../../merge/worktree-run.js');
   return setUpWorktreeRun({ repoDir: context.cwd, harnessDir: context.harnessDir, config, store: context.store, events: context.events, clock: realClock, env: context.env });
+}
+
+/**
+ * Keep harness's own directory (state, logs, worktrees) out of the user's
+ * `git status`. Only a directory named `.harness` is touched: a state file
+ * placed elsewhere may share a directory with the user's files.
+ */
+function ignoreInGit(harnessDir: string): void {
+  const file = join(harnessDir, '.gitignore');
+  if (basename(harnessDir) !== '.harness' || existsSync(file)) return;
+  try {
+    writeFileSync(file, '*\n');
+  } catch {
+    // Cosmetic only.
+  }
 }
 
 /** Fail early, with the fix, when the agent command cannot be found. */
