@@ -204,11 +204,7 @@ export class MemoryStore implements Store {
 
     const issue = this.issues.get(row.issueId);
     if (!issue) return;
-    issue.row.notBefore = transition.notBefore ?? null;
-    if (transition.refundAttempt) issue.row.attempts = Math.max(issue.row.attempts - 1, 0);
-    if (transition.lastError !== undefined) issue.row.lastError = transition.lastError;
-    if (transition.branch !== undefined) issue.row.branch = transition.branch;
-    this.setStatus(issue, transition.status, end.endedAt);
+    this.applyTransition(issue, transition, end.endedAt);
   }
 
   getSession(id: string): SessionRow | undefined {
@@ -328,13 +324,7 @@ export class MemoryStore implements Store {
     for (const [key, value] of Object.entries(update)) {
       if (value !== undefined) Object.assign(entry, { [key]: value });
     }
-    if (transition && issue) {
-      issue.row.notBefore = transition.notBefore ?? null;
-      if (transition.refundAttempt) issue.row.attempts = Math.max(issue.row.attempts - 1, 0);
-      if (transition.lastError !== undefined) issue.row.lastError = transition.lastError;
-      if (transition.branch !== undefined) issue.row.branch = transition.branch;
-      this.setStatus(issue, transition.status, now);
-    }
+    if (transition && issue) this.applyTransition(issue, transition, now);
     return { ...entry };
   }
 
@@ -372,6 +362,16 @@ export class MemoryStore implements Store {
   private live(entry: QueueEntry, status: IssueStatus): StoredIssue | undefined {
     const stored = this.issues.get(entry.id);
     return stored && stored.token === entry.token && stored.row.status === status ? stored : undefined;
+  }
+
+  /** What finishing a session or a merge does to its issue. */
+  private applyTransition(stored: StoredIssue, transition: IssueTransition, now: number): void {
+    const row = stored.row;
+    row.notBefore = transition.notBefore ?? null;
+    if (transition.refundAttempt) row.attempts = Math.max(row.attempts - 1, 0);
+    if (transition.lastError !== undefined) row.lastError = transition.lastError;
+    if (transition.branch !== undefined) row.branch = transition.branch;
+    this.setStatus(stored, transition.status, now);
   }
 
   /** The one place an issue's status changes, so counters and heaps stay in step. */

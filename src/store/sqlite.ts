@@ -17,7 +17,7 @@ import {
   snapshotParams,
   type MergeEntryRecord,
 } from './sqlite-rows.js';
-import { prepareStatements, type Statements } from './sqlite-statements.js';
+import { prepareStatements, type Statements, type TransitionParams } from './sqlite-statements.js';
 import type {
   BackpressureChangeRow,
   ImportResult,
@@ -210,17 +210,7 @@ export class SqliteStore implements Store {
         signal: end.signal ?? null,
         reason: end.reason ?? null,
       });
-      this.sql.applyTransition.run({
-        id: session.issue_id,
-        status: transition.status,
-        not_before: transition.notBefore ?? null,
-        refund: transition.refundAttempt ? 1 : 0,
-        set_error: transition.lastError === undefined ? 0 : 1,
-        last_error: transition.lastError ?? null,
-        set_branch: transition.branch === undefined ? 0 : 1,
-        branch: transition.branch ?? null,
-        now: end.endedAt,
-      });
+      this.sql.applyTransition.run(transitionParams(session.issue_id, transition, end.endedAt));
     });
   }
 
@@ -340,17 +330,7 @@ export class SqliteStore implements Store {
             `cannot apply a merge outcome to issue ${row.issueId}: it must be merging, but it is ${issue?.status ?? 'missing'}`,
           );
         }
-        this.sql.applyTransition.run({
-          id: row.issueId,
-          status: transition.status,
-          not_before: transition.notBefore ?? null,
-          refund: transition.refundAttempt ? 1 : 0,
-          set_error: transition.lastError === undefined ? 0 : 1,
-          last_error: transition.lastError ?? null,
-          set_branch: transition.branch === undefined ? 0 : 1,
-          branch: transition.branch ?? null,
-          now,
-        });
+        this.sql.applyTransition.run(transitionParams(row.issueId, transition, now));
       }
       return row;
     });
@@ -423,4 +403,19 @@ function openError(path: string, error: unknown): StoreError {
     `cannot open state store ${path} (${detail}): check that the path names a file in a directory you can write`,
     { cause: error },
   );
+}
+
+/** An issue transition as the parameters of the one statement that applies it. */
+function transitionParams(id: string, transition: IssueTransition, now: number): TransitionParams {
+  return {
+    id,
+    status: transition.status,
+    not_before: transition.notBefore ?? null,
+    refund: transition.refundAttempt ? 1 : 0,
+    set_error: transition.lastError === undefined ? 0 : 1,
+    last_error: transition.lastError ?? null,
+    set_branch: transition.branch === undefined ? 0 : 1,
+    branch: transition.branch ?? null,
+    now,
+  };
 }
