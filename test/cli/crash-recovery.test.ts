@@ -1,21 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/runtime/processes.js';
 import { openStore } from '../../src/store/open.js';
-import { FIXTURES, REPO, processesWithMarker, reapMarker, tempDir, waitFor, writeIssues } from '../helpers/cli.js';
+import { FIXTURES, REPO, guardProcesses, processesWithMarker, tempDir, waitFor, writeIssues } from '../helpers/cli.js';
 
 const BIN = join(REPO, 'bin', 'harness.js');
-let cleanups: (() => void)[] = [];
-let markers: string[] = [];
-
-afterEach(() => {
-  const left = markers.flatMap((m) => reapMarker(m));
-  cleanups.forEach((c) => c());
-  cleanups = [];
-  markers = [];
-  expect(left).toEqual([]);
-});
+// Every test cleans up after itself and leaves no process behind.
+const { cleanups, markers } = guardProcesses();
 
 function startHarness(dir: string, args: string[], marker: string, extraEnv: Record<string, string> = {}): ChildProcess & { output: () => string } {
   let output = '';

@@ -1,29 +1,21 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { openStore } from '../../src/store/open.js';
-import { fixture, makeIO, reapMarker, tempDir, writeIssues, type TestIO } from '../helpers/cli.js';
+import { fixture, guardProcesses, makeIO, tempDir, writeIssues } from '../helpers/cli.js';
 
 const FAST = ['--min-workers', '2', '--max-workers', '4', '--health-interval', '100ms', '--cooldown', '200ms', '--retry-delay', '100ms', '--kill-grace', '300ms'];
 
-let cleanups: (() => void)[] = [];
-let ios: TestIO[] = [];
-afterEach(() => {
-  const leftovers = ios.flatMap((t) => reapMarker(t.marker));
-  cleanups.forEach((c) => c());
-  cleanups = [];
-  ios = [];
-  // No test may leave a process behind.
-  expect(leftovers).toEqual([]);
-});
+// No test may leave a process behind.
+const { cleanups, markers } = guardProcesses();
 
 function setup(issues: object[]) {
   const tmp = tempDir();
   cleanups.push(tmp.cleanup);
   const file = writeIssues(tmp.dir, issues);
   const t = makeIO(tmp.dir);
-  ios.push(t);
+  markers.push(t.marker);
   return { dir: tmp.dir, file, t };
 }
 

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { afterEach, expect } from 'vitest';
 import type { CliIO } from '../../src/cli/io.js';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'agents');
@@ -103,4 +104,19 @@ export function writeIssues(dir: string, issues: object[], name = 'issues.jsonl'
   const path = join(dir, name);
   writeFileSync(path, issues.map((i) => JSON.stringify(i)).join('\n') + '\n');
   return path;
+}
+
+/**
+ * For test files that start processes: registers an afterEach that runs the
+ * test's cleanups and fails the test if any process carrying one of its
+ * markers is still alive (after killing it, so one test cannot poison the next).
+ */
+export function guardProcesses(): { cleanups: (() => void)[]; markers: string[] } {
+  const guard = { cleanups: [] as (() => void)[], markers: [] as string[] };
+  afterEach(() => {
+    const left = guard.markers.splice(0).flatMap((m) => reapMarker(m));
+    guard.cleanups.splice(0).forEach((c) => c());
+    expect(left).toEqual([]);
+  });
+  return guard;
 }

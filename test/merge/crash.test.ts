@@ -1,25 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/runtime/processes.js';
 import { openStore } from '../../src/store/open.js';
-import { REPO, processesWithMarker, reapMarker, waitFor, writeIssues } from '../helpers/cli.js';
+import { REPO, guardProcesses, processesWithMarker, waitFor, writeIssues } from '../helpers/cli.js';
 import { GIT_ENV, git, makeRepo, subjects } from './repo.js';
 
 // Runs the built CLI (`npm run build` first, as `npm test` does).
 const BIN = join(REPO, 'bin', 'harness.js');
 const AGENT = join(import.meta.dirname, '..', 'fixtures', 'merge', 'edit-agent.mjs');
 
-let cleanups: (() => void)[] = [];
-let markers: string[] = [];
-afterEach(() => {
-  const left = markers.flatMap((m) => reapMarker(m));
-  cleanups.forEach((c) => c());
-  cleanups = [];
-  markers = [];
-  expect(left).toEqual([]);
-});
+// Every test cleans up after itself and leaves no process behind.
+const { cleanups, markers } = guardProcesses();
 
 function start(cwd: string, args: string[], marker: string): ChildProcess & { output: () => string } {
   let output = '';

@@ -1,25 +1,17 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { openStore } from '../../src/store/open.js';
-import { makeIO, reapMarker, writeIssues, type TestIO } from '../helpers/cli.js';
+import { type TestIO, guardProcesses, makeIO, writeIssues } from '../helpers/cli.js';
 import { GIT_ENV, git, makeRepo, subjects, type TempRepo } from './repo.js';
 
 const AGENT = join(import.meta.dirname, '..', 'fixtures', 'merge', 'edit-agent.mjs');
 const FAST = ['--min-workers', '2', '--max-workers', '4', '--health-interval', '100ms', '--cooldown', '200ms', '--retry-delay', '100ms', '--kill-grace', '300ms'];
 
-let cleanups: (() => void)[] = [];
-let ios: TestIO[] = [];
-afterEach(() => {
-  const leftovers = ios.flatMap((t) => reapMarker(t.marker));
-  cleanups.forEach((c) => c());
-  cleanups = [];
-  ios = [];
-  // No agent, verify or setup process may be left behind.
-  expect(leftovers).toEqual([]);
-});
+// No agent, verify or setup process may be left behind.
+const { cleanups, markers } = guardProcesses();
 
 interface Project {
   temp: TempRepo;
@@ -37,7 +29,7 @@ function project(issues: { id: string; body: string }[], config: object = {}, fi
   const configFile = join(temp.root, 'harness.config.json');
   writeFileSync(configFile, JSON.stringify(config));
   const t = makeIO(temp.repo, GIT_ENV);
-  ios.push(t);
+  markers.push(t.marker);
   const args = ['run', '--issues', issuesFile, '--config', configFile, '--worktrees', '--agent', `"${process.execPath}" "${AGENT}"`, ...FAST];
   return {
     temp,

@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { MetricsReport } from '../../src/metrics/report.js';
-import { FIXTURES, REPO, makeIO, reapMarker, waitFor, writeIssues } from '../helpers/cli.js';
+import { FIXTURES, REPO, guardProcesses, makeIO, waitFor, writeIssues } from '../helpers/cli.js';
 import { finishedRun, makeStore, recordSessions, report, type TestStore } from './helpers.js';
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
@@ -15,15 +15,8 @@ const SEED_FIELDS = [
   'totalSessionsFailed', 'health', 'backpressureActive', 'scaleOperations',
 ];
 
-let cleanups: (() => void)[] = [];
-let markers: string[] = [];
-afterEach(() => {
-  const left = markers.flatMap((m) => reapMarker(m));
-  cleanups.forEach((c) => c());
-  cleanups = [];
-  markers = [];
-  expect(left).toEqual([]);
-});
+// Every test cleans up after itself and leaves no process behind.
+const { cleanups, markers } = guardProcesses();
 
 /** A finished store: three issues, five sessions, one of each way to end. */
 function sampleStore(): TestStore {
