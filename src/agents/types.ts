@@ -23,6 +23,12 @@ export interface SessionExit {
 }
 
 export interface SessionCallbacks {
+  /**
+   * The agent process exists: its pid and process group. Runners that start
+   * processes call it once, possibly before start() returns; simulated
+   * sessions never do.
+   */
+  onSpawn?(pid: number, pgid: number): void;
   /** The session showed progress (output on either stream, a heartbeat) at `at`. */
   onProgress(at: number): void;
   /** Once, when the session's process has ended. */
@@ -30,7 +36,10 @@ export interface SessionCallbacks {
 }
 
 export interface SessionHandle {
-  /** OS pid and process group id, when the session is a real process. */
+  /**
+   * OS pid and process group id once the session is a real process; null
+   * before (a runner may spawn after start() returns) and for simulations.
+   */
   readonly pid: number | null;
   readonly pgid: number | null;
   /**
@@ -47,4 +56,6 @@ export interface SessionHandle {
  */
 export interface SessionRunner {
   start(spec: SessionSpec, callbacks: SessionCallbacks): SessionHandle;
+  /** Release what the runner holds (helper processes), once no session runs. */
+  close?(): Promise<void>;
 }

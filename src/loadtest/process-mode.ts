@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ProcessRunner } from '../agents/process-runner.js';
+import { LauncherRunner } from '../agents/launcher/runner.js';
 import { HarnessError } from '../errors.js';
 import { realClock } from '../runtime/clock.js';
 import { systemProcesses } from '../runtime/processes.js';
@@ -61,7 +61,7 @@ export async function runProcessMode(spec: LoadTestSpec, config: LoadTestConfig,
       timeScale: options.timeScale,
       progressEveryMs: real.progressEveryMs,
     };
-    const runner = new ProcessRunner({
+    const runner = new LauncherRunner({
       command: [process.execPath, LOADTEST_AGENT],
       promptTemplate: 'load-test issue {{id}}, attempt {{attempt}}',
       clock: realClock,
@@ -97,6 +97,7 @@ export async function runProcessMode(spec: LoadTestSpec, config: LoadTestConfig,
     } finally {
       guard.cancel();
       options.signal?.removeEventListener('abort', stop);
+      await runner.close();
     }
   } finally {
     release();

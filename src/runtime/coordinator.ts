@@ -277,11 +277,14 @@ export class Coordinator {
     session.timeout = this.clock.setTimeout(() => this.stopSession(sessionId, 'timeout'), this.settings.sessionTimeoutMs);
     session.handle = runner.start(
       { sessionId, workerId, attempt, issue, cwd, logPath },
-      { onProgress: (at) => this.onProgress(session, at), onExit: (exit) => this.endSession(session, exit) },
+      {
+        onSpawn: (pid, pgid) => {
+          if (!session.ended) store.setSessionProcess(sessionId, pid, pgid);
+        },
+        onProgress: (at) => this.onProgress(session, at),
+        onExit: (exit) => this.endSession(session, exit),
+      },
     );
-    if (!session.ended && session.handle.pid !== null) {
-      store.setSessionProcess(sessionId, session.handle.pid, session.handle.pgid ?? session.handle.pid);
-    }
   }
 
   private onProgress(session: ActiveSession, at: number): void {

@@ -1,7 +1,8 @@
 import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ProcessRunner } from '../../agents/process-runner.js';
+import { LauncherRunner } from '../../agents/launcher/runner.js';
+import type { SessionRunner } from '../../agents/types.js';
 import { configPathOption, flagsToOverrides } from '../../config/flags.js';
 import { resolveConfig } from '../../config/load.js';
 import type { HarnessConfig } from '../../config/types.js';
@@ -71,10 +72,11 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   ignoreInGit(harnessDir);
   let offSignal = () => {};
   let metricsServer: { close(): Promise<void> } | null = null;
+  let runner: SessionRunner | null = null;
   try {
     const events = new EventBus();
     const worktreeRun = await setUpWorktrees(config, { cwd: io.cwd, env: io.env, harnessDir, store, events });
-    const runner = new ProcessRunner({
+    runner = new LauncherRunner({
       command: worktreeRun?.agentCommand ?? config.agent.command,
       promptTemplate: config.agent.prompt,
       clock: realClock,
@@ -127,6 +129,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     return summary.exitCode;
   } finally {
     offSignal();
+    await runner?.close?.();
     await metricsServer?.close();
     store.close();
   }

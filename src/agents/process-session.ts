@@ -1,0 +1,286 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, statSync, unlink, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Clock, TimerHandle } from '../runtime/clock.js';
+import { sanitizeIssueId } from '../workspace/sanitize.js';
+import { withParentDir } from './dirs.js';
+import { buildSessionEnv, type SessionFiles } from './env.js';
+import { CappedLogWriter } from './log-writer.js';
+import { isGroupAlive, killGroup } from './process-group.js';
+import { renderPrompt } from './prompt.js';
+import type { SessionCallbacks, SessionExit, SessionSpec } from './types.js';
+
+export interface ProcessSessionOptions {
+  /** The agent command and its arguments, run without a shell (e.g. ['claude', '-p']). */
+  command: string[];
+  /** Prompt written to the agent's stdin; placeholders as in renderPrompt. */
+  promptTemplate: string;
+  clock: Clock;
+  /** Milliseconds between SIGTERM and SIGKILL when a session is stopped. */
+  killGraceMs: number;
+  /** Bytes of output kept in each session's log; the rest is discarded. */
+  logMaxBytes: number;
+  /** Directory for per-session files: <heartbeatDir>/<sessionId>/{issue.json,heartbeat}. */
+  heartbeatDir: string;
+  /** Base environment of agents. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Milliseconds between checks of the heartbeat file. Default 1000. */
+  heartbeatPollMs?: number;
+}
+
+/** At most one progress report per this many ms of clock time per session. */
+export const PROGRESS_COALESCE_MS = 250;
+/**
+ * After the agent exits, how long to keep reading output still in the pipes
+ * before reporting the exit. Bounded because a process the agent left behind
+ * may hold the pipes open.
+ */
+export const EXIT_FLUSH_MS = 200;
+const DEFAULT_HEARTBEAT_POLL_MS = 1000;
+
+function describeSpawnError(error: unknown, command: string, cwd: string): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT' && !existsSync(cwd)) return `session working directory does not exist: ${cwd}`;
+  if (code === 'ENOENT' || code === 'EACCES') return `agent command not found: ${command} (check agent.command or --agent)`;
+  const message = error instanceof Error ? error.message : String(error);
+  return `could not start agent command ${command}: ${message}`;
+}
+
+/**
+ * Signal a session's group from a timer or event handler, where a throw would
+ * crash the harness. EPERM (a member changed user) leaves nothing we can do.
+ */
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    killGroup(pgid, signal);
+  } catch {
+    // See above.
+  }
+}
+
+/**
+ * One agent process from spawn to the moment nothing of it is left.
+ *
+ *   spawned → exited       the leader's 'exit' event; the group is reaped
+ *   exited  → reported     output drained (stdio closed) or EXIT_FLUSH_MS passed; onExit
+ *   reported → finished    stdio closed, or given up on; log closed, session files removed
+ *
+ * A spawn failure goes straight to reported and finished, with an error.
+ */
+export class ProcessSession {
+  pid: number | null = null;
+  pgid: number | null = null;
+
+  private readonly clock: Clock;
+  private child: ChildProcess | null = null;
+  private log: CappedLogWriter | null = null;
+  private files: SessionFiles | null = null;
+  private promptFile: string | null = null;
+
+  private exit: SessionExit | null = null;
+  private stdioClosed = false;
+  private reported = false;
+  private finished = false;
+  private terminating = false;
+  /** Seen empty after the session ended: from then on the group id may belong to someone else. */
+  private groupGone = false;
+
+  private heartbeatTimer: TimerHandle | null = null;
+  private flushTimer: TimerHandle | null = null;
+  private abandonTimer: TimerHandle | null = null;
+  private killTimer: TimerHandle | null = null;
+  private lastProgressAt = Number.NEGATIVE_INFINITY;
+  private heartbeatMtime = 0;
+
+  constructor(
+    private readonly options: ProcessSessionOptions,
+    private readonly spec: SessionSpec,
+    private readonly callbacks: SessionCallbacks,
+  ) {
+    this.clock = options.clock;
+  }
+
+  begin(): void {
+    const [command = '', ...args] = this.options.command;
+    let promptFd: number;
+    try {
+      this.files = this.prepareFiles();
+      if (this.spec.logPath !== null) this.log = new CappedLogWriter(this.spec.logPath, this.options.logMaxBytes);
+      promptFd = this.writePrompt(this.files);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.failToStart(`could not prepare files for session ${this.spec.sessionId}: ${message}`);
+      return;
+    }
+
+    let child: ChildProcess;
+    try {
+      child = spawn(command, args, {
+        cwd: this.spec.cwd,
+        env: buildSessionEnv(this.options.env ?? process.env, this.spec, this.files),
+        stdio: [promptFd, 'pipe', 'pipe'],
+        detached: true,
+        shell: false,
+        windowsHide: true,
+      });
+    } catch (error) {
+      // Node throws synchronously for some failures (E2BIG, invalid arguments).
+      this.failToStart(describeSpawnError(error, command, this.spec.cwd));
+      return;
+    } finally {
+      // The agent has its own copy of the descriptor now.
+      closeSync(promptFd);
+    }
+    this.child = child;
+    child.on('error', (error) => {
+      // After a successful spawn, errors come from signalling; the exit event still follows.
+      if (child.pid === undefined) this.failToStart(describeSpawnError(error, command, this.spec.cwd));
+    });
+    if (child.pid === undefined) return;
+
+    this.pid = child.pid;
+    this.pgid = child.pid;
+    for (const stream of [child.stdout, child.stderr]) {
+      stream?.on('error', () => {});
+      stream?.on('data', (chunk: Buffer) => this.onOutput(chunk));
+    }
+    child.on('exit', (code, signal) => this.onExit(code, signal));
+    child.on('close', () => this.onStdioClosed());
+    this.heartbeatTimer = this.clock.setInterval(
+      () => this.pollHeartbeat(),
+      this.options.heartbeatPollMs ?? DEFAULT_HEARTBEAT_POLL_MS,
+    );
+    this.callbacks.onSpawn?.(child.pid, child.pid);
+  }
+
+  /** SIGTERM to the group now, SIGKILL after the grace period if anything is left. Idempotent. */
+  kill(): void {
+    const pgid = this.pgid;
+    if (pgid === null || this.groupGone) return;
+    if (this.exit === null || isGroupAlive(pgid)) this.terminate(pgid);
+  }
+
+  /** The issue file and the (empty) heartbeat file sit side by side in heartbeatDir, named after the session. */
+  private prepareFiles(): SessionFiles {
+    const base = join(this.options.heartbeatDir, sanitizeIssueId(this.spec.sessionId));
+    const issueFile = `${base}.issue.json`;
+    const heartbeatFile = `${base}.heartbeat`;
+    withParentDir(issueFile, () => writeFileSync(issueFile, `${JSON.stringify(this.spec.issue, null, 2)}\n`));
+    writeFileSync(heartbeatFile, '');
+    this.heartbeatMtime = statSync(heartbeatFile).mtimeMs;
+    return { issueFile, heartbeatFile };
+  }
+
+  /**
+   * The rendered prompt, in a file the agent gets as its stdin: it reads the
+   * prompt and then end of file, as from a closed pipe, and an agent that
+   * never reads it blocks nothing. Written at offset 0 without moving the
+   * shared file offset, so the agent reads from the start.
+   */
+  private writePrompt(files: SessionFiles): number {
+    const promptFile = files.issueFile.replace(/\.issue\.json$/, '.prompt');
+    const fd = openSync(promptFile, 'w+');
+    this.promptFile = promptFile;
+    try {
+      const prompt = Buffer.from(renderPrompt(this.options.promptTemplate, this.spec.issue, this.spec.attempt), 'utf8');
+      let written = 0;
+      while (written < prompt.length) written += writeSync(fd, prompt, written, prompt.length - written, written);
+      return fd;
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+  }
+
+  private onOutput(chunk: Buffer): void {
+    this.log?.write(chunk);
+    this.progress();
+  }
+
+  private progress(): void {
+    if (this.reported) return;
+    const now = this.clock.now();
+    if (now - this.lastProgressAt < PROGRESS_COALESCE_MS) return;
+    this.lastProgressAt = now;
+    this.callbacks.onProgress(now);
+  }
+
+  private pollHeartbeat(): void {
+    if (this.files === null) return;
+    try {
+      const mtime = statSync(this.files.heartbeatFile).mtimeMs;
+      if (mtime === this.heartbeatMtime) return;
+      this.heartbeatMtime = mtime;
+      this.progress();
+    } catch {
+      // The agent removed or replaced the file; only a visible touch counts.
+    }
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.exit !== null || this.reported) return;
+    this.exit = { exitCode: code, signal };
+    this.heartbeatTimer?.cancel();
+    this.heartbeatTimer = null;
+    // Anything still in the group was started by the agent and outlived it.
+    // While a member lives the kernel keeps the group id reserved, so the
+    // signal cannot reach an unrelated group.
+    if (this.pgid !== null && isGroupAlive(this.pgid)) this.terminate(this.pgid);
+    if (this.stdioClosed) this.report();
+    else this.flushTimer = this.clock.setTimeout(() => this.report(), Math.min(EXIT_FLUSH_MS, this.options.killGraceMs));
+  }
+
+  private onStdioClosed(): void {
+    this.stdioClosed = true;
+    if (this.exit !== null && !this.reported) this.report();
+    else if (this.reported) this.finish();
+  }
+
+  private report(): void {
+    if (this.reported || this.exit === null) return;
+    this.reported = true;
+    this.flushTimer?.cancel();
+    this.flushTimer = null;
+    if (this.stdioClosed) this.finish();
+    else {
+      // Something outside the group holds the pipes; stop reading them once the group is surely dead.
+      this.abandonTimer = this.clock.setTimeout(() => this.finish(), this.options.killGraceMs + EXIT_FLUSH_MS);
+    }
+    this.callbacks.onExit(this.exit);
+  }
+
+  private failToStart(error: string): void {
+    if (this.reported) return;
+    this.reported = true;
+    this.finish();
+    // Deliver after start() has returned its handle, like every other exit.
+    queueMicrotask(() => this.callbacks.onExit({ exitCode: null, signal: null, error }));
+  }
+
+  private terminate(pgid: number): void {
+    if (this.terminating) return;
+    this.terminating = true;
+    signalGroup(pgid, 'SIGTERM');
+    this.killTimer = this.clock.setTimeout(() => {
+      this.killTimer = null;
+      if (isGroupAlive(pgid)) signalGroup(pgid, 'SIGKILL');
+    }, this.options.killGraceMs);
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    for (const timer of [this.heartbeatTimer, this.flushTimer, this.abandonTimer]) timer?.cancel();
+    this.heartbeatTimer = this.flushTimer = this.abandonTimer = null;
+    this.child?.stdout?.destroy();
+    this.child?.stderr?.destroy();
+    this.log?.close();
+    if (this.pgid !== null && !isGroupAlive(this.pgid)) {
+      this.groupGone = true;
+      this.killTimer?.cancel();
+      this.killTimer = null;
+    }
+    // Leftover session files are harmless; removal happens off the hot path.
+    for (const file of [this.files?.issueFile, this.files?.heartbeatFile, this.promptFile]) if (file) unlink(file, () => {});
+  }
+}
