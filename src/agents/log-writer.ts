@@ -1,5 +1,5 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { withParentDir } from './dirs.js';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** The line written once when a session's log reaches its cap. */
 export function truncationNotice(maxBytes: number): string {
@@ -27,7 +27,10 @@ export class CappedLogWriter {
     readonly path: string,
     readonly maxBytes: number,
   ) {
-    this.fd = withParentDir(path, () => openSync(path, 'a'));
+    // Each issue has its own log directory, so it is usually new: create it
+    // up front rather than after a failed open.
+    mkdirSync(dirname(path), { recursive: true });
+    this.fd = openSync(path, 'a');
   }
 
   /** Bytes of agent output written so far (the notice not included). */

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, statSync, unlink, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
 import { sanitizeIssueId } from '../workspace/sanitize.js';
@@ -225,7 +225,11 @@ export class ProcessSession {
     // Anything still in the group was started by the agent and outlived it.
     // While a member lives the kernel keeps the group id reserved, so the
     // signal cannot reach an unrelated group.
-    if (this.pgid !== null && isGroupAlive(this.pgid)) this.terminate(this.pgid);
+    if (this.pgid !== null) {
+      if (isGroupAlive(this.pgid)) this.terminate(this.pgid);
+      // An empty group never fills again; only its id may be reused.
+      else this.groupGone = true;
+    }
     if (this.stdioClosed) this.report();
     else this.flushTimer = this.clock.setTimeout(() => this.report(), Math.min(EXIT_FLUSH_MS, this.options.killGraceMs));
   }
@@ -275,12 +279,18 @@ export class ProcessSession {
     this.child?.stdout?.destroy();
     this.child?.stderr?.destroy();
     this.log?.close();
-    if (this.pgid !== null && !isGroupAlive(this.pgid)) {
+    if (this.pgid !== null && (this.groupGone || !isGroupAlive(this.pgid))) {
       this.groupGone = true;
       this.killTimer?.cancel();
       this.killTimer = null;
     }
-    // Leftover session files are harmless; removal happens off the hot path.
-    for (const file of [this.files?.issueFile, this.files?.heartbeatFile, this.promptFile]) if (file) unlink(file, () => {});
+    for (const file of [this.files?.issueFile, this.files?.heartbeatFile, this.promptFile]) {
+      if (!file) continue;
+      try {
+        unlinkSync(file);
+      } catch {
+        // Already gone (the agent may remove its heartbeat file); a leftover is harmless.
+      }
+    }
   }
 }

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isGroupAlive, killGroup } from '../../src/agents/process-group.js';
-import { ProcessRunner, type ProcessRunnerOptions } from '../../src/agents/process-runner.js';
-import type { SessionExit, SessionHandle, SessionSpec } from '../../src/agents/types.js';
+import { LauncherRunner, type LauncherRunnerOptions } from '../../src/agents/launcher/runner.js';
+import { ProcessRunner } from '../../src/agents/process-runner.js';
+import type { SessionExit, SessionHandle, SessionRunner, SessionSpec } from '../../src/agents/types.js';
 import { realClock } from '../../src/runtime/clock.js';
 import type { IssueRow } from '../../src/store/types.js';
 
@@ -40,33 +41,45 @@ export interface RunningSession {
   progress: number[];
   exited: Promise<SessionExit>;
   exitCount: () => number;
+  /** Resolves with the pid once the agent process exists. */
+  spawned: Promise<number>;
   /** Resolves at the first progress report. */
   firstProgress: Promise<number>;
   /** Resolves once `count` progress reports have arrived. */
   progressReports: (count: number) => Promise<void>;
 }
 
+/** The two runners of real processes: in the harness itself, or from launcher processes. */
+export type RunnerKind = 'in-process' | 'launcher';
+
 /**
  * A temp directory, a runner factory and the cleanup every test needs: any
- * process group a test started is killed afterwards, whatever happened.
+ * process group a test started is killed afterwards, and every runner
+ * closed, whatever happened.
  */
 export class Sandbox {
   readonly dir = mkdtempSync(join(tmpdir(), 'harness-agents-'));
   private readonly groups = new Set<number>();
+  private readonly runners: SessionRunner[] = [];
   private sessionCount = 0;
 
-  runner(overrides: Partial<ProcessRunnerOptions> & { command: string[] }): ProcessRunner {
-    return new ProcessRunner({
+  constructor(readonly kind: RunnerKind = 'in-process') {}
+
+  runner(overrides: Partial<LauncherRunnerOptions> & { command: string[] }): SessionRunner {
+    const options: LauncherRunnerOptions = {
       promptTemplate: 'Issue {{id}}: {{title}}\n\n{{body}}\n',
       clock: realClock,
       killGraceMs: 2000,
       logMaxBytes: 1024 * 1024,
       heartbeatDir: join(this.dir, 'heartbeats'),
       ...overrides,
-    });
+    };
+    const runner = this.kind === 'launcher' ? new LauncherRunner(options) : new ProcessRunner(options);
+    this.runners.push(runner);
+    return runner;
   }
 
-  start(runner: ProcessRunner, specOverrides: Partial<SessionSpec> = {}): RunningSession {
+  start(runner: SessionRunner, specOverrides: Partial<SessionSpec> = {}): RunningSession {
     this.sessionCount += 1;
     const spec: SessionSpec = {
       sessionId: `s-${this.sessionCount}`,
@@ -84,9 +97,16 @@ export class Sandbox {
     let exits = 0;
     let resolveExit!: (exit: SessionExit) => void;
     let resolveProgress!: (at: number) => void;
+    let resolveSpawn!: (pid: number) => void;
+    const spawned = new Promise<number>((resolve) => (resolveSpawn = resolve));
     const exited = new Promise<SessionExit>((resolve) => (resolveExit = resolve));
     const firstProgress = new Promise<number>((resolve) => (resolveProgress = resolve));
+    const groups = this.groups;
     const handle = runner.start(spec, {
+      onSpawn(pid, pgid) {
+        groups.add(pgid);
+        resolveSpawn(pid);
+      },
       onProgress(at) {
         progress.push(at);
         resolveProgress(at);
@@ -97,16 +117,16 @@ export class Sandbox {
         resolveExit(exit);
       },
     });
-    if (handle.pgid !== null) this.groups.add(handle.pgid);
-    return { handle, spec, progress, exited, exitCount: () => exits, firstProgress, progressReports };
+    return { handle, spec, progress, exited, exitCount: () => exits, spawned, firstProgress, progressReports };
   }
 
   log(session: RunningSession): string {
     return readFileSync(session.spec.logPath!, 'utf8');
   }
 
-  cleanup(): void {
+  async cleanup(): Promise<void> {
     for (const pgid of this.groups) if (isGroupAlive(pgid)) killGroup(pgid, 'SIGKILL');
+    await Promise.all(this.runners.map((runner) => runner.close?.()));
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -3,20 +3,22 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { truncationNotice } from '../../src/agents/log-writer.js';
 import { isGroupAlive } from '../../src/agents/process-group.js';
+import { LauncherRunner } from '../../src/agents/launcher/runner.js';
 import { ProcessRunner } from '../../src/agents/process-runner.js';
 import { UsageError } from '../../src/errors.js';
 import { realClock } from '../../src/runtime/clock.js';
 import { Sandbox, fixture, issue, pidAlive, waitForDeath } from './helpers.js';
 
-let sandbox: Sandbox;
-beforeEach(() => {
-  sandbox = new Sandbox();
-});
-afterEach(() => sandbox.cleanup());
+describe.each(['in-process', 'launcher'] as const)('%s runner', (kind) => {
+  let sandbox: Sandbox;
+  beforeEach(() => {
+    sandbox = new Sandbox(kind);
+  });
+  afterEach(() => sandbox.cleanup());
 
-describe('ProcessRunner', () => {
   it('runs an agent to success and logs both streams', async () => {
     const session = sandbox.start(sandbox.runner({ command: fixture('succeed.mjs') }));
+    expect(await session.spawned).toBe(session.handle.pid);
     expect(session.handle.pid).toBeGreaterThan(0);
     expect(session.handle.pgid).toBe(session.handle.pid);
     expect(await session.exited).toEqual({ exitCode: 0, signal: null });
@@ -92,7 +94,7 @@ describe('ProcessRunner', () => {
     expect(existsSync(join(sandbox.dir, 'pwned'))).toBe(false);
     expect(existsSync(join(process.cwd(), 'pwned'))).toBe(false);
     // Session files are removed (asynchronously) once the session is over.
-    const files = ['sess-42.heartbeat', 'sess-42.issue.json'].map((f) => join(sandbox.dir, 'heartbeats', f));
+    const files = ['sess-42.heartbeat', 'sess-42.issue.json', 'sess-42.prompt'].map((f) => join(sandbox.dir, 'heartbeats', f));
     for (let i = 0; i < 100 && files.some((f) => existsSync(f)); i++) await new Promise((r) => setTimeout(r, 10));
     expect(files.filter((f) => existsSync(f))).toEqual([]);
   });
@@ -202,9 +204,9 @@ describe('ProcessRunner', () => {
   });
 
   it('refuses an empty command', () => {
-    expect(() => new ProcessRunner({ command: [], promptTemplate: '', clock: realClock, killGraceMs: 1, logMaxBytes: 1, heartbeatDir: sandbox.dir })).toThrow(
-      UsageError,
-    );
+    const options = { command: [], promptTemplate: '', clock: realClock, killGraceMs: 1, logMaxBytes: 1, heartbeatDir: sandbox.dir };
+    expect(() => new ProcessRunner(options)).toThrow(UsageError);
+    expect(() => new LauncherRunner(options)).toThrow(UsageError);
   });
 
   it('kill after exit is a no-op', async () => {

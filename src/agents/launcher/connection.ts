@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Clock } from '../../runtime/clock.js';
 import { killGroup } from '../process-group.js';
 import type { SessionCallbacks, SessionHandle, SessionSpec } from '../types.js';
 import { LineReader, Outbox, type LauncherEvent, type LauncherInit } from './protocol.js';
+import { stopLauncher } from './spare.js';
 
 /** A child process and its pipes (net.Socket) can all be ref'd and unref'd. */
 interface Referable {
@@ -33,13 +34,14 @@ export class LauncherConnection {
   private dead = false;
   private referenced = true;
 
+  /** `child` is a launcher process that has not been given its init line yet. */
   constructor(
-    entry: string,
+    child: ChildProcess,
     init: LauncherInit,
     private readonly clock: Clock,
     private readonly onDeath: (connection: LauncherConnection) => void,
   ) {
-    this.child = spawn(process.execPath, [entry], { stdio: ['pipe', 'pipe', 'inherit'], windowsHide: true });
+    this.child = child;
     const { stdin, stdout } = this.child;
     if (!stdin || !stdout) throw new Error('launcher started without pipes');
     stdin.on('error', () => {
@@ -94,17 +96,11 @@ export class LauncherConnection {
 
   /** Close stdin, which makes the launcher exit; after `timeoutMs`, SIGKILL it. */
   async close(timeoutMs: number): Promise<void> {
-    if (!this.dead) {
-      this.closing = true;
-      // Keep the harness alive until the launcher has gone.
-      this.setReferenced(true);
-      this.outbox.flush();
-      this.child.stdin?.end();
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
-      timer.unref();
-      await this.exited;
-      clearTimeout(timer);
-    }
+    if (this.dead) return;
+    this.closing = true;
+    this.outbox.flush();
+    await stopLauncher(this.child, timeoutMs);
+    await this.exited;
   }
 
   private onEvent(event: LauncherEvent): void {

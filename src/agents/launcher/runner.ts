@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { checkAgentCommand, type ProcessRunnerOptions } from '../process-runner.js';
 import type { SessionCallbacks, SessionHandle, SessionRunner, SessionSpec } from '../types.js';
 import { LauncherConnection } from './connection.js';
 import type { LauncherInit } from './protocol.js';
+import { closeSpareLaunchers, defaultLauncherCount, spawnLauncher, takeSpareLauncher } from './spare.js';
 
 export interface LauncherRunnerOptions extends ProcessRunnerOptions {
   /** Launcher processes to spread sessions over. Default: 2, or 1 on a single CPU. */
@@ -13,16 +11,6 @@ export interface LauncherRunnerOptions extends ProcessRunnerOptions {
 
 /** Extra time, beyond the kill grace, that close() waits for a launcher to exit. */
 const CLOSE_SLACK_MS = 2000;
-
-/**
- * The launcher's compiled entry point. Next to this module in dist/; when this
- * module runs from its TypeScript source (the test suite), the build's copy.
- */
-function launcherEntry(): string {
-  const beside = fileURLToPath(new URL('./child.js', import.meta.url));
-  if (existsSync(beside)) return beside;
-  return fileURLToPath(new URL('../../../dist/agents/launcher/child.js', import.meta.url));
-}
 
 /**
  * Runs each session as a real child process in its own process group, like
@@ -39,11 +27,10 @@ export class LauncherRunner implements SessionRunner {
   private readonly connections: LauncherConnection[] = [];
   private readonly size: number;
   private readonly init: LauncherInit;
-  private readonly entry = launcherEntry();
 
   constructor(private readonly options: LauncherRunnerOptions) {
     checkAgentCommand(options.command);
-    this.size = Math.max(1, options.launchers ?? Math.min(2, availableParallelism()));
+    this.size = Math.max(1, options.launchers ?? defaultLauncherCount());
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(options.env ?? process.env)) if (value !== undefined) env[key] = value;
     this.init = {
@@ -62,17 +49,18 @@ export class LauncherRunner implements SessionRunner {
     return this.pick().start(spec, callbacks);
   }
 
-  /** Stop every launcher (their sessions should have ended by now). */
+  /** Stop every launcher, and any spare one left unused (their sessions should have ended by now). */
   async close(): Promise<void> {
     const connections = this.connections.splice(0);
-    await Promise.all(connections.map((c) => c.close(this.options.killGraceMs + CLOSE_SLACK_MS)));
+    const timeoutMs = this.options.killGraceMs + CLOSE_SLACK_MS;
+    await Promise.all([...connections.map((c) => c.close(timeoutMs)), closeSpareLaunchers(timeoutMs)]);
   }
 
   private pick(): LauncherConnection {
     let best: LauncherConnection | undefined;
     for (const connection of this.connections) if (!best || connection.load < best.load) best = connection;
     if (best && (best.load === 0 || this.connections.length >= this.size)) return best;
-    const connection = new LauncherConnection(this.entry, this.init, this.options.clock, (dead) => {
+    const connection = new LauncherConnection(takeSpareLauncher() ?? spawnLauncher(), this.init, this.options.clock, (dead) => {
       const index = this.connections.indexOf(dead);
       if (index !== -1) this.connections.splice(index, 1);
     });
