@@ -55,7 +55,10 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
 
   if (tty && !options.quiet) {
     void import('ora').then(({ default: ora }) => {
-      spinner = ora({ text: statusLine(), stream: options.out, color: 'cyan', isEnabled: true }).start();
+      // discardStdin would put the terminal in raw mode, where Ctrl-C is a
+      // byte to read instead of SIGINT; the run never reads stdin, so Ctrl-C
+      // must stay a signal.
+      spinner = ora({ text: statusLine(), stream: options.out, color: 'cyan', isEnabled: true, discardStdin: false }).start();
       redraw();
       refresh = setInterval(redraw, options.refreshMs ?? 2000);
       refresh.unref();
