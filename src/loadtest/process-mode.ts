@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LauncherRunner } from '../agents/launcher/runner.js';
+import { ProcessRunner } from '../agents/process-runner.js';
 import { HarnessError } from '../errors.js';
 import { realClock } from '../runtime/clock.js';
 import { systemProcesses } from '../runtime/processes.js';
@@ -61,7 +61,9 @@ export async function runProcessMode(spec: LoadTestSpec, config: LoadTestConfig,
       timeScale: options.timeScale,
       progressEveryMs: real.progressEveryMs,
     };
-    const runner = new LauncherRunner({
+    // In-process: a launcher's boot (about 0.1 s) would show as a scaled-up delay
+    // in the first sessions and skew the comparison with the simulation.
+    const runner = new ProcessRunner({
       command: [process.execPath, LOADTEST_AGENT],
       promptTemplate: 'load-test issue {{id}}, attempt {{attempt}}',
       clock: realClock,
@@ -97,7 +99,6 @@ export async function runProcessMode(spec: LoadTestSpec, config: LoadTestConfig,
     } finally {
       guard.cancel();
       options.signal?.removeEventListener('abort', stop);
-      await runner.close();
     }
   } finally {
     release();
