@@ -3,13 +3,7 @@ import type { Clock } from '../../runtime/clock.js';
 import { killGroup } from '../process-group.js';
 import type { SessionCallbacks, SessionHandle, SessionSpec } from '../types.js';
 import { LineReader, Outbox, type LauncherEvent, type LauncherInit } from './protocol.js';
-import { stopLauncher } from './spare.js';
-
-/** A child process and its pipes (net.Socket) can all be ref'd and unref'd. */
-interface Referable {
-  ref(): void;
-  unref(): void;
-}
+import { setLauncherReferenced, stopLauncher } from './spare.js';
 
 interface LaunchedSession {
   callbacks: SessionCallbacks;
@@ -73,10 +67,6 @@ export class LauncherConnection {
   /** Sessions started here whose exit has not been reported. */
   get load(): number {
     return this.sessions.size;
-  }
-
-  get alive(): boolean {
-    return !this.dead && !this.closing;
   }
 
   start(spec: SessionSpec, callbacks: SessionCallbacks): SessionHandle {
@@ -154,10 +144,6 @@ export class LauncherConnection {
   private setReferenced(referenced: boolean): void {
     if (this.referenced === referenced) return;
     this.referenced = referenced;
-    const handles = [this.child, this.child.stdin, this.child.stdout] as unknown as (Referable | null)[];
-    for (const handle of handles) {
-      if (referenced) handle?.ref();
-      else handle?.unref();
-    }
+    setLauncherReferenced(this.child, referenced);
   }
 }

@@ -13,6 +13,20 @@ function launcherEntry(): string {
   return fileURLToPath(new URL('../../../dist/agents/launcher/child.js', import.meta.url));
 }
 
+/** A child process and its pipes (net.Socket) can all be ref'd and unref'd. */
+interface Referable {
+  ref(): void;
+  unref(): void;
+}
+
+/** Whether a launcher (the process and both its pipes) keeps the harness's event loop alive. */
+export function setLauncherReferenced(child: ChildProcess, referenced: boolean): void {
+  for (const handle of [child, child.stdin, child.stdout] as unknown as (Referable | null)[]) {
+    if (referenced) handle?.ref();
+    else handle?.unref();
+  }
+}
+
 /** Start a launcher process (./child.ts). It waits for its init line. */
 export function spawnLauncher(): ChildProcess {
   return spawn(process.execPath, [launcherEntry()], { stdio: ['pipe', 'pipe', 'inherit'], windowsHide: true });
@@ -38,7 +52,7 @@ export function startSpareLaunchers(count = defaultLauncherCount()): void {
     child.on('error', () => {
       // A spare that could not start is simply not used.
     });
-    for (const handle of [child, child.stdin, child.stdout] as unknown as ({ unref(): void } | null)[]) handle?.unref();
+    setLauncherReferenced(child, false);
     spares.push(child);
   }
 }
