@@ -9,14 +9,7 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 let cli;
-let spares = null;
 try {
-  // `run` starts its agents from launcher processes; booting them now
-  // overlaps their start-up with loading the CLI.
-  if (process.argv[2] === 'run') {
-    spares = await import('../dist/agents/launcher/spare.js');
-    spares.startSpareLaunchers();
-  }
   cli = await import('../dist/cli/main.js');
 } catch (error) {
   if (error && error.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist')) {
@@ -25,7 +18,4 @@ try {
   }
   throw error;
 }
-const code = await cli.main(process.argv.slice(2));
-// A run that failed before it needed them leaves its spare launchers unused.
-await spares?.closeSpareLaunchers();
-process.exit(code);
+process.exit(await cli.main(process.argv.slice(2)));

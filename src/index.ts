@@ -25,7 +25,7 @@ export { DEFAULT_CONFIG, type HarnessConfig, type AgentConfig, type ResolvedConf
 export { resolveConfig } from './config/load.js';
 export { parseDuration, formatDuration } from './config/duration.js';
 export { ProcessRunner, type ProcessRunnerOptions } from './agents/process-runner.js';
-export { LauncherRunner, type LauncherRunnerOptions } from './agents/launcher/runner.js';
+export { LauncherRunner, createAgentRunner, type LauncherRunnerOptions } from './agents/launcher/runner.js';
 export type { SessionRunner, SessionSpec, SessionHandle, SessionCallbacks, SessionExit } from './agents/types.js';
 export { SqliteStore } from './store/sqlite.js';
 export { MemoryStore } from './store/memory.js';

@@ -30,13 +30,12 @@ export function toEnvValue(text: string, maxBytes = MAX_ENV_VALUE_BYTES): string
 }
 
 /**
- * The environment of an agent process: the base environment plus the
- * HARNESS_* variables that describe its session. This and stdin are the only
- * ways issue text reaches the agent; it never passes through a shell.
+ * The HARNESS_* variables that describe a session to its agent. With stdin,
+ * they are the only ways issue text reaches the agent; it never passes
+ * through a shell.
  */
-export function buildSessionEnv(base: NodeJS.ProcessEnv, spec: SessionSpec, files: SessionFiles): NodeJS.ProcessEnv {
+export function sessionEnvVars(spec: SessionSpec, files: SessionFiles): Record<string, string> {
   return {
-    ...base,
     HARNESS_ISSUE_ID: toEnvValue(spec.issue.id),
     HARNESS_ISSUE_TITLE: toEnvValue(spec.issue.title),
     HARNESS_ISSUE_BODY: toEnvValue(spec.issue.body),
@@ -46,4 +45,9 @@ export function buildSessionEnv(base: NodeJS.ProcessEnv, spec: SessionSpec, file
     HARNESS_ATTEMPT: String(spec.attempt),
     HARNESS_HEARTBEAT_FILE: files.heartbeatFile,
   };
+}
+
+/** The environment of an agent process: the base environment plus the session's HARNESS_* variables. */
+export function buildSessionEnv(base: NodeJS.ProcessEnv, spec: SessionSpec, files: SessionFiles): NodeJS.ProcessEnv {
+  return { ...base, ...sessionEnvVars(spec, files) };
 }

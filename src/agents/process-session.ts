@@ -1,13 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
-import { sanitizeIssueId } from '../workspace/sanitize.js';
 import { withParentDir } from './dirs.js';
-import { buildSessionEnv, type SessionFiles } from './env.js';
+import { buildSessionEnv } from './env.js';
 import { CappedLogWriter } from './log-writer.js';
 import { isGroupAlive, killGroup } from './process-group.js';
 import { renderPrompt } from './prompt.js';
+import { describeSpawnFailure, issueFileText, sessionPaths, type SessionPaths } from './session-files.js';
 import type { SessionCallbacks, SessionExit, SessionSpec } from './types.js';
 
 export interface ProcessSessionOptions {
@@ -36,14 +35,11 @@ export const PROGRESS_COALESCE_MS = 250;
  * may hold the pipes open.
  */
 export const EXIT_FLUSH_MS = 200;
-const DEFAULT_HEARTBEAT_POLL_MS = 1000;
+export const DEFAULT_HEARTBEAT_POLL_MS = 1000;
 
 function describeSpawnError(error: unknown, command: string, cwd: string): string {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (code === 'ENOENT' && !existsSync(cwd)) return `session working directory does not exist: ${cwd}`;
-  if (code === 'ENOENT' || code === 'EACCES') return `agent command not found: ${command} (check agent.command or --agent)`;
   const message = error instanceof Error ? error.message : String(error);
-  return `could not start agent command ${command}: ${message}`;
+  return describeSpawnFailure((error as NodeJS.ErrnoException | null)?.code, message, command, cwd, existsSync(cwd));
 }
 
 /**
@@ -74,8 +70,7 @@ export class ProcessSession {
   private readonly clock: Clock;
   private child: ChildProcess | null = null;
   private log: CappedLogWriter | null = null;
-  private files: SessionFiles | null = null;
-  private promptFile: string | null = null;
+  private files: SessionPaths | null = null;
 
   private exit: SessionExit | null = null;
   private stdioClosed = false;
@@ -106,7 +101,7 @@ export class ProcessSession {
     try {
       this.files = this.prepareFiles();
       if (this.spec.logPath !== null) this.log = new CappedLogWriter(this.spec.logPath, this.options.logMaxBytes);
-      promptFd = this.writePrompt(this.files);
+      promptFd = this.writePrompt(this.files.promptFile);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.failToStart(`could not prepare files for session ${this.spec.sessionId}: ${message}`);
@@ -160,15 +155,14 @@ export class ProcessSession {
     if (this.exit === null || isGroupAlive(pgid)) this.terminate(pgid);
   }
 
-  /** The issue file and the (empty) heartbeat file sit side by side in heartbeatDir, named after the session. */
-  private prepareFiles(): SessionFiles {
-    const base = join(this.options.heartbeatDir, sanitizeIssueId(this.spec.sessionId));
-    const issueFile = `${base}.issue.json`;
-    const heartbeatFile = `${base}.heartbeat`;
-    withParentDir(issueFile, () => writeFileSync(issueFile, `${JSON.stringify(this.spec.issue, null, 2)}\n`));
+  /** The issue file and the (empty) heartbeat file (./session-files.ts). */
+  private prepareFiles(): SessionPaths {
+    const paths = sessionPaths(this.options.heartbeatDir, this.spec.sessionId);
+    const { issueFile, heartbeatFile } = paths;
+    withParentDir(issueFile, () => writeFileSync(issueFile, issueFileText(this.spec.issue)));
     writeFileSync(heartbeatFile, '');
     this.heartbeatMtime = statSync(heartbeatFile).mtimeMs;
-    return { issueFile, heartbeatFile };
+    return paths;
   }
 
   /**
@@ -177,10 +171,8 @@ export class ProcessSession {
    * never reads it blocks nothing. Written at offset 0 without moving the
    * shared file offset, so the agent reads from the start.
    */
-  private writePrompt(files: SessionFiles): number {
-    const promptFile = files.issueFile.replace(/\.issue\.json$/, '.prompt');
+  private writePrompt(promptFile: string): number {
     const fd = openSync(promptFile, 'w+');
-    this.promptFile = promptFile;
     try {
       const prompt = Buffer.from(renderPrompt(this.options.promptTemplate, this.spec.issue, this.spec.attempt), 'utf8');
       let written = 0;
@@ -284,7 +276,7 @@ export class ProcessSession {
       this.killTimer?.cancel();
       this.killTimer = null;
     }
-    for (const file of [this.files?.issueFile, this.files?.heartbeatFile, this.promptFile]) {
+    for (const file of [this.files?.issueFile, this.files?.heartbeatFile, this.files?.promptFile]) {
       if (!file) continue;
       try {
         unlinkSync(file);

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ProcessRunner } from '../agents/process-runner.js';
+import { createAgentRunner } from '../agents/launcher/runner.js';
+import type { SessionRunner } from '../agents/types.js';
 import { HarnessError } from '../errors.js';
 import { realClock } from '../runtime/clock.js';
 import { systemProcesses } from '../runtime/processes.js';
@@ -50,6 +51,7 @@ export async function runProcessMode(spec: LoadTestSpec, config: LoadTestConfig,
   // The real clock's timers never keep Node alive; during a lull in the
   // ramp-up no child process does either.
   const release = realClock.keepAlive();
+  let runner: SessionRunner | null = null;
   try {
     store = openStore(join(dir, 'state.db'));
     const agentParams = {
@@ -61,9 +63,8 @@ export async function runProcessMode(spec: LoadTestSpec, config: LoadTestConfig,
       timeScale: options.timeScale,
       progressEveryMs: real.progressEveryMs,
     };
-    // In-process: a launcher's boot (about 0.1 s) would show as a scaled-up delay
-    // in the first sessions and skew the comparison with the simulation.
-    const runner = new ProcessRunner({
+    // The runner `harness run` uses.
+    runner = createAgentRunner({
       command: [process.execPath, LOADTEST_AGENT],
       promptTemplate: 'load-test issue {{id}}, attempt {{attempt}}',
       clock: realClock,
@@ -101,6 +102,7 @@ export async function runProcessMode(spec: LoadTestSpec, config: LoadTestConfig,
       options.signal?.removeEventListener('abort', stop);
     }
   } finally {
+    await runner?.close?.();
     release();
     store?.close();
     rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LineReader } from '../../src/agents/launcher/protocol.js';
+import { launcherBinary } from '../../src/agents/launcher/binary.js';
+import { decodeEvent, decodeField, encodeField, encodeStart, LineReader } from '../../src/agents/launcher/protocol.js';
+import { createAgentRunner, LauncherRunner } from '../../src/agents/launcher/runner.js';
+import { ProcessRunner } from '../../src/agents/process-runner.js';
+import { realClock } from '../../src/runtime/clock.js';
 import { Sandbox, fixture, pidAlive, waitForDeath } from './helpers.js';
 
 /** The parent of a process: for an agent, the launcher that started it. */
@@ -68,6 +73,67 @@ describe('LauncherRunner', () => {
     await session.exited;
     await runner.close!();
     expect(await waitForDeath(launcher)).toBe(true);
+  });
+});
+
+describe('the launcher build', () => {
+  it('is built: `npm run build` compiles native/launcher.c (a C compiler is needed)', () => {
+    expect(launcherBinary()).not.toBeNull();
+  });
+
+  it('createAgentRunner uses it when built and falls back to the in-process runner without it', () => {
+    const options = { command: ['true'], promptTemplate: '', clock: realClock, killGraceMs: 100, logMaxBytes: 100, heartbeatDir: '/tmp' };
+    expect(createAgentRunner(options)).toBeInstanceOf(LauncherRunner);
+    expect(createAgentRunner({ ...options, binary: null })).toBeInstanceOf(ProcessRunner);
+    expect(() => new LauncherRunner({ ...options, binary: null })).toThrow(/not built/);
+  });
+
+  it('ends sessions with an error when the launcher cannot be started', async () => {
+    const runner = sandbox.runner({ command: fixture('succeed.mjs'), binary: `${sandbox.dir}/no-such-launcher` });
+    const exit = await sandbox.start(runner).exited;
+    expect(exit.exitCode).toBeNull();
+    expect(exit.error).toMatch(/session launcher \(pid none\) .*ENOENT; the agent was stopped/);
+  });
+});
+
+describe('protocol', () => {
+  it('escapes fields so that any text survives, tabs, newlines, NUL and percent signs included', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        const encoded = encodeField(text);
+        expect(encoded).not.toMatch(/[\t\n\0]/);
+        expect(decodeField(encoded)).toBe(text);
+      }),
+    );
+  });
+
+  it('puts a start request on one line of tab-separated fields', () => {
+    const line = encodeStart({
+      key: '7',
+      cwd: '/w',
+      logPath: null,
+      issueFile: '/h/s.issue.json',
+      issueJson: '{"title":"a\tb"}\n',
+      heartbeatFile: '/h/s.heartbeat',
+      promptFile: '/h/s.prompt',
+      prompt: 'line\nline',
+      env: { HARNESS_ISSUE_TITLE: 'a\tb' },
+    });
+    expect(line).not.toContain('\n');
+    expect(line.split('\t').map(decodeField)).toEqual([
+      'start', '7', '/w', '', '/h/s.issue.json', '{"title":"a\tb"}\n', '/h/s.heartbeat', '/h/s.prompt', 'line\nline', '1', 'HARNESS_ISSUE_TITLE=a\tb',
+    ]);
+  });
+
+  it('reads every event the launcher sends', () => {
+    expect(decodeEvent('spawn\t3\t4242')).toEqual({ type: 'spawn', key: '3', pid: 4242 });
+    expect(decodeEvent('progress\t3')).toEqual({ type: 'progress', key: '3' });
+    expect(decodeEvent('exit\t3\t7\t0')).toEqual({ type: 'exit', key: '3', exitCode: 7, signal: null });
+    expect(decodeEvent('exit\t3\t-\t15')).toEqual({ type: 'exit', key: '3', exitCode: null, signal: 'SIGTERM' });
+    expect(decodeEvent('fail\t3\tspawn\tENOENT\tNo such file%09x')).toEqual({
+      type: 'fail', key: '3', stage: 'spawn', code: 'ENOENT', message: 'No such file\tx',
+    });
+    expect(decodeEvent('hello\t3')).toBeNull();
   });
 });
 

@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { truncationNotice } from '../../src/agents/log-writer.js';
@@ -207,6 +208,52 @@ describe.each(['in-process', 'launcher'] as const)('%s runner', (kind) => {
     const options = { command: [], promptTemplate: '', clock: realClock, killGraceMs: 1, logMaxBytes: 1, heartbeatDir: sandbox.dir };
     expect(() => new ProcessRunner(options)).toThrow(UsageError);
     expect(() => new LauncherRunner(options)).toThrow(UsageError);
+  });
+
+  it('gives the agent stdin, stdout and stderr and no other descriptor of the harness', async () => {
+    // ls lists its own descriptors, the directory it reads included.
+    const listFds = ['ls', '/proc/self/fd'];
+    const fds = (text: string) => text.trim().split(/\s+/).sort();
+    // What any child of this test process inherits from whoever started it.
+    const baseline = fds(execFileSync(listFds[0]!, listFds.slice(1), { encoding: 'utf8' }));
+    const session = sandbox.start(sandbox.runner({ command: listFds }));
+    expect(await session.exited).toEqual({ exitCode: 0, signal: null });
+    expect(fds(sandbox.log(session))).toEqual(baseline);
+  });
+
+  it('starts the agent with default signal handling and nothing blocked', async () => {
+    const session = sandbox.start(sandbox.runner({ command: ['grep', '-E', '^Sig(Blk|Ign)', '/proc/self/status'] }));
+    expect(await session.exited).toEqual({ exitCode: 0, signal: null });
+    const lines = Object.fromEntries(sandbox.log(session).trim().split('\n').map((l) => l.split(/:\s+/)));
+    expect(BigInt(`0x${lines.SigBlk}`)).toBe(0n);
+    // SIGHUP, SIGINT and SIGTERM, which a launcher ignores, are not ignored by the agent.
+    const ignored = BigInt(`0x${lines.SigIgn}`);
+    for (const signal of [1, 2, 15]) expect(ignored & (1n << BigInt(signal - 1))).toBe(0n);
+  });
+
+  it('finds a bare command name on the PATH of the agents’ environment', async () => {
+    const bin = join(sandbox.dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'my-agent'), '#!/bin/sh\necho found on PATH\n', { mode: 0o755 });
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}` };
+    const session = sandbox.start(sandbox.runner({ command: ['my-agent'], env }));
+    expect(await session.exited).toEqual({ exitCode: 0, signal: null });
+    expect(sandbox.log(session)).toContain('found on PATH');
+  });
+
+  it('passes tabs, newlines, percent signs and unicode in issue text through unchanged', async () => {
+    const title = 'tab\there %25 %09 100% ünïcødé 🚀';
+    const body = 'line one\nline\ttwo\r\n%0A stays literal\n';
+    const out = join(sandbox.dir, 'dump.json');
+    const runner = sandbox.runner({ command: fixture('env-dump.mjs'), env: { ...process.env, FIXTURE_OUT: out }, promptTemplate: '{{title}}|{{body}}' });
+    const session = sandbox.start(runner, { issue: issue({ id: 'U-%1', title, body }) });
+    expect(await session.exited).toEqual({ exitCode: 0, signal: null });
+    const dump = JSON.parse(readFileSync(out, 'utf8')) as { env: Record<string, string>; stdin: string; issueFile: string };
+    expect(dump.env.HARNESS_ISSUE_TITLE).toBe(title);
+    expect(dump.env.HARNESS_ISSUE_BODY).toBe(body);
+    expect(dump.env.HARNESS_ISSUE_ID).toBe('U-%1');
+    expect(JSON.parse(dump.issueFile).title).toBe(title);
+    expect(dump.stdin).toBe(`${title}|${body}`);
   });
 
   it('kill after exit is a no-op', async () => {

@@ -1,18 +1,33 @@
 import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { Clock } from '../../runtime/clock.js';
 import { killGroup } from '../process-group.js';
-import type { SessionCallbacks, SessionHandle, SessionSpec } from '../types.js';
-import { LineReader, Outbox, type LauncherEvent, type LauncherInit } from './protocol.js';
-import { setLauncherReferenced, stopLauncher } from './spare.js';
+import { describeSpawnFailure } from '../session-files.js';
+import type { SessionCallbacks, SessionExit, SessionHandle } from '../types.js';
+import { setLauncherReferenced, spawnLauncher, stopLauncher } from './binary.js';
+import {
+  decodeEvent,
+  encodeInit,
+  encodeKill,
+  encodeStart,
+  LineReader,
+  Outbox,
+  type LauncherEvent,
+  type LauncherInit,
+  type LauncherStart,
+} from './protocol.js';
 
 interface LaunchedSession {
+  sessionId: string;
+  cwd: string;
   callbacks: SessionCallbacks;
   handle: { pid: number | null; pgid: number | null; kill(): void };
 }
 
 /**
- * The harness's side of one launcher process (./child.ts): sends it sessions
- * to start and kill, and turns what it reports into the session callbacks.
+ * The harness's side of one launcher process (native/launcher.c): sends it
+ * sessions to start and kill, and turns what it reports into the session
+ * callbacks.
  *
  * If the launcher dies while sessions run (a bug, the OOM killer), their
  * agents are killed with SIGKILL, since nothing is left to read their output
@@ -24,18 +39,18 @@ export class LauncherConnection {
   private readonly outbox: Outbox;
   private readonly sessions = new Map<string, LaunchedSession>();
   private readonly exited: Promise<void>;
+  private nextKey = 1;
   private closing = false;
   private dead = false;
   private referenced = true;
 
-  /** `child` is a launcher process that has not been given its init line yet. */
   constructor(
-    child: ChildProcess,
-    init: LauncherInit,
+    binary: string,
+    private readonly init: LauncherInit,
     private readonly clock: Clock,
     private readonly onDeath: (connection: LauncherConnection) => void,
   ) {
-    this.child = child;
+    this.child = spawnLauncher(binary);
     const { stdin, stdout } = this.child;
     if (!stdin || !stdout) throw new Error('launcher started without pipes');
     stdin.on('error', () => {
@@ -44,8 +59,11 @@ export class LauncherConnection {
     this.outbox = new Outbox((text) => {
       if (!this.dead) stdin.write(text);
     });
-    this.outbox.send(init);
-    const reader = new LineReader((line) => this.onEvent(JSON.parse(line) as LauncherEvent));
+    this.outbox.send(encodeInit(init));
+    const reader = new LineReader((line) => {
+      const event = decodeEvent(line);
+      if (event) this.onEvent(event);
+    });
     stdout.setEncoding('utf8');
     stdout.on('data', (chunk: string) => reader.push(chunk));
     this.exited = new Promise((resolve) => {
@@ -69,18 +87,19 @@ export class LauncherConnection {
     return this.sessions.size;
   }
 
-  start(spec: SessionSpec, callbacks: SessionCallbacks): SessionHandle {
-    const { sessionId } = spec;
+  /** Start a session; `request` has everything but the key, which is this connection's to give. */
+  start(sessionId: string, request: Omit<LauncherStart, 'key'>, callbacks: SessionCallbacks): SessionHandle {
+    const key = String(this.nextKey++);
     const handle = {
       pid: null as number | null,
       pgid: null as number | null,
       kill: () => {
-        if (this.sessions.has(sessionId)) this.outbox.send({ type: 'kill', sessionId });
+        if (this.sessions.has(key)) this.outbox.send(encodeKill(key));
       },
     };
-    this.sessions.set(sessionId, { callbacks, handle });
+    this.sessions.set(key, { sessionId, cwd: request.cwd, callbacks, handle });
     this.setReferenced(true);
-    this.outbox.send({ type: 'start', spec });
+    this.outbox.send(encodeStart({ ...request, key }));
     return handle;
   }
 
@@ -94,23 +113,36 @@ export class LauncherConnection {
   }
 
   private onEvent(event: LauncherEvent): void {
-    const session = this.sessions.get(event.sessionId);
+    const session = this.sessions.get(event.key);
     if (!session) return;
     switch (event.type) {
       case 'spawn':
+        // The agent leads its own process group.
         session.handle.pid = event.pid;
-        session.handle.pgid = event.pgid;
-        session.callbacks.onSpawn?.(event.pid, event.pgid);
+        session.handle.pgid = event.pid;
+        session.callbacks.onSpawn?.(event.pid, event.pid);
         return;
       case 'progress':
         session.callbacks.onProgress(this.clock.now());
         return;
       case 'exit':
-        this.sessions.delete(event.sessionId);
-        if (this.sessions.size === 0) this.setReferenced(false);
-        session.callbacks.onExit(event.exit);
+        this.end(event.key, session, { exitCode: event.exitCode, signal: event.signal });
         return;
+      case 'fail': {
+        const error =
+          event.stage === 'files'
+            ? `could not prepare files for session ${session.sessionId}: ${event.message}`
+            : describeSpawnFailure(event.code, event.message, this.init.command[0] ?? '', session.cwd, existsSync(session.cwd));
+        this.end(event.key, session, { exitCode: null, signal: null, error });
+        return;
+      }
     }
+  }
+
+  private end(key: string, session: LaunchedSession, exit: SessionExit): void {
+    this.sessions.delete(key);
+    if (this.sessions.size === 0) this.setReferenced(false);
+    session.callbacks.onExit(exit);
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null, error?: string): void {

@@ -1,34 +1,123 @@
-import type { SessionExit, SessionSpec } from '../types.js';
+import { constants } from 'node:os';
 
 /**
- * The conversation between the harness and a launcher process: one JSON
- * object per line, requests on the launcher's stdin, events on its stdout.
- * Issue data travels inside JSON strings and reaches the agent only through
- * its environment, its issue file and its stdin, as with an in-process runner.
+ * The conversation between the harness and a launcher process
+ * (native/launcher.c): one message per line, fields separated by tabs, with
+ * '%', tab, newline and NUL inside a field written as %25, %09, %0A and %00.
+ * Requests go to the launcher's stdin, events come from its stdout. Issue
+ * data travels only inside fields and reaches the agent only through its
+ * environment, its issue file and its stdin.
  */
 
-/** First line a launcher reads: how every session it starts is run. */
+/** How every session a launcher starts is run; its first line. */
 export interface LauncherInit {
-  type: 'init';
-  command: string[];
-  promptTemplate: string;
+  command: readonly string[];
   killGraceMs: number;
   logMaxBytes: number;
-  heartbeatDir: string;
-  heartbeatPollMs?: number;
+  heartbeatPollMs: number;
+  /** Written once to a log that reached logMaxBytes. */
+  truncationNotice: string;
   /** Base environment of the agents. */
-  env: Record<string, string>;
+  env: Readonly<Record<string, string>>;
 }
 
-export type LauncherRequest =
-  | LauncherInit
-  | { type: 'start'; spec: SessionSpec }
-  | { type: 'kill'; sessionId: string };
+/** One session, with everything already rendered: the launcher only writes files and starts the agent. */
+export interface LauncherStart {
+  key: string;
+  cwd: string;
+  logPath: string | null;
+  issueFile: string;
+  issueJson: string;
+  heartbeatFile: string;
+  promptFile: string;
+  prompt: string;
+  /** Variables put over the base environment. */
+  env: Readonly<Record<string, string>>;
+}
 
 export type LauncherEvent =
-  | { type: 'spawn'; sessionId: string; pid: number; pgid: number }
-  | { type: 'progress'; sessionId: string }
-  | { type: 'exit'; sessionId: string; exit: SessionExit };
+  | { type: 'spawn'; key: string; pid: number }
+  | { type: 'progress'; key: string }
+  | { type: 'exit'; key: string; exitCode: number | null; signal: string | null }
+  | { type: 'fail'; key: string; stage: 'files' | 'spawn'; code: string; message: string };
+
+const ESCAPES: Record<string, string> = { '%': '%25', '\t': '%09', '\n': '%0A', '\0': '%00' };
+
+export function encodeField(text: string): string {
+  return text.replace(/[%\t\n\0]/g, (c) => ESCAPES[c] ?? c);
+}
+
+export function decodeField(text: string): string {
+  return text.includes('%') ? text.replace(/%([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))) : text;
+}
+
+function line(fields: readonly (string | number)[]): string {
+  return fields.map((f) => encodeField(String(f))).join('\t');
+}
+
+function envFields(env: Readonly<Record<string, string>>): string[] {
+  const entries = Object.entries(env).map(([key, value]) => `${key}=${value}`);
+  return [String(entries.length), ...entries];
+}
+
+export function encodeInit(init: LauncherInit): string {
+  return line([
+    'init',
+    init.killGraceMs,
+    init.logMaxBytes,
+    init.heartbeatPollMs,
+    init.truncationNotice,
+    init.command.length,
+    ...init.command,
+    ...envFields(init.env),
+  ]);
+}
+
+export function encodeStart(start: LauncherStart): string {
+  return line([
+    'start',
+    start.key,
+    start.cwd,
+    start.logPath ?? '',
+    start.issueFile,
+    start.issueJson,
+    start.heartbeatFile,
+    start.promptFile,
+    start.prompt,
+    ...envFields(start.env),
+  ]);
+}
+
+export function encodeKill(key: string): string {
+  return line(['kill', key]);
+}
+
+const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, number]) => [number, name]));
+
+/** An event line from the launcher; null for a line this version does not know. */
+export function decodeEvent(text: string): LauncherEvent | null {
+  const [type, rawKey = '', ...rest] = text.split('\t');
+  const key = decodeField(rawKey);
+  switch (type) {
+    case 'spawn':
+      return { type, key, pid: Number(rest[0]) };
+    case 'progress':
+      return { type, key };
+    case 'exit': {
+      const signal = Number(rest[1] ?? 0);
+      return {
+        type,
+        key,
+        exitCode: rest[0] === '-' ? null : Number(rest[0]),
+        signal: signal === 0 ? null : (SIGNAL_NAMES.get(signal) ?? `signal ${signal}`),
+      };
+    }
+    case 'fail':
+      return { type, key, stage: rest[0] === 'files' ? 'files' : 'spawn', code: rest[1] ?? '', message: decodeField(rest[2] ?? '') };
+    default:
+      return null;
+  }
+}
 
 /** Splits a stream of text chunks into lines (without the newline). */
 export class LineReader {
@@ -40,9 +129,9 @@ export class LineReader {
     let text = this.pending + chunk;
     let newline = text.indexOf('\n');
     while (newline !== -1) {
-      const line = text.slice(0, newline);
+      const found = text.slice(0, newline);
       text = text.slice(newline + 1);
-      if (line.length > 0) this.onLine(line);
+      if (found.length > 0) this.onLine(found);
       newline = text.indexOf('\n');
     }
     this.pending = text;
@@ -59,8 +148,8 @@ export class Outbox {
 
   constructor(private readonly write: (text: string) => void) {}
 
-  send(message: LauncherRequest | LauncherEvent): void {
-    this.lines.push(JSON.stringify(message));
+  send(text: string): void {
+    this.lines.push(text);
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => this.flush());

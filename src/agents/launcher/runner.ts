@@ -1,12 +1,19 @@
-import { checkAgentCommand, type ProcessRunnerOptions } from '../process-runner.js';
+import { sessionEnvVars } from '../env.js';
+import { truncationNotice } from '../log-writer.js';
+import { checkAgentCommand, ProcessRunner, type ProcessRunnerOptions } from '../process-runner.js';
+import { DEFAULT_HEARTBEAT_POLL_MS } from '../process-session.js';
+import { renderPrompt } from '../prompt.js';
+import { issueFileText, sessionPaths } from '../session-files.js';
 import type { SessionCallbacks, SessionHandle, SessionRunner, SessionSpec } from '../types.js';
+import { defaultLauncherCount, launcherBinary } from './binary.js';
 import { LauncherConnection } from './connection.js';
-import type { LauncherInit } from './protocol.js';
-import { closeSpareLaunchers, defaultLauncherCount, spawnLauncher, takeSpareLauncher } from './spare.js';
+import type { LauncherInit, LauncherStart } from './protocol.js';
 
 export interface LauncherRunnerOptions extends ProcessRunnerOptions {
   /** Launcher processes to spread sessions over. Default: 2, or 1 on a single CPU. */
   launchers?: number;
+  /** The launcher executable; null for none. Default: the one the build compiled (launcherBinary()). */
+  binary?: string | null;
 }
 
 /** Extra time, beyond the kill grace, that close() waits for a launcher to exit. */
@@ -14,57 +21,86 @@ const CLOSE_SLACK_MS = 2000;
 
 /**
  * Runs each session as a real child process in its own process group, like
- * ProcessRunner, but starts them from small launcher processes
- * (./child.ts) instead of from the harness itself: spawning from a large
- * process is slow and blocks its event loop, and reading every agent's
- * output there competes with the coordinator. Each session goes to the
- * launcher with the fewest running sessions. What the agent sees (arguments,
- * environment, files, stdin, process group, log) is the same.
+ * ProcessRunner, but starts them from small native launcher processes
+ * (native/launcher.c) instead of from the harness itself. Starting a process
+ * from Node.js copies the parent's page tables and blocks its event loop,
+ * and reading every agent's output there competes with the coordinator; a
+ * launcher starts agents with posix_spawn and does that reading in C, next
+ * to the harness on the other core. Each session goes to the launcher with
+ * the fewest running sessions. What the agent sees (arguments, environment,
+ * files, stdin, process group, log) is the same as with ProcessRunner.
  *
  * close() stops the launchers; call it when the run is over.
  */
 export class LauncherRunner implements SessionRunner {
   private readonly connections: LauncherConnection[] = [];
   private readonly size: number;
+  private readonly binary: string;
   private readonly init: LauncherInit;
 
   constructor(private readonly options: LauncherRunnerOptions) {
     checkAgentCommand(options.command);
+    const binary = options.binary === undefined ? launcherBinary() : options.binary;
+    if (binary === null) throw new Error('the session launcher is not built (run `npm run build` with a C compiler installed)');
+    this.binary = binary;
     this.size = Math.max(1, options.launchers ?? defaultLauncherCount());
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(options.env ?? process.env)) if (value !== undefined) env[key] = value;
     this.init = {
-      type: 'init',
       command: options.command,
-      promptTemplate: options.promptTemplate,
       killGraceMs: options.killGraceMs,
       logMaxBytes: options.logMaxBytes,
-      heartbeatDir: options.heartbeatDir,
+      heartbeatPollMs: options.heartbeatPollMs ?? DEFAULT_HEARTBEAT_POLL_MS,
+      truncationNotice: truncationNotice(options.logMaxBytes),
       env,
-      ...(options.heartbeatPollMs !== undefined ? { heartbeatPollMs: options.heartbeatPollMs } : {}),
     };
   }
 
   start(spec: SessionSpec, callbacks: SessionCallbacks): SessionHandle {
-    return this.pick().start(spec, callbacks);
+    return this.pick().start(spec.sessionId, this.request(spec), callbacks);
   }
 
-  /** Stop every launcher, and any spare one left unused (their sessions should have ended by now). */
+  /** Stop every launcher (their sessions should have ended by now). */
   async close(): Promise<void> {
     const connections = this.connections.splice(0);
     const timeoutMs = this.options.killGraceMs + CLOSE_SLACK_MS;
-    await Promise.all([...connections.map((c) => c.close(timeoutMs)), closeSpareLaunchers(timeoutMs)]);
+    await Promise.all(connections.map((c) => c.close(timeoutMs)));
+  }
+
+  /** The session's files, prompt and variables, rendered here as ProcessSession renders them. */
+  private request(spec: SessionSpec): Omit<LauncherStart, 'key'> {
+    const paths = sessionPaths(this.options.heartbeatDir, spec.sessionId);
+    return {
+      cwd: spec.cwd,
+      logPath: spec.logPath,
+      issueFile: paths.issueFile,
+      issueJson: issueFileText(spec.issue),
+      heartbeatFile: paths.heartbeatFile,
+      promptFile: paths.promptFile,
+      prompt: renderPrompt(this.options.promptTemplate, spec.issue, spec.attempt),
+      env: sessionEnvVars(spec, paths),
+    };
   }
 
   private pick(): LauncherConnection {
     let best: LauncherConnection | undefined;
     for (const connection of this.connections) if (!best || connection.load < best.load) best = connection;
     if (best && (best.load === 0 || this.connections.length >= this.size)) return best;
-    const connection = new LauncherConnection(takeSpareLauncher() ?? spawnLauncher(), this.init, this.options.clock, (dead) => {
+    const connection = new LauncherConnection(this.binary, this.init, this.options.clock, (dead) => {
       const index = this.connections.indexOf(dead);
       if (index !== -1) this.connections.splice(index, 1);
     });
     this.connections.push(connection);
     return connection;
   }
+}
+
+/**
+ * The runner for real agents: LauncherRunner when the launcher is built,
+ * otherwise ProcessRunner, which starts agents from the harness itself
+ * (slower to start each one, the same for the agent).
+ */
+export function createAgentRunner(options: LauncherRunnerOptions): SessionRunner {
+  const binary = options.binary === undefined ? launcherBinary() : options.binary;
+  return binary === null ? new ProcessRunner(options) : new LauncherRunner({ ...options, binary });
 }

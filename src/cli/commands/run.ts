@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LauncherRunner } from '../../agents/launcher/runner.js';
+import { createAgentRunner } from '../../agents/launcher/runner.js';
 import type { SessionRunner } from '../../agents/types.js';
 import { configPathOption, flagsToOverrides } from '../../config/flags.js';
 import { resolveConfig } from '../../config/load.js';
@@ -76,7 +76,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   try {
     const events = new EventBus();
     const worktreeRun = await setUpWorktrees(config, { cwd: io.cwd, env: io.env, harnessDir, store, events });
-    runner = new LauncherRunner({
+    runner = createAgentRunner({
       command: worktreeRun?.agentCommand ?? config.agent.command,
       promptTemplate: config.agent.prompt,
       clock: realClock,

@@ -1,0 +1,774 @@
+/*
+ * harness-launcher: starts agent sessions for the harness and watches them.
+ *
+ * The harness talks to it over stdin and stdout, one line per message, fields
+ * separated by tabs; '%', tab, newline and NUL inside a field are written as
+ * %25, %09, %0A and %00 (src/agents/launcher/protocol.ts is the other side).
+ *
+ *   init   <killGraceMs> <logMaxBytes> <heartbeatPollMs> <truncationNotice>
+ *          <argc> <arg>... <envc> <KEY=VALUE>...
+ *   start  <key> <cwd> <logPath or empty> <issueFile> <issueJson>
+ *          <heartbeatFile> <promptFile> <prompt> <envc> <KEY=VALUE>...
+ *   kill   <key>
+ *
+ * and it answers with
+ *
+ *   spawn    <key> <pid>                   the agent runs, in its own session and group
+ *   progress <key>                         output, or a touched heartbeat file
+ *   exit     <key> <code or -> <signal>    the agent ended (signal 0: none)
+ *   fail     <key> <stage> <errno name> <message>   it could not be started
+ *
+ * Each session follows the same course as ProcessSession
+ * (src/agents/process-session.ts), the runner used where this program is not
+ * built: the prompt file is the agent's stdin, stdout and stderr go through
+ * one pipe into a log capped at logMaxBytes, and the exit is reported once
+ * the output is drained, or EXIT_FLUSH_MS after the exit if something the
+ * agent left behind holds the pipe. A kill is SIGTERM to the group, then
+ * SIGKILL after the grace period if anything in the group is left.
+ *
+ * Agents are started with posix_spawn, which does not copy the launcher's
+ * memory, with default signal dispositions and an empty signal mask. Every
+ * descriptor of the launcher is close-on-exec, so agents inherit only their
+ * stdin, stdout and stderr.
+ *
+ * The launcher ignores SIGINT, SIGTERM and SIGHUP, which the harness handles
+ * for the whole run, and exits when its stdin closes; agents still running
+ * then are left to the harness (or, after a crash, to the next run's
+ * recovery).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROGRESS_COALESCE_MS 250
+#define EXIT_FLUSH_MS 200
+#define READ_CHUNK 65536
+#define NO_DEADLINE INT64_MAX
+
+#ifdef __APPLE__
+#define MTIME_NS(st) ((int64_t)(st).st_mtimespec.tv_sec * 1000000000 + (st).st_mtimespec.tv_nsec)
+#else
+#define MTIME_NS(st) ((int64_t)(st).st_mtim.tv_sec * 1000000000 + (st).st_mtim.tv_nsec)
+#endif
+
+extern char **environ;
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static void *xmalloc(size_t size) {
+  void *p = malloc(size ? size : 1);
+  if (!p) {
+    fputs("harness-launcher: out of memory\n", stderr);
+    exit(70);
+  }
+  return p;
+}
+
+static char *xstrdup(const char *s) {
+  size_t n = strlen(s) + 1;
+  return memcpy(xmalloc(n), s, n);
+}
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int set_cloexec_nonblock(int fd, int nonblock) {
+  if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) return -1;
+  if (nonblock && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1) return -1;
+  return 0;
+}
+
+static int make_pipe(int fds[2], int nonblock_read) {
+  if (pipe(fds) == -1) return -1;
+  if (set_cloexec_nonblock(fds[0], nonblock_read) == -1 || set_cloexec_nonblock(fds[1], 0) == -1) {
+    close(fds[0]);
+    close(fds[1]);
+    return -1;
+  }
+  return 0;
+}
+
+static const char *errno_name(int e) {
+  switch (e) {
+    case ENOENT: return "ENOENT";
+    case EACCES: return "EACCES";
+    case EPERM: return "EPERM";
+    case E2BIG: return "E2BIG";
+    case ENOEXEC: return "ENOEXEC";
+    case ENOTDIR: return "ENOTDIR";
+    case EISDIR: return "EISDIR";
+    case ELOOP: return "ELOOP";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case EMFILE: return "EMFILE";
+    case ENFILE: return "ENFILE";
+    case ENOMEM: return "ENOMEM";
+    case EAGAIN: return "EAGAIN";
+    case ENOSPC: return "ENOSPC";
+    case EROFS: return "EROFS";
+    case EINVAL: return "EINVAL";
+    case ETXTBSY: return "ETXTBSY";
+    case EIO: return "EIO";
+    default: return "EUNKNOWN";
+  }
+}
+
+/* Write all of buf to fd (blocking); -1 on error. */
+static int write_all(int fd, const char *buf, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(fd, buf, len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    buf += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+/* mkdir -p of the directory holding path. */
+static void make_parent_dirs(const char *path) {
+  char *copy = xstrdup(path);
+  for (char *p = copy + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    mkdir(copy, 0777);
+    *p = '/';
+  }
+  free(copy);
+}
+
+/* open(), creating the parent directory first if it is missing. */
+static int open_with_parent(const char *path, int flags) {
+  int fd = open(path, flags | O_CLOEXEC, 0666);
+  if (fd == -1 && errno == ENOENT) {
+    make_parent_dirs(path);
+    fd = open(path, flags | O_CLOEXEC, 0666);
+  }
+  return fd;
+}
+
+/* ---- output to the harness -------------------------------------------- */
+
+static char *out_buf;
+static size_t out_len, out_cap;
+
+static void out_append(const char *s, size_t n) {
+  if (out_len + n > out_cap) {
+    out_cap = (out_len + n) * 2 + 4096;
+    char *grown = xmalloc(out_cap);
+    memcpy(grown, out_buf, out_len);
+    free(out_buf);
+    out_buf = grown;
+  }
+  memcpy(out_buf + out_len, s, n);
+  out_len += n;
+}
+
+static void out_field(const char *s) {
+  out_append("\t", 1);
+  for (; *s; s++) {
+    if (*s == '%') out_append("%25", 3);
+    else if (*s == '\t') out_append("%09", 3);
+    else if (*s == '\n') out_append("%0A", 3);
+    else out_append(s, 1);
+  }
+}
+
+static void out_event(const char *type, const char *key, const char *a, const char *b, const char *c) {
+  out_append(type, strlen(type));
+  out_field(key);
+  if (a) out_field(a);
+  if (b) out_field(b);
+  if (c) out_field(c);
+  out_append("\n", 1);
+}
+
+/* Everything said this turn in one write. The harness gone: nothing to do but leave. */
+static void out_flush(void) {
+  if (out_len == 0) return;
+  if (write_all(STDOUT_FILENO, out_buf, out_len) == -1) _exit(0);
+  out_len = 0;
+}
+
+/* ---- configuration (the init line) ------------------------------------ */
+
+static struct {
+  int ready;
+  int argv_has_nul;
+  int64_t kill_grace_ms;
+  int64_t log_max_bytes;
+  int64_t heartbeat_poll_ms;
+  char *notice;
+  char **argv;
+  char **env;
+  size_t envc;
+} config;
+
+/* ---- sessions ----------------------------------------------------------- */
+
+typedef struct {
+  char *key;
+  pid_t pid; /* also the process group */
+  int out_fd; /* read end of the output pipe, -1 once closed */
+  int log_fd; /* -1 when there is no log or it failed */
+  int64_t log_written;
+  int log_capped;
+  char *files[3]; /* issue, heartbeat, prompt: removed at finish */
+  int64_t heartbeat_mtime;
+  int64_t last_progress;
+  int exited, exit_code, exit_signal;
+  int stdio_closed, reported, finished, terminating, group_gone;
+  int64_t flush_at, abandon_at, kill_at;
+} session_t;
+
+static session_t **sessions;
+static size_t session_count, session_cap;
+
+static session_t *find_by_key(const char *key) {
+  for (size_t i = 0; i < session_count; i++)
+    if (strcmp(sessions[i]->key, key) == 0) return sessions[i];
+  return NULL;
+}
+
+static session_t *find_by_pid(pid_t pid) {
+  for (size_t i = 0; i < session_count; i++)
+    if (sessions[i]->pid == pid) return sessions[i];
+  return NULL;
+}
+
+static int group_alive(pid_t pgid) {
+  return kill(-pgid, 0) == 0 || errno == EPERM;
+}
+
+static void terminate(session_t *s, int64_t now) {
+  if (s->terminating) return;
+  s->terminating = 1;
+  kill(-s->pid, SIGTERM);
+  s->kill_at = now + config.kill_grace_ms;
+}
+
+static void progress(session_t *s, int64_t now) {
+  if (s->reported) return;
+  if (now - s->last_progress < PROGRESS_COALESCE_MS) return;
+  s->last_progress = now;
+  out_event("progress", s->key, NULL, NULL, NULL);
+}
+
+static void log_write(session_t *s, const char *data, size_t len) {
+  if (s->log_fd == -1 || s->log_capped) return;
+  int64_t room = config.log_max_bytes - s->log_written;
+  size_t part = (int64_t)len <= room ? len : (size_t)(room > 0 ? room : 0);
+  int failed = write_all(s->log_fd, data, part) == -1;
+  s->log_written += (int64_t)part;
+  if (!failed && (int64_t)len > room) {
+    s->log_capped = 1;
+    failed = write_all(s->log_fd, config.notice, strlen(config.notice)) == -1;
+  }
+  if (failed) {
+    /* A full disk must not stop the session: keep the agent running, stop logging. */
+    close(s->log_fd);
+    s->log_fd = -1;
+  }
+}
+
+static void finish(session_t *s, int64_t now) {
+  (void)now;
+  if (s->finished) return;
+  s->finished = 1;
+  s->flush_at = s->abandon_at = NO_DEADLINE;
+  if (s->out_fd != -1) close(s->out_fd);
+  s->out_fd = -1;
+  if (s->log_fd != -1) close(s->log_fd);
+  s->log_fd = -1;
+  if (s->group_gone || !group_alive(s->pid)) {
+    s->group_gone = 1;
+    s->kill_at = NO_DEADLINE;
+  }
+  for (int i = 0; i < 3; i++)
+    if (s->files[i]) unlink(s->files[i]);
+}
+
+static void report(session_t *s, int64_t now) {
+  if (s->reported || !s->exited) return;
+  s->reported = 1;
+  s->flush_at = NO_DEADLINE;
+  if (s->stdio_closed) finish(s, now);
+  else s->abandon_at = now + config.kill_grace_ms + EXIT_FLUSH_MS;
+  char code[16], sig[16];
+  if (s->exit_signal) strcpy(code, "-");
+  else snprintf(code, sizeof code, "%d", s->exit_code);
+  snprintf(sig, sizeof sig, "%d", s->exit_signal);
+  out_event("exit", s->key, code, sig, NULL);
+}
+
+static void on_exit_status(session_t *s, int status, int64_t now) {
+  if (s->exited) return;
+  s->exited = 1;
+  if (WIFSIGNALED(status)) s->exit_signal = WTERMSIG(status);
+  else s->exit_code = WEXITSTATUS(status);
+  /* Anything still in the group was started by the agent and outlived it. */
+  if (group_alive(s->pid)) terminate(s, now);
+  else s->group_gone = 1;
+  if (s->stdio_closed) report(s, now);
+  else {
+    int64_t wait = config.kill_grace_ms < EXIT_FLUSH_MS ? config.kill_grace_ms : EXIT_FLUSH_MS;
+    s->flush_at = now + wait;
+  }
+}
+
+static void on_stdio_closed(session_t *s, int64_t now) {
+  s->stdio_closed = 1;
+  if (s->out_fd != -1) close(s->out_fd);
+  s->out_fd = -1;
+  if (s->exited && !s->reported) report(s, now);
+  else if (s->reported) finish(s, now);
+}
+
+static void free_session(session_t *s) {
+  free(s->key);
+  for (int i = 0; i < 3; i++) free(s->files[i]);
+  free(s);
+}
+
+/* A session is forgotten once finished and no SIGKILL is still due. */
+static void collect_sessions(void) {
+  size_t kept = 0;
+  for (size_t i = 0; i < session_count; i++) {
+    session_t *s = sessions[i];
+    if (s->finished && s->kill_at == NO_DEADLINE) free_session(s);
+    else sessions[kept++] = s;
+  }
+  session_count = kept;
+}
+
+/* ---- requests ----------------------------------------------------------- */
+
+/* Decode %XX escapes in place. Returns the decoded length. */
+static size_t unescape(char *s) {
+  char *w = s;
+  for (char *r = s; *r; r++) {
+    if (r[0] == '%' && r[1] && r[2]) {
+      char hex[3] = {r[1], r[2], 0};
+      *w++ = (char)strtol(hex, NULL, 16);
+      r += 2;
+    } else {
+      *w++ = *r;
+    }
+  }
+  *w = '\0';
+  return (size_t)(w - s);
+}
+
+typedef struct {
+  char **items;
+  size_t *lens;
+  size_t count;
+} fields_t;
+
+static fields_t split_fields(char *line) {
+  fields_t f = {0};
+  size_t cap = 16;
+  f.items = xmalloc(cap * sizeof *f.items);
+  f.lens = xmalloc(cap * sizeof *f.lens);
+  for (char *p = line;;) {
+    char *tab = strchr(p, '\t');
+    if (tab) *tab = '\0';
+    if (f.count == cap) {
+      cap *= 2;
+      char **items = xmalloc(cap * sizeof *items);
+      size_t *lens = xmalloc(cap * sizeof *lens);
+      memcpy(items, f.items, f.count * sizeof *items);
+      memcpy(lens, f.lens, f.count * sizeof *lens);
+      free(f.items);
+      free(f.lens);
+      f.items = items;
+      f.lens = lens;
+    }
+    f.lens[f.count] = unescape(p);
+    f.items[f.count++] = p;
+    if (!tab) break;
+    p = tab + 1;
+  }
+  return f;
+}
+
+static void protocol_error(const char *what) {
+  fprintf(stderr, "harness-launcher: bad request: %s\n", what);
+  exit(65);
+}
+
+/* A string that reaches exec must not hold a NUL byte (it would be cut short). */
+static int has_nul(const fields_t *f, size_t i) {
+  return strlen(f->items[i]) != f->lens[i];
+}
+
+static char **copy_strings(const fields_t *f, size_t from, size_t count) {
+  char **list = xmalloc((count + 1) * sizeof *list);
+  for (size_t i = 0; i < count; i++) list[i] = xstrdup(f->items[from + i]);
+  list[count] = NULL;
+  return list;
+}
+
+static int64_t next_heartbeat = NO_DEADLINE;
+
+static void handle_init(const fields_t *f) {
+  if (f->count < 7) protocol_error("init: too few fields");
+  config.kill_grace_ms = strtoll(f->items[1], NULL, 10);
+  config.log_max_bytes = strtoll(f->items[2], NULL, 10);
+  config.heartbeat_poll_ms = strtoll(f->items[3], NULL, 10);
+  if (config.heartbeat_poll_ms <= 0) config.heartbeat_poll_ms = 1000;
+  config.notice = xstrdup(f->items[4]);
+  size_t argc = strtoul(f->items[5], NULL, 10);
+  if (argc == 0 || 6 + argc >= f->count) protocol_error("init: bad argument count");
+  config.argv = copy_strings(f, 6, argc);
+  size_t envc = strtoul(f->items[6 + argc], NULL, 10);
+  if (7 + argc + envc != f->count) protocol_error("init: bad environment count");
+  config.env = copy_strings(f, 7 + argc, envc);
+  config.envc = envc;
+  /* posix_spawnp searches the launcher's own PATH: make it the agents'. */
+  for (size_t i = 0; i < envc; i++)
+    if (strncmp(config.env[i], "PATH=", 5) == 0) setenv("PATH", config.env[i] + 5, 1);
+  for (size_t i = 0; i < argc; i++)
+    if (has_nul(f, 6 + i)) config.argv_has_nul = 1;
+  next_heartbeat = now_ms() + config.heartbeat_poll_ms;
+  config.ready = 1;
+}
+
+static int write_file(const char *path, const char *data, size_t len, int keep_open) {
+  int fd = open_with_parent(path, O_RDWR | O_CREAT | O_TRUNC);
+  if (fd == -1) return -1;
+  size_t done = 0;
+  while (done < len) {
+    /* pwrite leaves the offset at 0, so an agent reading this as stdin starts at the top. */
+    ssize_t n = pwrite(fd, data + done, len - done, (off_t)done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int saved = errno;
+      close(fd);
+      errno = saved;
+      return -1;
+    }
+    done += (size_t)n;
+  }
+  if (keep_open) return fd;
+  close(fd);
+  return 0;
+}
+
+static void fail(session_t *s, const char *stage, int err, const char *path) {
+  char message[PATH_MAX + 128];
+  if (path) snprintf(message, sizeof message, "%s: %s", strerror(err), path);
+  else snprintf(message, sizeof message, "%s", strerror(err));
+  out_event("fail", s->key, stage, errno_name(err), message);
+  s->reported = 1;
+  s->stdio_closed = 1;
+  s->group_gone = 1;
+  finish(s, now_ms());
+}
+
+/* The agent's environment: the base one, with the session's variables put over it. */
+static char **session_env(const fields_t *f, size_t from, size_t count) {
+  char **env = xmalloc((config.envc + count + 1) * sizeof *env);
+  size_t n = 0;
+  for (size_t i = 0; i < config.envc; i++) {
+    const char *eq = strchr(config.env[i], '=');
+    size_t keylen = eq ? (size_t)(eq - config.env[i]) + 1 : strlen(config.env[i]);
+    int replaced = 0;
+    for (size_t j = 0; j < count && !replaced; j++)
+      replaced = strncmp(f->items[from + j], config.env[i], keylen) == 0;
+    if (!replaced) env[n++] = config.env[i];
+  }
+  for (size_t j = 0; j < count; j++) env[n++] = f->items[from + j];
+  env[n] = NULL;
+  return env;
+}
+
+static void handle_start(const fields_t *f) {
+  if (!config.ready) protocol_error("start before init");
+  if (f->count < 10) protocol_error("start: too few fields");
+  size_t envc = strtoul(f->items[9], NULL, 10);
+  if (10 + envc != f->count) protocol_error("start: bad environment count");
+
+  session_t *s = xmalloc(sizeof *s);
+  memset(s, 0, sizeof *s);
+  s->key = xstrdup(f->items[1]);
+  s->pid = 0;
+  s->out_fd = s->log_fd = -1;
+  s->last_progress = INT64_MIN / 2;
+  s->flush_at = s->abandon_at = s->kill_at = NO_DEADLINE;
+  if (session_count == session_cap) {
+    session_cap = session_cap ? session_cap * 2 : 64;
+    session_t **grown = xmalloc(session_cap * sizeof *grown);
+    memcpy(grown, sessions, session_count * sizeof *grown);
+    free(sessions);
+    sessions = grown;
+  }
+  sessions[session_count++] = s;
+
+  const char *cwd = f->items[2], *log_path = f->items[3];
+  s->files[0] = xstrdup(f->items[4]);
+  s->files[1] = xstrdup(f->items[6]);
+  s->files[2] = xstrdup(f->items[7]);
+
+  /* The session's files: issue, heartbeat, prompt (kept open: the agent's stdin). */
+  if (write_file(s->files[0], f->items[5], f->lens[5], 0) == -1) { fail(s, "files", errno, s->files[0]); return; }
+  if (write_file(s->files[1], "", 0, 0) == -1) { fail(s, "files", errno, s->files[1]); return; }
+  struct stat st;
+  if (stat(s->files[1], &st) == 0) s->heartbeat_mtime = MTIME_NS(st);
+  int prompt_fd = write_file(s->files[2], f->items[8], f->lens[8], 1);
+  if (prompt_fd == -1) { fail(s, "files", errno, s->files[2]); return; }
+  if (log_path[0]) {
+    s->log_fd = open_with_parent(log_path, O_WRONLY | O_CREAT | O_APPEND);
+    if (s->log_fd == -1) {
+      int err = errno;
+      close(prompt_fd);
+      { fail(s, "files", err, log_path); return; }
+    }
+  }
+  if (config.argv_has_nul) {
+    close(prompt_fd);
+    { fail(s, "spawn", EINVAL, "the agent command holds a NUL byte"); return; }
+  }
+  for (size_t i = 0; i < envc; i++)
+    if (has_nul(f, 10 + i)) {
+      close(prompt_fd);
+      { fail(s, "spawn", EINVAL, "an environment value holds a NUL byte"); return; }
+    }
+
+  int out[2];
+  if (make_pipe(out, 1) == -1) {
+    int err = errno;
+    close(prompt_fd);
+    { fail(s, "spawn", err, NULL); return; }
+  }
+
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawnattr_init(&attr);
+  posix_spawn_file_actions_adddup2(&actions, prompt_fd, STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDERR_FILENO);
+  posix_spawn_file_actions_addchdir_np(&actions, cwd);
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+#ifdef POSIX_SPAWN_SETSID
+  flags |= POSIX_SPAWN_SETSID;
+#else
+  flags |= POSIX_SPAWN_SETPGROUP;
+  posix_spawnattr_setpgroup(&attr, 0);
+#endif
+  posix_spawnattr_setflags(&attr, flags);
+
+  char **env = session_env(f, 10, envc);
+  pid_t pid;
+  int err = posix_spawnp(&pid, config.argv[0], &actions, &attr, config.argv, env);
+  free(env);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  close(prompt_fd);
+  close(out[1]);
+  if (err != 0) {
+    close(out[0]);
+    { fail(s, "spawn", err, NULL); return; }
+  }
+  s->pid = pid;
+  s->out_fd = out[0];
+  char pid_text[16];
+  snprintf(pid_text, sizeof pid_text, "%d", (int)pid);
+  out_event("spawn", s->key, pid_text, NULL, NULL);
+}
+
+static void handle_kill(const fields_t *f) {
+  if (f->count < 2) protocol_error("kill: no key");
+  session_t *s = find_by_key(f->items[1]);
+  if (!s || s->pid == 0 || s->group_gone) return;
+  if (!s->exited || group_alive(s->pid)) terminate(s, now_ms());
+}
+
+static void handle_line(char *line) {
+  if (*line == '\0') return;
+  fields_t f = split_fields(line);
+  if (strcmp(f.items[0], "init") == 0) handle_init(&f);
+  else if (strcmp(f.items[0], "start") == 0) handle_start(&f);
+  else if (strcmp(f.items[0], "kill") == 0) handle_kill(&f);
+  else protocol_error(f.items[0]);
+  free(f.items);
+  free(f.lens);
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+static int sigchld_pipe[2];
+
+static void on_sigchld(int sig) {
+  (void)sig;
+  int saved = errno;
+  ssize_t ignored = write(sigchld_pipe[1], "x", 1);
+  (void)ignored;
+  errno = saved;
+}
+
+static char *in_buf;
+static size_t in_len, in_cap;
+
+/* Read what the harness sent; returns 0 at end of input. */
+static int read_requests(void) {
+  if (in_cap - in_len < READ_CHUNK) {
+    in_cap = (in_len + READ_CHUNK) * 2;
+    char *grown = xmalloc(in_cap);
+    memcpy(grown, in_buf, in_len);
+    free(in_buf);
+    in_buf = grown;
+  }
+  ssize_t n = read(STDIN_FILENO, in_buf + in_len, in_cap - in_len - 1);
+  if (n < 0) return errno == EINTR || errno == EAGAIN ? 1 : 0;
+  if (n == 0) return 0;
+  in_len += (size_t)n;
+  size_t start = 0;
+  for (size_t i = in_len - (size_t)n; i < in_len; i++) {
+    if (in_buf[i] != '\n') continue;
+    in_buf[i] = '\0';
+    handle_line(in_buf + start);
+    start = i + 1;
+  }
+  memmove(in_buf, in_buf + start, in_len - start);
+  in_len -= start;
+  return 1;
+}
+
+static void reap_children(int64_t now) {
+  char drain[64];
+  while (read(sigchld_pipe[0], drain, sizeof drain) > 0) {
+  }
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    session_t *s = find_by_pid(pid);
+    if (s) on_exit_status(s, status, now);
+  }
+}
+
+static void read_output(session_t *s, int64_t now) {
+  static char chunk[READ_CHUNK];
+  ssize_t n = read(s->out_fd, chunk, sizeof chunk);
+  if (n > 0) {
+    log_write(s, chunk, (size_t)n);
+    progress(s, now);
+  } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+    on_stdio_closed(s, now);
+  }
+}
+
+static void poll_heartbeats(int64_t now) {
+  for (size_t i = 0; i < session_count; i++) {
+    session_t *s = sessions[i];
+    if (s->exited || s->finished || s->pid == 0) continue;
+    struct stat st;
+    if (stat(s->files[1], &st) != 0) continue; /* removed or replaced: only a visible touch counts */
+    int64_t mtime = MTIME_NS(st);
+    if (mtime == s->heartbeat_mtime) continue;
+    s->heartbeat_mtime = mtime;
+    progress(s, now);
+  }
+}
+
+static void run_timers(int64_t now) {
+  for (size_t i = 0; i < session_count; i++) {
+    session_t *s = sessions[i];
+    if (s->flush_at <= now) report(s, now);
+    if (s->abandon_at <= now) finish(s, now);
+    if (s->kill_at <= now) {
+      s->kill_at = NO_DEADLINE;
+      if (group_alive(s->pid)) kill(-s->pid, SIGKILL);
+    }
+  }
+}
+
+int main(void) {
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  if (make_pipe(sigchld_pipe, 1) == -1 || fcntl(sigchld_pipe[1], F_SETFL, O_NONBLOCK) == -1) {
+    perror("harness-launcher: pipe");
+    return 71;
+  }
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_sigchld;
+  sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+  sigaction(SIGCHLD, &sa, NULL);
+
+  struct pollfd *fds = NULL;
+  session_t **owners = NULL;
+  size_t fds_cap = 0;
+  for (;;) {
+    if (fds_cap < session_count + 2) {
+      fds_cap = (session_count + 2) * 2;
+      free(fds);
+      free(owners);
+      fds = xmalloc(fds_cap * sizeof *fds);
+      owners = xmalloc(fds_cap * sizeof *owners);
+    }
+    size_t nfds = 0;
+    fds[nfds++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+    fds[nfds++] = (struct pollfd){.fd = sigchld_pipe[0], .events = POLLIN};
+    int64_t deadline = next_heartbeat;
+    for (size_t i = 0; i < session_count; i++) {
+      session_t *s = sessions[i];
+      if (s->out_fd != -1) {
+        owners[nfds] = s;
+        fds[nfds++] = (struct pollfd){.fd = s->out_fd, .events = POLLIN};
+      }
+      if (s->flush_at < deadline) deadline = s->flush_at;
+      if (s->abandon_at < deadline) deadline = s->abandon_at;
+      if (s->kill_at < deadline) deadline = s->kill_at;
+    }
+    int64_t now = now_ms();
+    int timeout = deadline == NO_DEADLINE ? -1 : deadline <= now ? 0 : (int)(deadline - now);
+    int ready = poll(fds, nfds, timeout);
+    if (ready < 0 && errno != EINTR) {
+      perror("harness-launcher: poll");
+      return 71;
+    }
+    now = now_ms();
+    if (ready > 0 && fds[1].revents) reap_children(now);
+    if (ready > 0) {
+      for (size_t i = 2; i < nfds; i++)
+        if (fds[i].revents) read_output(owners[i], now);
+    }
+    run_timers(now);
+    if (config.ready && now >= next_heartbeat) {
+      poll_heartbeats(now);
+      next_heartbeat = now + config.heartbeat_poll_ms;
+    }
+    if (ready > 0 && fds[0].revents && !read_requests()) {
+      out_flush();
+      return 0;
+    }
+    out_flush();
+    collect_sessions();
+  }
+}
