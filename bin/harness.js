@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // The harness command. Everything lives in the compiled package; this file
 // only starts it and turns its result into an exit code.
-// A closed pipe on stdout (`harness run | head`) must not kill the harness
-// while its agents are running; output is simply dropped from then on.
+// A closed pipe on stdout (`harness run | head`) or a terminal that went away
+// (EIO) must not kill the harness while its agents are running; output is
+// simply dropped from then on.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error) => {
-    if (error.code !== 'EPIPE') throw error;
+    if (error.code !== 'EPIPE' && error.code !== 'EIO') throw error;
   });
 }
 let cli;

@@ -4,7 +4,7 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  /** Subscribe to SIGINT/SIGTERM; returns an unsubscribe function. */
+  /** Subscribe to SIGINT, SIGTERM and SIGHUP; returns an unsubscribe function. */
   onSignal(handler: (signal: NodeJS.Signals) => void): () => void;
 }
 
@@ -15,11 +15,12 @@ export function processIO(): CliIO {
     stdout: process.stdout,
     stderr: process.stderr,
     onSignal(handler) {
-      process.on('SIGINT', handler);
-      process.on('SIGTERM', handler);
+      // SIGHUP: the terminal went away. Like SIGTERM, it stops the run
+      // gracefully; output to the terminal is dropped from then on (bin/harness.js).
+      const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+      for (const signal of signals) process.on(signal, handler);
       return () => {
-        process.off('SIGINT', handler);
-        process.off('SIGTERM', handler);
+        for (const signal of signals) process.off(signal, handler);
       };
     },
   };

@@ -121,7 +121,10 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
         return { queued: c.queued, running: c.running, merging: c.merging, done: c.done, failed: c.failed, backlog: c.backlog };
       },
     });
-    offSignal = io.onSignal(() => coordinator.stop());
+    offSignal = io.onSignal((signal) => {
+      if (signal === 'SIGHUP') view.detach();
+      coordinator.stop();
+    });
     await coordinator.initialize();
     const summary = await coordinator.run();
     view.finish(summary);

@@ -6,7 +6,7 @@ import { formatMs, renderMetricsTable } from '../../metrics/render.js';
 import { renderSummary } from './summary.js';
 
 export interface RunViewOptions {
-  out: NodeJS.WritableStream & { isTTY?: boolean };
+  out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   env: NodeJS.ProcessEnv;
   quiet: boolean;
   metrics: () => ScaleMetrics;
@@ -20,6 +20,8 @@ export interface RunViewOptions {
 
 export interface RunView {
   finish(summary: RunSummary): void;
+  /** The terminal went away (SIGHUP, a write error): stop drawing in place. Idempotent. */
+  detach(): void;
 }
 
 /**
@@ -29,12 +31,27 @@ export interface RunView {
  * finished sessions, with no escape codes.
  */
 export function createRunView(events: EventBus, options: RunViewOptions): RunView {
-  const tty = Boolean(options.out.isTTY) && !options.env.CI;
+  // A terminal that reports a width of 0 (a pseudo-terminal nobody sized)
+  // cannot be redrawn in place: the spinner would compute endless lines to clear.
+  const tty = Boolean(options.out.isTTY) && options.out.columns !== 0 && !options.env.CI;
   const color = new Chalk({ level: tty && !('NO_COLOR' in options.env) ? 1 : 0 });
   const tableEvery = options.tableEvery ?? 5;
   let finished = 0;
-  let spinner: { text: string; clear(): unknown; render(): unknown; stop(): unknown } | null = null;
+  let spinner: { text: string; isEnabled: boolean; clear(): unknown; render(): unknown; stop(): unknown } | null = null;
   let refresh: NodeJS.Timeout | null = null;
+  let detached = false;
+  const detach = (): void => {
+    detached = true;
+    if (refresh) clearInterval(refresh);
+    refresh = null;
+    if (spinner) {
+      // Disabled first, so stopping it writes nothing to the terminal that is gone.
+      spinner.isEnabled = false;
+      spinner.stop();
+      spinner = null;
+    }
+  };
+  options.out.on('error', detach);
 
   const statusLine = (): string => {
     const s = options.status();
@@ -55,6 +72,7 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
 
   if (tty && !options.quiet) {
     void import('ora').then(({ default: ora }) => {
+      if (detached) return;
       // discardStdin would put the terminal in raw mode, where Ctrl-C is a
       // byte to read instead of SIGINT; the run never reads stdin, so Ctrl-C
       // must stay a signal.
@@ -97,7 +115,9 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
       offs.forEach((off) => off());
       if (refresh) clearInterval(refresh);
       spinner?.stop();
+      options.out.off('error', detach);
       options.out.write(renderSummary(summary) + '\n');
     },
+    detach,
   };
 }
