@@ -2,7 +2,7 @@
 // durable store at 30 workers, against `xargs -P 30` (and GNU parallel when
 // installed) running the same N commands, all in this one run.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,46 +39,64 @@ function bareNodeLoop(sessions, capture) {
   return timed('node spawn loop', process.execPath, ['-e', script]);
 }
 
-function harnessRun(dir, count, sessions) {
-  const issues = join(dir, `issues-${count}.jsonl`);
+/** `harness run` of `count` no-op issues on a fresh store and a fresh working directory. */
+function harnessRun(dir, count, tag) {
+  const cwd = join(dir, `run-${count}-${tag}`);
+  mkdirSync(cwd);
+  const issues = join(cwd, 'issues.jsonl');
   writeFileSync(issues, Array.from({ length: count }, (_, i) => JSON.stringify({ id: `b${i}`, title: `no-op ${i}` })).join('\n') + '\n');
-  const state = join(dir, `state-${count}.db`);
   return timed('harness', process.execPath, [
     BIN, 'run', '--issues', issues, '--agent', 'true', '--min-workers', '30', '--max-workers', '30',
-    '--max-queue-depth', String(sessions), '--target-queue-depth', '10', '--state', state, '--quiet',
-  ], { cwd: dir });
+    '--max-queue-depth', String(Math.max(count, 10)), '--target-queue-depth', '10', '--quiet',
+  ], { cwd });
 }
 
 function hasCommand(name) {
   return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
 }
 
-export async function main({ sessions = Number(process.env.BENCH_SESSIONS ?? 1000) } = {}) {
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/**
+ * This machine's speed drifts from minute to minute, so every contender runs
+ * `rounds` times, interleaved (xargs, harness, the loops, parallel; again),
+ * and the figures are medians, with the range of each shown next to it.
+ */
+export async function main({ sessions = Number(process.env.BENCH_SESSIONS ?? 1000), rounds = Number(process.env.BENCH_ROUNDS ?? 3) } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'harness-bench-run-'));
   try {
     const input = Array.from({ length: sessions }, (_, i) => String(i)).join('\n') + '\n';
-    const xargs = timed('xargs', 'xargs', ['-P', '30', '-n', '1', 'true'], { input });
-    const harness = harnessRun(dir, sessions, sessions);
-    const bare = bareNodeLoop(sessions, false);
-    const bareCapture = bareNodeLoop(sessions, true);
-    const parallel = hasCommand('parallel') ? timed('parallel', 'parallel', ['-j', '30', 'true', ':::', ...input.trim().split('\n')]) : null;
-    // One session: what a run costs before its first agent and after its last.
-    const startup = harnessRun(dir, 1, sessions);
+    const withParallel = hasCommand('parallel');
+    const runs = { xargs: [], harness: [], bare: [], bareCapture: [], parallel: [], startup: [] };
+    for (let round = 0; round < rounds; round++) {
+      runs.xargs.push(timed('xargs', 'xargs', ['-P', '30', '-n', '1', 'true'], { input }));
+      runs.harness.push(harnessRun(dir, sessions, `${round}`));
+      runs.bare.push(bareNodeLoop(sessions, false));
+      runs.bareCapture.push(bareNodeLoop(sessions, true));
+      if (withParallel) runs.parallel.push(timed('parallel', 'parallel', ['-j', '30', 'true', ':::', ...input.trim().split('\n')]));
+      // One session: what a run costs before its first agent and after its last.
+      runs.startup.push(harnessRun(dir, 1, `${round}`));
+    }
+    const m = Object.fromEntries(Object.entries(runs).map(([name, values]) => [name, values.length > 0 ? median(values) : null]));
+    const range = (name) => (runs[name].length > 1 ? ` [${Math.min(...runs[name]).toFixed(0)}–${Math.max(...runs[name]).toFixed(0)}]` : '');
     const per = (ms) => (ms / sessions).toFixed(2);
-    const ratio = harness / xargs;
-    const times = (ms) => `${(ms / xargs).toFixed(2)}× xargs`;
-    console.log('run: %d no-op sessions at 30 workers (durable SQLite store) against xargs -P 30', sessions);
-    console.log('  xargs -P 30                  %s ms total, %s ms per job', xargs.toFixed(0), per(xargs));
-    if (parallel !== null) console.log('  parallel -j 30               %s ms total, %s ms per job (%s)', parallel.toFixed(0), per(parallel), times(parallel));
+    const times = (ms) => `${(ms / m.xargs).toFixed(2)}× xargs`;
+    const ratio = m.harness / m.xargs;
+    console.log('run: %d no-op sessions at 30 workers (durable SQLite store) against xargs -P 30; median of %d interleaved rounds [range]', sessions, rounds);
+    console.log('  xargs -P 30                  %s ms total%s, %s ms per job', m.xargs.toFixed(0), range('xargs'), per(m.xargs));
+    if (m.parallel !== null) console.log('  parallel -j 30               %s ms total%s, %s ms per job (%s)', m.parallel.toFixed(0), range('parallel'), per(m.parallel), times(m.parallel));
     else console.log('  parallel -j 30               not installed (skipped)');
-    console.log('  node spawn loop, stdio off   %s ms total, %s ms per job (%s)', bare.toFixed(0), per(bare), times(bare));
-    console.log('  node spawn loop, stdin+pipes %s ms total, %s ms per job (%s: one Node process doing nothing but this)', bareCapture.toFixed(0), per(bareCapture), times(bareCapture));
-    console.log('  harness run                  %s ms total, %s ms per session (%s)', harness.toFixed(0), per(harness), times(harness));
-    console.log('    of which start-up and exit %s ms (a run of one session)', startup.toFixed(0));
-    console.log('    each further session       %s ms', ((harness - startup) / (sessions - 1)).toFixed(2));
-    console.log('  overhead                     %s ms per session over xargs', ((harness - xargs) / sessions).toFixed(2));
+    console.log('  node spawn loop, stdio off   %s ms total%s, %s ms per job (%s)', m.bare.toFixed(0), range('bare'), per(m.bare), times(m.bare));
+    console.log('  node spawn loop, stdin+pipes %s ms total%s, %s ms per job (%s: one Node process doing nothing but this)', m.bareCapture.toFixed(0), range('bareCapture'), per(m.bareCapture), times(m.bareCapture));
+    console.log('  harness run                  %s ms total%s, %s ms per session (%s)', m.harness.toFixed(0), range('harness'), per(m.harness), times(m.harness));
+    console.log('    of which start-up and exit %s ms%s (a run of one session)', m.startup.toFixed(0), range('startup'));
+    console.log('    each further session       %s ms', ((m.harness - m.startup) / (sessions - 1)).toFixed(2));
+    console.log('  overhead                     %s ms per session over xargs', ((m.harness - m.xargs) / sessions).toFixed(2));
     console.log('  ratio                        %s× xargs (target ≤ 2×) %s', ratio.toFixed(2), ratio <= 2 ? 'PASS' : 'MISS');
-    return { sessions, xargs, bare, bareCapture, parallel, harness, startup, ratio };
+    return { sessions, rounds, ...m, ratio };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -247,9 +247,10 @@ static session_t *find_by_key(const char *key) {
   return NULL;
 }
 
+/* The running session of an agent; one that already exited no longer owns its pid. */
 static session_t *find_by_pid(pid_t pid) {
   for (size_t i = 0; i < session_count; i++)
-    if (sessions[i]->pid == pid) return sessions[i];
+    if (sessions[i]->pid == pid && !sessions[i]->exited) return sessions[i];
   return NULL;
 }
 

@@ -354,6 +354,11 @@ export class MemoryStore implements Store {
     if (this.runLock?.pid === pid) this.runLock = undefined;
   }
 
+  /** Each change here is already whole or nothing; a batch adds nothing to that. */
+  batch<T>(body: () => T): T {
+    return body();
+  }
+
   close(): void {}
 
   // --- internals -------------------------------------------------------------

@@ -214,10 +214,22 @@ CREATE INDEX idx_merge_entries_state ON merge_entries (state, id);
 CREATE INDEX idx_merge_entries_issue ON merge_entries (issue_id, state);
 `;
 
+/**
+ * Two indexes of the first schema that no query uses any more: outcome
+ * queries walk idx_sessions_outcome_ended and duration queries
+ * idx_sessions_counted_duration (version 2). Each cost every session start
+ * and end an index update.
+ */
+const DROP_UNUSED_SESSION_INDEXES = `
+DROP INDEX IF EXISTS idx_sessions_outcome;
+DROP INDEX IF EXISTS idx_sessions_duration;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', up: (db) => db.exec(INITIAL_SCHEMA) },
   { version: 2, description: 'metrics aggregates, indexes and worker retire reason', up: (db) => db.exec(METRICS_AGGREGATES) },
   { version: 3, description: 'merge queue entries', up: (db) => db.exec(MERGE_QUEUE) },
+  { version: 4, description: 'drop unused session indexes', up: (db) => db.exec(DROP_UNUSED_SESSION_INDEXES) },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

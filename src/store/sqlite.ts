@@ -373,6 +373,11 @@ export class SqliteStore implements Store {
   }
 
   /** Run `body` as one IMMEDIATE transaction (see the class comment). */
+  batch<T>(body: () => T): T {
+    // Changes made inside run as savepoints of this transaction (better-sqlite3 nests them).
+    return this.write(body);
+  }
+
   private write<T>(body: () => T): T {
     return this.transact.immediate(body) as T;
   }

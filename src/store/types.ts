@@ -252,5 +252,15 @@ export interface Store {
   heartbeatRunLock(pid: number, at: number): void;
   releaseRunLock(pid: number): void;
 
+  /**
+   * Run `body`, committing every change it makes as one transaction (a
+   * group commit: events that arrive together are recorded with one write
+   * to disk). Each change inside is still applied whole or not at all: one
+   * that throws leaves nothing behind, and if `body` catches the error the
+   * other changes are kept. A body that throws gives no guarantee: a SQL
+   * store rolls every change of the batch back, the memory store keeps them.
+   */
+  batch<T>(body: () => T): T;
+
   close(): void;
 }

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { launcherBinary } from '../../src/agents/launcher/binary.js';
@@ -6,7 +7,8 @@ import { decodeEvent, decodeField, encodeField, encodeStart, LineReader } from '
 import { createAgentRunner, LauncherRunner } from '../../src/agents/launcher/runner.js';
 import { ProcessRunner } from '../../src/agents/process-runner.js';
 import { realClock } from '../../src/runtime/clock.js';
-import { Sandbox, fixture, pidAlive, waitForDeath } from './helpers.js';
+import type { SessionExit } from '../../src/agents/types.js';
+import { Sandbox, fixture, issue, pidAlive, waitForDeath } from './helpers.js';
 
 /** The parent of a process: for an agent, the launcher that started it. */
 function parentOf(pid: number): number {
@@ -93,6 +95,40 @@ describe('the launcher build', () => {
     const exit = await sandbox.start(runner).exited;
     expect(exit.exitCode).toBeNull();
     expect(exit.error).toMatch(/session launcher \(pid none\) .*ENOENT; the agent was stopped/);
+  });
+});
+
+describe('event groups', () => {
+  it('reports the events read together from a launcher inside one deliver call', async () => {
+    // A stand-in launcher: reads its init and start lines, then answers with two events in one write.
+    const fake = join(sandbox.dir, 'fake-launcher');
+    writeFileSync(fake, "#!/bin/sh\nread init\nread start\nprintf 'spawn\\t1\\t%s\\nexit\\t1\\t3\\t0\\n' $$\ncat > /dev/null\n", { mode: 0o755 });
+    const groups: string[][] = [];
+    let current: string[] | null = null;
+    const deliver = (events: () => void) => {
+      current = [];
+      events();
+      groups.push(current);
+      current = null;
+    };
+    const runner = sandbox.runner({ command: ['unused'], binary: fake, deliver });
+    const seen: string[] = [];
+    const exited = new Promise<SessionExit>((resolve) =>
+      runner.start(
+        { sessionId: 's-1', workerId: 'w', attempt: 1, issue: issue(), cwd: sandbox.dir, logPath: null },
+        {
+          onSpawn: (pid) => current?.push(`spawn ${pid > 0}`) ?? seen.push('spawn outside a group'),
+          onProgress: () => {},
+          onExit: (exit) => {
+            current?.push(`exit ${exit.exitCode}`) ?? seen.push('exit outside a group');
+            resolve(exit);
+          },
+        },
+      ),
+    );
+    expect(await exited).toEqual({ exitCode: 3, signal: null });
+    expect(seen).toEqual([]);
+    expect(groups).toEqual([['spawn true', 'exit 3']]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ISSUE_STATUSES } from '../../src/core/states.js';
 import type { IssueInput, MetricsSnapshotRow, RunLockInfo, Store } from '../../src/store/types.js';
+import { StoreError } from '../../src/errors.js';
 
 /**
  * The behaviour every Store implementation must share. Each implementation's
@@ -43,6 +44,33 @@ export function describeStoreConformance(name: string, make: () => { store: Stor
     it('describes where its state lives', () => {
       expect(typeof store.location).toBe('string');
       expect(store.location.length).toBeGreaterThan(0);
+    });
+
+    describe('batches', () => {
+      it('keeps every change made in a batch', () => {
+        const result = store.batch(() => {
+          store.importIssues([issue('a'), issue('b')], 1);
+          store.admit(2, 2);
+          const session = startOne('a', 3);
+          store.setSessionProcess(session, 41, 41);
+          return session;
+        });
+        expect(store.getSession(result)).toMatchObject({ issueId: 'a', pid: 41, pgid: 41 });
+        expect(store.countIssues()).toMatchObject({ running: 1, queued: 1 });
+      });
+
+      it('applies nothing of a change that throws inside a batch, and keeps the others when the error is caught', () => {
+        store.importIssues([issue('a')], 1);
+        store.admit(1, 2);
+        store.batch(() => {
+          startOne('a', 3, 's-1');
+          expect(() => startOne('a', 4, 's-2')).toThrow(StoreError);
+          store.setSessionProcess('s-1', 7, 7);
+        });
+        expect(store.getSession('s-2')).toBeUndefined();
+        expect(store.getSession('s-1')).toMatchObject({ pid: 7, attempt: 1 });
+        expect(store.getIssue('a')).toMatchObject({ status: 'running', attempts: 1 });
+      });
     });
 
     describe('importing issues', () => {

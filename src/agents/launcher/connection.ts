@@ -44,11 +44,17 @@ export class LauncherConnection {
   private dead = false;
   private referenced = true;
 
+  /**
+   * `deliver` is handed a function that reports the events read together
+   * from the launcher; it may wrap it (`harness run` commits the store
+   * changes they cause as one transaction).
+   */
   constructor(
     binary: string,
     private readonly init: LauncherInit,
     private readonly clock: Clock,
     private readonly onDeath: (connection: LauncherConnection) => void,
+    private readonly deliver: (events: () => void) => void = (events) => events(),
   ) {
     this.child = spawnLauncher(binary);
     const { stdin, stdout } = this.child;
@@ -60,12 +66,16 @@ export class LauncherConnection {
       if (!this.dead) stdin.write(text);
     });
     this.outbox.send(encodeInit(init));
+    const pending: LauncherEvent[] = [];
     const reader = new LineReader((line) => {
       const event = decodeEvent(line);
-      if (event) this.onEvent(event);
+      if (event) pending.push(event);
     });
     stdout.setEncoding('utf8');
-    stdout.on('data', (chunk: string) => reader.push(chunk));
+    stdout.on('data', (chunk: string) => {
+      reader.push(chunk);
+      this.report(pending.splice(0));
+    });
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => {
         this.onExit(code, signal);
@@ -110,6 +120,37 @@ export class LauncherConnection {
     this.outbox.flush();
     await stopLauncher(this.child, timeoutMs);
     await this.exited;
+  }
+
+  /**
+   * Report a group of events. A callback that throws does not keep the
+   * others from being reported; the first error is thrown afterwards, as it
+   * would have been without grouping.
+   */
+  private report(events: LauncherEvent[]): void {
+    if (events.length === 0) return;
+    const errors: unknown[] = [];
+    let reported = false;
+    const reportAll = (): void => {
+      reported = true;
+      for (const event of events) {
+        try {
+          this.onEvent(event);
+        } catch (error) {
+          errors.push(error);
+        }
+      }
+    };
+    try {
+      this.deliver(reportAll);
+    } catch (error) {
+      errors.push(error);
+      // A wrapper that failed before reporting (the store could not begin
+      // its transaction) must not lose the events: a lost exit would leave
+      // its session running forever.
+      if (!reported) reportAll();
+    }
+    if (errors.length > 0) throw errors[0];
   }
 
   private onEvent(event: LauncherEvent): void {

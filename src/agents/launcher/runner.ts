@@ -14,6 +14,12 @@ export interface LauncherRunnerOptions extends ProcessRunnerOptions {
   launchers?: number;
   /** The launcher executable; null for none. Default: the one the build compiled (launcherBinary()). */
   binary?: string | null;
+  /**
+   * Called with a function that reports a group of session events read
+   * together from a launcher; wrap it to handle them as one unit (`harness
+   * run` passes `(events) => store.batch(events)`: one transaction per group).
+   */
+  deliver?: (events: () => void) => void;
 }
 
 /** Extra time, beyond the kill grace, that close() waits for a launcher to exit. */
@@ -86,10 +92,11 @@ export class LauncherRunner implements SessionRunner {
     let best: LauncherConnection | undefined;
     for (const connection of this.connections) if (!best || connection.load < best.load) best = connection;
     if (best && (best.load === 0 || this.connections.length >= this.size)) return best;
-    const connection = new LauncherConnection(this.binary, this.init, this.options.clock, (dead) => {
+    const onDeath = (dead: LauncherConnection): void => {
       const index = this.connections.indexOf(dead);
       if (index !== -1) this.connections.splice(index, 1);
-    });
+    };
+    const connection = new LauncherConnection(this.binary, this.init, this.options.clock, onDeath, this.options.deliver);
     this.connections.push(connection);
     return connection;
   }

@@ -84,6 +84,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
       logMaxBytes: config.logMaxBytes,
       heartbeatDir: join(harnessDir, 'sessions'),
       env: io.env,
+      // Events that arrive together (a session ending, the next one's pid) are committed together.
+      deliver: (events) => store.batch(events),
     });
     const coordinator = new Coordinator(
       {
