@@ -473,7 +473,8 @@ static int write_file(const char *path, const char *data, size_t len, int keep_o
   return 0;
 }
 
-static void fail(session_t *s, const char *stage, int err, const char *path) {
+/* The session could not be started: say why and clean up. Returns -1. */
+static int fail(session_t *s, const char *stage, int err, const char *path) {
   char message[PATH_MAX + 128];
   if (path) snprintf(message, sizeof message, "%s: %s", strerror(err), path);
   else snprintf(message, sizeof message, "%s", strerror(err));
@@ -482,6 +483,7 @@ static void fail(session_t *s, const char *stage, int err, const char *path) {
   s->stdio_closed = 1;
   s->group_gone = 1;
   finish(s, now_ms());
+  return -1;
 }
 
 /* The agent's environment: the base one, with the session's variables put over it. */
@@ -501,63 +503,40 @@ static char **session_env(const fields_t *f, size_t from, size_t count) {
   return env;
 }
 
-static void handle_start(const fields_t *f) {
-  if (!config.ready) protocol_error("start before init");
-  if (f->count < 10) protocol_error("start: too few fields");
-  size_t envc = strtoul(f->items[9], NULL, 10);
-  if (10 + envc != f->count) protocol_error("start: bad environment count");
-
-  session_t *s = xmalloc(sizeof *s);
-  memset(s, 0, sizeof *s);
-  s->key = xstrdup(f->items[1]);
-  s->pid = 0;
-  s->out_fd = s->log_fd = -1;
-  s->last_progress = INT64_MIN / 2;
-  s->flush_at = s->abandon_at = s->kill_at = NO_DEADLINE;
-  if (session_count == session_cap) {
-    session_cap = session_cap ? session_cap * 2 : 64;
-    session_t **grown = xmalloc(session_cap * sizeof *grown);
-    memcpy(grown, sessions, session_count * sizeof *grown);
-    free(sessions);
-    sessions = grown;
-  }
-  sessions[session_count++] = s;
-
+/* Write the session's files and start its agent. Returns 0, or -1 after reporting why not. */
+static int launch(session_t *s, const fields_t *f, size_t envc) {
   const char *cwd = f->items[2], *log_path = f->items[3];
-  s->files[0] = xstrdup(f->items[4]);
-  s->files[1] = xstrdup(f->items[6]);
-  s->files[2] = xstrdup(f->items[7]);
 
   /* The session's files: issue, heartbeat, prompt (kept open: the agent's stdin). */
-  if (write_file(s->files[0], f->items[5], f->lens[5], 0) == -1) { fail(s, "files", errno, s->files[0]); return; }
-  if (write_file(s->files[1], "", 0, 0) == -1) { fail(s, "files", errno, s->files[1]); return; }
+  if (write_file(s->files[0], f->items[5], f->lens[5], 0) == -1) return fail(s, "files", errno, s->files[0]);
+  if (write_file(s->files[1], "", 0, 0) == -1) return fail(s, "files", errno, s->files[1]);
   struct stat st;
   if (stat(s->files[1], &st) == 0) s->heartbeat_mtime = MTIME_NS(st);
   int prompt_fd = write_file(s->files[2], f->items[8], f->lens[8], 1);
-  if (prompt_fd == -1) { fail(s, "files", errno, s->files[2]); return; }
+  if (prompt_fd == -1) return fail(s, "files", errno, s->files[2]);
   if (log_path[0]) {
     s->log_fd = open_with_parent(log_path, O_WRONLY | O_CREAT | O_APPEND);
     if (s->log_fd == -1) {
       int err = errno;
       close(prompt_fd);
-      { fail(s, "files", err, log_path); return; }
+      return fail(s, "files", err, log_path);
     }
   }
   if (config.argv_has_nul) {
     close(prompt_fd);
-    { fail(s, "spawn", EINVAL, "the agent command holds a NUL byte"); return; }
+    return fail(s, "spawn", EINVAL, "the agent command holds a NUL byte");
   }
   for (size_t i = 0; i < envc; i++)
     if (has_nul(f, 10 + i)) {
       close(prompt_fd);
-      { fail(s, "spawn", EINVAL, "an environment value holds a NUL byte"); return; }
+      return fail(s, "spawn", EINVAL, "an environment value holds a NUL byte");
     }
 
   int out[2];
   if (make_pipe(out, 1) == -1) {
     int err = errno;
     close(prompt_fd);
-    { fail(s, "spawn", err, NULL); return; }
+    return fail(s, "spawn", err, NULL);
   }
 
   posix_spawn_file_actions_t actions;
@@ -592,15 +571,42 @@ static void handle_start(const fields_t *f) {
   close(out[1]);
   if (err != 0) {
     close(out[0]);
-    { fail(s, "spawn", err, NULL); return; }
+    return fail(s, "spawn", err, NULL);
   }
   s->pid = pid;
   s->out_fd = out[0];
   char pid_text[16];
   snprintf(pid_text, sizeof pid_text, "%d", (int)pid);
   out_event("spawn", s->key, pid_text, NULL, NULL);
+  return 0;
 }
 
+static void handle_start(const fields_t *f) {
+  if (!config.ready) protocol_error("start before init");
+  if (f->count < 10) protocol_error("start: too few fields");
+  size_t envc = strtoul(f->items[9], NULL, 10);
+  if (10 + envc != f->count) protocol_error("start: bad environment count");
+
+  session_t *s = xmalloc(sizeof *s);
+  memset(s, 0, sizeof *s);
+  s->key = xstrdup(f->items[1]);
+  s->pid = 0;
+  s->out_fd = s->log_fd = -1;
+  s->last_progress = INT64_MIN / 2;
+  s->flush_at = s->abandon_at = s->kill_at = NO_DEADLINE;
+  if (session_count == session_cap) {
+    session_cap = session_cap ? session_cap * 2 : 64;
+    session_t **grown = xmalloc(session_cap * sizeof *grown);
+    memcpy(grown, sessions, session_count * sizeof *grown);
+    free(sessions);
+    sessions = grown;
+  }
+  sessions[session_count++] = s;
+  s->files[0] = xstrdup(f->items[4]);
+  s->files[1] = xstrdup(f->items[6]);
+  s->files[2] = xstrdup(f->items[7]);
+  (void)launch(s, f, envc);
+}
 static void handle_kill(const fields_t *f) {
   if (f->count < 2) protocol_error("kill: no key");
   session_t *s = find_by_key(f->items[1]);
