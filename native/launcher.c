@@ -20,8 +20,10 @@
  *
  * Each session follows the same course as ProcessSession
  * (src/agents/process-session.ts), the runner used where this program is not
- * built: the prompt file is the agent's stdin, stdout and stderr go through
- * one pipe into a log capped at logMaxBytes, and the exit is reported once
+ * built, with one difference: stdin is a pipe already holding the whole
+ * prompt and closed (a file, as there, when the prompt is larger than a
+ * pipe holds). stdout and stderr go through one pipe into a log capped at
+ * logMaxBytes, and the exit is reported once
  * the output is drained, or EXIT_FLUSH_MS after the exit if something the
  * agent left behind holds the pipe. A kill is SIGTERM to the group, then
  * SIGKILL after the grace period if anything in the group is left.
@@ -473,6 +475,34 @@ static int write_file(const char *path, const char *data, size_t len, int keep_o
   return 0;
 }
 
+/*
+ * The prompt in a pipe whose write end is already closed: the agent reads
+ * the prompt and then end of file, and one that never reads blocks nothing.
+ * Creates no file, unlike the prompt file, which is the fallback: returns
+ * the read end, or -1 when the prompt is more than a pipe holds (64 KiB on
+ * Linux).
+ */
+static int prompt_pipe(const char *prompt, size_t len) {
+  int fds[2];
+  if (make_pipe(fds, 0) == -1) return -1;
+  if (fcntl(fds[1], F_SETFL, O_NONBLOCK) == -1) {
+    close(fds[0]);
+    close(fds[1]);
+    return -1;
+  }
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = write(fds[1], prompt + done, len - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += (size_t)n;
+  }
+  close(fds[1]);
+  if (done == len) return fds[0];
+  close(fds[0]);
+  return -1;
+}
+
 /* The session could not be started: say why and clean up. Returns -1. */
 static int fail(session_t *s, const char *stage, int err, const char *path) {
   char message[PATH_MAX + 128];
@@ -512,8 +542,11 @@ static int launch(session_t *s, const fields_t *f, size_t envc) {
   if (write_file(s->files[1], "", 0, 0) == -1) return fail(s, "files", errno, s->files[1]);
   struct stat st;
   if (stat(s->files[1], &st) == 0) s->heartbeat_mtime = MTIME_NS(st);
-  int prompt_fd = write_file(s->files[2], f->items[8], f->lens[8], 1);
-  if (prompt_fd == -1) return fail(s, "files", errno, s->files[2]);
+  int prompt_fd = prompt_pipe(f->items[8], f->lens[8]);
+  if (prompt_fd == -1) {
+    prompt_fd = write_file(s->files[2], f->items[8], f->lens[8], 1);
+    if (prompt_fd == -1) return fail(s, "files", errno, s->files[2]);
+  }
   if (log_path[0]) {
     s->log_fd = open_with_parent(log_path, O_WRONLY | O_CREAT | O_APPEND);
     if (s->log_fd == -1) {

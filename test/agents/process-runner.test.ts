@@ -49,6 +49,17 @@ describe.each(['in-process', 'launcher'] as const)('%s runner', (kind) => {
     expect(await sandbox.start(runner).exited).toEqual({ exitCode: 1, signal: null });
   });
 
+  it('delivers prompts byte-exact whether or not they fit in a pipe', async () => {
+    for (const size of [10, 64 * 1024, 64 * 1024 + 1, 1024 * 1024]) {
+      const out = join(sandbox.dir, `dump-${size}.json`);
+      const body = 'é'.repeat(size / 2) + 'x'.repeat(size % 2);
+      const runner = sandbox.runner({ command: fixture('env-dump.mjs'), env: { ...process.env, FIXTURE_OUT: out }, promptTemplate: '{{body}}' });
+      const session = sandbox.start(runner, { issue: issue({ body }) });
+      expect(await session.exited).toEqual({ exitCode: 0, signal: null });
+      expect((JSON.parse(readFileSync(out, 'utf8')) as { stdin: string }).stdin).toBe(body);
+    }
+  });
+
   it('passes the attempt number through', async () => {
     const runner = sandbox.runner({ command: fixture('fail-then-succeed.mjs') });
     expect((await sandbox.start(runner, { attempt: 1 }).exited).exitCode).toBe(1);
