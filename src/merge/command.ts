@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { CappedLogWriter } from '../agents/log-writer.js';
 import { isGroupAlive, killGroup } from '../agents/process-group.js';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
 
@@ -20,6 +21,8 @@ export interface CommandOptions {
   cwd: string;
   /** stdout and stderr go here (created, or truncated). */
   logPath: string;
+  /** Bytes of output kept in the log (the rest is dropped after a notice), as for session logs. */
+  logMaxBytes: number;
   env: NodeJS.ProcessEnv;
   clock: Clock;
   /** Stopped (SIGTERM, then SIGKILL after killGraceMs) when it runs longer than this. */
@@ -29,18 +32,21 @@ export interface CommandOptions {
   onSpawn?(pid: number): void;
 }
 
+/** After the command exits, how long its output may still drain before the result is given. */
+const OUTPUT_FLUSH_MS = 200;
+
 /**
  * Run a configured command (argv from the config, never a shell) in its own
- * process group, output to a log file. Asynchronous: the coordinator keeps
- * handling sessions while a test suite runs. When the command exits,
+ * process group, output to a capped log file. Asynchronous: the coordinator
+ * keeps handling sessions while a test suite runs. When the command exits,
  * whatever it left in its group is killed.
  */
 export function runCommand(argv: readonly string[], options: CommandOptions): Promise<CommandResult> {
   const { logPath } = options;
   const [program, ...args] = argv;
   mkdirSync(dirname(logPath), { recursive: true });
-  const fd = openSync(logPath, 'w');
-  writeSync(fd, `$ ${argv.map(quoteForLog).join(' ')}\n`);
+  writeFileSync(logPath, `$ ${argv.map(quoteForLog).join(' ')}\n`);
+  const log = new CappedLogWriter(logPath, options.logMaxBytes);
   return new Promise((resolve) => {
     let settled = false;
     let timedOut = false;
@@ -49,19 +55,22 @@ export function runCommand(argv: readonly string[], options: CommandOptions): Pr
       if (settled) return;
       settled = true;
       timers.forEach((t) => t.cancel());
+      log.close();
       resolve({ ...result, timedOut, logPath });
     };
     if (program === undefined) {
-      closeSync(fd);
       settle({ ok: false, exitCode: null, signal: null, error: 'the command is empty' });
       return;
     }
-    const child = spawn(program, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', fd, fd] });
-    // The child holds its own copies of the descriptor.
-    closeSync(fd);
+    const child = spawn(program, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     child.on('error', (error) => settle({ ok: false, exitCode: null, signal: null, error: error.message }));
     const pgid = child.pid;
     if (pgid === undefined) return;
+    for (const stream of [child.stdout, child.stderr]) {
+      stream?.on('error', () => {});
+      // Past the cap, chunks are dropped without touching the disk: a flood is drained cheaply.
+      stream?.on('data', (chunk: Buffer) => log.write(chunk));
+    }
     options.onSpawn?.(pgid);
     timers = [
       options.clock.setTimeout(() => {
@@ -73,7 +82,17 @@ export function runCommand(argv: readonly string[], options: CommandOptions): Pr
     child.on('exit', (exitCode, exitSignal) => {
       // Leftovers (a server the tests started, say) outlive nothing: the command is over.
       if (isGroupAlive(pgid)) signal(pgid, 'SIGKILL');
-      settle({ ok: exitCode === 0 && !timedOut, exitCode, signal: exitSignal });
+      const done = () => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        settle({ ok: exitCode === 0 && !timedOut, exitCode, signal: exitSignal });
+      };
+      // The log is complete once both pipes closed; something that escaped the group may hold them, so not forever.
+      if (child.stdout?.readableEnded !== false && child.stderr?.readableEnded !== false) done();
+      else {
+        child.once('close', done);
+        timers.push(options.clock.setTimeout(done, OUTPUT_FLUSH_MS));
+      }
     });
   });
 }

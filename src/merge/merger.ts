@@ -29,6 +29,8 @@ export interface MergerSettings extends Pick<MergeConfig, 'mode' | 'strategy' | 
   /** A verify or setup running longer than this (ms) is stopped and counts as failed. */
   commandTimeoutMs: number;
   killGraceMs: number;
+  /** Size cap of each verify or setup log (logMaxBytes). */
+  logMaxBytes: number;
   /** Wait (ms) before trying again when the target's checkout is dirty or a pull request could not be opened. */
   retryMs: number;
   /** Environment of git, verify, setup and gh. */
@@ -347,6 +349,7 @@ export class Merger {
     return {
       cwd: this.deps.worktree.path,
       logPath,
+      logMaxBytes: this.settings.logMaxBytes,
       env: this.settings.env,
       clock: this.deps.clock,
       timeoutMs: this.settings.commandTimeoutMs,

@@ -87,6 +87,7 @@ export async function setUpWorktreeRun(options: WorktreeRunOptions): Promise<Wor
       logDir: join(harnessDir, 'logs'),
       commandTimeoutMs: config.sessionTimeoutMs,
       killGraceMs: config.killGraceMs,
+      logMaxBytes: config.logMaxBytes,
       retryMs: options.retryMs ?? MERGE_RETRY_MS,
       env,
     },
