@@ -37,6 +37,8 @@ export interface HarnessEvents {
   'run:stopping': { at: number; force: boolean };
   'merge:queued': { at: number; issueId: string; branch: string };
   'merge:landed': { at: number; issueIds: string[]; target: string; detail: string };
+  /** Branches ready to land wait (the target's checkout has uncommitted changes, say); once per reason. */
+  'merge:waiting': { at: number; issueIds: string[]; target: string; reason: string };
   'merge:rejected': { at: number; issueId: string; reason: string; issueStatus: string };
 }
 

@@ -274,6 +274,7 @@ export class Merger {
     const { store, clock, target } = this.deps;
     const top = levels.at(-1) as Level;
     const entries = levels.map((l) => l.entry);
+    let waitingFor: string | null = null;
     for (;;) {
       const advance = await target.advance(base, top.result, `harness merge queue: ${entries.map((e) => e.issueId).join(', ')}`);
       if (advance.kind === 'advanced') break;
@@ -282,6 +283,10 @@ export class Merger {
         return;
       }
       for (const entry of entries) store.setMergeState(entry.id, { reason: `waiting: ${advance.reason}` }, clock.now());
+      if (advance.reason !== waitingFor) {
+        waitingFor = advance.reason;
+        this.deps.events.emit('merge:waiting', { at: clock.now(), issueIds: entries.map((e) => e.issueId), target: target.branch, reason: advance.reason });
+      }
       if (this.stopping) {
         this.outcomes.requeue(entries, `not landed before the run stopped: ${advance.reason}`);
         return;

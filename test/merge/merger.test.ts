@@ -205,6 +205,10 @@ describe('the target branch', () => {
     r.finishSession('A', 'a.txt');
     await r.until(() => /^waiting: .*uncommitted changes in README\.md/.test(r.store.listMerges()[0]?.reason ?? ''), 'the landing to wait');
     expect(main(r)).toBe(before);
+    // Said once, however many times the landing is retried.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const waits = r.log.filter((e) => e.name === 'merge:waiting').map((e) => e.payload);
+    expect(waits).toEqual([expect.objectContaining({ issueIds: ['A'], target: 'main', reason: expect.stringMatching(/uncommitted changes in README\.md/) })]);
     git(r.temp.repo, 'checkout', '--', 'README.md');
     await r.until(() => r.store.getIssue('A')?.status === 'done', 'the landing');
     expect(readFileSync(join(r.temp.repo, 'a.txt'), 'utf8')).toBe('A\n');

@@ -6,13 +6,15 @@ import { realClock } from '../../src/runtime/clock.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { commitFile, makeRepo, testEnv, type TempRepo } from './repo.js';
 
+type MergeEventName = 'merge:queued' | 'merge:landed' | 'merge:rejected' | 'merge:waiting';
+
 export interface Rig extends WorktreeRun {
   temp: TempRepo;
   store: MemoryStore;
   events: EventBus;
   harnessDir: string;
   /** Every merge event, in order. */
-  log: { name: 'merge:queued' | 'merge:landed' | 'merge:rejected'; payload: HarnessEvents['merge:queued' | 'merge:landed' | 'merge:rejected'] }[];
+  log: { name: MergeEventName; payload: HarnessEvents[MergeEventName] }[];
   /** An agent's session for `id`: its worktree gets one commit writing `file`, then the session succeeds and is handed to the queue. */
   finishSession(id: string, file: string | null, text?: string): 'merging' | 'done' | 'failed';
   /** Resolves once `check` holds, re-checked after every merge event; fails after a timeout. */
@@ -58,7 +60,7 @@ export async function makeRig(options: RigOptions = {}): Promise<Rig> {
   });
   const log: Rig['log'] = [];
   const waiters = new Set<() => void>();
-  for (const name of ['merge:queued', 'merge:landed', 'merge:rejected'] as const) {
+  for (const name of ['merge:queued', 'merge:landed', 'merge:rejected', 'merge:waiting'] as const) {
     events.on(name, (payload) => {
       log.push({ name, payload });
       waiters.forEach((w) => w());

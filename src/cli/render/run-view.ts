@@ -97,6 +97,7 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
     ),
     events.on('merge:queued', (e) => note(`⇢ ${e.issueId} queued to merge (${e.branch})`)),
     events.on('merge:landed', (e) => note(color.green(`⇉ landed ${e.issueIds.join(', ')} on ${e.target}${e.detail ? ` (${e.detail})` : ''}`))),
+    events.on('merge:waiting', (e) => note(color.yellow(`⏸ ${e.issueIds.join(', ')} ready to land on ${e.target}, waiting: ${e.reason}`))),
     events.on('merge:rejected', (e) =>
       note(color.yellow(`✗ merge of ${e.issueId} rejected: ${e.reason}${e.issueStatus === 'queued' ? ' → requeued on the new target' : e.issueStatus === 'failed' ? ' → failed' : ''}`)),
     ),
