@@ -49,6 +49,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .option('--seed <n>', 'seed of the session draws: same seed, same results')
     .option('--mode <mode>', 'simulation (virtual time, default) or process (real child processes)')
     .option('--time-scale <factor>', 'process mode: real time per scenario time (default 0.01)')
+    .option('--policy <name>', 'scale with a baseline policy instead of the harness scaler: fixed-max, fixed-min or hpa')
     .option('--compare', 'also run the workload under baseline policies (fixed max, fixed min, HPA-style) and compare')
     .option('--json', 'print the results object as JSON on stdout; the report goes to stderr')
     .option('--junit <file>', 'write JUnit XML, one test case per acceptance criterion')

@@ -82,6 +82,16 @@ describe('harness load-test', () => {
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
   });
 
+  it('scales with a baseline policy given by --policy, and refuses an unknown one', async () => {
+    const fixed = await harness(['--scenario', 'medium', '--policy', 'fixed-max', '--json']);
+    expect(JSON.parse(fixed.out).policy).toBe('fixed-max');
+    const unknown = await harness(['--scenario', 'medium', '--policy', 'random']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/unknown policy "random": expected one of default, fixed-max, fixed-min, hpa/);
+    const both = await harness(['--scenario', 'medium', '--policy', 'hpa', '--compare']);
+    expect(both.code).toBe(2);
+  });
+
   it('prints the comparison table with --compare', async () => {
     const { code, out } = await harness(['--scenario', 'medium', '--compare']);
     expect(code).toBe(0);

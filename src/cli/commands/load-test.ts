@@ -31,6 +31,7 @@ export interface LoadTestCommandOptions extends Record<string, unknown> {
   junit?: string;
   report?: string;
   compare?: boolean;
+  policy?: string;
 }
 
 type SpecField = Exclude<keyof LoadTestSpec, 'name' | 'description'>;
@@ -99,9 +100,13 @@ export async function loadTestCommand(options: LoadTestCommandOptions): Promise<
   const abort = new AbortController();
   const offSignal = io.onSignal(() => abort.abort());
   const progress = mode === 'process' ? createProgressView(io.stderr, Boolean(io.stderr.isTTY) && !io.env.CI) : null;
+  if (options.policy !== undefined && options.compare) {
+    throw new UsageError('--policy and --compare do not go together: --compare already runs every policy');
+  }
   const runOptions: LoadTestOptions = {
     mode,
     timeScale,
+    ...(options.policy !== undefined ? { policy: options.policy } : {}),
     env: io.env,
     flags: flagsToOverrides(options),
     signal: abort.signal,
