@@ -132,6 +132,19 @@ describe('event groups', () => {
   });
 });
 
+describe('a launcher that ends', () => {
+  it('has every event it wrote before it ended reported first', async () => {
+    const fake = join(sandbox.dir, 'fake-launcher');
+    // Reports the session's exit, then dies at once.
+    writeFileSync(fake, "#!/bin/sh\nread init\nread start\nprintf 'spawn\\t1\\t%s\\nexit\\t1\\t3\\t0\\n' $$\nexit 1\n", { mode: 0o755 });
+    const runner = sandbox.runner({ command: ['unused'], binary: fake });
+    const exited = new Promise<SessionExit>((resolve) =>
+      runner.start({ sessionId: 's-1', workerId: 'w', attempt: 1, issue: issue(), cwd: sandbox.dir, logPath: null }, { onProgress: () => {}, onExit: resolve }),
+    );
+    expect(await exited).toEqual({ exitCode: 3, signal: null });
+  });
+});
+
 describe('protocol', () => {
   it('escapes fields so that any text survives, tabs, newlines, NUL and percent signs included', () => {
     fc.assert(

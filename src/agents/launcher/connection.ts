@@ -77,7 +77,9 @@ export class LauncherConnection {
       this.report(pending.splice(0));
     });
     this.exited = new Promise((resolve) => {
-      this.child.on('exit', (code, signal) => {
+      // 'close', not 'exit': every event the launcher wrote before it ended is read first.
+      // Only the launcher holds its stdout (agents get their own pipes), so 'close' follows its end.
+      this.child.on('close', (code, signal) => {
         this.onExit(code, signal);
         resolve();
       });
