@@ -87,6 +87,11 @@ describe('the launcher build', () => {
     const options = { command: ['true'], promptTemplate: '', clock: realClock, killGraceMs: 100, logMaxBytes: 100, heartbeatDir: '/tmp' };
     expect(createAgentRunner(options)).toBeInstanceOf(LauncherRunner);
     expect(createAgentRunner({ ...options, binary: null })).toBeInstanceOf(ProcessRunner);
+    // A launcher that cannot run here (built elsewhere, damaged): the in-process runner, not a failure per session.
+    const foreign = join(sandbox.dir, 'foreign-launcher');
+    writeFileSync(foreign, 'not a program for this machine', { mode: 0o755 });
+    expect(createAgentRunner({ ...options, binary: foreign })).toBeInstanceOf(ProcessRunner);
+    expect(createAgentRunner({ ...options, binary: '/bin/false' })).toBeInstanceOf(ProcessRunner);
     expect(() => new LauncherRunner({ ...options, binary: null })).toThrow(/not built/);
   });
 

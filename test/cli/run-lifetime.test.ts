@@ -31,4 +31,26 @@ describe('harness run as a process', () => {
       store.close();
     }
   });
+
+  it('exits 0 once the work is done, after closing its launchers', () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.cleanup);
+    const marker = `lifetime-${Date.now()}`;
+    const file = writeIssues(tmp.dir, Array.from({ length: 40 }, (_, i) => ({ id: `n${i}`, title: `no-op ${i}` })));
+    const result = spawnSync(process.execPath, [join(REPO, 'bin', 'harness.js'), 'run', '--issues', file, '--agent', 'true', '--quiet'], {
+      cwd: tmp.dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HARNESS_TEST_MARKER: marker },
+      timeout: 30_000,
+    });
+    expect(reapMarker(marker)).toEqual([]);
+    // 13 would mean Node found nothing left to wait for while the run was still closing.
+    expect(result.status).toBe(0);
+    const store = openStore(join(tmp.dir, '.harness', 'state.db'));
+    try {
+      expect(store.countIssues().done).toBe(40);
+    } finally {
+      store.close();
+    }
+  });
 });

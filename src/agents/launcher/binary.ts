@@ -62,7 +62,9 @@ export function stopLauncher(child: ChildProcess, timeoutMs: number): Promise<vo
       clearTimeout(timer);
       resolve();
     });
-    child.ref();
+    // Referenced, pipes included, so the harness stays alive until the
+    // launcher's last output is read and its stdout closes.
+    setLauncherReferenced(child, true);
     child.stdin?.end();
   });
 }

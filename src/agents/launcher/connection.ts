@@ -120,6 +120,8 @@ export class LauncherConnection {
     if (this.dead) return;
     this.closing = true;
     this.outbox.flush();
+    // Alive until the launcher's stdout has closed and 'close' has reported it.
+    this.setReferenced(true);
     await stopLauncher(this.child, timeoutMs);
     await this.exited;
   }

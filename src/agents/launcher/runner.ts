@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { sessionEnvVars } from '../env.js';
 import { truncationNotice } from '../log-writer.js';
 import { checkAgentCommand, ProcessRunner, type ProcessRunnerOptions } from '../process-runner.js';
@@ -103,11 +104,21 @@ export class LauncherRunner implements SessionRunner {
 }
 
 /**
- * The runner for real agents: LauncherRunner when the launcher is built,
- * otherwise ProcessRunner, which starts agents from the harness itself
- * (slower to start each one, the same for the agent).
+ * Whether `binary` starts and exits cleanly at end of input, as the launcher
+ * does: a binary built for another machine (node_modules copied over) or
+ * damaged fails here, once, instead of failing every session.
+ */
+function launcherStarts(binary: string): boolean {
+  const result = spawnSync(binary, [], { input: '', stdio: ['pipe', 'ignore', 'ignore'], timeout: 5000 });
+  return result.status === 0;
+}
+
+/**
+ * The runner for real agents: LauncherRunner when the launcher is built and
+ * starts, otherwise ProcessRunner, which starts agents from the harness
+ * itself (slower to start each one, the same for the agent).
  */
 export function createAgentRunner(options: LauncherRunnerOptions): SessionRunner {
   const binary = options.binary === undefined ? launcherBinary() : options.binary;
-  return binary === null ? new ProcessRunner(options) : new LauncherRunner({ ...options, binary });
+  return binary !== null && launcherStarts(binary) ? new LauncherRunner({ ...options, binary }) : new ProcessRunner(options);
 }

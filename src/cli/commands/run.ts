@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAgentRunner } from '../../agents/launcher/runner.js';
+import { createAgentRunner, LauncherRunner } from '../../agents/launcher/runner.js';
 import type { SessionRunner } from '../../agents/types.js';
 import { configPathOption, flagsToOverrides } from '../../config/flags.js';
 import { resolveConfig } from '../../config/load.js';
@@ -87,6 +87,9 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
       // Events that arrive together (a session ending, the next one's pid) are committed together.
       deliver: (events) => store.batch(events),
     });
+    if (!(runner instanceof LauncherRunner) && !options.quiet) {
+      human.write('note: the session launcher is not built or does not run here (a C compiler and `npm run build` make it); agents start from the harness process, which costs more per session\n');
+    }
     const coordinator = new Coordinator(
       {
         issues: parsed.issues,
