@@ -232,7 +232,7 @@ typedef struct {
   int log_fd; /* -1 when there is no log or it failed */
   int64_t log_written;
   int log_capped;
-  char *files[3]; /* issue, heartbeat, prompt: removed at finish */
+  char *files[3]; /* issue, heartbeat, prompt (the worker's, rewritten per session; the harness removes them) */
   int64_t heartbeat_mtime;
   int64_t last_progress;
   int exited, exit_code, exit_signal;
@@ -304,8 +304,6 @@ static void finish(session_t *s, int64_t now) {
     s->group_gone = 1;
     s->kill_at = NO_DEADLINE;
   }
-  for (int i = 0; i < 3; i++)
-    if (s->files[i]) unlink(s->files[i]);
 }
 
 static void report(session_t *s, int64_t now) {

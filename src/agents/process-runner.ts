@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import { ProcessSession, type ProcessSessionOptions } from './process-session.js';
+import { removeSessionFiles, sessionPaths, type SessionPaths } from './session-files.js';
 import type { SessionCallbacks, SessionHandle, SessionRunner, SessionSpec } from './types.js';
 
 export { PROGRESS_COALESCE_MS, EXIT_FLUSH_MS } from './process-session.js';
@@ -18,14 +19,24 @@ export function checkAgentCommand(command: readonly string[]): void {
  * whole tree an agent starts can be stopped with one signal.
  */
 export class ProcessRunner implements SessionRunner {
+  /** The session files written, per worker, removed by close(). */
+  private readonly files = new Map<string, SessionPaths>();
+
   constructor(private readonly options: ProcessRunnerOptions) {
     checkAgentCommand(options.command);
   }
 
   start(spec: SessionSpec, callbacks: SessionCallbacks): SessionHandle {
+    this.files.set(spec.workerId, sessionPaths(this.options.heartbeatDir, spec.workerId));
     const session = new ProcessSession(this.options, spec, callbacks);
     session.begin();
     return { pid: session.pid, pgid: session.pgid, kill: () => session.kill() };
+  }
+
+  /** Remove the session files (call once no session runs). */
+  async close(): Promise<void> {
+    removeSessionFiles(this.files.values());
+    this.files.clear();
   }
 }
 

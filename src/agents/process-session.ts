@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
 import { withParentDir } from './dirs.js';
 import { buildSessionEnv } from './env.js';
@@ -19,7 +19,7 @@ export interface ProcessSessionOptions {
   killGraceMs: number;
   /** Bytes of output kept in each session's log; the rest is discarded. */
   logMaxBytes: number;
-  /** Directory for per-session files: <heartbeatDir>/<sessionId>/{issue.json,heartbeat}. */
+  /** Directory of the session files: <heartbeatDir>/<workerId>.{issue.json,heartbeat,prompt} (./session-files.ts). */
   heartbeatDir: string;
   /** Base environment of agents. Default: process.env. */
   env?: NodeJS.ProcessEnv;
@@ -59,7 +59,7 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
  *
  *   spawned → exited       the leader's 'exit' event; the group is reaped
  *   exited  → reported     output drained (stdio closed) or EXIT_FLUSH_MS passed; onExit
- *   reported → finished    stdio closed, or given up on; log closed, session files removed
+ *   reported → finished    stdio closed, or given up on; log closed (the runner removes the files when closed)
  *
  * A spawn failure goes straight to reported and finished, with an error.
  */
@@ -155,9 +155,9 @@ export class ProcessSession {
     if (this.exit === null || isGroupAlive(pgid)) this.terminate(pgid);
   }
 
-  /** The issue file and the (empty) heartbeat file (./session-files.ts). */
+  /** The issue file and the (empty) heartbeat file (./session-files.ts), rewritten for this session. */
   private prepareFiles(): SessionPaths {
-    const paths = sessionPaths(this.options.heartbeatDir, this.spec.sessionId);
+    const paths = sessionPaths(this.options.heartbeatDir, this.spec.workerId);
     const { issueFile, heartbeatFile } = paths;
     withParentDir(issueFile, () => writeFileSync(issueFile, issueFileText(this.spec.issue)));
     writeFileSync(heartbeatFile, '');
@@ -275,14 +275,6 @@ export class ProcessSession {
       this.groupGone = true;
       this.killTimer?.cancel();
       this.killTimer = null;
-    }
-    for (const file of [this.files?.issueFile, this.files?.heartbeatFile, this.files?.promptFile]) {
-      if (!file) continue;
-      try {
-        unlinkSync(file);
-      } catch {
-        // Already gone (the agent may remove its heartbeat file); a leftover is harmless.
-      }
     }
   }
 }

@@ -1,17 +1,32 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IssueRow } from '../store/types.js';
 import { sanitizeIssueId } from '../workspace/sanitize.js';
 import type { SessionFiles } from './env.js';
 
-/** The files of one session, side by side in the heartbeat directory, named after the session. */
+/** The files a session shares with its agent, side by side in the heartbeat directory. */
 export interface SessionPaths extends SessionFiles {
-  /** The rendered prompt: the agent's stdin. */
+  /** The rendered prompt, when the agent's stdin is a file. */
   promptFile: string;
 }
 
-export function sessionPaths(heartbeatDir: string, sessionId: string): SessionPaths {
-  const base = join(heartbeatDir, sanitizeIssueId(sessionId));
+/**
+ * A worker runs one session at a time, so its sessions share one set of
+ * files, named after the worker and rewritten (truncated) for each session.
+ * Creating and deleting files for every session costs the file system more
+ * than it seems: ext4, for one, searches past recently deleted inodes when it
+ * allocates new ones. The runner removes the files when it is closed.
+ */
+export function sessionPaths(heartbeatDir: string, workerId: string): SessionPaths {
+  const base = join(heartbeatDir, sanitizeIssueId(workerId));
   return { issueFile: `${base}.issue.json`, heartbeatFile: `${base}.heartbeat`, promptFile: `${base}.prompt` };
+}
+
+/** Remove session files a runner wrote; ones already gone (the agent may remove its heartbeat) are fine. */
+export function removeSessionFiles(paths: Iterable<SessionPaths>): void {
+  for (const set of paths) {
+    for (const file of [set.issueFile, set.heartbeatFile, set.promptFile]) rmSync(file, { force: true });
+  }
 }
 
 /** What HARNESS_ISSUE_FILE holds: the whole issue row, as JSON. */

@@ -99,16 +99,31 @@ describe.each(['in-process', 'launcher'] as const)('%s runner', (kind) => {
     expect(dump.env.HARNESS_WORKER_ID).toBe('w-7');
     expect(dump.env.HARNESS_SESSION_ID).toBe('sess-42');
     expect(dump.env.HARNESS_ATTEMPT).toBe('3');
-    expect(dump.env.HARNESS_HEARTBEAT_FILE).toBe(join(sandbox.dir, 'heartbeats', 'sess-42.heartbeat'));
+    // One set of files per worker, rewritten for each of its sessions.
+    expect(dump.env.HARNESS_HEARTBEAT_FILE).toBe(join(sandbox.dir, 'heartbeats', 'w-7.heartbeat'));
     expect(JSON.parse(dump.issueFile)).toEqual(hostile);
     expect(dump.stdin).toBe(`${hostile.title}\n${hostile.body}\nx;touch pwned`);
     expect(dump.cwd).toBe(sandbox.dir);
     expect(existsSync(join(sandbox.dir, 'pwned'))).toBe(false);
     expect(existsSync(join(process.cwd(), 'pwned'))).toBe(false);
-    // Session files are removed (asynchronously) once the session is over.
-    const files = ['sess-42.heartbeat', 'sess-42.issue.json', 'sess-42.prompt'].map((f) => join(sandbox.dir, 'heartbeats', f));
-    for (let i = 0; i < 100 && files.some((f) => existsSync(f)); i++) await new Promise((r) => setTimeout(r, 10));
-    expect(files.filter((f) => existsSync(f))).toEqual([]);
+    // The session files go when the runner is closed.
+    const files = ['w-7.heartbeat', 'w-7.issue.json'].map((f) => join(sandbox.dir, 'heartbeats', f));
+    expect(files.filter((f) => existsSync(f))).toEqual(files);
+    await runner.close!();
+    expect(readdirSync(join(sandbox.dir, 'heartbeats'))).toEqual([]);
+  });
+
+  it('rewrites a worker’s files for each of its sessions', async () => {
+    const dumps = [join(sandbox.dir, 'first.json'), join(sandbox.dir, 'second.json')];
+    for (const [n, out] of dumps.entries()) {
+      const runner = sandbox.runner({ command: fixture('env-dump.mjs'), env: { ...process.env, FIXTURE_OUT: out }, promptTemplate: '{{title}}' });
+      const session = sandbox.start(runner, { workerId: 'w-1', issue: issue({ id: `I-${n}`, title: n === 0 ? 'a much longer first title' : 'short' }) });
+      expect(await session.exited).toEqual({ exitCode: 0, signal: null });
+    }
+    const [first, second] = dumps.map((d) => JSON.parse(readFileSync(d, 'utf8')) as { env: Record<string, string>; stdin: string; issueFile: string });
+    expect(second!.env.HARNESS_ISSUE_FILE).toBe(first!.env.HARNESS_ISSUE_FILE);
+    expect(JSON.parse(second!.issueFile)).toMatchObject({ id: 'I-1', title: 'short' });
+    expect(second!.stdin).toBe('short');
   });
 
   it('stops a hanging agent with SIGTERM', async () => {

@@ -4,7 +4,7 @@ import { truncationNotice } from '../log-writer.js';
 import { checkAgentCommand, ProcessRunner, type ProcessRunnerOptions } from '../process-runner.js';
 import { DEFAULT_HEARTBEAT_POLL_MS } from '../process-session.js';
 import { renderPrompt } from '../prompt.js';
-import { issueFileText, sessionPaths } from '../session-files.js';
+import { issueFileText, removeSessionFiles, sessionPaths, type SessionPaths } from '../session-files.js';
 import type { SessionCallbacks, SessionHandle, SessionRunner, SessionSpec } from '../types.js';
 import { defaultLauncherCount, launcherBinary } from './binary.js';
 import { LauncherConnection } from './connection.js';
@@ -41,6 +41,8 @@ const CLOSE_SLACK_MS = 2000;
  */
 export class LauncherRunner implements SessionRunner {
   private readonly connections: LauncherConnection[] = [];
+  /** The session files written, per worker, removed by close(). */
+  private readonly files = new Map<string, SessionPaths>();
   private readonly size: number;
   private readonly binary: string;
   private readonly init: LauncherInit;
@@ -67,16 +69,19 @@ export class LauncherRunner implements SessionRunner {
     return this.pick().start(spec.sessionId, this.request(spec), callbacks);
   }
 
-  /** Stop every launcher (their sessions should have ended by now). */
+  /** Stop every launcher (their sessions should have ended by now) and remove the session files. */
   async close(): Promise<void> {
     const connections = this.connections.splice(0);
     const timeoutMs = this.options.killGraceMs + CLOSE_SLACK_MS;
     await Promise.all(connections.map((c) => c.close(timeoutMs)));
+    removeSessionFiles(this.files.values());
+    this.files.clear();
   }
 
   /** The session's files, prompt and variables, rendered here as ProcessSession renders them. */
   private request(spec: SessionSpec): Omit<LauncherStart, 'key'> {
-    const paths = sessionPaths(this.options.heartbeatDir, spec.sessionId);
+    const paths = sessionPaths(this.options.heartbeatDir, spec.workerId);
+    this.files.set(spec.workerId, paths);
     return {
       cwd: spec.cwd,
       logPath: spec.logPath,
