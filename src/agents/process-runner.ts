@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { ProcessSession, type ProcessSessionOptions } from './process-session.js';
-import { removeSessionFiles, sessionPaths, type SessionPaths } from './session-files.js';
+import { removeSessionFiles, sessionFilePrefix, sessionPaths, type SessionPaths } from './session-files.js';
 import type { SessionCallbacks, SessionHandle, SessionRunner, SessionSpec } from './types.js';
 
 export { PROGRESS_COALESCE_MS, EXIT_FLUSH_MS } from './process-session.js';
@@ -21,14 +21,16 @@ export function checkAgentCommand(command: readonly string[]): void {
 export class ProcessRunner implements SessionRunner {
   /** The session files written, per worker, removed by close(). */
   private readonly files = new Map<string, SessionPaths>();
+  private readonly prefix = sessionFilePrefix();
 
   constructor(private readonly options: ProcessRunnerOptions) {
     checkAgentCommand(options.command);
   }
 
   start(spec: SessionSpec, callbacks: SessionCallbacks): SessionHandle {
-    this.files.set(spec.workerId, sessionPaths(this.options.heartbeatDir, spec.workerId));
-    const session = new ProcessSession(this.options, spec, callbacks);
+    const paths = sessionPaths(this.options.heartbeatDir, this.prefix, spec.workerId);
+    this.files.set(spec.workerId, paths);
+    const session = new ProcessSession(this.options, spec, callbacks, paths);
     session.begin();
     return { pid: session.pid, pgid: session.pgid, kill: () => session.kill() };
   }

@@ -6,7 +6,7 @@ import { buildSessionEnv } from './env.js';
 import { CappedLogWriter } from './log-writer.js';
 import { isGroupAlive, killGroup } from './process-group.js';
 import { renderPrompt } from './prompt.js';
-import { describeSpawnFailure, issueFileText, sessionPaths, type SessionPaths } from './session-files.js';
+import { describeSpawnFailure, issueFileText, type SessionPaths } from './session-files.js';
 import type { SessionCallbacks, SessionExit, SessionSpec } from './types.js';
 
 export interface ProcessSessionOptions {
@@ -19,7 +19,7 @@ export interface ProcessSessionOptions {
   killGraceMs: number;
   /** Bytes of output kept in each session's log; the rest is discarded. */
   logMaxBytes: number;
-  /** Directory of the session files: <heartbeatDir>/<workerId>.{issue.json,heartbeat,prompt} (./session-files.ts). */
+  /** Directory of the session files, one set per worker (./session-files.ts). */
   heartbeatDir: string;
   /** Base environment of agents. Default: process.env. */
   env?: NodeJS.ProcessEnv;
@@ -91,6 +91,8 @@ export class ProcessSession {
     private readonly options: ProcessSessionOptions,
     private readonly spec: SessionSpec,
     private readonly callbacks: SessionCallbacks,
+    /** Where the session's files go (./session-files.ts). */
+    private readonly paths: SessionPaths,
   ) {
     this.clock = options.clock;
   }
@@ -157,12 +159,11 @@ export class ProcessSession {
 
   /** The issue file and the (empty) heartbeat file (./session-files.ts), rewritten for this session. */
   private prepareFiles(): SessionPaths {
-    const paths = sessionPaths(this.options.heartbeatDir, this.spec.workerId);
-    const { issueFile, heartbeatFile } = paths;
+    const { issueFile, heartbeatFile } = this.paths;
     withParentDir(issueFile, () => writeFileSync(issueFile, issueFileText(this.spec.issue)));
     writeFileSync(heartbeatFile, '');
     this.heartbeatMtime = statSync(heartbeatFile).mtimeMs;
-    return paths;
+    return this.paths;
   }
 
   /**

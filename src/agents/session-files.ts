@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IssueRow } from '../store/types.js';
 import { sanitizeIssueId } from '../workspace/sanitize.js';
@@ -10,16 +10,57 @@ export interface SessionPaths extends SessionFiles {
   promptFile: string;
 }
 
+let runners = 0;
+
+/**
+ * A prefix for the session files of one runner: the process id and a count
+ * of runners in this process. Worker ids are unique only within one state
+ * file, and two runs may share a directory (`--state .harness/a.db` and
+ * `.harness/b.db`), so the names need this too.
+ */
+export function sessionFilePrefix(): string {
+  runners += 1;
+  return `${process.pid}.${runners}`;
+}
+
 /**
  * A worker runs one session at a time, so its sessions share one set of
- * files, named after the worker and rewritten (truncated) for each session.
- * Creating and deleting files for every session costs the file system more
- * than it seems: ext4, for one, searches past recently deleted inodes when it
- * allocates new ones. The runner removes the files when it is closed.
+ * files, named after the runner and the worker and rewritten (truncated) for
+ * each session. Creating and deleting files for every session costs the file
+ * system more than it seems: ext4, for one, searches past recently deleted
+ * inodes when it allocates new ones. The runner removes the files when it is
+ * closed.
  */
-export function sessionPaths(heartbeatDir: string, workerId: string): SessionPaths {
-  const base = join(heartbeatDir, sanitizeIssueId(workerId));
+export function sessionPaths(heartbeatDir: string, prefix: string, workerId: string): SessionPaths {
+  const base = join(heartbeatDir, `${prefix}-${sanitizeIssueId(workerId)}`);
   return { issueFile: `${base}.issue.json`, heartbeatFile: `${base}.heartbeat`, promptFile: `${base}.prompt` };
+}
+
+/**
+ * Remove the session files that a harness killed with SIGKILL left behind:
+ * those whose process no longer exists. Files of live runs stay.
+ */
+export function removeStaleSessionFiles(heartbeatDir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(heartbeatDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = /^(\d+)\.\d+-/.exec(name)?.[1];
+    if (pid === undefined || processExists(Number(pid))) continue;
+    rmSync(join(heartbeatDir, name), { force: true });
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Remove session files a runner wrote; ones already gone (the agent may remove its heartbeat) are fine. */

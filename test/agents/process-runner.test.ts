@@ -100,27 +100,29 @@ describe.each(['in-process', 'launcher'] as const)('%s runner', (kind) => {
     expect(dump.env.HARNESS_SESSION_ID).toBe('sess-42');
     expect(dump.env.HARNESS_ATTEMPT).toBe('3');
     // One set of files per worker, rewritten for each of its sessions.
-    expect(dump.env.HARNESS_HEARTBEAT_FILE).toBe(join(sandbox.dir, 'heartbeats', 'w-7.heartbeat'));
+    expect(dump.env.HARNESS_HEARTBEAT_FILE).toMatch(new RegExp(`^${sandbox.dir}/heartbeats/${process.pid}\\.\\d+-w-7\\.heartbeat$`));
     expect(JSON.parse(dump.issueFile)).toEqual(hostile);
     expect(dump.stdin).toBe(`${hostile.title}\n${hostile.body}\nx;touch pwned`);
     expect(dump.cwd).toBe(sandbox.dir);
     expect(existsSync(join(sandbox.dir, 'pwned'))).toBe(false);
     expect(existsSync(join(process.cwd(), 'pwned'))).toBe(false);
     // The session files go when the runner is closed.
-    const files = ['w-7.heartbeat', 'w-7.issue.json'].map((f) => join(sandbox.dir, 'heartbeats', f));
+    const files = [dump.env.HARNESS_HEARTBEAT_FILE!, dump.env.HARNESS_ISSUE_FILE!];
     expect(files.filter((f) => existsSync(f))).toEqual(files);
     await runner.close!();
     expect(readdirSync(join(sandbox.dir, 'heartbeats'))).toEqual([]);
   });
 
   it('rewrites a worker’s files for each of its sessions', async () => {
-    const dumps = [join(sandbox.dir, 'first.json'), join(sandbox.dir, 'second.json')];
-    for (const [n, out] of dumps.entries()) {
-      const runner = sandbox.runner({ command: fixture('env-dump.mjs'), env: { ...process.env, FIXTURE_OUT: out }, promptTemplate: '{{title}}' });
-      const session = sandbox.start(runner, { workerId: 'w-1', issue: issue({ id: `I-${n}`, title: n === 0 ? 'a much longer first title' : 'short' }) });
+    const out = join(sandbox.dir, 'dump.json');
+    const runner = sandbox.runner({ command: fixture('env-dump.mjs'), env: { ...process.env, FIXTURE_OUT: out }, promptTemplate: '{{title}}' });
+    const dumps: { env: Record<string, string>; stdin: string; issueFile: string }[] = [];
+    for (const [n, title] of ['a much longer first title', 'short'].entries()) {
+      const session = sandbox.start(runner, { workerId: 'w-1', issue: issue({ id: `I-${n}`, title }) });
       expect(await session.exited).toEqual({ exitCode: 0, signal: null });
+      dumps.push(JSON.parse(readFileSync(out, 'utf8')));
     }
-    const [first, second] = dumps.map((d) => JSON.parse(readFileSync(d, 'utf8')) as { env: Record<string, string>; stdin: string; issueFile: string });
+    const [first, second] = dumps;
     expect(second!.env.HARNESS_ISSUE_FILE).toBe(first!.env.HARNESS_ISSUE_FILE);
     expect(JSON.parse(second!.issueFile)).toMatchObject({ id: 'I-1', title: 'short' });
     expect(second!.stdin).toBe('short');

@@ -4,7 +4,7 @@ import { truncationNotice } from '../log-writer.js';
 import { checkAgentCommand, ProcessRunner, type ProcessRunnerOptions } from '../process-runner.js';
 import { DEFAULT_HEARTBEAT_POLL_MS } from '../process-session.js';
 import { renderPrompt } from '../prompt.js';
-import { issueFileText, removeSessionFiles, sessionPaths, type SessionPaths } from '../session-files.js';
+import { issueFileText, removeSessionFiles, sessionFilePrefix, sessionPaths, type SessionPaths } from '../session-files.js';
 import type { SessionCallbacks, SessionHandle, SessionRunner, SessionSpec } from '../types.js';
 import { defaultLauncherCount, launcherBinary } from './binary.js';
 import { LauncherConnection } from './connection.js';
@@ -43,6 +43,7 @@ export class LauncherRunner implements SessionRunner {
   private readonly connections: LauncherConnection[] = [];
   /** The session files written, per worker, removed by close(). */
   private readonly files = new Map<string, SessionPaths>();
+  private readonly prefix = sessionFilePrefix();
   private readonly size: number;
   private readonly binary: string;
   private readonly init: LauncherInit;
@@ -80,7 +81,7 @@ export class LauncherRunner implements SessionRunner {
 
   /** The session's files, prompt and variables, rendered here as ProcessSession renders them. */
   private request(spec: SessionSpec): Omit<LauncherStart, 'key'> {
-    const paths = sessionPaths(this.options.heartbeatDir, spec.workerId);
+    const paths = sessionPaths(this.options.heartbeatDir, this.prefix, spec.workerId);
     this.files.set(spec.workerId, paths);
     return {
       cwd: spec.cwd,

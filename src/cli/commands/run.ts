@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAgentRunner, LauncherRunner } from '../../agents/launcher/runner.js';
+import { removeStaleSessionFiles } from '../../agents/session-files.js';
 import type { SessionRunner } from '../../agents/types.js';
 import { configPathOption, flagsToOverrides } from '../../config/flags.js';
 import { resolveConfig } from '../../config/load.js';
@@ -131,6 +132,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
       coordinator.stop();
     });
     await coordinator.initialize();
+    // The run lock is held and crash recovery is done: what dead harnesses left in sessions/ can go.
+    removeStaleSessionFiles(join(harnessDir, 'sessions'));
     const summary = await coordinator.run();
     view.finish(summary);
     if (options.json) io.stdout.write(JSON.stringify(summary, null, 2) + '\n');
