@@ -62,8 +62,9 @@ function median(values) {
 
 /**
  * This machine's speed drifts from minute to minute, so every contender runs
- * `rounds` times, interleaved (xargs, harness, the loops, parallel; again),
- * and the figures are medians, with the range of each shown next to it.
+ * `rounds` times, interleaved (xargs, harness, the loops; again; then
+ * parallel), and the figures are medians, with the range of each shown next
+ * to it.
  */
 export async function main({ sessions = Number(process.env.BENCH_SESSIONS ?? 1000), rounds = Number(process.env.BENCH_ROUNDS ?? 3) } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'harness-bench-run-'));
@@ -76,16 +77,21 @@ export async function main({ sessions = Number(process.env.BENCH_SESSIONS ?? 100
       runs.harness.push(harnessRun(dir, sessions, `${round}`));
       runs.bare.push(bareNodeLoop(sessions, false));
       runs.bareCapture.push(bareNodeLoop(sessions, true));
-      if (withParallel) runs.parallel.push(timed('parallel', 'parallel', ['-j', '30', 'true', ':::', ...input.trim().split('\n')]));
       // One session: what a run costs before its first agent and after its last.
       runs.startup.push(harnessRun(dir, 1, `${round}`));
+    }
+    // GNU parallel last: it creates and deletes temporary files for every job,
+    // and on ext4 the file creations that follow such churn (harness's logs)
+    // cost more for a while; interleaved, it would slow the next harness run.
+    for (let round = 0; round < rounds && withParallel; round++) {
+      runs.parallel.push(timed('parallel', 'parallel', ['-j', '30', 'true', ':::', ...input.trim().split('\n')]));
     }
     const m = Object.fromEntries(Object.entries(runs).map(([name, values]) => [name, values.length > 0 ? median(values) : null]));
     const range = (name) => (runs[name].length > 1 ? ` [${Math.min(...runs[name]).toFixed(0)}–${Math.max(...runs[name]).toFixed(0)}]` : '');
     const per = (ms) => (ms / sessions).toFixed(2);
     const times = (ms) => `${(ms / m.xargs).toFixed(2)}× xargs`;
     const ratio = m.harness / m.xargs;
-    console.log('run: %d no-op sessions at 30 workers (durable SQLite store) against xargs -P 30; median of %d interleaved rounds [range]', sessions, rounds);
+    console.log('run: %d no-op sessions at 30 workers (durable SQLite store) against xargs -P 30; median of %d rounds [range]', sessions, rounds);
     console.log('  xargs -P 30                  %s ms total%s, %s ms per job', m.xargs.toFixed(0), range('xargs'), per(m.xargs));
     if (m.parallel !== null) console.log('  parallel -j 30               %s ms total%s, %s ms per job (%s)', m.parallel.toFixed(0), range('parallel'), per(m.parallel), times(m.parallel));
     else console.log('  parallel -j 30               not installed (skipped)');
