@@ -216,11 +216,17 @@ export class Coordinator {
     return started;
   }
 
-  /** Queued issues waiting out a retry backoff: wake up when the first becomes due. */
+  /**
+   * Queued issues waiting out a retry backoff: wake up when the first becomes
+   * due. One that is already due gets a wake-up too: time moves on while a
+   * dispatch runs, and a real timer may fire a little before the wall clock
+   * reaches its time, so "not ready" a moment ago can be "due" now, and
+   * without a timer nothing would ever dispatch it.
+   */
   private scheduleRetryWake(): void {
-    if (this.stopping || this.pool.idle().length === 0) return;
+    if (this.stopping || !pickWorker(this.pool.idle(), this.scaleConfig)) return;
     const at = this.state.store.nextRetryAt();
-    if (at === null || at <= this.clock.now()) return;
+    if (at === null) return;
     if (this.retryWake && this.retryWake.at <= at) return;
     this.retryWake?.timer.cancel();
     this.retryWake = {
@@ -228,7 +234,7 @@ export class Coordinator {
       timer: this.clock.setTimeout(() => {
         this.retryWake = null;
         this.dispatch();
-      }, at - this.clock.now()),
+      }, Math.max(1, at - this.clock.now())),
     };
   }
 
