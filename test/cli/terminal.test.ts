@@ -10,6 +10,9 @@ import { FIXTURES, REPO, guardProcesses, processesWithMarker, tempDir, waitFor, 
 
 const guard = guardProcesses();
 
+/** Python's pty module gives a test a real pseudo-terminal (Node.js has none built in). */
+const hasPty = spawnSync('python3', ['-c', 'import pty'], { stdio: 'ignore' }).status === 0;
+
 describe('harness run on a terminal', () => {
   it('draws plain lines on a terminal that reports a width of 0', () => {
     const out = Object.assign(new PassThrough(), { isTTY: true, columns: 0 });
@@ -28,6 +31,35 @@ describe('harness run on a terminal', () => {
     events.emit('scale:up', { at: 0, from: 1, to: 2, reason: 'queue depth 5' });
     view.detach();
     expect(text).toBe('▲ scale up 1 → 2: queue depth 5\n');
+  });
+
+  it.skipIf(!hasPty)('runs on a terminal of width 0, then stops gracefully when the terminal goes away', async () => {
+    const tmp = tempDir();
+    guard.cleanups.push(tmp.cleanup);
+    const marker = `pty-${Date.now()}`;
+    guard.markers.push(marker);
+    const file = writeIssues(tmp.dir, [
+      { id: 'first', title: 'running when the terminal goes' },
+      { id: 'second', title: 'not started yet' },
+    ]);
+    const harnessArgs = [join(REPO, 'bin', 'harness.js'), 'run', '--issues', file, '--agent', `${process.execPath} ${join(FIXTURES, 'heartbeat.mjs')}`, '--min-workers', '1', '--max-workers', '1'];
+    const result = spawnSync('python3', [join(REPO, 'test', 'fixtures', 'pty-run.py'), '1', process.execPath, ...harnessArgs], {
+      cwd: tmp.dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HARNESS_TEST_MARKER: marker, FIXTURE_MS: '1500' },
+      timeout: 20_000,
+    });
+    expect(result.status).toBe(0);
+    // Once, the spinner on such a terminal redrew endlessly (megabytes a second) and the harness never exited.
+    expect(Number(result.stdout.trim())).toBeLessThan(64 * 1024);
+    await waitFor(() => processesWithMarker(marker).length === 0, 15_000, 'the harness to finish its session and exit');
+    const store = openStore(join(tmp.dir, '.harness', 'state.db'));
+    try {
+      expect(store.sessionsForIssue('first').map((s) => s.outcome)).toEqual(['success']);
+      expect(store.sessionsForIssue('second')).toEqual([]);
+    } finally {
+      store.close();
+    }
   });
 
   it('stops gracefully on SIGHUP (its terminal went away), and the next run finishes the work', async () => {
