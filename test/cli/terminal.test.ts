@@ -43,10 +43,12 @@ describe('harness run on a terminal', () => {
       { id: 'second', title: 'not started yet' },
     ]);
     const harnessArgs = [join(REPO, 'bin', 'harness.js'), 'run', '--issues', file, '--agent', `${process.execPath} ${join(FIXTURES, 'heartbeat.mjs')}`, '--min-workers', '1', '--max-workers', '1'];
-    const result = spawnSync('python3', [join(REPO, 'test', 'fixtures', 'pty-run.py'), '1', process.execPath, ...harnessArgs], {
+    // The terminal goes away half a second after the first session started (its log exists), well before it ends.
+    const firstLog = join(tmp.dir, '.harness', 'logs', 'first', '1.log');
+    const result = spawnSync('python3', [join(REPO, 'test', 'fixtures', 'pty-run.py'), firstLog, '15', '0.5', process.execPath, ...harnessArgs], {
       cwd: tmp.dir,
       encoding: 'utf8',
-      env: { PATH: process.env.PATH, HARNESS_TEST_MARKER: marker, FIXTURE_MS: '1500' },
+      env: { PATH: process.env.PATH, HARNESS_TEST_MARKER: marker, FIXTURE_MS: '3000' },
       timeout: 20_000,
     });
     expect(result.status).toBe(0);
