@@ -5,8 +5,8 @@
  * separated by tabs; '%', tab, newline and NUL inside a field are written as
  * %25, %09, %0A and %00 (src/agents/launcher/protocol.ts is the other side).
  *
- *   init   <killGraceMs> <logMaxBytes> <heartbeatPollMs> <truncationNotice>
- *          <argc> <arg>... <envc> <KEY=VALUE>...
+ *   init   <killGraceMs> <logMaxBytes> <heartbeatPollMs> <progressCoalesceMs>
+ *          <exitFlushMs> <truncationNotice> <argc> <arg>... <envc> <KEY=VALUE>...
  *   start  <key> <cwd> <logPath or empty> <issueFile> <issueJson>
  *          <heartbeatFile> <promptFile> <prompt> <envc> <KEY=VALUE>...
  *   kill   <key>
@@ -24,7 +24,7 @@
  * prompt and closed (a file, as there, when the prompt is larger than a
  * pipe holds). stdout and stderr go through one pipe into a log capped at
  * logMaxBytes, and the exit is reported once
- * the output is drained, or EXIT_FLUSH_MS after the exit if something the
+ * the output is drained, or exitFlushMs after the exit if something the
  * agent left behind holds the pipe. A kill is SIGTERM to the group, then
  * SIGKILL after the grace period if anything in the group is left.
  *
@@ -55,8 +55,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PROGRESS_COALESCE_MS 250
-#define EXIT_FLUSH_MS 200
 #define READ_CHUNK 65536
 #define NO_DEADLINE INT64_MAX
 
@@ -217,6 +215,8 @@ static struct {
   int64_t kill_grace_ms;
   int64_t log_max_bytes;
   int64_t heartbeat_poll_ms;
+  int64_t progress_coalesce_ms;
+  int64_t exit_flush_ms;
   char *notice;
   char **argv;
   char **env;
@@ -269,7 +269,7 @@ static void terminate(session_t *s, int64_t now) {
 
 static void progress(session_t *s, int64_t now) {
   if (s->reported) return;
-  if (now - s->last_progress < PROGRESS_COALESCE_MS) return;
+  if (now - s->last_progress < config.progress_coalesce_ms) return;
   s->last_progress = now;
   out_event("progress", s->key, NULL, NULL, NULL);
 }
@@ -291,8 +291,7 @@ static void log_write(session_t *s, const char *data, size_t len) {
   }
 }
 
-static void finish(session_t *s, int64_t now) {
-  (void)now;
+static void finish(session_t *s) {
   if (s->finished) return;
   s->finished = 1;
   s->flush_at = s->abandon_at = NO_DEADLINE;
@@ -310,8 +309,8 @@ static void report(session_t *s, int64_t now) {
   if (s->reported || !s->exited) return;
   s->reported = 1;
   s->flush_at = NO_DEADLINE;
-  if (s->stdio_closed) finish(s, now);
-  else s->abandon_at = now + config.kill_grace_ms + EXIT_FLUSH_MS;
+  if (s->stdio_closed) finish(s);
+  else s->abandon_at = now + config.kill_grace_ms + config.exit_flush_ms;
   char code[16], sig[16];
   if (s->exit_signal) strcpy(code, "-");
   else snprintf(code, sizeof code, "%d", s->exit_code);
@@ -329,7 +328,7 @@ static void on_exit_status(session_t *s, int status, int64_t now) {
   else s->group_gone = 1;
   if (s->stdio_closed) report(s, now);
   else {
-    int64_t wait = config.kill_grace_ms < EXIT_FLUSH_MS ? config.kill_grace_ms : EXIT_FLUSH_MS;
+    int64_t wait = config.kill_grace_ms < config.exit_flush_ms ? config.kill_grace_ms : config.exit_flush_ms;
     s->flush_at = now + wait;
   }
 }
@@ -339,7 +338,7 @@ static void on_stdio_closed(session_t *s, int64_t now) {
   if (s->out_fd != -1) close(s->out_fd);
   s->out_fd = -1;
   if (s->exited && !s->reported) report(s, now);
-  else if (s->reported) finish(s, now);
+  else if (s->reported) finish(s);
 }
 
 static void free_session(session_t *s) {
@@ -430,24 +429,27 @@ static char **copy_strings(const fields_t *f, size_t from, size_t count) {
 static int64_t next_heartbeat = NO_DEADLINE;
 
 static void handle_init(const fields_t *f) {
-  if (f->count < 7) protocol_error("init: too few fields");
+  if (f->count < 9) protocol_error("init: too few fields");
   config.kill_grace_ms = strtoll(f->items[1], NULL, 10);
   config.log_max_bytes = strtoll(f->items[2], NULL, 10);
   config.heartbeat_poll_ms = strtoll(f->items[3], NULL, 10);
   if (config.heartbeat_poll_ms <= 0) config.heartbeat_poll_ms = 1000;
-  config.notice = xstrdup(f->items[4]);
-  size_t argc = strtoul(f->items[5], NULL, 10);
-  if (argc == 0 || 6 + argc >= f->count) protocol_error("init: bad argument count");
-  config.argv = copy_strings(f, 6, argc);
-  size_t envc = strtoul(f->items[6 + argc], NULL, 10);
-  if (7 + argc + envc != f->count) protocol_error("init: bad environment count");
-  config.env = copy_strings(f, 7 + argc, envc);
+  config.progress_coalesce_ms = strtoll(f->items[4], NULL, 10);
+  config.exit_flush_ms = strtoll(f->items[5], NULL, 10);
+  config.notice = xstrdup(f->items[6]);
+  const size_t args = 8;
+  size_t argc = strtoul(f->items[7], NULL, 10);
+  if (argc == 0 || args + argc >= f->count) protocol_error("init: bad argument count");
+  config.argv = copy_strings(f, args, argc);
+  size_t envc = strtoul(f->items[args + argc], NULL, 10);
+  if (args + 1 + argc + envc != f->count) protocol_error("init: bad environment count");
+  config.env = copy_strings(f, args + 1 + argc, envc);
   config.envc = envc;
   /* posix_spawnp searches the launcher's own PATH: make it the agents'. */
   for (size_t i = 0; i < envc; i++)
     if (strncmp(config.env[i], "PATH=", 5) == 0) setenv("PATH", config.env[i] + 5, 1);
   for (size_t i = 0; i < argc; i++)
-    if (has_nul(f, 6 + i)) config.argv_has_nul = 1;
+    if (has_nul(f, args + i)) config.argv_has_nul = 1;
   next_heartbeat = now_ms() + config.heartbeat_poll_ms;
   config.ready = 1;
 }
@@ -510,7 +512,7 @@ static int fail(session_t *s, const char *stage, int err, const char *path) {
   s->reported = 1;
   s->stdio_closed = 1;
   s->group_gone = 1;
-  finish(s, now_ms());
+  finish(s);
   return -1;
 }
 
@@ -736,7 +738,7 @@ static void run_timers(int64_t now) {
   for (size_t i = 0; i < session_count; i++) {
     session_t *s = sessions[i];
     if (s->flush_at <= now) report(s, now);
-    if (s->abandon_at <= now) finish(s, now);
+    if (s->abandon_at <= now) finish(s);
     if (s->kill_at <= now) {
       s->kill_at = NO_DEADLINE;
       if (group_alive(s->pid)) kill(-s->pid, SIGKILL);

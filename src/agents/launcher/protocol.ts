@@ -15,6 +15,10 @@ export interface LauncherInit {
   killGraceMs: number;
   logMaxBytes: number;
   heartbeatPollMs: number;
+  /** At most one progress event per this many ms per session (PROGRESS_COALESCE_MS). */
+  progressCoalesceMs: number;
+  /** How long output may drain after an exit before it is reported (EXIT_FLUSH_MS). */
+  exitFlushMs: number;
   /** Written once to a log that reached logMaxBytes. */
   truncationNotice: string;
   /** Base environment of the agents. */
@@ -66,6 +70,8 @@ export function encodeInit(init: LauncherInit): string {
     init.killGraceMs,
     init.logMaxBytes,
     init.heartbeatPollMs,
+    init.progressCoalesceMs,
+    init.exitFlushMs,
     init.truncationNotice,
     init.command.length,
     ...init.command,

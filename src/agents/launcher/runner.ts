@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { sessionEnvVars } from '../env.js';
 import { truncationNotice } from '../log-writer.js';
 import { checkAgentCommand, ProcessRunner, type ProcessRunnerOptions } from '../process-runner.js';
-import { DEFAULT_HEARTBEAT_POLL_MS } from '../process-session.js';
+import { DEFAULT_HEARTBEAT_POLL_MS, EXIT_FLUSH_MS, PROGRESS_COALESCE_MS } from '../process-session.js';
 import { renderPrompt } from '../prompt.js';
 import { issueFileText, removeSessionFiles, sessionFilePrefix, sessionPaths, type SessionPaths } from '../session-files.js';
 import type { SessionCallbacks, SessionHandle, SessionRunner, SessionSpec } from '../types.js';
@@ -61,6 +61,8 @@ export class LauncherRunner implements SessionRunner {
       killGraceMs: options.killGraceMs,
       logMaxBytes: options.logMaxBytes,
       heartbeatPollMs: options.heartbeatPollMs ?? DEFAULT_HEARTBEAT_POLL_MS,
+      progressCoalesceMs: PROGRESS_COALESCE_MS,
+      exitFlushMs: EXIT_FLUSH_MS,
       truncationNotice: truncationNotice(options.logMaxBytes),
       env,
     };
