@@ -38,9 +38,9 @@ export function sessionPaths(heartbeatDir: string, prefix: string, workerId: str
 
 /**
  * Remove the session files that a harness killed with SIGKILL left behind:
- * those whose process no longer exists. Files of live runs stay.
+ * those whose process is not `alive`. Files of live runs stay.
  */
-export function removeStaleSessionFiles(heartbeatDir: string): void {
+export function removeStaleSessionFiles(heartbeatDir: string, alive: (pid: number) => boolean): void {
   let names: string[];
   try {
     names = readdirSync(heartbeatDir);
@@ -49,17 +49,8 @@ export function removeStaleSessionFiles(heartbeatDir: string): void {
   }
   for (const name of names) {
     const pid = /^(\d+)\.\d+-/.exec(name)?.[1];
-    if (pid === undefined || processExists(Number(pid))) continue;
+    if (pid === undefined || alive(Number(pid))) continue;
     rmSync(join(heartbeatDir, name), { force: true });
-  }
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

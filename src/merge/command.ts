@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CappedLogWriter } from '../agents/log-writer.js';
 import { isGroupAlive, killGroup } from '../agents/process-group.js';
+import { EXIT_FLUSH_MS } from '../agents/process-session.js';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
 
 /** How a command run by the merge queue (verify, setup) ended. */
@@ -31,9 +32,6 @@ export interface CommandOptions {
   /** Called once the process exists, e.g. to record its pid for crash recovery. */
   onSpawn?(pid: number): void;
 }
-
-/** After the command exits, how long its output may still drain before the result is given. */
-const OUTPUT_FLUSH_MS = 200;
 
 /**
  * Run a configured command (argv from the config, never a shell) in its own
@@ -91,7 +89,7 @@ export function runCommand(argv: readonly string[], options: CommandOptions): Pr
       if (child.stdout?.readableEnded !== false && child.stderr?.readableEnded !== false) done();
       else {
         child.once('close', done);
-        timers.push(options.clock.setTimeout(done, OUTPUT_FLUSH_MS));
+        timers.push(options.clock.setTimeout(done, EXIT_FLUSH_MS));
       }
     });
   });

@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { removeStaleSessionFiles, sessionFilePrefix, sessionPaths } from '../../src/agents/session-files.js';
+import { isAlive } from '../../src/runtime/processes.js';
 import { tempDir } from '../helpers/cli.js';
 
 let cleanups: (() => void)[] = [];
@@ -27,8 +28,8 @@ describe('session files', () => {
     const dead = spawnSync('true').pid!;
     const names = [`${dead}.1-worker-1.issue.json`, `${dead}.1-worker-1.heartbeat`, `${process.pid}.7-worker-2.heartbeat`, 'notes.txt'];
     for (const name of names) writeFileSync(join(dir, name), '');
-    removeStaleSessionFiles(dir);
+    removeStaleSessionFiles(dir, isAlive);
     expect(readdirSync(dir).sort()).toEqual([`${process.pid}.7-worker-2.heartbeat`, 'notes.txt']);
-    removeStaleSessionFiles(join(tmp.dir, 'missing'));
+    removeStaleSessionFiles(join(tmp.dir, 'missing'), isAlive);
   });
 });

@@ -10,6 +10,7 @@ import type { HarnessConfig } from '../../config/types.js';
 import { EventBus } from '../../core/events.js';
 import { UsageError } from '../../errors.js';
 import { realClock } from '../../runtime/clock.js';
+import { isAlive } from '../../runtime/processes.js';
 import { Coordinator } from '../../runtime/coordinator.js';
 import { readIssuesFile } from '../../sources/issues-file.js';
 import { openStore } from '../../store/open.js';
@@ -133,7 +134,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     });
     await coordinator.initialize();
     // The run lock is held and crash recovery is done: what dead harnesses left in sessions/ can go.
-    removeStaleSessionFiles(join(harnessDir, 'sessions'));
+    removeStaleSessionFiles(join(harnessDir, 'sessions'), isAlive);
     const summary = await coordinator.run();
     view.finish(summary);
     if (options.json) io.stdout.write(JSON.stringify(summary, null, 2) + '\n');
