@@ -53,7 +53,10 @@ export function setLauncherReferenced(child: ChildProcess, referenced: boolean):
   }
 }
 
-/** Close a launcher's stdin, which makes it exit; SIGKILL it after `timeoutMs`. */
+/**
+ * Close a launcher's stdin, which makes it exit; SIGKILL it after `timeoutMs`.
+ * The caller keeps it referenced meanwhile (LauncherConnection.close).
+ */
 export function stopLauncher(child: ChildProcess, timeoutMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
   return new Promise((resolve) => {
@@ -62,9 +65,6 @@ export function stopLauncher(child: ChildProcess, timeoutMs: number): Promise<vo
       clearTimeout(timer);
       resolve();
     });
-    // Referenced, pipes included, so the harness stays alive until the
-    // launcher's last output is read and its stdout closes.
-    setLauncherReferenced(child, true);
     child.stdin?.end();
   });
 }
