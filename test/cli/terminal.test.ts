@@ -13,6 +13,24 @@ const guard = guardProcesses();
 /** Python's pty module gives a test a real pseudo-terminal (Node.js has none built in). */
 const hasPty = spawnSync('python3', ['-c', 'import pty'], { stdio: 'ignore' }).status === 0;
 
+/**
+ * A run of two issues on one worker, so that the second has not started
+ * while the first runs: `harness run` arguments, its directory and the
+ * marker its processes carry (checked by the guard after the test).
+ */
+function twoIssueRun(name: string): { tmp: { dir: string }; marker: string; args: string[] } {
+  const tmp = tempDir();
+  guard.cleanups.push(tmp.cleanup);
+  const marker = `${name}-${Date.now()}`;
+  guard.markers.push(marker);
+  const file = writeIssues(tmp.dir, [
+    { id: 'first', title: 'running when the terminal goes' },
+    { id: 'second', title: 'not started yet' },
+  ]);
+  const args = ['run', '--issues', file, '--agent', `${process.execPath} ${join(FIXTURES, 'heartbeat.mjs')}`, '--min-workers', '1', '--max-workers', '1'];
+  return { tmp, marker, args };
+}
+
 describe('harness run on a terminal', () => {
   it('draws plain lines on a terminal that reports a width of 0', () => {
     const out = Object.assign(new PassThrough(), { isTTY: true, columns: 0 });
@@ -34,15 +52,8 @@ describe('harness run on a terminal', () => {
   });
 
   it.skipIf(!hasPty)('runs on a terminal of width 0, then stops gracefully when the terminal goes away', async () => {
-    const tmp = tempDir();
-    guard.cleanups.push(tmp.cleanup);
-    const marker = `pty-${Date.now()}`;
-    guard.markers.push(marker);
-    const file = writeIssues(tmp.dir, [
-      { id: 'first', title: 'running when the terminal goes' },
-      { id: 'second', title: 'not started yet' },
-    ]);
-    const harnessArgs = [join(REPO, 'bin', 'harness.js'), 'run', '--issues', file, '--agent', `${process.execPath} ${join(FIXTURES, 'heartbeat.mjs')}`, '--min-workers', '1', '--max-workers', '1'];
+    const { tmp, marker, args } = twoIssueRun('pty');
+    const harnessArgs = [join(REPO, 'bin', 'harness.js'), ...args];
     // The terminal goes away half a second after the first session started (its log exists), well before it ends.
     const firstLog = join(tmp.dir, '.harness', 'logs', 'first', '1.log');
     const result = spawnSync('python3', [join(REPO, 'test', 'fixtures', 'pty-run.py'), firstLog, '15', '0.5', process.execPath, ...harnessArgs], {
@@ -65,15 +76,7 @@ describe('harness run on a terminal', () => {
   });
 
   it('stops gracefully on SIGHUP (its terminal went away), and the next run finishes the work', async () => {
-    const tmp = tempDir();
-    guard.cleanups.push(tmp.cleanup);
-    const marker = `terminal-${Date.now()}`;
-    guard.markers.push(marker);
-    const file = writeIssues(tmp.dir, [
-      { id: 'first', title: 'running when the terminal goes' },
-      { id: 'second', title: 'not started yet' },
-    ]);
-    const args = ['run', '--issues', file, '--agent', `${process.execPath} ${join(FIXTURES, 'heartbeat.mjs')}`, '--min-workers', '1', '--max-workers', '1'];
+    const { tmp, marker, args } = twoIssueRun('terminal');
     const env = { PATH: process.env.PATH, HARNESS_TEST_MARKER: marker, FIXTURE_MS: '1500' };
     const harness = spawn(process.execPath, [join(REPO, 'bin', 'harness.js'), ...args], { cwd: tmp.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
