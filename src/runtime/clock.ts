@@ -23,21 +23,66 @@ export interface Clock {
   keepAlive(): () => void;
 }
 
+/**
+ * The longest delay Node's timers take: a longer one (about 24.8 days and
+ * up) overflows and fires after 1 ms. Longer waits are made of steps of at
+ * most this much.
+ */
+export const MAX_TIMER_STEP_MS = 2 ** 31 - 1;
+
+/**
+ * A timeout of any length on Node's timers, in steps of at most
+ * MAX_TIMER_STEP_MS. Steps are counted on the timers' own clock (monotonic),
+ * so a change of the wall clock neither shortens nor stretches the wait.
+ */
+function longTimeout(fn: () => void, ms: number, keepsAlive: boolean): { cancel(): void } {
+  let left = Math.max(0, ms);
+  let timer: NodeJS.Timeout;
+  const arm = (): void => {
+    const step = Math.min(left, MAX_TIMER_STEP_MS);
+    timer = setTimeout(() => {
+      left -= step;
+      if (left > 0) arm();
+      else fn();
+    }, step);
+    if (!keepsAlive) timer.unref();
+  };
+  arm();
+  return { cancel: () => clearTimeout(timer) };
+}
+
 export const realClock: Clock = {
   now: () => Date.now(),
   setTimeout(fn, ms) {
-    const t = setTimeout(fn, Math.max(0, ms));
-    t.unref();
-    return { cancel: () => clearTimeout(t) };
+    return longTimeout(fn, ms, false);
   },
   setInterval(fn, ms) {
-    const t = setInterval(fn, Math.max(1, ms));
-    t.unref();
-    return { cancel: () => clearInterval(t) };
+    const every = Math.max(1, ms);
+    if (every <= MAX_TIMER_STEP_MS) {
+      const t = setInterval(fn, every);
+      t.unref();
+      return { cancel: () => clearInterval(t) };
+    }
+    let cancelled = false;
+    let current = { cancel: () => {} };
+    const next = (): void => {
+      current = longTimeout(() => {
+        if (cancelled) return;
+        next();
+        fn();
+      }, every, false);
+    };
+    next();
+    return {
+      cancel: () => {
+        cancelled = true;
+        current.cancel();
+      },
+    };
   },
   sleep(ms) {
     // A sleep someone awaits must keep the process alive, unlike the timers above.
-    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+    return new Promise((resolve) => longTimeout(resolve, ms, true));
   },
   keepAlive() {
     const t = setInterval(() => {}, 1 << 30);
