@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import type { IssueInput } from '../store/types.js';
+import { loneSurrogateAt, MAX_NESTING, nestedDeeperThan } from '../text/checks.js';
+import { readTextInput, stripBom } from '../text/input.js';
+import { keepLargeIntegerIds } from './large-ids.js';
 
 export interface ParsedIssues {
   issues: IssueInput[];
@@ -11,15 +13,32 @@ export interface ParsedIssues {
 /** Beads' default priority when none is given: P2. */
 export const DEFAULT_PRIORITY = 2;
 
+/** The shape, as messages describe it. */
+const EXPECTED_SHAPE = 'one {"id": …, "title": …} object per line (JSON Lines), or a JSON array of such objects';
+
+/** Problems listed in an error message; the rest are counted. */
+const PROBLEMS_SHOWN = 20;
+
+interface RawRecord {
+  where: string;
+  value: unknown;
+  error?: string;
+}
+
 /**
  * Parse an issues file: a JSON array, or JSON Lines (one object per line).
  * Fields: id (string or number), title, body? (or beads' `description`),
  * priority? (integer ≥ 0, 0 most urgent), labels? (strings). Other fields
- * are ignored, so `bd ready --json` output can be used as it is.
+ * are ignored, so `bd ready --json` output can be used as it is. An integer
+ * id keeps its digits as written, however many (JSON numbers lose digits
+ * beyond 2^53).
  */
-export function parseIssues(text: string): ParsedIssues {
+export function parseIssues(input: string): ParsedIssues {
+  const text = keepLargeIntegerIds(stripBom(input));
   const trimmed = text.trimStart();
-  const records: { where: string; value: unknown; error?: string }[] = [];
+  const wrapped = trimmed.startsWith('{') ? wrappedListProblem(text) : null;
+  if (wrapped) return { issues: [], problems: [wrapped] };
+  const records: RawRecord[] = [];
   if (trimmed.startsWith('[')) {
     let parsed: unknown;
     try {
@@ -62,48 +81,106 @@ export function parseIssues(text: string): ParsedIssues {
   return { issues, problems };
 }
 
-/** Read and validate an issues file. Any problem rejects the whole file unless `skipInvalid`. */
+/**
+ * Read and validate an issues file. Any problem rejects the whole file unless
+ * `skipInvalid`; a file that is missing, a directory, binary, or holds no
+ * records at all is always rejected.
+ */
 export function readIssuesFile(path: string, options: { skipInvalid?: boolean } = {}): ParsedIssues {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new InputError(`cannot read issues file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const text = readTextInput(path, path, { what: 'issues file', fix: `pass --issues <file> with ${EXPECTED_SHAPE}` });
   const parsed = parseIssues(text);
+  if (parsed.issues.length === 0 && parsed.problems.length === 0) {
+    throw new InputError(`${path} holds no issues: write ${EXPECTED_SHAPE}`);
+  }
   if (parsed.problems.length > 0 && !options.skipInvalid) {
     throw new InputError(
       `${path}: ${parsed.problems.length} invalid record(s); nothing was admitted (fix them, or pass --skip-invalid to admit the ${parsed.issues.length} valid one(s))`,
-      parsed.problems,
+      firstProblems(parsed.problems),
     );
   }
   return parsed;
+}
+
+/** At most PROBLEMS_SHOWN problems, and a count of the rest: a binary or wrong file can have thousands. */
+export function firstProblems(problems: readonly string[]): string[] {
+  if (problems.length <= PROBLEMS_SHOWN) return [...problems];
+  return [...problems.slice(0, PROBLEMS_SHOWN), `… and ${problems.length - PROBLEMS_SHOWN} more`];
+}
+
+/**
+ * A file that is one JSON object holding the issues under a key
+ * (`{"issues": [...]}`, as some exports write) gets a message naming the
+ * key; anything else is read as JSON Lines.
+ */
+function wrappedListProblem(text: string): string | null {
+  let whole: unknown;
+  try {
+    whole = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof whole !== 'object' || whole === null || Array.isArray(whole) || 'id' in whole) return null;
+  const key = Object.entries(whole).find(([, value]) => Array.isArray(value))?.[0];
+  if (key === undefined) return null;
+  return (
+    `expected ${EXPECTED_SHAPE}, received one object that holds a list under ${JSON.stringify(key)}: ` +
+    `pass that list instead, e.g. \`jq ${JSON.stringify(`.${key}`)} file > issues.json\``
+  );
 }
 
 function toIssue(value: unknown): IssueInput | string {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return `expected an object like {"id": "…", "title": "…"}, received ${describe(value)}`;
   }
+  if (nestedDeeperThan(value)) return `nested more than ${MAX_NESTING} levels deep; an issue is a flat object like {"id": "…", "title": "…"}`;
   const v = value as Record<string, unknown>;
-  const id = typeof v.id === 'number' && Number.isFinite(v.id) ? String(v.id) : v.id;
+  const numeric = typeof v.id === 'number' ? numericId(v.id) : null;
+  if (numeric && typeof numeric !== 'string') return numeric.problem;
+  const id = numeric ?? v.id;
   if (typeof id !== 'string' || id.trim() === '') return `id: expected a non-empty string or number, received ${describe(v.id)}`;
   if (typeof v.title !== 'string' || v.title.trim() === '') return `title: expected a non-empty string, received ${describe(v.title)}`;
   const body = v.body ?? v.description ?? '';
   if (typeof body !== 'string') return `body: expected a string, received ${describe(body)}`;
   const priority = v.priority ?? DEFAULT_PRIORITY;
-  if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0) {
+  if (typeof priority !== 'number' || !Number.isSafeInteger(priority) || priority < 0) {
     return `priority: expected an integer ≥ 0 (0 is the most urgent), received ${describe(v.priority)}`;
   }
   const labels = v.labels ?? [];
   if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string')) {
     return `labels: expected an array of strings, received ${describe(v.labels)}`;
   }
-  if (id.includes('\0') || v.title.includes('\0') || body.includes('\0')) return 'id, title and body must not contain NUL characters';
+  const texts: [string, string][] = [['id', id], ['title', v.title], ['body', body], ...labels.map((l, i): [string, string] => [`labels.${i}`, l as string])];
+  for (const [field, text] of texts) {
+    if (text.includes('\0')) return `${field}: must not contain NUL characters`;
+    const at = loneSurrogateAt(text);
+    if (at !== -1) {
+      const unit = `\\u${text.charCodeAt(at).toString(16)}`;
+      return `${field}: holds an unpaired UTF-16 surrogate (${unit} at character ${at + 1}), which is not a character and cannot be stored; remove it or complete the pair`;
+    }
+  }
   return { id, title: v.title, body, priority, labels: labels as string[] };
+}
+
+/** A numeric id as text, or why it cannot be one. Integers written out in full were already kept as text. */
+function numericId(id: number): string | { problem: string } {
+  if (!Number.isFinite(id)) return { problem: 'id: the number is too large to hold; write the id as a string' };
+  if (Number.isInteger(id) && !Number.isSafeInteger(id)) {
+    return { problem: `id: ${String(id)} is above 2^53 and cannot be kept exactly in this form; write its digits out, or the id as a string` };
+  }
+  return String(id);
 }
 
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'a number too large to hold (such as 1e400)';
+  if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+    return `${String(value)}, above the largest exact integer (2^53 − 1)`;
+  }
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    return Array.isArray(value) ? 'a deeply nested array' : 'a deeply nested object';
+  }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
