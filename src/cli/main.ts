@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { addConfigFlags, configPathOption, flagsToOverrides } from '../config/flags.js';
 import { HarnessError } from '../errors.js';
+import { terminalSafeLines } from '../text/escape.js';
 import { VERSION } from '../version.js';
 import type { CliIO } from './io.js';
 import { processIO } from './io.js';
@@ -16,7 +17,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .description('Run a fleet of coding agents through a backlog of issues: scaling, backpressure, stall recovery, live metrics.')
     .version(VERSION, '-V, --version')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(terminalSafeLines(s)) })
     .showHelpAfterError('(run with --help for usage)');
 
   const run = program
@@ -127,11 +128,12 @@ function reportError(error: unknown, io: CliIO): number {
     return 2;
   }
   if (error instanceof HarnessError) {
-    io.stderr.write(`harness: ${error.message}\n`);
+    // Messages quote what the user gave (paths, ids, values): no control character reaches the terminal.
+    io.stderr.write(`harness: ${terminalSafeLines(error.message)}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`harness: unexpected error: ${message}\n`);
+  io.stderr.write(`harness: unexpected error: ${terminalSafeLines(message)}\n`);
   if (io.env.HARNESS_DEBUG && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
   else io.stderr.write('(set HARNESS_DEBUG=1 for a stack trace)\n');
   return 1;

@@ -2,6 +2,7 @@
  * Rendering a resolved configuration for `harness config show`: pure
  * functions from ResolvedConfig to text, so the listing is testable as is.
  */
+import { terminalSafe } from '../text/escape.js';
 import { formatDuration } from './duration.js';
 import { displayPath } from './discover.js';
 import { FIELD_PATHS, isDurationField, type FieldPath } from './fields.js';
@@ -60,15 +61,16 @@ function describePrompt(prompt: string): string {
 export function renderConfigListing(resolved: ResolvedConfig, cwd: string): string {
   const rows = FIELD_PATHS.map((path) => [
     path,
-    describeValue(path, resolved.config),
-    describeSource(resolved.sources[path] ?? { kind: 'default' }, cwd),
+    // Values come from files and the environment: escaped, one line each.
+    terminalSafe(describeValue(path, resolved.config)),
+    terminalSafe(describeSource(resolved.sources[path] ?? { kind: 'default' }, cwd)),
   ]);
   const table = [['field', 'value', 'source'], ...rows];
   const widths = [0, 1].map((column) => Math.max(...table.map((row) => (row[column] ?? '').length)));
   const lines = table.map(([field = '', value = '', source = '']) =>
     `${field.padEnd(widths[0] ?? 0)}  ${value.padEnd(widths[1] ?? 0)}  ${source}`,
   );
-  const file = resolved.file ? displayPath(resolved.file, cwd) : 'none (defaults, env and flags only)';
+  const file = resolved.file ? terminalSafe(displayPath(resolved.file, cwd)) : 'none (defaults, env and flags only)';
   return [`config file: ${file}`, '', ...lines].join('\n') + '\n';
 }
 

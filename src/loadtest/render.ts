@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import { formatMs, formatPercent } from '../metrics/render.js';
+import { terminalSafe } from '../text/escape.js';
 import { renderTimelineChart } from './chart.js';
 import type { LoadTestResults } from './results.js';
 
@@ -77,7 +78,8 @@ export function renderReport(r: LoadTestResults, paint: Paint = PLAIN, chartWidt
   const failed = r.criteria.filter((c) => !c.passed).map((c) => c.name);
   const why = !r.complete ? ': stopped before every issue finished' : failed.length ? `: ${failed.join(', ')}` : '';
   return [
-    `Load test "${r.scenario}" · ${r.mode} mode · ${timeLabel(r)} time · seed ${r.spec.seed} · policy ${r.policy}`,
+    // The scenario's name comes from its file.
+    terminalSafe(`Load test "${r.scenario}" · ${r.mode} mode · ${timeLabel(r)} time · seed ${r.spec.seed} · policy ${r.policy}`),
     renderResultsTable(r),
     renderCriteriaTable(r, paint),
     renderQualityTable(r),
@@ -105,7 +107,7 @@ export function renderComparison(runs: readonly LoadTestResults[], paint: Paint 
     ['over-provisioned', (r) => formatPercent(r.quality.overProvisionedShare)],
     ['criteria', (r) => (r.passed ? paint.pass('PASS') : paint.fail(`FAIL (${r.criteria.filter((c) => !c.passed).map((c) => c.name).join(', ') || 'incomplete'})`))],
   ];
-  const out = table(['policy', ...runs.map((r) => r.policy)]);
+  const out = table(['policy', ...runs.map((r) => terminalSafe(r.policy))]);
   for (const [label, cell] of rows) out.push([label, ...runs.map(cell)]);
-  return `Policies compared on "${first.scenario}" (seed ${first.spec.seed}, same workload for each)\n${out.toString()}`;
+  return `${terminalSafe(`Policies compared on "${first.scenario}" (seed ${first.spec.seed}, same workload for each)`)}\n${out.toString()}`;
 }

@@ -1,6 +1,7 @@
 import { percentile } from '../core/metrics.js';
 import { FAILED_OUTCOMES, type HealthStatus, type SessionOutcome } from '../core/states.js';
 import { formatMs, formatPercent } from '../metrics/render.js';
+import { terminalSafe } from '../text/escape.js';
 import type { RunSummary } from '../runtime/coordinator-types.js';
 import type { LoadTestConfig } from './config.js';
 import { evaluateCriteria, type Criterion } from './criteria.js';
@@ -152,7 +153,7 @@ export function summarize(r: LoadTestResults): string {
   const verdict = r.passed ? 'PASSED' : r.complete ? 'FAILED' : 'FAILED (stopped before every issue finished)';
   const failed = r.criteria.filter((c) => !c.passed).map((c) => `${c.name} ${c.detail}, needs ${c.threshold}`);
   return [
-    `Load test "${r.scenario}" (${r.mode}, policy ${r.policy}): ${verdict}`,
+    terminalSafe(`Load test "${r.scenario}" (${r.mode}, policy ${r.policy}): ${verdict}`),
     `${r.issues.total} issues: ${r.issues.done} done, ${r.issues.failed} failed${r.issues.unfinished ? `, ${r.issues.unfinished} unfinished` : ''}; ` +
       `${r.sessions.total} sessions, success rate ${formatPercent(r.successRate)}`,
     `makespan ${formatMs(r.quality.makespanMs)}${t}; throughput ${r.throughputPerSecond.toFixed(3)} issues/s; ` +

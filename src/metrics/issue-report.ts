@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import type { IssueStatus, SessionOutcome } from '../core/states.js';
 import { UsageError } from '../errors.js';
+import { terminalSafe } from '../text/escape.js';
 import type { StoreQueries } from './queries.js';
 import { formatMs } from './render.js';
 import { formatTimestamp } from './render-report.js';
@@ -68,12 +69,14 @@ export function buildIssueReport(queries: StoreQueries, id: string, now: number,
 }
 
 export function renderIssueReport(report: IssueReport): string {
+  // Every text field came from an issues file or an agent's exit: escaped, so none can move the cursor or forge a line.
+  const safe = terminalSafe;
   const lines = [
-    `issue ${report.id}: ${report.title}`,
+    `issue ${safe(report.id)}: ${safe(report.title)}`,
     `status ${report.status} · priority ${report.priority} · ${report.attempts} attempt(s) spent` +
-      (report.branch ? ` · branch ${report.branch}` : ''),
+      (report.branch ? ` · branch ${safe(report.branch)}` : ''),
   ];
-  if (report.lastError) lines.push(`last error: ${report.lastError}`);
+  if (report.lastError) lines.push(`last error: ${safe(report.lastError)}`);
   if (report.sessions.length === 0) {
     lines.push('no sessions yet');
     return lines.join('\n');
@@ -85,16 +88,16 @@ export function renderIssueReport(report: IssueReport): string {
   for (const s of report.sessions) {
     table.push([
       String(s.attempt),
-      s.workerId,
+      safe(s.workerId),
       formatTimestamp(s.startedAt).replace(' UTC', ''),
       s.endedAt === null ? `${formatMs(s.durationMs)} so far` : formatMs(s.durationMs),
       s.outcome ?? 'running',
-      s.signal ?? (s.exitCode === null ? '—' : `code ${s.exitCode}`),
-      s.logPath ?? '—',
+      s.signal ? safe(s.signal) : s.exitCode === null ? '—' : `code ${s.exitCode}`,
+      s.logPath ? safe(s.logPath) : '—',
     ]);
   }
   lines.push(table.toString());
   // Why each attempt that did not succeed ended; a success needs no explaining.
-  for (const s of report.sessions) if (s.reason && s.outcome !== 'success') lines.push(`  attempt ${s.attempt}: ${s.outcome}, ${s.reason}`);
+  for (const s of report.sessions) if (s.reason && s.outcome !== 'success') lines.push(`  attempt ${s.attempt}: ${s.outcome}, ${safe(s.reason)}`);
   return lines.join('\n');
 }

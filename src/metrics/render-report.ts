@@ -1,3 +1,4 @@
+import { terminalSafe } from '../text/escape.js';
 import { formatMs, renderMetricsTable } from './render.js';
 import type { MetricsEvent, MetricsReport } from './report.js';
 
@@ -25,9 +26,10 @@ export function renderReport(report: MetricsReport): string {
 /** Which store, whether a run is live, and the instant the figures describe. */
 export function headline(report: Pick<MetricsReport, 'state' | 'live' | 'run' | 'now' | 'nowSource'>): string {
   const at = formatTimestamp(report.now);
-  if (report.live && report.run) return `${report.state} · live run (pid ${report.run.pid} on ${report.run.hostname}) · now ${at}`;
-  if (report.nowSource === 'clock') return `${report.state} · no run yet · now ${at}`;
-  return `${report.state} · no live run: figures as of the last recorded activity, ${at}`;
+  const state = terminalSafe(report.state);
+  if (report.live && report.run) return `${state} · live run (pid ${report.run.pid} on ${terminalSafe(report.run.hostname)}) · now ${at}`;
+  if (report.nowSource === 'clock') return `${state} · no run yet · now ${at}`;
+  return `${state} · no live run: figures as of the last recorded activity, ${at}`;
 }
 
 function windowLine(report: MetricsReport): string {
@@ -45,8 +47,12 @@ function countsLine(counts: Record<string, number>): string {
     .join(' · ');
 }
 
-/** One line per event, in the words of the run view. */
+/** One line per event, in the words of the run view; ids and reasons from the store are escaped. */
 export function describeEvent(event: MetricsEvent): string {
+  return terminalSafe(eventText(event));
+}
+
+function eventText(event: MetricsEvent): string {
   switch (event.type) {
     case 'scale:up':
       return `▲ scale up ${event.from} → ${event.to}: ${event.reason}`;

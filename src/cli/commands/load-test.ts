@@ -4,6 +4,7 @@ import { Chalk } from 'chalk';
 import { configPathOption, flagsToOverrides } from '../../config/flags.js';
 import { parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
+import { terminalSafe } from '../../text/escape.js';
 import { renderHtmlReport } from '../../loadtest/report-html.js';
 import { renderJUnit } from '../../loadtest/junit.js';
 import { createProgressView } from '../../loadtest/progress.js';
@@ -80,7 +81,7 @@ export function specFromOptions(options: LoadTestCommandOptions, cwd: string): L
 function parseMode(options: LoadTestCommandOptions): { mode: 'simulation' | 'process'; timeScale: number } {
   const mode = options.mode ?? 'simulation';
   if (mode !== 'simulation' && mode !== 'process') {
-    throw new UsageError(`--mode: expected "simulation" or "process", received "${mode}"`);
+    throw new UsageError(`--mode: expected "simulation" or "process", received ${JSON.stringify(mode)}`);
   }
   const timeScale = options.timeScale === undefined ? DEFAULT_TIME_SCALE : Number(options.timeScale);
   if (!(Number.isFinite(timeScale) && timeScale > 0)) {
@@ -113,7 +114,7 @@ export async function loadTestCommand(options: LoadTestCommandOptions): Promise<
     ...(configPathOption(options) !== undefined ? { configPath: configPathOption(options)! } : {}),
     ...(progress ? { onProgress: (p) => progress.update({ ...p, total: spec.totalIssues }) } : {}),
   };
-  if (mode === 'process') human.write(`running "${spec.name}" with real processes at time scale ${timeScale}…\n`);
+  if (mode === 'process') human.write(`${terminalSafe(`running "${spec.name}" with real processes at time scale ${timeScale}…`)}\n`);
   let runs: LoadTestResults[];
   try {
     runs = options.compare ? await compareLoadTest(spec, io.cwd, runOptions) : [await runLoadTest(spec, io.cwd, runOptions)];

@@ -12,9 +12,10 @@ import { UsageError } from '../../errors.js';
 import { realClock } from '../../runtime/clock.js';
 import { isAlive } from '../../runtime/processes.js';
 import { Coordinator } from '../../runtime/coordinator.js';
-import { readIssuesFile } from '../../sources/issues-file.js';
+import { firstProblems, readIssuesFile } from '../../sources/issues-file.js';
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/types.js';
+import { terminalSafeLines } from '../../text/escape.js';
 import type { CliIO } from '../io.js';
 import { createRunView } from '../render/run-view.js';
 
@@ -64,7 +65,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   const human = options.json ? io.stderr : io.stdout;
   const parsed = readIssuesFile(resolve(io.cwd, issuesPath), { skipInvalid: Boolean(options.skipInvalid) });
   if (parsed.problems.length > 0) {
-    human.write(`skipped ${parsed.problems.length} invalid record(s) of ${issuesPath}:\n${parsed.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    human.write(terminalSafeLines(`skipped ${parsed.problems.length} invalid record(s) of ${issuesPath}:\n${firstProblems(parsed.problems).map((p) => `  - ${p}`).join('\n')}`) + '\n');
   }
   checkAgentCommand(config.agent.command, io);
 

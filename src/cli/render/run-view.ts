@@ -3,6 +3,7 @@ import type { EventBus } from '../../core/events.js';
 import type { ScaleMetrics } from '../../core/metrics-types.js';
 import type { RunSummary } from '../../runtime/coordinator-types.js';
 import { formatMs, renderMetricsTable } from '../../metrics/render.js';
+import { terminalSafe } from '../../text/escape.js';
 import { renderSummary } from './summary.js';
 
 export interface RunViewOptions {
@@ -57,14 +58,23 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
     const s = options.status();
     return `${s.running} running · ${s.queued} queued${s.backlog ? ` · ${s.backlog} waiting (backpressure)` : ''}${s.merging ? ` · ${s.merging} merging` : ''} · ${s.done} done · ${s.failed} failed`;
   };
-  const note = (line: string): void => {
+  /**
+   * Print one event line above the spinner. The line holds issue ids, reasons
+   * and file names from outside, so it is escaped (one line, no control
+   * characters) before `paint` colours it and `mark` is put in front.
+   */
+  const note = (line: string, paint: (text: string) => string = (text) => text, mark = ''): void => {
     if (options.quiet) return;
+    const text = mark + paint(terminalSafe(line));
     if (spinner) {
       spinner.clear();
-      options.out.write(line + '\n');
+      options.out.write(text + '\n');
       redraw();
       spinner.render();
-    } else options.out.write(line + '\n');
+    } else options.out.write(text + '\n');
+  };
+  const printTable = (table: string): void => {
+    if (!options.quiet) options.out.write(table + '\n');
   };
   const redraw = (): void => {
     if (spinner) spinner.text = `${statusLine()}\n${renderMetricsTable(options.metrics())}`;
@@ -84,30 +94,30 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
   }
 
   const offs = [
-    events.on('scale:up', (e) => note(color.cyan(`▲ scale up ${e.from} → ${e.to}: ${e.reason}`))),
-    events.on('scale:down', (e) => note(color.cyan(`▼ scale down ${e.from} → ${e.to}: ${e.reason}`))),
-    events.on('session:stalled', (e) => note(color.yellow(`⚠ ${e.workerId} stalled (no progress for ${formatMs(e.at - e.lastProgressAt)}); stopping its session`))),
-    events.on('session:timeout', (e) => note(color.yellow(`⚠ ${e.workerId} ran past the session timeout; stopping its session`))),
-    events.on('backpressure:on', (e) => note(color.yellow(`backpressure on: ${e.queueDepth} queued; intake paused`))),
+    events.on('scale:up', (e) => note(`▲ scale up ${e.from} → ${e.to}: ${e.reason}`, color.cyan)),
+    events.on('scale:down', (e) => note(`▼ scale down ${e.from} → ${e.to}: ${e.reason}`, color.cyan)),
+    events.on('session:stalled', (e) => note(`⚠ ${e.workerId} stalled (no progress for ${formatMs(e.at - e.lastProgressAt)}); stopping its session`, color.yellow)),
+    events.on('session:timeout', (e) => note(`⚠ ${e.workerId} ran past the session timeout; stopping its session`, color.yellow)),
+    events.on('backpressure:on', (e) => note(`backpressure on: ${e.queueDepth} queued; intake paused`, color.yellow)),
     events.on('backpressure:off', (e) => note(`backpressure off: ${e.queueDepth} queued; intake resumed`)),
     events.on('pool:recycled', (e) => note(`↻ ${e.oldWorkerId} recycled after ${e.sessionsRun} sessions; ${e.newWorkerId} replaces it`)),
-    events.on('session:recovered', (e) => note(color.yellow(`recovered session ${e.sessionId} of ${e.issueId} left by a previous harness${e.killed ? ' (its processes were killed)' : ''}; requeued`))),
+    events.on('session:recovered', (e) => note(`recovered session ${e.sessionId} of ${e.issueId} left by a previous harness${e.killed ? ' (its processes were killed)' : ''}; requeued`, color.yellow)),
     events.on('run:stopping', (e) =>
-      note(color.yellow(e.force ? 'second interrupt: cancelling running sessions' : 'interrupt: no new sessions; waiting for running ones (interrupt again to cancel them)')),
+      note(e.force ? 'second interrupt: cancelling running sessions' : 'interrupt: no new sessions; waiting for running ones (interrupt again to cancel them)', color.yellow),
     ),
     events.on('merge:queued', (e) => note(`⇢ ${e.issueId} queued to merge (${e.branch})`)),
-    events.on('merge:landed', (e) => note(color.green(`⇉ landed ${e.issueIds.join(', ')} on ${e.target}${e.detail ? ` (${e.detail})` : ''}`))),
-    events.on('merge:waiting', (e) => note(color.yellow(`⏸ ${e.issueIds.join(', ')} ready to land on ${e.target}, waiting: ${e.reason}`))),
+    events.on('merge:landed', (e) => note(`⇉ landed ${e.issueIds.join(', ')} on ${e.target}${e.detail ? ` (${e.detail})` : ''}`, color.green)),
+    events.on('merge:waiting', (e) => note(`⏸ ${e.issueIds.join(', ')} ready to land on ${e.target}, waiting: ${e.reason}`, color.yellow)),
     events.on('merge:rejected', (e) =>
-      note(color.yellow(`✗ merge of ${e.issueId} rejected: ${e.reason}${e.issueStatus === 'queued' ? ' → requeued on the new target' : e.issueStatus === 'failed' ? ' → failed' : ''}`)),
+      note(`✗ merge of ${e.issueId} rejected: ${e.reason}${e.issueStatus === 'queued' ? ' → requeued on the new target' : e.issueStatus === 'failed' ? ' → failed' : ''}`, color.yellow),
     ),
-    events.on('health:error', (e) => note(color.red(`error in a health check: ${e.error instanceof Error ? e.error.message : String(e.error)}`))),
+    events.on('health:error', (e) => note(`error in a health check: ${e.error instanceof Error ? e.error.message : String(e.error)}`, color.red)),
     events.on('session:ended', (e) => {
       finished++;
       const mark = e.outcome === 'success' ? color.green('✓') : color.red('✗');
       const next = e.outcome === 'success' ? '' : e.issueStatus === 'queued' ? ' → requeued' : e.issueStatus === 'failed' ? ' → failed' : '';
-      note(`${mark} ${e.issueId} attempt ${e.attempt} ${e.outcome} in ${formatMs(e.durationMs)}${e.reason && e.outcome !== 'success' ? ` (${e.reason})` : ''}${next}`);
-      if (!tty && !options.quiet && finished % tableEvery === 0) note(renderMetricsTable(options.metrics()));
+      note(`${e.issueId} attempt ${e.attempt} ${e.outcome} in ${formatMs(e.durationMs)}${e.reason && e.outcome !== 'success' ? ` (${e.reason})` : ''}${next}`, undefined, `${mark} `);
+      if (!tty && finished % tableEvery === 0) printTable(renderMetricsTable(options.metrics()));
     }),
   ];
 

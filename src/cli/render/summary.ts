@@ -1,5 +1,6 @@
 import type { RunSummary } from '../../runtime/coordinator-types.js';
 import { renderMetricsTable } from '../../metrics/render.js';
+import { terminalSafe } from '../../text/escape.js';
 
 /** The final report of a run, as plain text. */
 export function renderSummary(summary: RunSummary): string {
@@ -13,7 +14,7 @@ export function renderSummary(summary: RunSummary): string {
       .map(([k, n]) => `${n} ${k}`)
       .join(', ') || 'none'}`,
   ];
-  for (const f of summary.failures.slice(0, 20)) lines.push(`  failed ${f.id}: ${f.reason ?? 'unknown reason'}`);
+  for (const f of summary.failures.slice(0, 20)) lines.push(terminalSafe(`  failed ${f.id}: ${f.reason ?? 'unknown reason'}`));
   if (summary.failures.length > 20) lines.push(`  … and ${summary.failures.length - 20} more`);
   if (summary.interrupted) lines.push('interrupted: run `harness run` again on the same state to continue');
   else if (summary.exitCode === 0) lines.push('all issues done');
