@@ -3,10 +3,12 @@
  * the layer pipeline, so a file that reads fine but holds bad values gets
  * the full problem list rather than the first parse error.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { cosmiconfig } from 'cosmiconfig';
+import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
 import { ConfigError } from '../errors.js';
+import { MAX_NESTING, nestedDeeperThan } from '../text/checks.js';
+import { stripBom } from '../text/input.js';
 
 /** Looked for in each directory from cwd up to the nearest package.json, in this order. */
 export const CONFIG_SEARCH_PLACES = [
@@ -29,12 +31,30 @@ export interface RawConfigFile {
   raw: unknown;
 }
 
+/**
+ * cosmiconfig's loaders, with two rules of our own for every file type: a
+ * UTF-8 byte order mark is dropped (JSON.parse refuses one), and a file
+ * holding only `null` counts as empty, as an empty file does. So one rule
+ * applies whether a file is found by the search (an empty one is passed
+ * over) or named (--config, `config validate`: no settings, the defaults).
+ */
+const LOADERS = Object.fromEntries(
+  Object.entries(defaultLoaders).map(([extension, load]) => [
+    extension,
+    (async (filepath: string, content: string) => {
+      const loaded: unknown = await load(filepath, stripBom(content));
+      return loaded === null ? undefined : loaded;
+    }) as Loader,
+  ]),
+);
+
 function explorer() {
   // No cache: a long-lived process (and the tests) must see edits to the file.
   return cosmiconfig('harness', {
     searchPlaces: [...CONFIG_SEARCH_PLACES],
     searchStrategy: 'project',
     cache: false,
+    loaders: LOADERS,
   });
 }
 
@@ -42,9 +62,9 @@ function explorer() {
 export async function findConfigFile(cwd: string): Promise<RawConfigFile | null> {
   try {
     const result = await explorer().search(cwd);
-    return result ? { path: result.filepath, raw: result.config ?? {} } : null;
+    return result ? checked({ path: result.filepath, raw: result.config ?? {} }, cwd) : null;
   } catch (error) {
-    throw parseFailure(error, cwd);
+    throw error instanceof ConfigError ? error : parseFailure(error, cwd);
   }
 }
 
@@ -52,9 +72,8 @@ export async function findConfigFile(cwd: string): Promise<RawConfigFile | null>
 export async function loadConfigFileRaw(file: string, cwd: string): Promise<RawConfigFile> {
   const absolute = path.resolve(cwd, file);
   const shown = displayPath(absolute, cwd);
-  if (!existsSync(absolute)) {
-    throw new ConfigError([`config file not found: ${shown}; check the path`], shown);
-  }
+  const problem = pathProblem(absolute, shown);
+  if (problem) throw new ConfigError([problem], shown);
   let result;
   try {
     result = await explorer().load(absolute);
@@ -64,7 +83,24 @@ export async function loadConfigFileRaw(file: string, cwd: string): Promise<RawC
   if (result === null) {
     throw new ConfigError([`${shown} has no "harness" key; add one holding the settings`], shown);
   }
-  return { path: absolute, raw: result.config ?? {} };
+  return checked({ path: absolute, raw: result.config ?? {} }, cwd);
+}
+
+/** A named config path that is missing or is a directory, said as such, with what to pass instead. */
+function pathProblem(absolute: string, shown: string): string | null {
+  const forms = 'a .json, .yaml, .yml, .js or .mjs file, or package.json with a "harness" key';
+  if (!existsSync(absolute)) return `config file not found: ${shown}; check the path (${forms})`;
+  if (!statSync(absolute).isDirectory()) return null;
+  const inside = CONFIG_SEARCH_PLACES.filter((place) => place !== 'package.json').find((place) => existsSync(path.join(absolute, place)));
+  const example = path.join(shown, inside ?? 'harness.config.json');
+  return `${shown} is a directory, not a config file; pass the file itself, e.g. --config ${example}${inside ? '' : ` (${forms})`}`;
+}
+
+/** Settings nested deeper than any field is: refused before validation walks (and overflows on) them. */
+function checked(file: RawConfigFile, cwd: string): RawConfigFile {
+  if (!nestedDeeperThan(file.raw)) return file;
+  const shown = displayPath(file.path, cwd);
+  throw new ConfigError([`${shown} is nested more than ${MAX_NESTING} levels deep; settings are at most two levels deep (such as agent.command)`], shown);
 }
 
 /**

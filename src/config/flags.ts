@@ -87,6 +87,18 @@ export function flagsToOverrides(opts: Readonly<Record<string, unknown>>): Confi
   return overrides;
 }
 
+/**
+ * The field a config key means when it is spelt like one of the flags
+ * (`stallTimeout`, `stall-timeout`, `--cooldown`), or undefined. Flags are
+ * short; fields carry their unit (`workerStallTimeoutMs`), so the flag's
+ * name is an easy slip in a config file.
+ */
+export function fieldForFlagName(key: string): FieldPath | undefined {
+  const wanted = key.replace(/^-+/, '').replace(/[-_]([a-z])/gi, (_, letter: string) => letter.toUpperCase()).toLowerCase();
+  const flag = CONFIG_FLAGS.find((entry) => optionKey(entry.spec).toLowerCase() === wanted && entry.field.toLowerCase() !== wanted);
+  return flag?.field;
+}
+
 /** The --config path from commander's parsed options, if given. */
 export function configPathOption(opts: Readonly<Record<string, unknown>>): string | undefined {
   return typeof opts.config === 'string' ? opts.config : undefined;

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { GROUP_FIELDS, GROUP_SHORTHAND, SCALAR_FIELDS, type GroupName } from './fields.js';
+import { fieldForFlagName, flagFor } from './flags.js';
 import { unknownFieldMessage } from './suggest.js';
 
 /** Maps a dotted field path (`''` for the whole layer) to the name the user wrote. */
@@ -23,6 +24,8 @@ function describeIssue(issue: Issue, input: unknown, label: Labeller): string[] 
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => {
       const fullPath = [...path, key].join('.');
+      const field = path.length === 0 ? fieldForFlagName(key) : undefined;
+      if (field) return `${label(fullPath)}: unknown field; did you mean "${field}"? (${flagFor(field)} is the flag; in a config file the field is ${field})`;
       return unknownFieldMessage(label(fullPath), fullPath, candidatesFor(path.join('.')));
     });
   }
@@ -71,7 +74,13 @@ export function renderValue(value: unknown): string {
     return String(value);
   }
   if (typeof value === 'function') return 'a function';
-  const json = JSON.stringify(value) ?? String(value);
+  let json: string;
+  try {
+    json = JSON.stringify(value) ?? String(value);
+  } catch {
+    // A config module may export a value that refers to itself.
+    return Array.isArray(value) ? 'an array that cannot be shown' : 'an object that cannot be shown';
+  }
   // Long values (a whole prompt, a big object) are cut; the start is enough to find them.
   return json.length > MAX_RENDERED ? `${json.slice(0, MAX_RENDERED - 1)}…` : json;
 }

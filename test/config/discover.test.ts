@@ -90,7 +90,7 @@ describe('loadConfigFileRaw', () => {
   });
 
   it.each<[string, Record<string, string>, string, RegExp]>([
-    ['a missing file', {}, 'nope.json', /^config file not found: nope\.json; check the path$/],
+    ['a missing file', {}, 'nope.json', /^config file not found: nope\.json; check the path \(a \.json, \.yaml, \.yml, \.js or \.mjs file, or package\.json with a "harness" key\)$/],
     [
       'bad JSON',
       { 'bad.json': '{ "maxWorkers": 3, }' },

@@ -167,7 +167,7 @@ describe('resolveConfig', () => {
   it('fails when configPath names a missing file', async () => {
     const cwd = makeProject({ 'package.json': PACKAGE_JSON });
     const error = await configErrorOf({ cwd, configPath: 'missing.json', env: {} });
-    expect(error.problems).toEqual(['config file not found: missing.json; check the path']);
+    expect(error.problems).toEqual(['config file not found: missing.json; check the path (a .json, .yaml, .yml, .js or .mjs file, or package.json with a "harness" key)']);
   });
 });
 
