@@ -59,7 +59,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       const { loadTestCommand } = await import('./commands/load-test.js');
       exitCode = await loadTestCommand({ ...opts, io });
     });
-  addConfigFlags(loadTest);
+  addConfigFlags(loadTest, { refuseRunOnly: true });
 
   program
     .command('metrics')

@@ -3,7 +3,7 @@
  * table, registered on each command by addConfigFlags. Flags are the last
  * config layer; values stay as text here and are validated with the rest.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { formatDuration } from './duration.js';
 import { kebabCase, type FieldPath } from './fields.js';
 import { DEFAULT_CONFIG } from './types.js';
@@ -13,6 +13,11 @@ export interface ConfigFlag {
   spec: string;
   field: FieldPath;
   description: string;
+  /**
+   * Why `harness load-test` refuses this flag, for the flags that only mean
+   * something to `harness run` (the load test brings its own agent and store).
+   */
+  runOnly?: string;
 }
 
 const d = DEFAULT_CONFIG;
@@ -35,9 +40,24 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { spec: '--kill-grace <duration>', field: 'killGraceMs', description: `SIGTERM to SIGKILL delay (default ${ms(d.killGraceMs)})` },
   { spec: '--retry-delay <duration>', field: 'retryDelayMs', description: `first retry delay, doubling (default ${ms(d.retryDelayMs)})` },
   { spec: '--log-max-bytes <n>', field: 'logMaxBytes', description: `session log size cap (default ${d.logMaxBytes})` },
-  { spec: '--state <path>', field: 'state', description: `state database (default ${d.state})` },
-  { spec: '--worktrees', field: 'workspace.mode', description: 'one git worktree per issue (default: shared)' },
-  { spec: '--agent <command line>', field: 'agent.command', description: `agent command, no shell (default: ${d.agent.command[0]} …)` },
+  {
+    spec: '--state <path>',
+    field: 'state',
+    description: `state database (default ${d.state})`,
+    runOnly: 'the load test keeps its state in memory, or in a temporary file in process mode',
+  },
+  {
+    spec: '--worktrees',
+    field: 'workspace.mode',
+    description: 'one git worktree per issue (default: shared)',
+    runOnly: 'the load test runs no git worktrees',
+  },
+  {
+    spec: '--agent <command line>',
+    field: 'agent.command',
+    description: `agent command, no shell (default: ${d.agent.command[0]} …)`,
+    runOnly: 'the load test runs its own simulated agent',
+  },
 ];
 
 export const CONFIG_PATH_FLAG = { spec: '--config <path>', description: 'config file (default: search up from cwd)' };
@@ -63,11 +83,23 @@ export function flagFor(field: FieldPath): string {
 /**
  * Registers the shared flags (and --config) on `command`. No commander
  * defaults are set: an absent flag must leave the file and env values alone.
+ * With `refuseRunOnly`, the flags only `harness run` takes are left out of the
+ * help and kept only so that runOnlyFlagProblems can say why they do not apply.
  */
-export function addConfigFlags(command: Command): Command {
-  for (const flag of CONFIG_FLAGS) command.option(flag.spec, flag.description);
+export function addConfigFlags(command: Command, options: { refuseRunOnly?: boolean } = {}): Command {
+  for (const flag of CONFIG_FLAGS) {
+    if (flag.runOnly && options.refuseRunOnly) command.addOption(new Option(flag.spec, flag.description).hideHelp());
+    else command.option(flag.spec, flag.description);
+  }
   command.option(CONFIG_PATH_FLAG.spec, CONFIG_PATH_FLAG.description);
   return command;
+}
+
+/** One line per flag given that only `harness run` takes, saying why (see addConfigFlags' refuseRunOnly). */
+export function runOnlyFlagProblems(opts: Readonly<Record<string, unknown>>): string[] {
+  return CONFIG_FLAGS.filter((flag) => flag.runOnly && opts[optionKey(flag.spec)] !== undefined).map(
+    (flag) => `${longName(flag.spec)} is a flag of \`harness run\`: ${flag.runOnly}; drop it`,
+  );
 }
 
 export type ConfigOverrides = Partial<Record<FieldPath, unknown>>;

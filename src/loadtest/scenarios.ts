@@ -1,7 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, UsageError } from '../errors.js';
+import { MAX_NESTING, nestedDeeperThan } from '../text/checks.js';
+import { pathProblem, readTextInput, stripBom, type InputFileRole } from '../text/input.js';
 import { DEFAULT_SPEC, SPEC_FIELDS, specProblems, type LoadTestSpec } from './spec.js';
 
 /** The bundled scenarios, lightest first. Their values live in scenarios/<name>.json. */
@@ -13,6 +15,11 @@ const SCENARIO_DIR = fileURLToPath(new URL('../../scenarios/', import.meta.url))
 
 const KNOWN_KEYS = new Set<string>(['name', 'description', ...SPEC_FIELDS]);
 
+const SCENARIO_FILE: InputFileRole = {
+  what: 'scenario file',
+  fix: `pass --scenario ${SCENARIO_NAMES.join('|')}, or the path of a JSON file of load-test fields`,
+};
+
 /**
  * A spec from the text of a scenario file. Fields it leaves out take
  * DEFAULT_SPEC's values; the name defaults to `fallbackName`. Throws an
@@ -21,10 +28,11 @@ const KNOWN_KEYS = new Set<string>(['name', 'description', ...SPEC_FIELDS]);
 export function parseScenario(text: string, where: string, fallbackName: string): LoadTestSpec {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(stripBom(text));
   } catch (error) {
     throw new InputError(`${where} is not valid JSON: ${(error as Error).message}`);
   }
+  if (nestedDeeperThan(raw)) throw new InputError(`${where} is nested more than ${MAX_NESTING} levels deep; a scenario is a flat object of load-test fields`);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new InputError(`${where}: expected a JSON object of load-test fields (${SPEC_FIELDS.join(', ')})`);
   }
@@ -43,12 +51,7 @@ export function parseScenario(text: string, where: string, fallbackName: string)
 }
 
 export function loadScenarioFile(path: string): LoadTestSpec {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new InputError(`cannot read scenario file ${path}: ${(error as Error).message}`);
-  }
+  const text = readTextInput(path, path, SCENARIO_FILE);
   return parseScenario(text, path, basename(path).replace(/\.json$/i, ''));
 }
 
@@ -73,7 +76,8 @@ export function resolveScenario(nameOrPath: string, cwd: string): LoadTestSpec {
   const path = isAbsolute(nameOrPath) ? nameOrPath : resolve(cwd, nameOrPath);
   const looksLikePath = /\.json$/i.test(nameOrPath) || /[\\/]/.test(nameOrPath);
   if (looksLikePath || existsSync(path)) {
-    if (!existsSync(path)) throw new UsageError(`scenario file not found: ${path}; check the path`);
+    const problem = pathProblem(path, path, SCENARIO_FILE);
+    if (problem) throw new UsageError(problem);
     return loadScenarioFile(path);
   }
   throw new UsageError(`unknown scenario "${nameOrPath}": expected one of ${SCENARIO_NAMES.join(', ')}, or a path to a JSON file`);

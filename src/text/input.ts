@@ -37,8 +37,20 @@ export function pathProblem(path: string, shown: string, role: InputFileRole): s
     if (code === 'ENOENT' || code === 'ENOTDIR') return `${role.what} not found: ${terminalSafe(shown)}; ${role.fix}`;
     return `cannot read ${role.what} ${terminalSafe(shown)}: ${code ?? (error as Error).message}`;
   }
-  if (stat.isDirectory()) return `${terminalSafe(shown)} is a directory, not ${article(role.what)}; ${role.fix}`;
-  return null;
+  return stat.isDirectory() ? directoryMessage(shown, role) : null;
+}
+
+/** The message for a path that names a directory where a file is wanted, or null when it does not. */
+export function directoryProblem(path: string, shown: string, role: InputFileRole): string | null {
+  try {
+    return statSync(path).isDirectory() ? directoryMessage(shown, role) : null;
+  } catch {
+    return null;
+  }
+}
+
+function directoryMessage(shown: string, role: InputFileRole): string {
+  return `${terminalSafe(shown)} is a directory, not ${article(role.what)}; ${role.fix}`;
 }
 
 /** The text of a file the user named, checked to be UTF-8 text. Throws InputError otherwise. */

@@ -52,7 +52,7 @@ describe('harness metrics', () => {
     cleanups.push(t.cleanup);
     const result = await metrics(null, [], t.dir + '/elsewhere');
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe('harness: no harness state at .harness/state.db: run `harness run` first or pass --state <path>\n');
+    expect(result.stderr).toBe('harness: no harness state at .harness/state.db (not found): run `harness run` first or pass --state <path>\n');
     const explicit = await metrics(null, ['--state', 'missing.db'], t.dir);
     expect(explicit.stderr).toContain('no harness state at missing.db');
   });

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Chalk } from 'chalk';
-import { configPathOption, flagsToOverrides } from '../../config/flags.js';
+import { configPathOption, flagsToOverrides, runOnlyFlagProblems } from '../../config/flags.js';
 import { parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
 import { terminalSafe } from '../../text/escape.js';
@@ -93,6 +93,8 @@ function parseMode(options: LoadTestCommandOptions): { mode: 'simulation' | 'pro
 /** `harness load-test`: returns 0 when every criterion passed, 1 when one failed; usage errors throw (exit 2). */
 export async function loadTestCommand(options: LoadTestCommandOptions): Promise<number> {
   const { io } = options;
+  const runOnly = runOnlyFlagProblems(options);
+  if (runOnly.length > 0) throw new UsageError(runOnly.join('\n'));
   const spec = specFromOptions(options, io.cwd);
   const { mode, timeScale } = parseMode(options);
   const human = options.json ? io.stderr : io.stdout;

@@ -7,6 +7,7 @@ import { openStoreReader, type StoreQueries } from '../../metrics/queries.js';
 import { buildReport, reportClock } from '../../metrics/report.js';
 import { realClock, type Clock } from '../../runtime/clock.js';
 import { isAlive } from '../../runtime/processes.js';
+import { directoryProblem } from '../../text/input.js';
 import type { CliIO } from '../io.js';
 
 export interface MetricsCommandOptions extends Record<string, unknown> {
@@ -31,6 +32,7 @@ const FORMATS = ['table', 'json', 'prometheus'] as const;
 type Format = (typeof FORMATS)[number];
 
 const DEFAULT_WATCH_MS = 2000;
+const STATE_FILE = { what: 'state database', fix: 'pass --state <file>, the .db file `harness run` wrote (default .harness/state.db)' };
 /** Home the cursor and clear the screen, so each refresh replaces the last. */
 const CLEAR_SCREEN = '\x1b[H\x1b[2J';
 
@@ -49,6 +51,8 @@ export async function metricsCommand(options: MetricsCommandOptions): Promise<nu
   checkCombination(options, format, sinceMs);
 
   const { shown, path } = await resolveStatePath(options);
+  const directory = directoryProblem(path, shown, STATE_FILE);
+  if (directory) throw new UsageError(directory);
   if (!existsSync(path)) throw missingStore(shown, path, options.state !== undefined);
   const queries = openStoreReader(path);
   const render = renderer(queries, { format, sinceMs, state: shown, clock, options });
@@ -185,7 +189,7 @@ async function resolveStatePath(options: MetricsCommandOptions): Promise<{ shown
 }
 
 function missingStore(shown: string, path: string, explicit: boolean): StoreError {
-  let message = `no harness state at ${shown}: run \`harness run\` first or pass --state <path>`;
+  let message = `no harness state at ${shown} (not found): run \`harness run\` first or pass --state <path>`;
   // `harness run --example` keeps its state apart from a real backlog's; point at it rather than leave the user guessing.
   const example = join(dirname(path), 'example.db');
   if (!explicit && existsSync(example)) message += ` (\`harness run --example\` wrote ${join(dirname(shown), 'example.db')})`;

@@ -16,6 +16,7 @@ import { firstProblems, readIssuesFile } from '../../sources/issues-file.js';
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/types.js';
 import { terminalSafeLines } from '../../text/escape.js';
+import { directoryProblem } from '../../text/input.js';
 import type { CliIO } from '../io.js';
 import { createRunView } from '../render/run-view.js';
 
@@ -70,6 +71,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   checkAgentCommand(config.agent.command, io);
 
   const statePath = resolve(io.cwd, config.state);
+  const stateIsDirectory = directoryProblem(statePath, config.state, { what: 'state database', fix: `pass --state <file>, e.g. --state ${join(config.state, 'state.db')}` });
+  if (stateIsDirectory) throw new UsageError(stateIsDirectory);
   const harnessDir = dirname(statePath);
   const store = openStore(statePath);
   ignoreInGit(harnessDir);
