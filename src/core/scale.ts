@@ -51,6 +51,10 @@ export function queueRatio(queueDepth: number, workers: number): number {
  * HPA. Scale-down only retires workers that have nothing to do, so it never
  * has to stop a busy one.
  */
+/*
+ * A reason never repeats the pool sizes: a scale line prints them already
+ * (`▲ scale up 4 → 8: queue 40, 10.00 per worker > 2`).
+ */
 export function decideScale(input: ScaleInput, config: ScaleConfig): ScaleDecision {
   const { workers, busy, queueDepth, now, lastScaleAt } = input;
   const ratio = queueRatio(queueDepth, workers);
@@ -65,18 +69,18 @@ export function decideScale(input: ScaleInput, config: ScaleConfig): ScaleDecisi
 
   if (workers < config.minWorkers) {
     const target = config.minWorkers;
-    return decide(target, `pool below minWorkers (${workers} < ${config.minWorkers}): ${workers} → ${target}`);
+    return decide(target, 'below minWorkers');
   }
   if (workers > config.maxWorkers) {
     const target = config.maxWorkers;
-    return decide(target, `pool above maxWorkers (${workers} > ${config.maxWorkers}): ${workers} → ${target}`);
+    return decide(target, 'above maxWorkers');
   }
   if (lastScaleAt !== null && now - lastScaleAt < config.scaleCooldownMs) {
     const left = config.scaleCooldownMs - (now - lastScaleAt);
     return hold(`cooldown: ${seconds(left)} left of ${seconds(config.scaleCooldownMs)}`);
   }
 
-  const observed = `queue ${queueDepth} ÷ ${plural(workers, 'worker')} = ${formatRatio(ratio)}`;
+  const observed = `queue ${queueDepth}, ${formatRatio(ratio)} per worker`;
   if (ratio > config.scaleUpThreshold) {
     const demand = busy + queueDepth;
     const step = Math.max(workers, MIN_SCALE_UP_STEP);
@@ -84,7 +88,7 @@ export function decideScale(input: ScaleInput, config: ScaleConfig): ScaleDecisi
     if (target <= workers) {
       return hold(`${observed} > ${config.scaleUpThreshold} but at maxWorkers (${config.maxWorkers})`);
     }
-    return decide(target, `${observed} > ${config.scaleUpThreshold}: ${workers} → ${target}`);
+    return decide(target, `${observed} > ${config.scaleUpThreshold}`);
   }
   if (ratio < config.scaleDownThreshold) {
     const needed = busy + queueDepth;
@@ -96,7 +100,7 @@ export function decideScale(input: ScaleInput, config: ScaleConfig): ScaleDecisi
           : `at minWorkers (${config.minWorkers})`;
       return hold(`${observed} < ${config.scaleDownThreshold} but ${why}`);
     }
-    return decide(target, `${observed} < ${config.scaleDownThreshold}: ${workers} → ${target}`);
+    return decide(target, `${observed} < ${config.scaleDownThreshold}`);
   }
   return hold(
     `${observed} within [${config.scaleDownThreshold}, ${config.scaleUpThreshold}]: hold at ${workers}`,
@@ -105,10 +109,6 @@ export function decideScale(input: ScaleInput, config: ScaleConfig): ScaleDecisi
 
 function formatRatio(ratio: number): string {
   return Number.isFinite(ratio) ? ratio.toFixed(2) : '∞';
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function seconds(ms: number): string {

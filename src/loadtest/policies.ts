@@ -22,7 +22,7 @@ function decision(input: ScaleInput, target: number, reason: string): ScaleDecis
 
 /** A pool held at `size` workers whatever the queue does. */
 export function fixedPolicy(size: number): ScalePolicy {
-  return (input) => decision(input, size, `fixed pool of ${size}`);
+  return (input) => decision(input, size, 'fixed pool');
 }
 
 export interface HpaOptions {
@@ -59,7 +59,7 @@ export function hpaPolicy(options: HpaOptions): ScalePolicy {
     history.push({ at: now, desired });
     while (history.length > 0 && now - history[0]!.at > options.stabilizationMs) history.shift();
     if (desired < workers) desired = Math.min(workers, Math.max(...history.map((h) => h.desired)));
-    return decision(input, desired, `hpa: demand ${demand} over ${workers} workers, target ${target} per worker → ${desired}`);
+    return decision(input, desired, `hpa: demand ${demand}, target ${target} per worker`);
   };
 }
 

@@ -5,22 +5,53 @@ import type { MetricsEvent, MetricsReport } from './report.js';
 /**
  * `harness metrics` as plain text: where the figures come from, the seed's
  * table, sessions and issues by state, and the latest events. Times are UTC
- * so the output reads the same on every machine.
+ * so the output reads the same on every machine. With a `width` (a
+ * terminal's), the table takes its narrow form when needed and long lines
+ * are wrapped, so no line is wider than the terminal.
  */
-export function renderReport(report: MetricsReport): string {
+export function renderReport(report: MetricsReport, options: { width?: number } = {}): string {
+  const { width } = options;
   const lines = [
-    headline(report),
-    windowLine(report),
-    renderMetricsTable(report),
-    `sessions: ${countsLine(report.sessionsByOutcome)}`,
-    `issues:   ${countsLine(report.issuesByStatus)}`,
+    ...wrap(headline(report), width),
+    ...wrap(windowLine(report), width),
+    renderMetricsTable(report, { width }),
+    ...wrap(`sessions: ${countsLine(report.sessionsByOutcome)}`, width, '          '),
+    ...wrap(`issues:   ${countsLine(report.issuesByStatus)}`, width, '          '),
   ];
   if (report.events.length === 0) lines.push(report.since === null ? 'no events recorded' : 'no events in the window');
   else {
     lines.push(`latest events (UTC):`);
-    for (const event of report.events) lines.push(`  ${formatTime(event.at, report.now)}  ${describeEvent(event)}`);
+    for (const event of report.events) lines.push(...wrap(`  ${formatTime(event.at, report.now)}  ${describeEvent(event)}`, width, '            '));
   }
   return lines.join('\n');
+}
+
+/**
+ * `line` broken at spaces into lines of at most `width` characters, the
+ * continuation lines starting with `indent`; a word longer than a line is cut.
+ */
+export function wrap(line: string, width: number | undefined, indent = '  '): string[] {
+  if (width === undefined || [...line].length <= width) return [line];
+  const room = Math.max(10, width);
+  const out: string[] = [];
+  let current = '';
+  for (const word of line.split(' ')) {
+    const candidate = current === '' ? word : `${current} ${word}`;
+    if ([...candidate].length <= room || current.trim() === '') {
+      current = candidate;
+      continue;
+    }
+    out.push(current);
+    current = indent + word;
+  }
+  out.push(current);
+  // Words longer than a whole line (a path, an id) are cut so that nothing is wider than the terminal.
+  return out.flatMap((piece) => {
+    const chars = [...piece];
+    const cut: string[] = [];
+    for (let i = 0; i < chars.length; i += room) cut.push(chars.slice(i, i + room).join(''));
+    return cut;
+  });
 }
 
 /** Which store, whether a run is live, and the instant the figures describe. */

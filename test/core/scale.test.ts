@@ -61,17 +61,28 @@ describe('decideScale', () => {
     expect(decideScale(input(partial), { ...config, ...overrides })).toMatchObject({ direction: 'up', target });
   });
 
-  it('explains a scale-up with the numbers', () => {
-    expect(decideScale(input({ workers: 10, busy: 10, queueDepth: 40 }), config).reason).toBe(
-      'queue 40 ÷ 10 workers = 4.00 > 2: 10 → 20',
-    );
-    expect(decideScale(input({ workers: 0, busy: 0, queueDepth: 0 }), config).reason).toBe(
-      'pool below minWorkers (0 < 4): 0 → 4',
-    );
+  it('explains a scale-up with the numbers, each stated once beside the from → to a scale line prints', () => {
+    expect(decideScale(input({ workers: 10, busy: 10, queueDepth: 40 }), config).reason).toBe('queue 40, 4.00 per worker > 2');
+    expect(decideScale(input({ workers: 20, busy: 0, queueDepth: 1 }), config).reason).toBe('queue 1, 0.05 per worker < 0.5');
+    expect(decideScale(input({ workers: 0, busy: 0, queueDepth: 0 }), config).reason).toBe('below minWorkers');
+    expect(decideScale(input({ workers: 40, busy: 0, queueDepth: 0 }), config).reason).toBe('above maxWorkers');
     expect(decideScale(input({ workers: 30, busy: 30, queueDepth: 100 }), config).reason).toContain('at maxWorkers');
     expect(decideScale(input({ workers: 20, busy: 19, queueDepth: 1 }), config).reason).toContain(
       'every worker has work',
     );
+  });
+
+  it.each([
+    [{ workers: 10, busy: 10, queueDepth: 40 }, 'up'],
+    [{ workers: 20, busy: 0, queueDepth: 1 }, 'down'],
+    [{ workers: 0, busy: 0, queueDepth: 0 }, 'up'],
+    [{ workers: 40, busy: 0, queueDepth: 0 }, 'down'],
+  ] as const)('a scale line for %j states no number twice', (partial, direction) => {
+    const d = decideScale(input(partial), config);
+    expect(d.direction).toBe(direction);
+    const line = `scale ${direction} ${d.from} → ${d.target}: ${d.reason}`;
+    const numbers = line.match(/\d+(?:\.\d+)?/g) ?? [];
+    expect(new Set(numbers).size).toBe(numbers.length);
   });
 
   it('reports an infinite ratio for an empty pool with work, which JSON renders as null', () => {

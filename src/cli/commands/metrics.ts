@@ -139,7 +139,8 @@ function renderer(queries: StoreQueries, settings: RenderSettings): (watching: b
     const report = buildReport(queries, { state, sinceMs, ...liveness() });
     if (format === 'json') return json(report, watching);
     const { renderReport } = await import('../../metrics/render-report.js');
-    return renderReport(report) + '\n';
+    const columns = options.io.stdout.isTTY ? options.io.stdout.columns : undefined;
+    return renderReport(report, { width: columns || undefined }) + '\n';
   };
 }
 

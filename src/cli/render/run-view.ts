@@ -35,7 +35,10 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
   // A terminal that reports a width of 0 (a pseudo-terminal nobody sized)
   // cannot be redrawn in place: the spinner would compute endless lines to clear.
   const tty = Boolean(options.out.isTTY) && options.out.columns !== 0 && !options.env.CI;
-  const color = new Chalk({ level: tty && !('NO_COLOR' in options.env) ? 1 : 0 });
+  const colored = tty && !('NO_COLOR' in options.env);
+  const color = new Chalk({ level: colored ? 1 : 0 });
+  // The table's width: a terminal's, so it takes its narrow form there; none in pipes and logs.
+  const width = (): number | undefined => (tty ? options.out.columns : undefined);
   const tableEvery = options.tableEvery ?? 5;
   let finished = 0;
   let spinner: { text: string; isEnabled: boolean; clear(): unknown; render(): unknown; stop(): unknown } | null = null;
@@ -54,6 +57,11 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
   };
   options.out.on('error', detach);
 
+  let stopping = false;
+  const workLeft = (): boolean => {
+    const s = options.status();
+    return s.running + s.queued + s.backlog + (s.merging ?? 0) > 0;
+  };
   const statusLine = (): string => {
     const s = options.status();
     return `${s.running} running · ${s.queued} queued${s.backlog ? ` · ${s.backlog} waiting (backpressure)` : ''}${s.merging ? ` · ${s.merging} merging` : ''} · ${s.done} done · ${s.failed} failed`;
@@ -77,7 +85,7 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
     if (!options.quiet) options.out.write(table + '\n');
   };
   const redraw = (): void => {
-    if (spinner) spinner.text = `${statusLine()}\n${renderMetricsTable(options.metrics())}`;
+    if (spinner) spinner.text = `${statusLine()}\n${renderMetricsTable(options.metrics(), { width: width() })}`;
   };
 
   if (tty && !options.quiet) {
@@ -86,7 +94,8 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
       // discardStdin would put the terminal in raw mode, where Ctrl-C is a
       // byte to read instead of SIGINT; the run never reads stdin, so Ctrl-C
       // must stay a signal.
-      spinner = ora({ text: statusLine(), stream: options.out, color: 'cyan', isEnabled: true, discardStdin: false }).start();
+      // ora colours its spinner whatever NO_COLOR says; `color: false` is how it is told not to.
+      spinner = ora({ text: statusLine(), stream: options.out, color: colored ? 'cyan' : false, isEnabled: true, discardStdin: false }).start();
       redraw();
       refresh = setInterval(redraw, options.refreshMs ?? 2000);
       refresh.unref();
@@ -102,6 +111,7 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
     events.on('backpressure:off', (e) => note(`backpressure off: ${e.queueDepth} queued; intake resumed`)),
     events.on('pool:recycled', (e) => note(`↻ ${e.oldWorkerId} recycled after ${e.sessionsRun} sessions; ${e.newWorkerId} replaces it`)),
     events.on('session:recovered', (e) => note(`recovered session ${e.sessionId} of ${e.issueId} left by a previous harness${e.killed ? ' (its processes were killed)' : ''}; requeued`, color.yellow)),
+    events.on('run:stopping', () => (stopping = true)),
     events.on('run:stopping', (e) =>
       note(e.force ? 'second interrupt: cancelling running sessions' : 'interrupt: no new sessions; waiting for running ones (interrupt again to cancel them)', color.yellow),
     ),
@@ -117,7 +127,8 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
       const mark = e.outcome === 'success' ? color.green('✓') : color.red('✗');
       const next = e.outcome === 'success' ? '' : e.issueStatus === 'queued' ? ' → requeued' : e.issueStatus === 'failed' ? ' → failed' : '';
       note(`${e.issueId} attempt ${e.attempt} ${e.outcome} in ${formatMs(e.durationMs)}${e.reason && e.outcome !== 'success' ? ` (${e.reason})` : ''}${next}`, undefined, `${mark} `);
-      if (!tty && finished % tableEvery === 0) printTable(renderMetricsTable(options.metrics()));
+      // The last session's table would only repeat the final summary's, printed a moment later.
+      if (!tty && finished % tableEvery === 0 && !stopping && workLeft()) printTable(renderMetricsTable(options.metrics()));
     }),
   ];
 
@@ -127,7 +138,7 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
       if (refresh) clearInterval(refresh);
       spinner?.stop();
       options.out.off('error', detach);
-      options.out.write(renderSummary(summary) + '\n');
+      options.out.write(renderSummary(summary, { width: width() }) + '\n');
     },
     detach,
   };

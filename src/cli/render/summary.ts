@@ -2,12 +2,12 @@ import type { RunSummary } from '../../runtime/coordinator-types.js';
 import { renderMetricsTable } from '../../metrics/render.js';
 import { terminalSafe } from '../../text/escape.js';
 
-/** The final report of a run, as plain text. */
-export function renderSummary(summary: RunSummary): string {
+/** The final report of a run, as plain text; `width` is the terminal's, when there is one. */
+export function renderSummary(summary: RunSummary, options: { width?: number } = {}): string {
   const i = summary.issues;
   const s = summary.sessions;
   const lines = [
-    renderMetricsTable(summary.metrics),
+    renderMetricsTable(summary.metrics, { width: options.width }),
     `issues: ${i.done} done, ${i.failed} failed, ${i.queued} queued, ${i.backlog} not admitted, ${i.running} running, ${i.merging} merging`,
     `sessions: ${Object.entries(s)
       .filter(([, n]) => n > 0)
