@@ -148,3 +148,24 @@ export function scaleForProcessMode(config: LoadTestConfig, timeScale: number): 
     progressEveryMs: scaled(config.progressEveryMs, f.progressEveryMs),
   };
 }
+
+/**
+ * A real-time config back in scenario time (÷ timeScale): what process mode
+ * ran with, floors included, in the units the results use.
+ */
+export function inScenarioTime(real: LoadTestConfig, timeScale: number): LoadTestConfig {
+  const back = (ms: number) => Math.round(ms / timeScale);
+  return {
+    ...real,
+    scale: {
+      ...real.scale,
+      workerStallTimeoutMs: back(real.scale.workerStallTimeoutMs),
+      healthCheckIntervalMs: back(real.scale.healthCheckIntervalMs),
+      scaleCooldownMs: back(real.scale.scaleCooldownMs),
+    },
+    sessionTimeoutMs: back(real.sessionTimeoutMs),
+    retryDelayMs: back(real.retryDelayMs),
+    killGraceMs: back(real.killGraceMs),
+    progressEveryMs: back(real.progressEveryMs),
+  };
+}

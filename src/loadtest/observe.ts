@@ -200,7 +200,11 @@ export function observe(events: EventBus, options: ObserverOptions): Observer {
       for (const id of ids) issues.set(id, { arrival: t, started: false, work: 0 });
       inSystem += ids.length;
       o.issuesArrived += ids.length;
-      // Sessions may start inside submit(); they must find the arrival already recorded.
+      // The issues are in the system from now. Sessions may start inside
+      // submit(), and on the real clock their events carry later times: the
+      // time up to them must already count the arrivals, or L falls short of
+      // λW by the batch × the time submit() took (a false alarm in process mode).
+      wip += ids.length;
       submit();
       wip = options.storeWip();
     },

@@ -52,7 +52,7 @@ export interface LoadTestResults {
   /** The scaling policy: "default" or a baseline's name. */
   policy: string;
   time: { kind: 'virtual' | 'real'; timeScale: number; note: string };
-  /** The config the run used, in scenario time. */
+  /** The config the run used, in scenario time: in process mode after its real-time floors (PROCESS_FLOORS_MS), ÷ timeScale. */
   config: LoadTestConfig;
   health: { final: HealthStatus; worst: HealthStatus };
   issues: { total: number; done: number; failed: number; unfinished: number };

@@ -3,7 +3,7 @@ import type { ConfigOverrides } from '../config/flags.js';
 import { resolveConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import type { ScalePolicy } from '../runtime/scale-manager.js';
-import { applyExplicitConfig, applyOverrides, deriveLoadTestConfig, type LoadTestConfig, type LoadTestOverrides } from './config.js';
+import { applyExplicitConfig, applyOverrides, deriveLoadTestConfig, inScenarioTime, scaleForProcessMode, type LoadTestConfig, type LoadTestOverrides } from './config.js';
 import type { ObserverOptions } from './observe.js';
 import { COMPARED_POLICIES, findPolicy, type PolicyEntry } from './policies.js';
 import { runProcessMode } from './process-mode.js';
@@ -87,7 +87,9 @@ async function runWithConfig(spec: LoadTestSpec, config: LoadTestConfig, cwd: st
       ? await runProcessMode(spec, used, { ...common, timeScale, ...(options.signal ? { signal: options.signal } : {}) })
       : await simulate(spec, used, common);
   const policyName = typeof options.policy === 'function' ? 'custom' : (options.policy ?? 'default');
-  return buildResults(spec, used, record, { mode, policy: policyName, timeScale: mode === 'process' ? timeScale : 1, wallClockMs: performance.now() - started });
+  // Process mode ran with the floored real-time config; report that one, in scenario time.
+  const ran = mode === 'process' ? inScenarioTime(scaleForProcessMode(used, timeScale), timeScale) : used;
+  return buildResults(spec, ran, record, { mode, policy: policyName, timeScale: mode === 'process' ? timeScale : 1, wallClockMs: performance.now() - started });
 }
 
 function pickPolicy(choice: LoadTestOptions['policy'], config: LoadTestConfig): { policy?: ScalePolicy; entry?: PolicyEntry } {

@@ -41,7 +41,7 @@ const ANSI = /\u001b\[[0-9;?]*[A-Za-z]/g;
 const SGR = /\u001b\[[0-9;]*m/;
 
 function view(out: { isTTY: boolean; columns?: number }, env: NodeJS.ProcessEnv, status: RunViewOptions['status']) {
-  const stream: PassThrough & Record<string, unknown> = Object.assign(new PassThrough(), out);
+  const stream = Object.assign(new PassThrough(), out);
   // What ora needs of a terminal's stream (tty.WriteStream has these).
   Object.assign(stream, {
     cursorTo: (x: number, y?: number) => cursorTo(stream, x, y),

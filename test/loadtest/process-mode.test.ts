@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { PROCESS_FLOORS_MS } from '../../src/loadtest/config.js';
 import { runLoadTest } from '../../src/loadtest/run.js';
 import { LOAD_TEST_SCENARIOS } from '../../src/loadtest/scenarios.js';
 import { generateLoadTestSpec } from '../../src/loadtest/spec.js';
@@ -43,6 +44,32 @@ describe('process mode', () => {
     expect(real.wallClock.elapsedMs).toBeLessThan(30_000);
     expect(agentsAlive()).toEqual([]);
     expect(ourTempDirs().filter((d) => !dirsBefore.has(d))).toEqual([]);
+  });
+
+  it('reports the config it ran with: the floors applied, in scenario time', async () => {
+    // At time scale 0.01 a 30 s mean derives a 15 s stall timeout (150 ms real), under the 2 s real floor.
+    const spec = generateLoadTestSpec({ totalIssues: 4, concurrentAgents: 2, avgSessionDurationMs: 30_000, rampUpMs: 0, failureRate: 0, seed: 5 });
+    const sim = await runLoadTest(spec, '/tmp', isolated);
+    const real = await runLoadTest(spec, '/tmp', { ...isolated, mode: 'process', timeScale: 0.01 });
+    expect(sim.config.scale.workerStallTimeoutMs).toBe(15_000);
+    expect(real.config.scale.workerStallTimeoutMs).toBe(PROCESS_FLOORS_MS.workerStallTimeoutMs / 0.01);
+    expect(real.config.killGraceMs).toBe(PROCESS_FLOORS_MS.killGraceMs / 0.01);
+    expect(real.config.sessionTimeoutMs).toBe(Math.max(PROCESS_FLOORS_MS.sessionTimeoutMs, 150_000 * 0.01) / 0.01);
+    expect(real.config.scale.healthCheckIntervalMs).toBe(PROCESS_FLOORS_MS.healthCheckIntervalMs / 0.01);
+    // Fields above their floors come back as derived.
+    expect(real.config.retryDelayMs).toBe(sim.config.retryDelayMs);
+    expect(real.config.scale.maxWorkers).toBe(2);
+  });
+
+  it("finds Little's law exact on identical sessions that arrive together (no false alarm)", async () => {
+    // Once, L counted a batch of arrivals only after the sessions it started were announced, later on
+    // the real clock: a run of identical sessions reported 1–3 % error and "does not hold".
+    const spec = generateLoadTestSpec({ totalIssues: 20, concurrentAgents: 4, avgSessionDurationMs: 5000, sessionDurationVariance: 0, rampUpMs: 0, failureRate: 0, stallRate: 0, seed: 1 });
+    const r = await runLoadTest(spec, '/tmp', { ...isolated, mode: 'process', timeScale: 0.01 });
+    expect(r.issues.done).toBe(20);
+    expect(r.quality.littlesLaw.relativeError).toBeLessThan(1e-9);
+    expect(r.quality.littlesLaw.holds).toBe(true);
+    expect(agentsAlive()).toEqual([]);
   });
 
   it('stops stalled agents through the health checker and kills them', async () => {
