@@ -65,6 +65,7 @@ export async function startWorkload(options: WorkloadOptions): Promise<Workload>
       newSessionId: () => `session-${++sessions}`,
       processes: options.processes ?? NO_PROCESSES,
       lock: false,
+      displayMetrics: false,
     },
   );
   const origin = clock.now();

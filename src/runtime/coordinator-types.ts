@@ -83,6 +83,15 @@ export interface CoordinatorOptions {
   maxWorkers?: number;
   /** When false the pool is fixed at maxWorkers (stall detection still runs). Default true. */
   enableScaleManager?: boolean;
+  /**
+   * Print the metrics table (ScaleManager.displayMetrics) to `metricsOutput`
+   * after every METRICS_DISPLAY_EVERY finished sessions, as the seed's
+   * Coordinator does. Default: on when `enableScaleManager` is given as true,
+   * off otherwise. `harness run` has its own view and turns it off.
+   */
+  displayMetrics?: boolean;
+  /** Where that table is written. Default: process.stdout. */
+  metricsOutput?: { write(text: string): unknown };
   scaleConfig?: Partial<ScaleConfig>;
   clock?: Clock;
   events?: EventBus;

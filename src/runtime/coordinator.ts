@@ -19,6 +19,9 @@ import { recoverOpenSessions } from './recovery.js';
 import { ScaleManager } from './scale-manager.js';
 import { WorkerPool } from './worker-pool.js';
 
+/** The seed's Coordinator displays the metrics after every this many finished sessions. */
+export const METRICS_DISPLAY_EVERY = 5;
+
 /**
  * Runs the backlog: admits issues (throttled by backpressure), gives each
  * idle worker the most urgent queued issue, starts its session without
@@ -40,6 +43,8 @@ export class Coordinator {
   private readonly processes: ProcessInspector;
   private readonly newSessionId: () => string;
   private readonly owner: { pid: number; hostname: string };
+  private readonly displayMetrics: boolean;
+  private finishedSessions = 0;
   private initialized = false;
   private started = false;
   private stopping = false;
@@ -74,9 +79,12 @@ export class Coordinator {
     };
     const maxWorkerNumber = Math.max(0, ...state.store.listWorkers().map((w) => Number(w.id.replace(/^worker-/, '')) || 0));
     this.pool = new WorkerPool(options.cwd, { clock: this.clock, events: this.events, firstIdAfter: maxWorkerNumber });
+    this.displayMetrics = options.displayMetrics ?? options.enableScaleManager === true;
+    const output = options.metricsOutput ?? process.stdout;
     this.scaleManager = new ScaleManager(this.pool, options.cwd, state.merge ?? null, this.scaleConfig, {
       clock: this.clock,
       events: this.events,
+      write: (text) => output.write(text),
       ...(options.policy ? { policy: options.policy } : {}),
     });
     this.done = new Promise((resolve) => (this.resolveRun = resolve));
@@ -364,6 +372,7 @@ export class Coordinator {
       reason,
       issueStatus,
     });
+    if (this.displayMetrics && ++this.finishedSessions % METRICS_DISPLAY_EVERY === 0) this.scaleManager.displayMetrics();
     this.dispatch();
   }
 

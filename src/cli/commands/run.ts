@@ -110,7 +110,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
           logDir: join(harnessDir, 'logs'),
         },
       },
-      { cwd: io.cwd, scaleConfig: config, events },
+      // The run view shows the table itself (refreshed on a terminal, every few sessions in a pipe).
+      { cwd: io.cwd, scaleConfig: config, events, displayMetrics: false },
     );
     // Bound before the run starts: a port in use then stops it before any agent is spawned.
     if (options.metricsHost !== undefined && options.metricsPort === undefined) throw new UsageError('--metrics-host needs --metrics-port <port>');
