@@ -8,7 +8,9 @@ import { pickWorker } from '../core/quota.js';
 import { decideAfterSession } from '../core/retry.js';
 import type { ScaleConfig } from '../core/scale-config.js';
 import { SESSION_OUTCOMES, type IssueStatus, type SessionOutcome } from '../core/states.js';
-import type { IssueRow } from '../store/types.js';
+import { InputError } from '../errors.js';
+import { unstorableText } from '../sources/issues-file.js';
+import type { IssueInput, IssueRow } from '../store/types.js';
 import { sanitizeIssueId } from '../workspace/sanitize.js';
 import { realClock, type Clock, type TimerHandle } from './clock.js';
 import { claimRunLock, describeExit, killReasonText, resolveScaleConfig, stripUndefined, type ActiveSession, type KillReason } from './coordinator-parts.js';
@@ -96,6 +98,7 @@ export class Coordinator {
    */
   async initialize(): Promise<void> {
     if (this.initialized) return;
+    checkIssueText(this.state.issues);
     const { store } = this.state;
     const now = this.clock.now();
     if (this.options.lock !== false) {
@@ -130,6 +133,7 @@ export class Coordinator {
 
   /** Add issues while running (the load test's arrivals). Known ids are left as they are. */
   submit(issues: Parameters<HarnessState['store']['importIssues']>[0]): void {
+    checkIssueText(issues);
     this.state.store.importIssues(issues, this.clock.now());
     this.dispatch();
   }
@@ -408,5 +412,13 @@ export class Coordinator {
       interrupted,
       exitCode: interrupted ? 130 : failures.length > 0 ? 1 : 0,
     };
+  }
+}
+
+/** Issues handed over by a library caller get the issues file's check: text the store would change is refused. */
+function checkIssueText(issues: readonly IssueInput[]): void {
+  for (const issue of issues) {
+    const problem = unstorableText(issue);
+    if (problem) throw new InputError(`issue ${JSON.stringify(issue.id)}: ${problem}`);
   }
 }

@@ -149,7 +149,18 @@ function toIssue(value: unknown): IssueInput | string {
   if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string')) {
     return `labels: expected an array of strings, received ${describe(v.labels)}`;
   }
-  const texts: [string, string][] = [['id', id], ['title', v.title], ['body', body], ...labels.map((l, i): [string, string] => [`labels.${i}`, l as string])];
+  const issue = { id, title: v.title, body, priority, labels: labels as string[] };
+  return unstorableText(issue) ?? issue;
+}
+
+/**
+ * Why an issue's text cannot be stored as it is, naming the field, or null.
+ * A NUL ends strings in C and in the environment; a lone UTF-16 surrogate
+ * becomes U+FFFD in UTF-8, so the stored id would no longer match the one
+ * given, and the run would wait for it forever.
+ */
+export function unstorableText(issue: Pick<IssueInput, 'id' | 'title' | 'body' | 'labels'>): string | null {
+  const texts: [string, string][] = [['id', issue.id], ['title', issue.title], ['body', issue.body], ...issue.labels.map((l, i): [string, string] => [`labels.${i}`, l])];
   for (const [field, text] of texts) {
     if (text.includes('\0')) return `${field}: must not contain NUL characters`;
     const at = loneSurrogateAt(text);
@@ -158,7 +169,7 @@ function toIssue(value: unknown): IssueInput | string {
       return `${field}: holds an unpaired UTF-16 surrogate (${unit} at character ${at + 1}), which is not a character and cannot be stored; remove it or complete the pair`;
     }
   }
-  return { id, title: v.title, body, priority, labels: labels as string[] };
+  return null;
 }
 
 /** A numeric id as text, or why it cannot be one. Integers written out in full were already kept as text. */
