@@ -34,9 +34,10 @@ export function wrap(line: string, width: number | undefined, indent = '  '): st
   if (width === undefined || [...line].length <= width) return [line];
   const room = Math.max(10, width);
   const out: string[] = [];
-  let current = '';
-  for (const word of line.split(' ')) {
-    const candidate = current === '' ? word : `${current} ${word}`;
+  const lead = /^ */.exec(line)?.[0] ?? '';
+  let current = lead;
+  for (const word of line.slice(lead.length).split(' ')) {
+    const candidate = current.trim() === '' ? current + word : `${current} ${word}`;
     if ([...candidate].length <= room || current.trim() === '') {
       current = candidate;
       continue;
