@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { PROCESS_FLOORS_MS } from '../../src/loadtest/config.js';
+import { LOADTEST_AGENT } from '../../src/loadtest/process-mode.js';
 import { runLoadTest } from '../../src/loadtest/run.js';
 import { LOAD_TEST_SCENARIOS } from '../../src/loadtest/scenarios.js';
 import { generateLoadTestSpec } from '../../src/loadtest/spec.js';
@@ -17,9 +18,10 @@ const isolated = { readConfig: false } as const;
  */
 const TIME_TOLERANCE = 0.3;
 
+/** This checkout's fake agents still alive (another checkout's test run on the machine has its own path). */
 function agentsAlive(): string[] {
   const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
-  return out.split('\n').filter((line) => line.includes('loadtest-agent.mjs'));
+  return out.split('\n').filter((line) => line.includes(LOADTEST_AGENT));
 }
 
 function ourTempDirs(): string[] {
