@@ -54,3 +54,20 @@ export class InterruptedError extends HarnessError {
 export function exitCodeOf(error: unknown): number {
   return error instanceof HarnessError ? error.exitCode : 1;
 }
+
+/**
+ * A state change the entity's transition table does not allow (see
+ * src/core/machines.ts): a bug in the caller, or a store changed by
+ * something else. Exit 1.
+ */
+export class IllegalTransitionError extends HarnessError {
+  constructor(
+    readonly entity: string,
+    readonly id: string,
+    readonly from: string,
+    readonly to: string,
+    hint: string,
+  ) {
+    super(`illegal ${entity} transition for ${id}: ${from} → ${to} (${hint})`);
+  }
+}

@@ -35,6 +35,8 @@ export interface HarnessEvents {
   };
   'session:recovered': { at: number; sessionId: string; issueId: string; pid: number | null; killed: boolean };
   'run:stopping': { at: number; force: boolean };
+  /** The run stopped on a failure of its own (the store could not record a change); `reason` says which. */
+  'run:failed': { at: number; reason: string };
   'merge:queued': { at: number; issueId: string; branch: string };
   'merge:landed': { at: number; issueIds: string[]; target: string; detail: string };
   /** Branches ready to land wait (the target's checkout has uncommitted changes, say); once per reason. */

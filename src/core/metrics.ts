@@ -86,7 +86,7 @@ export function computeSessionStats(finished: readonly FinishedSession[], now: n
   };
 }
 
-/** Values per block of DurationDigest; a block splits in two when it doubles. */
+/** Values per block of a DurationDigest; a block splits in two when it doubles. */
 const DIGEST_BLOCK = 256;
 
 /**
@@ -94,89 +94,87 @@ const DIGEST_BLOCK = 256;
  * and p99 are exact nearest-rank values without re-sorting on every metrics
  * read. The values are held in sorted blocks of at most 2 × DIGEST_BLOCK
  * (each block's values precede the next block's): an insertion shifts one
- * block, not every value, so a run of 100,000 sessions stays linear.
+ * block, not every value, so a run of 100,000 sessions stays linear. Plain
+ * data: change it only through digestAdd.
  */
-export class DurationDigest {
-  readonly #blocks: number[][] = [];
-  #count = 0;
-  #sum = 0;
+export interface DurationDigest {
+  blocks: number[][];
+  count: number;
+  sum: number;
+}
 
-  add(ms: number): void {
-    this.#count += 1;
-    this.#sum += ms;
-    const blocks = this.#blocks;
-    // The first block whose largest value exceeds ms, or the last block.
-    let lo = 0;
-    let hi = blocks.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const block = blocks[mid] as number[];
-      if ((block[block.length - 1] ?? Infinity) <= ms) lo = mid + 1;
-      else hi = mid;
-    }
-    const block = blocks[lo];
-    if (!block) {
-      blocks.push([ms]);
-      return;
-    }
-    block.splice(upperBound(block, ms), 0, ms);
-    if (block.length > 2 * DIGEST_BLOCK) blocks.splice(lo + 1, 0, block.splice(DIGEST_BLOCK));
-  }
+export function emptyDigest(): DurationDigest {
+  return { blocks: [], count: 0, sum: 0 };
+}
 
-  get count(): number {
-    return this.#count;
+export function digestAdd(digest: DurationDigest, ms: number): void {
+  digest.count += 1;
+  digest.sum += ms;
+  const blocks = digest.blocks;
+  // The first block whose largest value exceeds ms, or the last block.
+  let lo = 0;
+  let hi = blocks.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const block = blocks[mid] as number[];
+    if ((block[block.length - 1] ?? Infinity) <= ms) lo = mid + 1;
+    else hi = mid;
   }
+  const block = blocks[lo];
+  if (!block) {
+    blocks.push([ms]);
+    return;
+  }
+  block.splice(upperBound(block, ms), 0, ms);
+  if (block.length > 2 * DIGEST_BLOCK) blocks.splice(lo + 1, 0, block.splice(DIGEST_BLOCK));
+}
 
-  /** 0 when empty. */
-  get mean(): number {
-    return this.#count === 0 ? 0 : this.#sum / this.#count;
-  }
+/** 0 when empty. */
+export function digestMean(digest: DurationDigest): number {
+  return digest.count === 0 ? 0 : digest.sum / digest.count;
+}
 
-  percentile(p: number): number {
-    checkPercentile(p);
-    if (this.#count === 0) return 0;
-    let rank = nearestRank(p, this.#count);
-    for (const block of this.#blocks) {
-      if (rank <= block.length) return block[rank - 1] ?? 0;
-      rank -= block.length;
-    }
-    return 0;
+/** Nearest-rank percentile of the digest's values; 0 when empty. */
+export function digestPercentile(digest: DurationDigest, p: number): number {
+  checkPercentile(p);
+  if (digest.count === 0) return 0;
+  let rank = nearestRank(p, digest.count);
+  for (const block of digest.blocks) {
+    if (rank <= block.length) return block[rank - 1] ?? 0;
+    rank -= block.length;
   }
+  return 0;
 }
 
 /**
- * Events in a trailing window (now − windowMs < at ≤ now). Time moves
- * forward: entries that fell out of the window at the latest `now` queried
- * are dropped, each once, so a steady stream costs amortised O(1).
+ * Event times in a trailing window (now − windowMs < at ≤ now). Time moves
+ * forward: windowAdd drops the entries that fell out of the window at the
+ * time added, each once, so a steady stream costs amortised O(1) and the
+ * window holds only what it counts. windowCount never changes it.
  */
-export class SlidingWindowCounter {
+export interface TimeWindow {
   readonly windowMs: number;
-  #times: number[] = [];
-  #head = 0;
+  times: number[];
+}
 
-  constructor(windowMs: number) {
-    this.windowMs = windowMs;
-  }
+export function emptyWindow(windowMs: number): TimeWindow {
+  return { windowMs, times: [] };
+}
 
-  add(at: number): void {
-    const last = this.#times[this.#times.length - 1];
-    if (last === undefined || at >= last) this.#times.push(at);
-    else this.#times.splice(Math.max(this.#head, upperBound(this.#times, at)), 0, at);
-  }
+export function windowAdd(window: TimeWindow, at: number): void {
+  const times = window.times;
+  const last = times[times.length - 1];
+  if (last === undefined || at >= last) times.push(at);
+  else times.splice(upperBound(times, at), 0, at);
+  // Drop what no later count can see: entries at or before (latest − windowMs).
+  const latest = times[times.length - 1] as number;
+  const stale = upperBound(times, latest - window.windowMs);
+  if (stale > 64 && stale * 2 > times.length) window.times = times.slice(stale);
+}
 
-  count(now: number): number {
-    const cutoff = now - this.windowMs;
-    while (this.#head < this.#times.length && (this.#times[this.#head] ?? Infinity) <= cutoff) {
-      this.#head += 1;
-    }
-    if (this.#head > 64 && this.#head * 2 > this.#times.length) {
-      this.#times = this.#times.slice(this.#head);
-      this.#head = 0;
-    }
-    const last = this.#times[this.#times.length - 1];
-    if (last === undefined || last <= now) return this.#times.length - this.#head;
-    return Math.max(0, upperBound(this.#times, now) - this.#head);
-  }
+export function windowCount(window: TimeWindow, now: number): number {
+  const times = window.times;
+  return Math.max(0, upperBound(times, now) - upperBound(times, now - window.windowMs));
 }
 
 /** Index of the first element greater than `value` in an ascending array. */

@@ -42,3 +42,15 @@ export const DEFAULT_SCALE_CONFIG: Readonly<ScaleConfig> = Object.freeze({
 });
 
 export const SCALE_CONFIG_KEYS = Object.keys(DEFAULT_SCALE_CONFIG) as (keyof ScaleConfig)[];
+
+/** How sessions run, beside the scale config: the defaults DEFAULT_CONFIG (src/config/types.ts) takes too. */
+export const DEFAULT_RUN_SETTINGS = Object.freeze({
+  /** Session attempts an issue gets before it is failed. */
+  maxAttempts: 3,
+  /** A session running longer than this (ms) is stopped with outcome `timeout`. */
+  sessionTimeoutMs: 60 * 60 * 1000,
+  /** Base retry delay (ms); attempt n waits retryDelayMs × 2^(n−1), at most 100×. */
+  retryDelayMs: 5000,
+  /** Minimum time (ms) between two writes of one session's progress time to the store. */
+  progressPersistMs: 5000,
+});

@@ -14,7 +14,7 @@ export interface WorkingSession {
 }
 
 /** True when no progress has been seen for strictly longer than the stall timeout. */
-export function isStalled(s: WorkingSession, stallTimeoutMs: number, now: number): boolean {
+export function isStalled(s: Pick<WorkingSession, 'lastProgressAt'>, stallTimeoutMs: number, now: number): boolean {
   return now - s.lastProgressAt > stallTimeoutMs;
 }
 

@@ -1,6 +1,6 @@
 import { defaultGitRun } from '../workspace/worktree.js';
 import type { EventBus } from '../core/events.js';
-import type { MergeService } from '../runtime/coordinator-types.js';
+import type { MergeAssessment, MergeService } from '../runtime/coordinator-types.js';
 import type { IssueRow, Store } from '../store/types.js';
 import type { Merger } from './merger.js';
 
@@ -31,8 +31,8 @@ export interface MergeQueueOptions {
 export class MergeQueue implements MergeService {
   constructor(private readonly options: MergeQueueOptions) {}
 
-  submit(issue: IssueRow, branch: string, now: number): { status: 'merging' } | { status: 'done' } | { status: 'failed'; reason: string } {
-    const { store, events, workspaces, merger } = this.options;
+  assess(issue: IssueRow, branch: string): MergeAssessment {
+    const { workspaces, merger } = this.options;
     if (this.commitsAhead(issue.id) === 0) {
       if (this.options.requireCommits) {
         return { status: 'failed', reason: `no changes: the session succeeded but left no commits on ${branch} beyond ${this.options.target}` };
@@ -40,10 +40,14 @@ export class MergeQueue implements MergeService {
       merger.cleanUpLater(issue.id, true);
       return { status: 'done' };
     }
-    store.enqueueMerge({ issueId: issue.id, branch, head: headOf(workspaces.repoDir, branch), now });
+    return { status: 'merging', head: headOf(workspaces.repoDir, branch) };
+  }
+
+  enqueue(issue: IssueRow, branch: string, head: string | null, now: number): void {
+    const { store, events, merger } = this.options;
+    store.enqueueMerge({ issueId: issue.id, branch, head, now });
     events.emit('merge:queued', { at: now, issueId: issue.id, branch });
     merger.wake();
-    return { status: 'merging' };
   }
 
   depth(): number {

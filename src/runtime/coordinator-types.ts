@@ -26,18 +26,22 @@ export interface WorkspaceProvider {
   prepare(issueId: string): { path: string; branch: string };
 }
 
+/** What the merge queue says of a successful session's branch. */
+export type MergeAssessment = { status: 'merging'; head: string | null } | { status: 'done' } | { status: 'failed'; reason: string };
+
 /**
  * Where successful branches go in worktree mode (the merge queue). The
- * coordinator hands over each successful session's branch and otherwise
- * only listens for `merge:*` events to know when to dispatch again.
+ * coordinator asks whether a successful session's branch has anything to
+ * merge, records the session's end with that answer (the issue becomes
+ * `merging`, `done` or `failed`), and only then queues the branch, so the
+ * queue never sees an entry whose issue is not yet merging. Otherwise it
+ * only listens for `merge:*` events.
  */
 export interface MergeService {
-  /**
-   * A session succeeded on `branch`. Queue it (the issue becomes `merging`),
-   * or say it is done already (nothing to merge, or a pull request opened
-   * elsewhere) or cannot be merged (e.g. no commits).
-   */
-  submit(issue: IssueRow, branch: string, now: number): { status: 'merging' } | { status: 'done' } | { status: 'failed'; reason: string };
+  /** Something to merge (its head commit), nothing to merge (done), or a refusal such as "no changes". */
+  assess(issue: IssueRow, branch: string): MergeAssessment | Promise<MergeAssessment>;
+  /** Queue the branch of an issue that is now `merging`. */
+  enqueue(issue: IssueRow, branch: string, head: string | null, now: number): void;
   /** Entries waiting or being merged. */
   depth(): number;
   /** Begin merging; resumes entries a crashed harness left. */

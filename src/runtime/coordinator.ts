@@ -1,22 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { SessionExit } from '../agents/types.js';
-import { DEFAULT_CONFIG } from '../config/types.js';
 import { EventBus } from '../core/events.js';
-import { pickWorker } from '../core/quota.js';
-import { decideAfterSession } from '../core/retry.js';
+import { defaultRules } from '../core/run/rules.js';
+import { initialState } from '../core/run/state.js';
 import type { ScaleConfig } from '../core/scale-config.js';
-import { SESSION_OUTCOMES, type IssueStatus, type SessionOutcome } from '../core/states.js';
+import { DEFAULT_RUN_SETTINGS } from '../core/scale-config.js';
+import { queueViewOf, runStoreOf } from '../store/run-store.js';
 import { InputError } from '../errors.js';
+import { renderMetricsTable } from '../metrics/render.js';
 import { unstorableText } from '../sources/issues-file.js';
-import type { IssueInput, IssueRow } from '../store/types.js';
+import type { IssueInput } from '../store/types.js';
 import { sanitizeIssueId } from '../workspace/sanitize.js';
 import { realClock, type Clock, type TimerHandle } from './clock.js';
-import { claimRunLock, describeExit, killReasonText, resolveScaleConfig, stripUndefined, type ActiveSession, type KillReason } from './coordinator-parts.js';
+import { claimRunLock, resolveScaleConfig, stripUndefined } from './coordinator-parts.js';
 import type { CoordinatorOptions, HarnessState, ProcessInspector, RunSettings, RunSummary } from './coordinator-types.js';
+import { Engine } from './engine.js';
 import { systemProcesses } from './processes.js';
-import { recordEvents } from './recorder.js';
 import { recoverOpenSessions } from './recovery.js';
 import { ScaleManager } from './scale-manager.js';
 import { WorkerPool } from './worker-pool.js';
@@ -25,13 +25,13 @@ import { WorkerPool } from './worker-pool.js';
 export const METRICS_DISPLAY_EVERY = 5;
 
 /**
- * Runs the backlog: admits issues (throttled by backpressure), gives each
- * idle worker the most urgent queued issue, starts its session without
- * waiting for others, and applies each outcome (done, retry with backoff,
- * failed). The ScaleManager sizes the pool and reports stalls; this class
- * reacts to its events. Everything happens in response to events on the
- * injected clock or from the runner, one at a time, so the same code runs
- * real agents and the load test's virtual ones.
+ * The seed's Coordinator: runs the backlog. It admits issues (throttled by
+ * backpressure), gives each idle worker the most urgent queued issue, starts
+ * its session without waiting for others, and applies each outcome (done,
+ * retry with backoff, failed). Every decision is the run's reducer's
+ * (src/core/run/step.ts); the Engine carries them out on the injected
+ * clock, store and runner, so the same code runs real agents and the load
+ * test's virtual ones. `pool` and `scaleManager` are views of the same state.
  */
 export class Coordinator {
   readonly scaleConfig: ScaleConfig;
@@ -39,23 +39,11 @@ export class Coordinator {
   readonly events: EventBus;
   readonly pool: WorkerPool;
   readonly scaleManager: ScaleManager;
+  readonly engine: Engine;
   private readonly clock: Clock;
-  private readonly sessions = new Map<string, ActiveSession>();
-  private readonly outcomes = Object.fromEntries(SESSION_OUTCOMES.map((o) => [o, 0])) as Record<SessionOutcome, number>;
   private readonly processes: ProcessInspector;
-  private readonly newSessionId: () => string;
   private readonly owner: { pid: number; hostname: string };
-  private readonly displayMetrics: boolean;
-  private finishedSessions = 0;
   private initialized = false;
-  private started = false;
-  private stopping = false;
-  private forced = false;
-  private finished = false;
-  private dispatching = false;
-  private dispatchAgain = false;
-  private intakeHolds = 0;
-  private retryWake: { at: number; timer: TimerHandle } | null = null;
   private lockHeartbeat: TimerHandle | null = null;
   private unsubscribe: (() => void)[] = [];
   private resolveRun: ((summary: RunSummary) => void) | null = null;
@@ -68,34 +56,47 @@ export class Coordinator {
     this.clock = options.clock ?? realClock;
     this.events = options.events ?? new EventBus();
     this.processes = options.processes ?? systemProcesses;
-    this.newSessionId = options.newSessionId ?? randomUUID;
     this.owner = options.owner ?? { pid: process.pid, hostname: hostname() };
     this.scaleConfig = resolveScaleConfig(options);
-    this.settings = {
-      maxAttempts: DEFAULT_CONFIG.maxAttempts,
-      sessionTimeoutMs: DEFAULT_CONFIG.sessionTimeoutMs,
-      retryDelayMs: DEFAULT_CONFIG.retryDelayMs,
-      logDir: null,
-      progressPersistMs: 5000,
-      ...stripUndefined(state.settings ?? {}),
-    };
-    const maxWorkerNumber = Math.max(0, ...state.store.listWorkers().map((w) => Number(w.id.replace(/^worker-/, '')) || 0));
-    this.pool = new WorkerPool(options.cwd, { clock: this.clock, events: this.events, firstIdAfter: maxWorkerNumber });
-    this.displayMetrics = options.displayMetrics ?? options.enableScaleManager === true;
+    this.settings = { ...DEFAULT_RUN_SETTINGS, logDir: null, ...stripUndefined(state.settings ?? {}) };
+    const { store } = state;
+    const maxWorkerNumber = Math.max(0, ...store.listWorkers().map((w) => Number(w.id.replace(/^worker-/, '')) || 0));
+    const rules = defaultRules({
+      scale: this.scaleConfig,
+      maxAttempts: this.settings.maxAttempts,
+      sessionTimeoutMs: this.settings.sessionTimeoutMs,
+      retryDelayMs: this.settings.retryDelayMs,
+      progressPersistMs: this.settings.progressPersistMs,
+      ...(options.policy ? { policy: options.policy } : {}),
+      dispatches: true,
+      merges: Boolean(state.merge),
+      workspaces: Boolean(state.workspaces),
+      displayEvery: (options.displayMetrics ?? options.enableScaleManager === true) ? METRICS_DISPLAY_EVERY : 0,
+    });
     const output = options.metricsOutput ?? process.stdout;
-    this.scaleManager = new ScaleManager(this.pool, options.cwd, state.merge ?? null, this.scaleConfig, {
+    const write = (text: string) => void output.write(text);
+    const logDir = this.settings.logDir;
+    const merge = state.merge ?? null;
+    this.engine = new Engine(initialState(rules, { firstWorkerNumber: maxWorkerNumber + 1 }), {
       clock: this.clock,
       events: this.events,
-      write: (text) => output.write(text),
-      ...(options.policy ? { policy: options.policy } : {}),
+      store: runStoreOf(store),
+      runner: state.runner,
+      workspaces: state.workspaces ?? null,
+      merge,
+      cwd: options.cwd,
+      newSessionId: options.newSessionId ?? randomUUID,
+      logPath: (issueId, attempt) => (logDir ? join(logDir, sanitizeIssueId(issueId), `${attempt}.log`) : null),
+      ...(merge ? { mergeDepth: () => merge.depth() } : {}),
+      display: (metrics) => write(renderMetricsTable(metrics) + '\n'),
+      onFinish: () => this.finish(),
     });
+    this.pool = new WorkerPool(options.cwd, { engine: this.engine });
+    this.scaleManager = new ScaleManager(this.pool, options.cwd, merge, this.scaleConfig, { write });
     this.done = new Promise((resolve) => (this.resolveRun = resolve));
   }
 
-  /**
-   * Claim the store, recover sessions a dead harness left open, import the
-   * backlog and start the scale manager.
-   */
+  /** Claim the store, recover sessions a dead harness left open, import the backlog and start the scale manager. */
   async initialize(): Promise<void> {
     if (this.initialized) return;
     checkIssueText(this.state.issues);
@@ -107,291 +108,53 @@ export class Coordinator {
     }
     recoverOpenSessions(store, this.processes, this.events, now);
     store.importIssues(this.state.issues, now);
-    this.unsubscribe.push(
-      recordEvents(this.events, store),
-      this.events.on('session:stalled', (e) => this.stopSession(e.sessionId, 'stalled')),
-      this.events.on('pool:added', () => this.dispatch()),
-      this.events.on('merge:landed', () => this.dispatch()),
-      this.events.on('merge:rejected', () => this.dispatch()),
-    );
+    const moved = () => this.engine.feed({ type: 'merge-moved' });
+    this.unsubscribe.push(this.events.on('merge:landed', moved), this.events.on('merge:rejected', moved));
     this.state.merge?.start();
     this.initialized = true;
-    this.admit();
+    this.engine.feed({ type: 'initialized', view: queueViewOf(store) });
     await this.scaleManager.start();
   }
 
   /** Work until every admitted issue is done or failed (or the run is stopped). */
   async run(): Promise<RunSummary> {
     if (!this.initialized) await this.initialize();
-    this.started = true;
     // Sessions keep the process alive while they run; this covers the gaps
     // (every issue waiting out a retry backoff, a merge in progress).
     const release = this.clock.keepAlive();
-    this.dispatch();
+    this.engine.feed({ type: 'run' });
     return this.done.finally(release);
   }
 
   /** Add issues while running (the load test's arrivals). Known ids are left as they are. */
-  submit(issues: Parameters<HarnessState['store']['importIssues']>[0]): void {
+  submit(issues: readonly IssueInput[]): void {
     checkIssueText(issues);
-    this.state.store.importIssues(issues, this.clock.now());
-    this.dispatch();
+    this.engine.feed({ type: 'issues', issues });
   }
 
   /** Keep run() from finishing while more issues may arrive; call the returned function when they have. */
   holdIntake(): () => void {
-    this.intakeHolds++;
+    this.engine.feed({ type: 'hold-intake' });
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.intakeHolds--;
-      this.dispatch();
+      this.engine.feed({ type: 'release-intake' });
     };
   }
 
   /** Stop starting sessions; running ones finish. A second call (or force) cancels them. */
   stop(force = false): void {
-    if (this.stopping && !force && !this.forced) force = true;
-    this.stopping = true;
-    this.events.emit('run:stopping', { at: this.clock.now(), force });
-    if (force && !this.forced) {
-      this.forced = true;
-      for (const session of this.sessions.values()) this.stopSession(session.id, 'cancelled');
-    }
-    this.dispatch();
+    this.engine.feed({ type: 'stop', force });
   }
 
   get runningSessions(): number {
-    return this.sessions.size;
+    return this.engine.state.sessions.size;
   }
 
-  // --- dispatching ---------------------------------------------------------
-
-  private dispatch(): void {
-    if (!this.started || this.finished) return;
-    if (this.dispatching) {
-      this.dispatchAgain = true;
-      return;
-    }
-    this.dispatching = true;
-    try {
-      do {
-        this.dispatchAgain = false;
-        this.admit();
-        if (!this.stopping && this.fillIdleWorkers() > 0) this.dispatchAgain = true;
-      } while (this.dispatchAgain);
-      this.scheduleRetryWake();
-      this.finishIfDone();
-    } finally {
-      this.dispatching = false;
-    }
-  }
-
-  /** Run `fn` with dispatching held; any dispatch it triggers happens at the next dispatch() call. */
-  private withoutDispatch(fn: () => void): void {
-    if (this.dispatching) return fn();
-    this.dispatching = true;
-    try {
-      fn();
-    } finally {
-      this.dispatching = false;
-    }
-  }
-
-  /** Move backlog issues into the queue while backpressure allows. */
-  private admit(): void {
-    const { store } = this.state;
-    const counts = store.countIssues();
-    let queued = counts.queued;
-    this.scaleManager.setQueueDepth(queued);
-    if (counts.backlog === 0 || this.stopping || this.scaleManager.shouldApplyBackpressure()) return;
-    const room = Math.max(0, this.scaleConfig.maxQueueDepth + 1 - queued);
-    if (room === 0) return;
-    const admitted = store.admit(room, this.clock.now());
-    if (admitted.length === 0) return;
-    queued += admitted.length;
-    this.scaleManager.setQueueDepth(queued);
-    this.events.emit('issue:admitted', { at: this.clock.now(), count: admitted.length, queueDepth: queued });
-  }
-
-  private fillIdleWorkers(): number {
-    let started = 0;
-    for (;;) {
-      const worker = pickWorker(this.pool.idle(), this.scaleConfig);
-      if (!worker) break;
-      const issue = this.state.store.nextQueued(this.clock.now());
-      if (!issue) break;
-      this.startSession(worker.id, issue);
-      started++;
-    }
-    return started;
-  }
-
-  /**
-   * Queued issues waiting out a retry backoff: wake up when the first becomes
-   * due. One that is already due gets a wake-up too: time moves on while a
-   * dispatch runs, and a real timer may fire a little before the wall clock
-   * reaches its time, so "not ready" a moment ago can be "due" now, and
-   * without a timer nothing would ever dispatch it.
-   */
-  private scheduleRetryWake(): void {
-    if (this.stopping || !pickWorker(this.pool.idle(), this.scaleConfig)) return;
-    const at = this.state.store.nextRetryAt();
-    if (at === null) return;
-    if (this.retryWake && this.retryWake.at <= at) return;
-    this.retryWake?.timer.cancel();
-    this.retryWake = {
-      at,
-      timer: this.clock.setTimeout(() => {
-        this.retryWake = null;
-        this.dispatch();
-      }, Math.max(1, at - this.clock.now())),
-    };
-  }
-
-  // --- sessions ------------------------------------------------------------
-
-  private startSession(workerId: string, queued: IssueRow): void {
-    const { store, runner, workspaces } = this.state;
-    const now = this.clock.now();
-    const sessionId = this.newSessionId();
-    const attempt = queued.attempts + 1;
-    const logPath = this.settings.logDir ? join(this.settings.logDir, sanitizeIssueId(queued.id), `${attempt}.log`) : null;
-    let cwd = this.options.cwd;
-    let branch: string | null = null;
-    let workspaceError: string | null = null;
-    if (workspaces) {
-      try {
-        const ws = workspaces.prepare(queued.id);
-        cwd = ws.path;
-        branch = ws.branch;
-      } catch (error) {
-        workspaceError = `could not prepare the worktree: ${error instanceof Error ? error.message : String(error)}`;
-      }
-    }
-    store.startSession({ sessionId, issueId: queued.id, workerId, now, logPath });
-    const issue: IssueRow = { ...queued, status: 'running', attempts: attempt, notBefore: null };
-    const session: ActiveSession = {
-      id: sessionId,
-      issue,
-      workerId,
-      attempt,
-      startedAt: now,
-      persistedProgressAt: now,
-      branch,
-      handle: null,
-      killReason: null,
-      timeout: null,
-      ended: false,
-    };
-    this.sessions.set(sessionId, session);
-    this.scaleManager.onSessionStart(workerId, sessionId, now);
-    this.events.emit('session:started', { at: now, sessionId, issueId: issue.id, workerId, attempt });
-    if (workspaceError) {
-      this.endSession(session, { exitCode: null, signal: null, error: workspaceError });
-      return;
-    }
-    session.timeout = this.clock.setTimeout(() => this.stopSession(sessionId, 'timeout'), this.settings.sessionTimeoutMs);
-    session.handle = runner.start(
-      { sessionId, workerId, attempt, issue, cwd, logPath },
-      {
-        onSpawn: (pid, pgid) => {
-          if (!session.ended) store.setSessionProcess(sessionId, pid, pgid);
-        },
-        onProgress: (at) => this.onProgress(session, at),
-        onExit: (exit) => this.endSession(session, exit),
-      },
-    );
-  }
-
-  private onProgress(session: ActiveSession, at: number): void {
-    if (session.ended) return;
-    this.scaleManager.onSessionProgress(session.id, at);
-    if (at - session.persistedProgressAt >= this.settings.progressPersistMs) {
-      session.persistedProgressAt = at;
-      this.state.store.touchSession(session.id, at);
-    }
-  }
-
-  private stopSession(sessionId: string, reason: KillReason): void {
-    const session = this.sessions.get(sessionId);
-    if (!session || session.ended) return;
-    if (session.killReason === null || reason === 'cancelled') session.killReason = reason;
-    if (reason === 'timeout') {
-      this.events.emit('session:timeout', { at: this.clock.now(), sessionId, workerId: session.workerId, startedAt: session.startedAt });
-    }
-    session.handle?.kill();
-  }
-
-  private endSession(session: ActiveSession, exit: SessionExit): void {
-    if (session.ended) return;
-    session.ended = true;
-    session.timeout?.cancel();
-    const now = this.clock.now();
-    const outcome: SessionOutcome = session.killReason ?? (exit.exitCode === 0 && !exit.error ? 'success' : 'failure');
-    const reason = session.killReason
-      ? killReasonText(session.killReason, { workerStallTimeoutMs: this.scaleConfig.workerStallTimeoutMs, sessionTimeoutMs: this.settings.sessionTimeoutMs })
-      : describeExit(exit);
-    const next = decideAfterSession({
-      outcome,
-      attempts: session.attempt,
-      maxAttempts: this.settings.maxAttempts,
-      retryDelayMs: this.settings.retryDelayMs,
-      now,
-      reason,
-    });
-    let issueStatus: IssueStatus = next.status;
-    let lastError = outcome === 'success' ? null : next.lastError;
-    const merge = this.state.merge;
-    if (outcome === 'success' && merge && session.branch) {
-      const handoff = merge.submit(session.issue, session.branch, now);
-      issueStatus = handoff.status;
-      if (handoff.status === 'failed') lastError = handoff.reason;
-    }
-    this.state.store.finishSession(
-      session.id,
-      { outcome, endedAt: now, exitCode: exit.exitCode, signal: exit.signal, reason },
-      {
-        status: issueStatus,
-        notBefore: next.notBefore,
-        refundAttempt: next.refundAttempt,
-        lastError,
-        ...(session.branch && outcome === 'success' ? { branch: session.branch } : {}),
-      },
-    );
-    this.sessions.delete(session.id);
-    this.outcomes[outcome]++;
-    // A recycled worker's replacement must not start a session before this
-    // one's end is announced: dispatch waits until after the event.
-    this.withoutDispatch(() => this.scaleManager.onSessionEnd(session.workerId, session.id, outcome, now - session.startedAt, now));
-    this.events.emit('session:ended', {
-      at: now,
-      sessionId: session.id,
-      issueId: session.issue.id,
-      workerId: session.workerId,
-      attempt: session.attempt,
-      outcome,
-      durationMs: now - session.startedAt,
-      reason,
-      issueStatus,
-    });
-    if (this.displayMetrics && ++this.finishedSessions % METRICS_DISPLAY_EVERY === 0) this.scaleManager.displayMetrics();
-    this.dispatch();
-  }
-
-  // --- the end -----------------------------------------------------------
-
-  private finishIfDone(): void {
-    if (this.finished || this.sessions.size > 0) return;
-    const counts = this.state.store.countIssues();
-    const workLeft = counts.backlog + counts.queued + counts.running + counts.merging > 0 || this.intakeHolds > 0;
-    if (!this.stopping && workLeft) return;
-    this.finished = true;
-    void this.scaleManager.stop();
-    this.retryWake?.timer.cancel();
+  /** The reducer finished the run: finish the merge in progress, release the store, resolve run(). */
+  private finish(): void {
     this.lockHeartbeat?.cancel();
-    // A merge in progress is finished before the run reports (and the store closes).
     const mergeIdle = this.state.merge?.stop() ?? Promise.resolve();
     void mergeIdle.then(() => {
       this.unsubscribe.forEach((off) => off());
@@ -401,13 +164,14 @@ export class Coordinator {
   }
 
   private summarize(): RunSummary {
-    const counts = this.state.store.countIssues();
-    const failures = this.state.store.listIssues('failed').map((i) => ({ id: i.id, reason: i.lastError }));
+    const { store } = this.state;
+    const counts = store.countIssues();
+    const failures = store.listIssues('failed').map((i) => ({ id: i.id, reason: i.lastError }));
     const interrupted = counts.backlog + counts.queued + counts.running + counts.merging > 0;
     return {
       issues: counts,
-      sessions: { ...this.outcomes },
-      metrics: this.scaleManager.getMetrics(),
+      sessions: { ...this.engine.state.outcomes },
+      metrics: this.engine.metrics(),
       failures,
       interrupted,
       exitCode: interrupted ? 130 : failures.length > 0 ? 1 : 0,

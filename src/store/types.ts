@@ -264,3 +264,26 @@ export interface Store {
 
   close(): void;
 }
+
+/** The snapshot row of a metric set. */
+export function snapshotOf(m: import('../core/metrics-types.js').ScaleMetrics): MetricsSnapshotRow {
+  return {
+    at: m.timestamp,
+    currentWorkers: m.currentWorkers,
+    activeWorkers: m.activeWorkers,
+    idleWorkers: m.idleWorkers,
+    stalledWorkers: m.stalledWorkers,
+    queueDepth: m.queueDepth,
+    mergeQueueDepth: m.mergeQueueDepth,
+    throughputPerMinute: m.throughputPerMinute,
+    avgSessionDurationMs: m.avgSessionDurationMs,
+    p95SessionDurationMs: m.p95SessionDurationMs,
+    p99SessionDurationMs: m.p99SessionDurationMs,
+    successRate: m.successRate,
+    totalSessionsCompleted: m.totalSessionsCompleted,
+    totalSessionsFailed: m.totalSessionsFailed,
+    health: m.health,
+    backpressureActive: m.backpressureActive,
+    scaleOperations: m.scaleOperations,
+  };
+}

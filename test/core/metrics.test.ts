@@ -2,10 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   computeSessionStats,
-  DurationDigest,
+  digestAdd,
+  digestMean,
+  digestPercentile,
+  emptyDigest,
+  emptyWindow,
   percentile,
   percentileOfSorted,
-  SlidingWindowCounter,
+  windowAdd,
+  windowCount,
   type FinishedSession,
 } from '../../src/core/metrics.js';
 
@@ -85,15 +90,15 @@ describe('percentile (nearest rank)', () => {
     it('DurationDigest agrees with percentile on the same data', () => {
       fc.assert(
         fc.property(values, perMille, (vs, k) => {
-          const digest = new DurationDigest();
-          for (const v of vs) digest.add(v);
+          const digest = emptyDigest();
+          for (const v of vs) digestAdd(digest, v);
           const mean = vs.reduce((s, v) => s + v, 0) / vs.length;
           return (
             digest.count === vs.length &&
-            Math.abs(digest.mean - mean) < 1e-6 &&
-            digest.percentile(k / 1000) === percentile(vs, k / 1000) &&
-            digest.percentile(0.95) === percentile(vs, 0.95) &&
-            digest.percentile(0.99) === percentile(vs, 0.99)
+            Math.abs(digestMean(digest) - mean) < 1e-6 &&
+            digestPercentile(digest, k / 1000) === percentile(vs, k / 1000) &&
+            digestPercentile(digest, 0.95) === percentile(vs, 0.95) &&
+            digestPercentile(digest, 0.99) === percentile(vs, 0.99)
           );
         }),
       );
@@ -103,56 +108,56 @@ describe('percentile (nearest rank)', () => {
 
 describe('DurationDigest', () => {
   it('is empty at first', () => {
-    const digest = new DurationDigest();
-    expect([digest.count, digest.mean, digest.percentile(0.95)]).toEqual([0, 0, 0]);
+    const digest = emptyDigest();
+    expect([digest.count, digestMean(digest), digestPercentile(digest, 0.95)]).toEqual([0, 0, 0]);
   });
 
   it('keeps zeros and out-of-order arrivals', () => {
-    const digest = new DurationDigest();
-    for (const ms of [500, 0, 300, 0, 100]) digest.add(ms);
+    const digest = emptyDigest();
+    for (const ms of [500, 0, 300, 0, 100]) digestAdd(digest, ms);
     expect(digest.count).toBe(5);
-    expect(digest.mean).toBe(180);
-    expect(digest.percentile(0.4)).toBe(0);
-    expect(digest.percentile(1)).toBe(500);
+    expect(digestMean(digest)).toBe(180);
+    expect(digestPercentile(digest, 0.4)).toBe(0);
+    expect(digestPercentile(digest, 1)).toBe(500);
   });
 });
 
-describe('SlidingWindowCounter', () => {
+describe('TimeWindow', () => {
   it('counts events in (now − window, now]', () => {
-    const counter = new SlidingWindowCounter(60_000);
-    for (const at of [0, 10_000, 59_999, 60_000, 61_000]) counter.add(at);
-    expect(counter.count(60_000)).toBe(3); // 0 is exactly one window old; 61_000 is still ahead
-    expect(counter.count(70_000)).toBe(3);
-    expect(counter.count(119_999)).toBe(2);
-    expect(counter.count(120_000)).toBe(1);
-    expect(counter.count(200_000)).toBe(0);
+    const counter = emptyWindow(60_000);
+    for (const at of [0, 10_000, 59_999, 60_000, 61_000]) windowAdd(counter, at);
+    expect(windowCount(counter, 60_000)).toBe(3); // 0 is exactly one window old; 61_000 is still ahead
+    expect(windowCount(counter, 70_000)).toBe(3);
+    expect(windowCount(counter, 119_999)).toBe(2);
+    expect(windowCount(counter, 120_000)).toBe(1);
+    expect(windowCount(counter, 200_000)).toBe(0);
   });
 
   it('ignores events later than now', () => {
-    const counter = new SlidingWindowCounter(60_000);
-    for (const at of [1_000, 2_000, 90_000]) counter.add(at);
-    expect(counter.count(2_000)).toBe(2);
+    const counter = emptyWindow(60_000);
+    for (const at of [1_000, 2_000, 90_000]) windowAdd(counter, at);
+    expect(windowCount(counter, 2_000)).toBe(2);
   });
 
   it('accepts an event that arrives out of order', () => {
-    const counter = new SlidingWindowCounter(1_000);
-    for (const at of [100, 300, 200]) counter.add(at);
-    expect(counter.count(250)).toBe(2);
-    expect(counter.count(1_150)).toBe(2);
+    const counter = emptyWindow(1_000);
+    for (const at of [100, 300, 200]) windowAdd(counter, at);
+    expect(windowCount(counter, 250)).toBe(2);
+    expect(windowCount(counter, 1_150)).toBe(2);
   });
 
   it('matches a full scan over a long stream as time moves forward', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 5_000 }), { maxLength: 400 }), (gaps) => {
-        const counter = new SlidingWindowCounter(10_000);
+        const counter = emptyWindow(10_000);
         const seen: number[] = [];
         let now = 0;
         for (const gap of gaps) {
           now += gap;
-          counter.add(now);
+          windowAdd(counter, now);
           seen.push(now);
           const expected = seen.filter((t) => now - 10_000 < t && t <= now).length;
-          if (counter.count(now) !== expected) return false;
+          if (windowCount(counter, now) !== expected) return false;
         }
         return true;
       }),

@@ -88,12 +88,13 @@ export async function makeRig(options: RigOptions = {}): Promise<Rig> {
       if (file !== null) commitFile(path, file, text ?? `${id}\n`, `${id}: edit ${file}`);
       const issue = store.getIssue(id);
       if (!issue) throw new Error(`issue ${id} vanished`);
-      const handoff = run.merge.submit(issue, branch, now);
+      const handoff = run.merge.assess(issue, branch);
       store.finishSession(
         sessionId,
         { outcome: 'success', endedAt: now },
         { status: handoff.status, lastError: handoff.status === 'failed' ? handoff.reason : null, branch },
       );
+      if (handoff.status === 'merging') run.merge.enqueue(issue, branch, handoff.head, now);
       return handoff.status;
     },
     until(check, what, timeoutMs = 20_000) {

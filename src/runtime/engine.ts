@@ -1,0 +1,276 @@
+/**
+ * The interpreter of the run's reducer: it holds the one RunState, feeds it
+ * events one at a time, and carries out the commands that come back on the
+ * injected clock, the store, the runner, the workspaces, the merge queue and
+ * the event bus. Answers are fed back as events, after the commands of the
+ * step that asked; a port may answer at once or with a promise (a database
+ * across the network), and the reducer cannot tell the difference. This is
+ * the only place on the run's event path that touches a process, a
+ * database or a clock.
+ */
+import type { SessionExit, SessionHandle, SessionRunner } from '../agents/types.js';
+import { EventBus } from '../core/events.js';
+import { liveMetrics } from '../core/run/check.js';
+import type { Command, RunEvent, StoreWrite, TimerKey } from '../core/run/protocol.js';
+import type { RunRules, RunState } from '../core/run/state.js';
+import { emptyTally } from '../core/tally.js';
+import { step } from '../core/run/step.js';
+import type { ScaleMetrics } from '../core/metrics-types.js';
+import type { RunStore } from '../store/ports.js';
+import { snapshotOf } from '../store/types.js';
+import type { Clock, TimerHandle } from './clock.js';
+import type { MergeService, WorkspaceProvider } from './coordinator-types.js';
+
+export interface EnginePorts {
+  clock: Clock;
+  events: EventBus;
+  /** Where dispatched runs keep their state; none for a standalone ScaleManager. */
+  store?: RunStore | null;
+  runner?: SessionRunner | null;
+  workspaces?: WorkspaceProvider | null;
+  merge?: MergeService | null;
+  /** Working directory of sessions without a workspace. */
+  cwd: string;
+  newSessionId?: () => string;
+  /** Where a session's log goes. */
+  logPath?: (issueId: string, attempt: number, sessionId: string) => string | null;
+  /** The merge queue's depth, when a probe reports it (standalone ScaleManager). */
+  mergeDepth?: () => number;
+  /** Print the metrics table (the seed's display every N sessions). */
+  display?: (metrics: ScaleMetrics) => void;
+  onFinish?: () => void;
+}
+
+type Answer<T> = T | Promise<T>;
+
+export class Engine {
+  private readonly inbox: RunEvent[] = [];
+  private head = 0;
+  private working = false;
+  private readonly timers = new Map<TimerKey, TimerHandle>();
+  private readonly handles = new Map<string, SessionHandle>();
+
+  constructor(
+    public state: RunState,
+    public ports: EnginePorts,
+  ) {}
+
+  /**
+   * Before the run starts: new rules (the tallies follow their health
+   * window), or other ports. The pool and everything else stay.
+   */
+  configure(change: { rules?: RunRules } & Partial<EnginePorts>): void {
+    const { rules, ...ports } = change;
+    if (rules) this.state = { ...this.state, rules, tally: emptyTally(rules.scale) };
+    this.ports = { ...this.ports, ...ports };
+  }
+
+  get events(): EventBus {
+    return this.ports.events;
+  }
+
+  /** The seed's metric set of this run, now. */
+  metrics(now = this.ports.clock.now()): ScaleMetrics {
+    return liveMetrics(this.state, now, this.ports.mergeDepth?.());
+  }
+
+  /** Handle `event` and everything it leads to. Re-entrant calls queue behind the current one. */
+  feed(event: RunEvent): void {
+    this.inbox.push(event);
+    if (this.working) return;
+    this.working = true;
+    try {
+      while (this.head < this.inbox.length) {
+        const next = this.inbox[this.head++] as RunEvent;
+        const { state, commands } = step(this.state, next, this.ports.clock.now());
+        this.state = state;
+        for (const command of commands) this.execute(command);
+      }
+    } finally {
+      this.inbox.length = 0;
+      this.head = 0;
+      this.working = false;
+    }
+  }
+
+  private execute(c: Command): void {
+    const { clock, events } = this.ports;
+    switch (c.type) {
+      case 'emit':
+        return events.emit(c.name, c.payload as never);
+      case 'set-timer': {
+        this.timers.get(c.key)?.cancel();
+        const timer = clock.setTimeout(() => {
+          if (this.timers.get(c.key) === timer) this.timers.delete(c.key);
+          this.feed({ type: 'timer', key: c.key });
+        }, Math.max(0, c.at - clock.now()));
+        this.timers.set(c.key, timer);
+        return;
+      }
+      case 'cancel-timer':
+        this.timers.get(c.key)?.cancel();
+        this.timers.delete(c.key);
+        return;
+      case 'admit':
+        return this.ask('admit', () => this.store().admit(c.limit, c.now), (r) => ({ type: 'admitted', count: r.count, view: r.view }));
+      case 'claim': {
+        const sessionId = (this.ports.newSessionId ?? defaultSessionId)();
+        const logPath = this.ports.logPath ?? (() => null);
+        return this.ask(
+          'claim',
+          () => this.store().claim({ sessionId, workerId: c.workerId, now: c.now, logPath }),
+          (r) => ({ type: 'claimed', workerId: c.workerId, sessionId, at: c.now, issue: r.issue, view: r.view }),
+        );
+      }
+      case 'write':
+        return this.write(c.write);
+      case 'prepare':
+        return this.prepare(c.sessionId, c.issueId);
+      case 'spawn':
+        return this.spawn(c);
+      case 'kill':
+        return this.handles.get(c.sessionId)?.kill();
+      case 'hand-off':
+        return this.handOff(c);
+      case 'enqueue-merge': {
+        const merge = this.ports.merge;
+        if (merge) this.guard('queue a merge', () => merge.enqueue(c.issue, c.branch, c.head, c.now));
+        return;
+      }
+      case 'snapshot': {
+        const metrics = this.metrics(c.at);
+        events.emit('health:checked', { at: c.at, metrics });
+        if (this.ports.store) this.guard('record a metrics snapshot', () => this.store().recordSnapshot(snapshotOf(metrics)));
+        return;
+      }
+      case 'display':
+        return this.ports.display?.(this.metrics());
+      case 'then':
+        this.inbox.push(c.event);
+        return;
+      case 'finish':
+        for (const timer of this.timers.values()) timer.cancel();
+        this.timers.clear();
+        return this.ports.onFinish?.();
+    }
+  }
+
+  private store(): RunStore {
+    const store = this.ports.store;
+    if (!store) throw new Error('this run has no store: it cannot dispatch issues');
+    return store;
+  }
+
+  private write(w: StoreWrite): void {
+    const store = this.ports.store;
+    if (!store) return;
+    switch (w.op) {
+      case 'process':
+        return this.guard('record a session process', () => store.setSessionProcess(w.sessionId, w.pid, w.pgid));
+      case 'touch':
+        return this.guard('record session progress', () => store.touchSession(w.sessionId, w.at));
+      case 'finish':
+        return this.ask('record the end of a session', () => store.finishSession(w.sessionId, w.end, w.transition), (view) => ({ type: 'queue', view }));
+      case 'import':
+        return this.ask('import issues', () => store.importIssues(w.issues, w.now), (view) => ({ type: 'queue', view }));
+      case 'refresh':
+        return this.ask('read the queue', () => store.queueView(w.now), (view) => ({ type: 'queue', view }));
+      case 'worker':
+        return this.guard('record a worker', () =>
+          store.upsertWorker({ id: w.id, state: w.state, sessionsRun: w.sessionsRun, createdAt: w.createdAt, retiredAt: w.retiredAt, retireReason: w.retireReason }),
+        );
+      case 'scale':
+        return this.guard('record a scale operation', () => store.recordScaleOperation({ at: w.at, direction: w.direction, from: w.from, to: w.to, reason: w.reason }));
+      case 'backpressure':
+        return this.guard('record backpressure', () => store.recordBackpressure({ at: w.at, active: w.active, queueDepth: w.queueDepth }));
+    }
+  }
+
+  /**
+   * Run a port call and feed its answer (after this step's other commands,
+   * or when its promise settles); a failure stops the run.
+   */
+  private ask<T>(operation: string, call: () => Answer<T>, answer: ((result: T) => RunEvent) | null): void {
+    let result: Answer<T>;
+    try {
+      result = call();
+    } catch (error) {
+      return this.failed(operation, error);
+    }
+    if (isPromise(result)) {
+      result.then(
+        (value) => answer && this.feed(answer(value)),
+        (error: unknown) => this.failed(operation, error),
+      );
+    } else if (answer) {
+      this.inbox.push(answer(result));
+    }
+  }
+
+  /** A write nothing waits for. */
+  private guard(operation: string, call: () => unknown): void {
+    this.ask(operation, call, null);
+  }
+
+  private failed(operation: string, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.feed({ type: 'store-failed', operation, message });
+  }
+
+  private prepare(sessionId: string, issueId: string): void {
+    const workspaces = this.ports.workspaces;
+    if (!workspaces) return this.feed({ type: 'prepare-failed', sessionId, error: 'no workspaces are configured' });
+    Promise.resolve()
+      .then(() => workspaces.prepare(issueId))
+      .then(
+        (ws) => this.feed({ type: 'prepared', sessionId, cwd: ws.path, branch: ws.branch }),
+        (error: unknown) => this.feed({ type: 'prepare-failed', sessionId, error: error instanceof Error ? error.message : String(error) }),
+      );
+  }
+
+  private spawn(c: Extract<Command, { type: 'spawn' }>): void {
+    const runner = this.ports.runner;
+    let ended = false;
+    const exit = (exit: SessionExit) => {
+      if (ended) return;
+      ended = true;
+      this.handles.delete(c.sessionId);
+      this.feed({ type: 'exited', sessionId: c.sessionId, exit });
+    };
+    if (!runner) return exit({ exitCode: null, signal: null, error: 'no runner is configured' });
+    try {
+      const handle = runner.start(
+        { sessionId: c.sessionId, workerId: c.workerId, attempt: c.attempt, issue: c.issue, cwd: c.cwd ?? this.ports.cwd, logPath: this.ports.logPath?.(c.issue.id, c.attempt, c.sessionId) ?? null },
+        {
+          onSpawn: (pid, pgid) => this.feed({ type: 'spawned', sessionId: c.sessionId, pid, pgid }),
+          onProgress: (at) => this.feed({ type: 'progress', sessionId: c.sessionId, at }),
+          onExit: exit,
+        },
+      );
+      if (!ended) this.handles.set(c.sessionId, handle);
+    } catch (error) {
+      exit({ exitCode: null, signal: null, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private handOff(c: Extract<Command, { type: 'hand-off' }>): void {
+    const merge = this.ports.merge;
+    const answer = (status: 'merging' | 'done' | 'failed', reason: string | null, head: string | null) =>
+      this.feed({ type: 'handed-off', sessionId: c.sessionId, status, reason, head });
+    if (!merge) return answer('done', null, null);
+    Promise.resolve()
+      .then(() => merge.assess(c.issue, c.branch))
+      .then(
+        (r) => answer(r.status, r.status === 'failed' ? r.reason : null, r.status === 'merging' ? r.head : null),
+        (error: unknown) => answer('failed', `could not assess the branch for merging: ${error instanceof Error ? error.message : String(error)}`, null),
+      );
+  }
+}
+
+function isPromise<T>(value: Answer<T>): value is Promise<T> {
+  return typeof (value as Promise<T> | null)?.then === 'function';
+}
+
+function defaultSessionId(): string {
+  return crypto.randomUUID();
+}
