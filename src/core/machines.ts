@@ -91,7 +91,8 @@ export function assertTransition(entity: Entity, id: string | number, from: stri
   if (canTransition(entity, from, to)) return;
   const table = MACHINES[entity] as Record<string, readonly string[]>;
   const allowed = table[from];
-  const hint = allowed === undefined ? `"${from}" is not a ${entity} state` : allowed.length ? `from ${from} it may go to ${allowed.join(', ')}` : `${from} is final`;
+  const article = /^[aeiou]/.test(entity) ? 'an' : 'a';
+  const hint = allowed === undefined ? `"${from}" is not ${article} ${entity} state` : allowed.length ? `from ${from} it may go to ${allowed.join(', ')}` : `${from} is final`;
   throw new IllegalTransitionError(entity, String(id), from, to, hint);
 }
 
