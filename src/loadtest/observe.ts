@@ -88,8 +88,14 @@ const HEALTH_RANK: Record<HealthStatus, number> = { healthy: 0, degraded: 1, unh
  * exactly between events, never sampled.
  */
 export interface Observer {
-  /** Issues `ids` arrive at clock time `at`; `submit` hands them to the coordinator. */
-  arrive(ids: readonly string[], at: number, submit: () => void): void;
+  /** `count` issues arrive at clock time `at` (they are in the system from then on). */
+  arrive(count: number, at: number): void;
+  /**
+   * Issues that arrived earlier (clock time `arrivedAt(i)` for `ids[i]`) are
+   * handed to the coordinator now, by `submit`. Only these are tracked one
+   * by one, so issues still waiting at the source cost nothing.
+   */
+  handOver(ids: readonly string[], arrivedAt: (i: number) => number, submit: () => void): void;
   /** Close the integrals at the last outcome and return the record. */
   finish(): Observation;
   off(): void;
@@ -194,17 +200,15 @@ export function observe(events: EventBus, options: ObserverOptions): Observer {
   ];
 
   return {
-    arrive(ids, at, submit) {
-      const t = time(at);
-      advance(t);
-      for (const id of ids) issues.set(id, { arrival: t, started: false, work: 0 });
-      inSystem += ids.length;
-      o.issuesArrived += ids.length;
-      // The issues are in the system from now. Sessions may start inside
-      // submit(), and on the real clock their events carry later times: the
-      // time up to them must already count the arrivals, or L falls short of
-      // λW by the batch × the time submit() took (a false alarm in process mode).
-      wip += ids.length;
+    arrive(count, at) {
+      advance(time(at));
+      inSystem += count;
+      o.issuesArrived += count;
+      wip = options.storeWip();
+    },
+    handOver(ids, arrivedAt, submit) {
+      for (let i = 0; i < ids.length; i++) issues.set(ids[i] as string, { arrival: time(arrivedAt(i)), started: false, work: 0 });
+      // Sessions may start inside submit(); they must find the arrival already recorded.
       submit();
       wip = options.storeWip();
     },

@@ -41,7 +41,8 @@ export async function simulate(spec: LoadTestSpec, config: LoadTestConfig, optio
     spec,
     config,
     clock,
-    store: new MemoryStore(),
+    // What is finished is folded into counts and forgotten: memory stays flat in the number of issues.
+    store: new MemoryStore({ retainFinished: false }),
     runner,
     cwd: options.cwd,
     timeScale: 1,

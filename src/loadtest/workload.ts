@@ -46,6 +46,9 @@ function makeIssue(index: number): IssueInput {
  * the store and the runner differ between simulation and process mode; the
  * scheduling is the coordinator's own. Intake is held open until the last
  * issue has arrived, so the run cannot end during a lull in the ramp-up.
+ * Like a tracker, the workload keeps issues that arrived until the store
+ * has room for them in its backlog (always more than one admission takes),
+ * so a million issues arriving at once cost a count, not a million rows.
  */
 export async function startWorkload(options: WorkloadOptions): Promise<Workload> {
   const { spec, config, clock, store, timeScale } = options;
@@ -69,6 +72,10 @@ export async function startWorkload(options: WorkloadOptions): Promise<Workload>
     },
   );
   const origin = clock.now();
+  const dueAt = (index: number) => origin + arrivalTime(spec, index) * timeScale;
+  // Issues that arrived: `arrived` of them; handed to the coordinator: `handed` (the store imports them in turn). The rest wait at the source.
+  let arrived = 0;
+  let handed = 0;
   const observer = observe(coordinator.events, {
     origin,
     stretch: 1 / timeScale,
@@ -76,25 +83,38 @@ export async function startWorkload(options: WorkloadOptions): Promise<Workload>
     maxWorkers: (options.bounds ?? config.scale).maxWorkers,
     running: () => coordinator.runningSessions,
     storeWip: () => {
+      // Arrived issues the store has not imported yet are still waiting at the source.
       const c = store.countIssues();
-      return c.backlog + c.queued + c.running;
+      const imported = c.backlog + c.queued + c.running + c.merging + c.done + c.failed;
+      return c.backlog + c.queued + c.running + (arrived - imported);
     },
     ...(options.onFinal ? { onFinal: options.onFinal } : {}),
   });
   await coordinator.initialize();
   const release = coordinator.holdIntake();
-  const dueAt = (index: number) => origin + arrivalTime(spec, index) * timeScale;
-  let next = 0;
+  // The store's backlog is kept at least this deep while issues wait at the source, so every admission finds all it has room for.
+  const lookahead = config.scale.maxQueueDepth + 1 + config.scale.maxWorkers;
+  const handOver = (): void => {
+    const want = Math.min(arrived - handed, lookahead - store.countIssues().backlog);
+    if (want <= 0) return;
+    const first = handed;
+    const batch = Array.from({ length: want }, (_, i) => makeIssue(first + i));
+    handed += want;
+    observer.handOver(batch.map((i) => i.id), (i) => dueAt(first + i), () => coordinator.submit(batch));
+    if (handed === spec.totalIssues) release();
+  };
+  const offAdmitted = coordinator.events.on('issue:admitted', handOver);
   const arrive = (): void => {
     const now = clock.now();
-    const batch: IssueInput[] = [];
-    while (next < spec.totalIssues && dueAt(next) <= now) batch.push(makeIssue(next++));
-    observer.arrive(batch.map((i) => i.id), now, () => coordinator.submit(batch));
-    if (next < spec.totalIssues) clock.setTimeout(arrive, Math.max(0, dueAt(next) - clock.now()));
-    else release();
+    const from = arrived;
+    while (arrived < spec.totalIssues && dueAt(arrived) <= now) arrived++;
+    observer.arrive(arrived - from, now);
+    handOver();
+    if (arrived < spec.totalIssues) clock.setTimeout(arrive, Math.max(0, dueAt(arrived) - clock.now()));
   };
   clock.setTimeout(arrive, 0);
   const done = coordinator.run().then((summary) => {
+    offAdmitted();
     observer.off();
     return { summary, observation: observer.finish() };
   });

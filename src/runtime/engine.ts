@@ -49,6 +49,7 @@ export class Engine {
   private working = false;
   private readonly timers = new Map<TimerKey, TimerHandle>();
   private readonly handles = new Map<string, SessionHandle>();
+  private readonly commands: Command[] = [];
 
   constructor(
     public state: RunState,
@@ -76,21 +77,31 @@ export class Engine {
 
   /** Handle `event` and everything it leads to. Re-entrant calls queue behind the current one. */
   feed(event: RunEvent): void {
-    this.inbox.push(event);
-    if (this.working) return;
+    if (this.working) {
+      this.inbox.push(event);
+      return;
+    }
     this.working = true;
     try {
-      while (this.head < this.inbox.length) {
-        const next = this.inbox[this.head++] as RunEvent;
-        const { state, commands } = step(this.state, next, this.ports.clock.now());
-        this.state = state;
-        for (const command of commands) this.execute(command);
+      let next: RunEvent | undefined = event;
+      while (next) {
+        this.handle(next);
+        next = this.head < this.inbox.length ? this.inbox[this.head++] : undefined;
       }
     } finally {
       this.inbox.length = 0;
       this.head = 0;
       this.working = false;
     }
+  }
+
+  /** One step: the commands go into one array, reused, and are carried out in order. */
+  private handle(event: RunEvent): void {
+    const commands = this.commands;
+    commands.length = 0;
+    this.state = step(this.state, event, this.ports.clock.now(), commands).state;
+    // Commands may feed answers (queued in the inbox), never start another step, so the array is ours until the loop ends.
+    for (let i = 0; i < commands.length; i++) this.execute(commands[i] as Command);
   }
 
   private execute(c: Command): void {

@@ -2,6 +2,7 @@ import { ISSUE_STATUSES, type IssueStatus } from '../core/states.js';
 import { StoreError } from '../errors.js';
 import { ACTIVE_MERGE_STATES, SUPERSEDED_REASON, type MergeEntryState } from '../merge/states.js';
 import { DispatchQueues, type QueueEntry } from './dispatch-queues.js';
+import type { QueueView, RunStore } from './ports.js';
 import { mayClaimRunLock } from './run-lock.js';
 import { insertSorted, lowerBound, sinceAt } from './sorted.js';
 import type {
@@ -39,8 +40,25 @@ interface StoredSession {
  * startSession, finishSession) is O(log n) through heaps; counts are kept as
  * counters. Rows handed out are copies, so callers cannot corrupt the state.
  */
+export interface MemoryStoreOptions {
+  /**
+   * Keep every finished session, done issue and metric snapshot (default
+   * true). A simulation of a million issues passes false: what is finished
+   * is folded into the counts and forgotten, so memory stays flat in the
+   * number of issues. Failed issues and open sessions are always kept. A
+   * forgetting store no longer knows the ids of done issues, so it is only
+   * for workloads where each id arrives once.
+   */
+  retainFinished?: boolean;
+}
+
 export class MemoryStore implements Store {
   readonly location = ':memory:';
+  private readonly retain: boolean;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.retain = options.retainFinished ?? true;
+  }
 
   private readonly issues = new Map<string, StoredIssue>();
   private readonly counts = Object.fromEntries(ISSUE_STATUSES.map((s) => [s, 0])) as Record<IssueStatus, number>;
@@ -48,6 +66,7 @@ export class MemoryStore implements Store {
   private readonly queues = new DispatchQueues((entry, status) => this.live(entry, status) !== undefined);
 
   private readonly sessions = new Map<string, StoredSession>();
+  private sessionOrder = 0;
   private readonly open = new Set<string>();
   private readonly sessionsByIssue = new Map<string, StoredSession[]>();
   /** Finished sessions ordered by (endedAt, start order). */
@@ -125,6 +144,21 @@ export class MemoryStore implements Store {
     return admitted;
   }
 
+  /** admit() without the copies of the rows. */
+  private admitCount(limit: number, now: number): number {
+    const max = Math.floor(limit);
+    let n = 0;
+    while (n < max) {
+      const entry = this.queues.takeBacklog();
+      const stored = entry && this.issues.get(entry.id);
+      if (!stored) break;
+      stored.row.notBefore = null;
+      this.setStatus(stored, 'queued', now);
+      n++;
+    }
+    return n;
+  }
+
   nextQueued(now: number): IssueRow | undefined {
     const entry = this.queues.nextReady(now);
     const stored = entry && this.issues.get(entry.id);
@@ -166,7 +200,7 @@ export class MemoryStore implements Store {
       logPath,
       reason: null,
     };
-    const stored: StoredSession = { row, order: this.sessions.size };
+    const stored: StoredSession = { row, order: this.sessionOrder++ };
     this.sessions.set(sessionId, stored);
     this.open.add(sessionId);
     const forIssue = this.sessionsByIssue.get(issueId);
@@ -200,11 +234,23 @@ export class MemoryStore implements Store {
     row.signal = end.signal ?? null;
     row.reason = end.reason ?? null;
     this.open.delete(sessionId);
-    insertSorted(this.finished, session, finishedBefore);
+    if (this.retain) insertSorted(this.finished, session, finishedBefore);
+    else this.forgetSession(session);
 
     const issue = this.issues.get(row.issueId);
     if (!issue) return;
     this.applyTransition(issue, transition, end.endedAt);
+    if (!this.retain && issue.row.status === 'done') this.issues.delete(issue.row.id);
+  }
+
+  private forgetSession(session: StoredSession): void {
+    const { id, issueId } = session.row;
+    this.sessions.delete(id);
+    const forIssue = this.sessionsByIssue.get(issueId);
+    if (!forIssue) return;
+    const rest = forIssue.filter((s) => s !== session);
+    if (rest.length) this.sessionsByIssue.set(issueId, rest);
+    else this.sessionsByIssue.delete(issueId);
   }
 
   getSession(id: string): SessionRow | undefined {
@@ -255,6 +301,8 @@ export class MemoryStore implements Store {
   }
 
   recordSnapshot(snapshot: MetricsSnapshotRow): void {
+    // A forgetting store keeps the latest snapshot only.
+    if (!this.retain) this.snapshots.length = 0;
     insertSorted(this.snapshots, { ...snapshot }, atBefore);
   }
 
@@ -352,6 +400,41 @@ export class MemoryStore implements Store {
 
   releaseRunLock(pid: number): void {
     if (this.runLock?.pid === pid) this.runLock = undefined;
+  }
+
+  /**
+   * The run's ports (src/store/ports.ts) straight on this store's
+   * structures: a claim is one call, and the queue view is one object the
+   * store keeps current, so the load test's millions of steps allocate
+   * nothing for it.
+   */
+  runStore(): RunStore {
+    const view: QueueView = { counts: this.counts, nextRetryAt: null, mergeDepth: 0 };
+    const current = (): QueueView => {
+      view.nextRetryAt = this.queues.nextRetryAt();
+      view.mergeDepth = this.merges.length === 0 ? 0 : this.mergeDepth();
+      return view;
+    };
+    return {
+      importIssues: (issues, now) => (this.importIssues(issues, now), current()),
+      admit: (limit, now) => ({ count: this.admitCount(limit, now), view: current() }),
+      claim: ({ sessionId, workerId, now, logPath }) => {
+        const entry = this.queues.nextReady(now);
+        const stored = entry && this.issues.get(entry.id);
+        if (!stored) return { issue: null, view: current() };
+        const id = stored.row.id;
+        this.startSession({ sessionId, issueId: id, workerId, now, logPath: logPath(id, stored.row.attempts + 1, sessionId) });
+        return { issue: copyIssue(stored.row), view: current() };
+      },
+      queueView: () => current(),
+      setSessionProcess: (sessionId, pid, pgid) => this.setSessionProcess(sessionId, pid, pgid),
+      touchSession: (sessionId, at) => this.touchSession(sessionId, at),
+      finishSession: (sessionId, end, transition) => (this.finishSession(sessionId, end, transition), current()),
+      upsertWorker: (worker) => this.upsertWorker(worker),
+      recordScaleOperation: (op) => this.recordScaleOperation(op),
+      recordBackpressure: (change) => this.recordBackpressure(change),
+      recordSnapshot: (snapshot) => this.recordSnapshot(snapshot),
+    };
   }
 
   /** Each change here is already whole or nothing; a batch adds nothing to that. */

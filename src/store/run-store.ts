@@ -11,6 +11,7 @@ export function queueViewOf(store: Store): QueueView {
 }
 
 export function runStoreOf(store: Store): RunStore {
+  if (hasRunStore(store)) return store.runStore();
   const view = () => queueViewOf(store);
   return {
     importIssues(issues, now) {
@@ -40,4 +41,8 @@ export function runStoreOf(store: Store): RunStore {
     recordBackpressure: (change) => store.recordBackpressure(change),
     recordSnapshot: (snapshot) => store.recordSnapshot(snapshot),
   };
+}
+
+function hasRunStore(store: Store): store is Store & { runStore(): RunStore } {
+  return typeof (store as { runStore?: unknown }).runStore === 'function';
 }

@@ -4,7 +4,7 @@
  * ends, and notice when the run is over.
  */
 import { admissionRoom, nextBackpressure } from '../backpressure.js';
-import { pickWorker } from '../quota.js';
+import { hasExceededQuota } from '../quota.js';
 import type { Out } from './pool.js';
 import type { QueueView, RunState } from './state.js';
 
@@ -57,19 +57,18 @@ export function admitted(s: RunState, count: number, view: QueueView, now: numbe
   out.push({ type: 'emit', name: 'issue:admitted', payload: { at: now, count, queueDepth: view.counts.queued } });
 }
 
-/** The idle workers under quota with no claim in flight, oldest first. */
-function freeWorkers(s: RunState) {
-  const free = [];
-  for (const w of s.pool.workers.values()) if (w.state === 'idle' && !w.claiming) free.push(w);
-  return free;
+/** The first idle worker under quota with no claim in flight (oldest first), or undefined. */
+function freeWorker(s: RunState) {
+  const quota = s.rules.scale;
+  for (const w of s.pool.workers.values()) if (w.state === 'idle' && !w.claiming && !hasExceededQuota(w.sessionsRun, quota)) return w;
+  return undefined;
 }
 
 /** Claim an issue for every free worker, as long as the queue may have one for it. */
 function fill(s: RunState, now: number, out: Out): void {
   if (s.drained) return;
-  for (;;) {
-    if (s.queue.counts.queued - s.claimsInFlight <= 0) return;
-    const worker = pickWorker(freeWorkers(s), s.rules.scale);
+  while (s.queue.counts.queued - s.claimsInFlight > 0) {
+    const worker = freeWorker(s);
     if (!worker) return;
     worker.claiming = true;
     s.claimsInFlight++;
@@ -84,7 +83,7 @@ function fill(s: RunState, now: number, out: Out): void {
  * can be "due" now, and without a timer nothing would ever dispatch it.
  */
 function scheduleRetryWake(s: RunState, now: number, out: Out): void {
-  if (s.stopping || !pickWorker(freeWorkers(s), s.rules.scale)) return;
+  if (s.stopping || !freeWorker(s)) return;
   const at = s.queue.nextRetryAt;
   if (at === null) return;
   if (s.retryWakeAt !== null && s.retryWakeAt <= at) return;

@@ -193,8 +193,8 @@ function complete(
     name: 'session:ended',
     payload: { at: now, sessionId: session.id, issueId: issue.id, workerId: session.workerId, attempt: session.attempt, outcome, durationMs, reason, issueStatus },
   });
-  const finished = Object.values(s.outcomes).reduce((a, b) => a + b, 0);
-  if (rules.displayEvery > 0 && finished % rules.displayEvery === 0) out.push({ type: 'display' });
+  s.sessionsEnded++;
+  if (rules.displayEvery > 0 && s.sessionsEnded % rules.displayEvery === 0) out.push({ type: 'display' });
 }
 
 /**

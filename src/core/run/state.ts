@@ -123,8 +123,9 @@ export interface RunState {
   scaleOperations: number;
   health: HealthStatus;
   tally: SessionTally;
-  /** Sessions of this run by outcome. */
+  /** Sessions of this run by outcome, and in all. */
   outcomes: Record<SessionOutcome, number>;
+  sessionsEnded: number;
   /** The run stopped on an error of its own (a store write failed); the summary reports it. */
   failure: string | null;
   /** The last error a health check threw (also announced as `health:error`). */
@@ -159,6 +160,7 @@ export function initialState(rules: RunRules, options: { firstWorkerNumber?: num
     health: 'healthy',
     tally: emptyTally(rules.scale),
     outcomes: Object.fromEntries(SESSION_OUTCOMES.map((o) => [o, 0])) as Record<SessionOutcome, number>,
+    sessionsEnded: 0,
     failure: null,
     lastCheckError: null,
     lastDecision: null,

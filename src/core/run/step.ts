@@ -19,8 +19,9 @@ export interface StepResult {
   commands: Command[];
 }
 
-export function step(state: RunState, event: RunEvent, now: number): StepResult {
-  const out: Command[] = [];
+/** `into`: where to append the commands (an interpreter reuses one array); a fresh one by default. */
+export function step(state: RunState, event: RunEvent, now: number, into: Command[] = []): StepResult {
+  const out = into;
   if (state.phase === 'finished' && !AFTER_FINISH.has(event.type)) return { state, commands: out };
   apply(state, event, now, out);
   return { state, commands: out };
@@ -31,16 +32,56 @@ const AFTER_FINISH = new Set<RunEvent['type']>(['pool', 'queue-depth', 'hook-sta
 
 function apply(s: RunState, e: RunEvent, now: number, out: Out): void {
   switch (e.type) {
+    // The hot events first: the switch compares in order.
+    case 'progress':
+      return progressed(s, e.sessionId, e.at, out);
+    case 'exited':
+      return exited(s, e.sessionId, e.exit, now, out);
+    case 'claimed':
+      return claimed(s, e.workerId, e.sessionId, e.issue, e.view, e.at, out);
+    case 'queue':
+      takeView(s, e.view);
+      s.drained = false;
+      return dispatch(s, now, out);
+    case 'timer':
+      if (e.key === 'health') return checkTimerFired(s, now, out);
+      if (e.key === 'retry') return retryWoke(s, now, out);
+      return stopSession(s, e.key.slice('timeout:'.length), 'timeout', now, out);
+    case 'spawned':
+      return spawned(s, e.sessionId, e.pid, e.pgid, out);
+    case 'admitted':
+      admitted(s, e.count, e.view, now, out);
+      return dispatch(s, now, out);
+    case 'checked':
+      out.push({ type: 'snapshot', at: now });
+      return;
+    case 'prepared':
+      return prepared(s, e.sessionId, e.cwd, e.branch, now, out);
+    case 'prepare-failed':
+      return exited(s, e.sessionId, { exitCode: null, signal: null, error: `could not prepare the worktree: ${e.error}` }, now, out);
+    case 'handed-off':
+      return handedOff(s, e.sessionId, e.status, e.reason, e.head, now, out);
+    case 'hook-progress':
+      return progressed(s, e.sessionId, e.at, out);
+    case 'hook-start':
+      assignWorker(s.pool, e.workerId, e.sessionId);
+      s.sessions.set(e.sessionId, hookSession(e.workerId, e.sessionId, e.at));
+      return;
+    case 'hook-end':
+      s.sessions.delete(e.sessionId);
+      return endWorkerSession(s, e.workerId, e.outcome, e.durationMs, e.at, out);
+    case 'queue-depth':
+      return setQueueDepth(s, e.depth, now, out);
+    case 'issues':
+      out.push({ type: 'write', write: { op: 'import', issues: e.issues, now } });
+      return;
+    case 'run':
+      if (s.phase === 'ready') s.phase = 'running';
+      return dispatch(s, now, out);
     case 'initialized':
       s.phase = 'ready';
       takeView(s, e.view);
       return dispatch(s, now, out);
-    case 'run':
-      if (s.phase === 'ready') s.phase = 'running';
-      return dispatch(s, now, out);
-    case 'issues':
-      out.push({ type: 'write', write: { op: 'import', issues: e.issues, now } });
-      return;
     case 'hold-intake':
       s.intakeHolds++;
       return;
@@ -55,52 +96,14 @@ function apply(s: RunState, e: RunEvent, now: number, out: Out): void {
       return stopChecks(s, out);
     case 'check':
       return runCheck(s, now, out);
-    case 'checked':
-      out.push({ type: 'snapshot', at: now });
-      return;
     case 'pool':
       return poolOp(s, e.op, now, out);
-    case 'queue-depth':
-      return setQueueDepth(s, e.depth, now, out);
-    case 'hook-start':
-      assignWorker(s.pool, e.workerId, e.sessionId);
-      s.sessions.set(e.sessionId, hookSession(e.workerId, e.sessionId, e.at));
-      return;
-    case 'hook-progress':
-      return progressed(s, e.sessionId, e.at, out);
-    case 'hook-end':
-      s.sessions.delete(e.sessionId);
-      return endWorkerSession(s, e.workerId, e.outcome, e.durationMs, e.at, out);
     case 'merge-moved':
       out.push({ type: 'write', write: { op: 'refresh', now } });
       return;
-    case 'timer':
-      if (e.key === 'health') return checkTimerFired(s, now, out);
-      if (e.key === 'retry') return retryWoke(s, now, out);
-      return stopSession(s, e.key.slice('timeout:'.length), 'timeout', now, out);
-    case 'admitted':
-      admitted(s, e.count, e.view, now, out);
-      return dispatch(s, now, out);
-    case 'claimed':
-      return claimed(s, e.workerId, e.sessionId, e.issue, e.view, e.at, out);
-    case 'queue':
-      takeView(s, e.view);
-      s.drained = false;
-      return dispatch(s, now, out);
-    case 'prepared':
-      return prepared(s, e.sessionId, e.cwd, e.branch, now, out);
-    case 'prepare-failed':
-      return exited(s, e.sessionId, { exitCode: null, signal: null, error: `could not prepare the worktree: ${e.error}` }, now, out);
-    case 'spawned':
-      return spawned(s, e.sessionId, e.pid, e.pgid, out);
-    case 'progress':
-      return progressed(s, e.sessionId, e.at, out);
-    case 'exited':
-      return exited(s, e.sessionId, e.exit, now, out);
-    case 'handed-off':
-      return handedOff(s, e.sessionId, e.status, e.reason, e.head, now, out);
     case 'store-failed':
       return storeFailed(s, e.operation, e.message, now, out);
+
   }
 }
 
