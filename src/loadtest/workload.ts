@@ -94,13 +94,26 @@ export async function startWorkload(options: WorkloadOptions): Promise<Workload>
   const release = coordinator.holdIntake();
   // The store's backlog is kept at least this deep while issues wait at the source, so every admission finds all it has room for.
   const lookahead = config.scale.maxQueueDepth + 1 + config.scale.maxWorkers;
+  // Arrival times of the issues waiting at the source, in batches: [first index, time it arrived].
+  const waiting: [number, number][] = [];
+  const arrivedAt = (index: number): number => {
+    let at = waiting[0]?.[1] ?? clock.now();
+    for (const [first, time] of waiting) {
+      if (first > index) break;
+      at = time;
+    }
+    return at;
+  };
   const handOver = (): void => {
     const want = Math.min(arrived - handed, lookahead - store.countIssues().backlog);
     if (want <= 0) return;
     const first = handed;
     const batch = Array.from({ length: want }, (_, i) => makeIssue(first + i));
+    const times = batch.map((_, i) => arrivedAt(first + i));
     handed += want;
-    observer.handOver(batch.map((i) => i.id), (i) => dueAt(first + i), () => coordinator.submit(batch));
+    while (waiting.length > 1 && (waiting[1]?.[0] ?? Infinity) <= handed) waiting.shift();
+    if (handed === arrived) waiting.length = 0;
+    observer.handOver(batch.map((i) => i.id), (i) => times[i] as number, () => coordinator.submit(batch));
     if (handed === spec.totalIssues) release();
   };
   const offAdmitted = coordinator.events.on('issue:admitted', handOver);
@@ -108,6 +121,7 @@ export async function startWorkload(options: WorkloadOptions): Promise<Workload>
     const now = clock.now();
     const from = arrived;
     while (arrived < spec.totalIssues && dueAt(arrived) <= now) arrived++;
+    if (arrived > from) waiting.push([from, now]);
     observer.arrive(arrived - from, now);
     handOver();
     if (arrived < spec.totalIssues) clock.setTimeout(arrive, Math.max(0, dueAt(arrived) - clock.now()));
