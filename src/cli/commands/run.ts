@@ -111,8 +111,10 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     // Bound before the run starts: a port in use then stops it before any agent is spawned.
     if (options.metricsHost !== undefined && options.metricsPort === undefined) throw new UsageError('--metrics-host needs --metrics-port <port>');
     if (options.metricsPort !== undefined) {
-      const { serveStoreMetrics } = await import('../../metrics/serve-store.js');
+      const [{ serveStoreMetrics }, { exposureWarning }] = await Promise.all([import('../../metrics/serve-store.js'), import('../../metrics/server.js')]);
       const host = options.metricsHost !== undefined ? { host: options.metricsHost } : {};
+      const exposed = options.metricsHost !== undefined ? exposureWarning(options.metricsHost) : null;
+      if (exposed) human.write(`${exposed}\n`);
       const server = await serveStoreMetrics({ statePath, port: options.metricsPort, ...host, now: realClock.now });
       metricsServer = server;
       human.write(`metrics: serving ${server.url}\n`);
