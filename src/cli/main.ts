@@ -76,6 +76,17 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       exitCode = await metricsCommand({ ...opts, io });
     });
 
+  program
+    .command('clean')
+    .description('remove harness worktrees and the harness/* branches merged into the target; say what was removed and kept')
+    .option('--state <path>', 'state database whose worktrees to clean (default: the configured one, .harness/state.db)')
+    .option('--config <path>', 'config file to take the state path and merge target from (default: search up from cwd)')
+    .option('--force', 'also remove worktrees that have uncommitted changes')
+    .action(async (opts) => {
+      const { cleanCommand } = await import('./commands/clean.js');
+      exitCode = await cleanCommand({ ...opts, io });
+    });
+
   const config = program.command('config').description('show, validate or create the configuration');
   addConfigFlags(
     config

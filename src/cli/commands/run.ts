@@ -1,7 +1,8 @@
-import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
-import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAgentRunner, LauncherRunner } from '../../agents/launcher/runner.js';
+import { resolveAgentCommand } from '../../agents/resolve-command.js';
 import { removeStaleSessionFiles } from '../../agents/session-files.js';
 import type { SessionRunner } from '../../agents/types.js';
 import { configPathOption, flagsToOverrides } from '../../config/flags.js';
@@ -56,7 +57,7 @@ function exampleOverrides(): Record<string, unknown> {
 export async function runCommand(options: RunCommandOptions): Promise<number> {
   const { io } = options;
   const flags = { ...(options.example ? exampleOverrides() : {}), ...flagsToOverrides(options) };
-  const { config } = await resolveConfig({ cwd: io.cwd, configPath: configPathOption(options), env: io.env, flags });
+  const { config: resolved } = await resolveConfig({ cwd: io.cwd, configPath: configPathOption(options), env: io.env, flags });
   const issuesPath = options.issues ?? (options.example ? join(PACKAGE_ROOT, 'examples', 'issues.jsonl') : undefined);
   if (!issuesPath) {
     throw new UsageError('no issues to work on: pass --issues <file> (JSON Lines or a JSON array of {id, title, body?}), or --example for the bundled example');
@@ -66,7 +67,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   if (parsed.problems.length > 0) {
     human.write(`skipped ${parsed.problems.length} invalid record(s) of ${issuesPath}:\n${parsed.problems.map((p) => `  - ${p}`).join('\n')}\n`);
   }
-  checkAgentCommand(config.agent.command, io);
+  // Resolved once, from where harness was started: sessions may run elsewhere (worktrees).
+  const config: HarnessConfig = { ...resolved, agent: { ...resolved.agent, command: resolveAgentCommand(resolved.agent.command, io) } };
 
   const statePath = resolve(io.cwd, config.state);
   const harnessDir = dirname(statePath);
@@ -77,7 +79,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   let runner: SessionRunner | null = null;
   try {
     const events = new EventBus();
-    const worktreeRun = await setUpWorktrees(config, { cwd: io.cwd, env: io.env, harnessDir, store, events });
+    const worktreeRun = await setUpWorktrees(config, { cwd: io.cwd, env: io.env, harnessDir, store, events, issueIds: parsed.issues.map((i) => i.id) });
     runner = createAgentRunner({
       command: worktreeRun?.agentCommand ?? config.agent.command,
       promptTemplate: config.agent.prompt,
@@ -156,7 +158,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
  */
 async function setUpWorktrees(
   config: HarnessConfig,
-  context: { cwd: string; env: NodeJS.ProcessEnv; harnessDir: string; store: Store; events: EventBus },
+  context: { cwd: string; env: NodeJS.ProcessEnv; harnessDir: string; store: Store; events: EventBus; issueIds: string[] },
 ) {
   if (config.workspace.mode !== 'worktree') {
     const merging = context.store.countIssues().merging;
@@ -166,7 +168,7 @@ async function setUpWorktrees(
     return null;
   }
   const { setUpWorktreeRun } = await import('../../merge/worktree-run.js');
-  return setUpWorktreeRun({ repoDir: context.cwd, harnessDir: context.harnessDir, config, store: context.store, events: context.events, clock: realClock, env: context.env });
+  return setUpWorktreeRun({ repoDir: context.cwd, harnessDir: context.harnessDir, config, store: context.store, events: context.events, clock: realClock, env: context.env, issueIds: context.issueIds });
 }
 
 /**
@@ -182,23 +184,4 @@ function ignoreInGit(harnessDir: string): void {
   } catch {
     // Cosmetic only.
   }
-}
-
-/** Fail early, with the fix, when the agent command cannot be found. */
-function checkAgentCommand(command: string[], io: CliIO): void {
-  const program = command[0];
-  if (!program) throw new UsageError('agent.command is empty: set it in the config file or pass --agent "<command line>"');
-  const candidates = program.includes('/')
-    ? [resolve(io.cwd, program)]
-    : (io.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, program));
-  for (const candidate of candidates) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return;
-    } catch {
-      // try the next one
-    }
-  }
-  const where = isAbsolute(program) || program.includes('/') ? program : `${program} (not on PATH)`;
-  throw new UsageError(`agent command not found: ${where}. Install it, or set agent.command in the config file or --agent "<command line>"`);
 }
