@@ -17,6 +17,7 @@ import { readIssuesFile } from '../../sources/issues-file.js';
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/types.js';
 import type { CliIO } from '../io.js';
+import { describeFailures } from '../render/log-tail.js';
 import { createRunView } from '../render/run-view.js';
 
 export interface RunCommandOptions extends Record<string, unknown> {
@@ -126,6 +127,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
       out: human,
       env: io.env,
       quiet: Boolean(options.quiet),
+      cwd: io.cwd,
+      sessionLog: (sessionId) => store.getSession(sessionId)?.logPath ?? null,
       metrics: () => coordinator.scaleManager.getMetrics(),
       status: () => {
         const c = counts();
@@ -139,7 +142,9 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     await coordinator.initialize();
     // The run lock is held and crash recovery is done: what dead harnesses left in sessions/ can go.
     removeStaleSessionFiles(join(harnessDir, 'sessions'), isAlive);
-    const summary = await coordinator.run();
+    const ran = await coordinator.run();
+    // Where each failure is: its latest log and that log's last lines.
+    const summary = { ...ran, failures: describeFailures(ran.failures, (id) => store.sessionsForIssue(id)) };
     view.finish(summary);
     if (options.json) io.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     return summary.exitCode;

@@ -3,6 +3,7 @@ import type { EventBus } from '../../core/events.js';
 import type { ScaleMetrics } from '../../core/metrics-types.js';
 import type { RunSummary } from '../../runtime/coordinator-types.js';
 import { formatMs, renderMetricsTable } from '../../metrics/render.js';
+import { escapeControl, shownPath } from './log-tail.js';
 import { renderSummary } from './summary.js';
 
 export interface RunViewOptions {
@@ -12,6 +13,10 @@ export interface RunViewOptions {
   metrics: () => ScaleMetrics;
   /** Status counts for the status line. */
   status: () => { queued: number; running: number; merging?: number; done: number; failed: number; backlog: number };
+  /** The log of a session, named on the line of each session that did not succeed. */
+  sessionLog?: (sessionId: string) => string | null;
+  /** Log paths are shown relative to this directory. Default: as they are. */
+  cwd?: string;
   /** Plain mode prints the table after this many finished sessions. */
   tableEvery?: number;
   /** Terminal mode refreshes the table this often (ms). */
@@ -106,7 +111,9 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
       finished++;
       const mark = e.outcome === 'success' ? color.green('✓') : color.red('✗');
       const next = e.outcome === 'success' ? '' : e.issueStatus === 'queued' ? ' → requeued' : e.issueStatus === 'failed' ? ' → failed' : '';
-      note(`${mark} ${e.issueId} attempt ${e.attempt} ${e.outcome} in ${formatMs(e.durationMs)}${e.reason && e.outcome !== 'success' ? ` (${e.reason})` : ''}${next}`);
+      const log = e.outcome === 'success' ? null : (options.sessionLog?.(e.sessionId) ?? null);
+      const where = log === null ? '' : ` · log ${escapeControl(options.cwd ? shownPath(log, options.cwd) : log)}`;
+      note(`${mark} ${e.issueId} attempt ${e.attempt} ${e.outcome} in ${formatMs(e.durationMs)}${e.reason && e.outcome !== 'success' ? ` (${e.reason})` : ''}${next}${where}`);
       if (!tty && !options.quiet && finished % tableEvery === 0) note(renderMetricsTable(options.metrics()));
     }),
   ];
@@ -117,7 +124,7 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
       if (refresh) clearInterval(refresh);
       spinner?.stop();
       options.out.off('error', detach);
-      options.out.write(renderSummary(summary) + '\n');
+      options.out.write(renderSummary(summary, options.cwd) + '\n');
     },
     detach,
   };

@@ -1,8 +1,12 @@
 import type { RunSummary } from '../../runtime/coordinator-types.js';
 import { renderMetricsTable } from '../../metrics/render.js';
+import { renderFailureDetail, type FailureDetail } from './log-tail.js';
 
-/** The final report of a run, as plain text. */
-export function renderSummary(summary: RunSummary): string {
+/**
+ * The final report of a run, as plain text. Failures that carry their log
+ * (describeFailures) show its path, relative to `cwd`, and its last lines.
+ */
+export function renderSummary(summary: RunSummary, cwd?: string): string {
   const i = summary.issues;
   const s = summary.sessions;
   const lines = [
@@ -13,7 +17,10 @@ export function renderSummary(summary: RunSummary): string {
       .map(([k, n]) => `${n} ${k}`)
       .join(', ') || 'none'}`,
   ];
-  for (const f of summary.failures.slice(0, 20)) lines.push(`  failed ${f.id}: ${f.reason ?? 'unknown reason'}`);
+  for (const f of summary.failures.slice(0, 20)) {
+    lines.push(`  failed ${f.id}: ${f.reason ?? 'unknown reason'}`);
+    if ('log' in f) lines.push(...renderFailureDetail(f as FailureDetail, cwd));
+  }
   if (summary.failures.length > 20) lines.push(`  … and ${summary.failures.length - 20} more`);
   if (summary.interrupted) lines.push('interrupted: run `harness run` again on the same state to continue');
   else if (summary.exitCode === 0) lines.push('all issues done');
