@@ -391,7 +391,8 @@ static void on_exit_status(session_t *s, int status, int64_t now) {
    * agent and outlived it. A session being stopped already had its SIGTERM
    * (and its SIGKILL, once kill_at has passed): what it left gets the same.
    */
-  if (s->terminating) sweep_orphans(s->kill_at == NO_DEADLINE ? SIGKILL : SIGTERM, 0);
+  if (s->terminating && s->kill_at == NO_DEADLINE) sweep_orphans(SIGKILL, 0);
+  else if (s->terminating) sweep_orphans(SIGTERM, s->pid); /* the group had its SIGTERM */
   else if (group_alive(s->pid) || sweep_orphans(0, 0) > 0) terminate(s, now);
   else s->group_gone = 1;
   if (s->stdio_closed) report(s, now);
