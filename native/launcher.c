@@ -33,6 +33,16 @@
  * descriptor of the launcher is close-on-exec, so agents inherit only their
  * stdin, stdout and stderr.
  *
+ * On Linux the launcher is a child subreaper (PR_SET_CHILD_SUBREAPER): a
+ * process an agent started and left behind, even one that moved to a new
+ * session and process group with setsid, becomes the launcher's child when
+ * its parent dies, instead of init's. When a session's agent exits, such
+ * orphans (found through /proc, orphans.c) are stopped with everything they
+ * started, together with the agent's group: SIGTERM, then SIGKILL after the
+ * grace period. An orphan whose environment names a session still running
+ * here (HARNESS_SESSION_ID) belongs to that session and is left to it; one
+ * that names none is stopped, since nothing else would ever stop it.
+ *
  * The launcher ignores SIGINT, SIGTERM and SIGHUP, which the harness handles
  * for the whole run, and exits when its stdin closes; agents still running
  * then are left to the harness (or, after a crash, to the next run's
@@ -54,6 +64,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "orphans.h"
 
 #define READ_CHUNK 65536
 #define NO_DEADLINE INT64_MAX
@@ -233,6 +245,7 @@ typedef struct {
   int64_t log_written;
   int log_capped;
   char *files[3]; /* issue, heartbeat, prompt (the worker's, rewritten per session; the harness removes them) */
+  char *tag; /* its HARNESS_SESSION_ID=<id> environment entry, or NULL */
   int64_t heartbeat_mtime;
   int64_t last_progress;
   int exited, exit_code, exit_signal;
@@ -260,11 +273,62 @@ static int group_alive(pid_t pgid) {
   return kill(-pgid, 0) == 0 || errno == EPERM;
 }
 
+/* Whether an orphan's environment entry names a session whose agent still runs here. */
+static int owned_by_running_session(const char *tag) {
+  if (!tag) return 0;
+  for (size_t i = 0; i < session_count; i++) {
+    session_t *s = sessions[i];
+    if (s->pid != 0 && !s->exited && s->tag && strcmp(s->tag, tag) == 0) return 1;
+  }
+  return 0;
+}
+
+/* After a SIGKILL sweep, orphans dying may free children of theirs forked meanwhile: sweep again until then. */
+static int64_t kill_sweep_until = INT64_MIN;
+
+/*
+ * Signal (with `sig`; 0 only counts) every process left behind by sessions
+ * that ended: each child of the launcher that is neither a running agent
+ * nor owned by a running session, with all its descendants. Processes of
+ * group `skip_pgid` are left out: the caller signals that group itself.
+ * Returns how many processes were found.
+ */
+static size_t sweep_orphans(int sig, pid_t skip_pgid) {
+  pid_list_t roots = {0}, left = {0};
+  list_children(getpid(), &roots);
+  for (size_t i = 0; i < roots.count; i++) {
+    pid_t pid = roots.items[i];
+    if (find_by_pid(pid) || is_zombie(pid)) continue;
+    char *tag = environment_entry(pid, "HARNESS_SESSION_ID=");
+    int owned = owned_by_running_session(tag);
+    free(tag);
+    if (!owned) list_tree(pid, &left);
+  }
+  size_t found = 0;
+  for (size_t i = 0; i < left.count; i++) {
+    pid_t pid = left.items[i];
+    if (is_zombie(pid)) continue;
+    found++;
+    if (sig != 0 && (skip_pgid == 0 || getpgid(pid) != skip_pgid)) kill(pid, sig);
+  }
+  pid_list_free(&roots);
+  pid_list_free(&left);
+  return found;
+}
+
 static void terminate(session_t *s, int64_t now) {
   if (s->terminating) return;
   s->terminating = 1;
   kill(-s->pid, SIGTERM);
+  if (s->exited) sweep_orphans(SIGTERM, s->pid);
   s->kill_at = now + config.kill_grace_ms;
+}
+
+/* The grace period is over: SIGKILL the group and whatever ended sessions left. */
+static void kill_leftovers(session_t *s, int64_t now) {
+  if (group_alive(s->pid)) kill(-s->pid, SIGKILL);
+  sweep_orphans(SIGKILL, 0);
+  kill_sweep_until = now + config.kill_grace_ms;
 }
 
 static void progress(session_t *s, int64_t now) {
@@ -299,10 +363,9 @@ static void finish(session_t *s) {
   s->out_fd = -1;
   if (s->log_fd != -1) close(s->log_fd);
   s->log_fd = -1;
-  if (s->group_gone || !group_alive(s->pid)) {
-    s->group_gone = 1;
-    s->kill_at = NO_DEADLINE;
-  }
+  if (s->group_gone || !group_alive(s->pid)) s->group_gone = 1;
+  /* Only a session being stopped can have left orphans (on_exit_status looked). */
+  if (s->group_gone && (!s->terminating || sweep_orphans(0, 0) == 0)) s->kill_at = NO_DEADLINE;
 }
 
 static void report(session_t *s, int64_t now) {
@@ -323,8 +386,14 @@ static void on_exit_status(session_t *s, int status, int64_t now) {
   s->exited = 1;
   if (WIFSIGNALED(status)) s->exit_signal = WTERMSIG(status);
   else s->exit_code = WEXITSTATUS(status);
-  /* Anything still in the group was started by the agent and outlived it. */
-  if (group_alive(s->pid)) terminate(s, now);
+  /*
+   * Anything still in the group, or orphaned outside it, was started by the
+   * agent and outlived it. A session being stopped already had its SIGTERM
+   * (and its SIGKILL, once kill_at has passed): what it left gets the same.
+   */
+  if (s->terminating && s->kill_at == NO_DEADLINE) sweep_orphans(SIGKILL, 0);
+  else if (s->terminating) sweep_orphans(SIGTERM, s->pid); /* the group had its SIGTERM */
+  else if (group_alive(s->pid) || sweep_orphans(0, 0) > 0) terminate(s, now);
   else s->group_gone = 1;
   if (s->stdio_closed) report(s, now);
   else {
@@ -343,6 +412,7 @@ static void on_stdio_closed(session_t *s, int64_t now) {
 
 static void free_session(session_t *s) {
   free(s->key);
+  free(s->tag);
   for (int i = 0; i < 3; i++) free(s->files[i]);
   free(s);
 }
@@ -638,6 +708,8 @@ static void handle_start(const fields_t *f) {
   s->files[0] = xstrdup(f->items[4]);
   s->files[1] = xstrdup(f->items[6]);
   s->files[2] = xstrdup(f->items[7]);
+  for (size_t i = 0; i < envc; i++)
+    if (strncmp(f->items[10 + i], "HARNESS_SESSION_ID=", 19) == 0) s->tag = xstrdup(f->items[10 + i]);
   (void)launch(s, f, envc);
 }
 static void handle_kill(const fields_t *f) {
@@ -704,10 +776,13 @@ static void reap_children(int64_t now) {
   }
   int status;
   pid_t pid;
+  int orphan_died = 0;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
     session_t *s = find_by_pid(pid);
     if (s) on_exit_status(s, status, now);
+    else orphan_died = 1;
   }
+  if (orphan_died && now < kill_sweep_until) sweep_orphans(SIGKILL, 0);
 }
 
 static void read_output(session_t *s, int64_t now) {
@@ -741,7 +816,7 @@ static void run_timers(int64_t now) {
     if (s->abandon_at <= now) finish(s);
     if (s->kill_at <= now) {
       s->kill_at = NO_DEADLINE;
-      if (group_alive(s->pid)) kill(-s->pid, SIGKILL);
+      kill_leftovers(s, now);
     }
   }
 }
@@ -751,6 +826,8 @@ int main(void) {
   signal(SIGINT, SIG_IGN);
   signal(SIGTERM, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
+  /* Best effort: where the system cannot, orphans go to init and only the harness's session-id scan finds them. */
+  (void)become_subreaper();
   if (make_pipe(sigchld_pipe, 1) == -1 || fcntl(sigchld_pipe[1], F_SETFL, O_NONBLOCK) == -1) {
     perror("harness-launcher: pipe");
     return 71;

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Compiles the session launcher (native/launcher.c) to dist/native/harness-launcher.
+// Compiles the session launcher (native/launcher.c, native/orphans.c) to dist/native/harness-launcher.
 // Without a C compiler the build goes on: `harness run` then starts agents
 // from its own process, which works the same and is slower per session.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const source = fileURLToPath(new URL('../native/launcher.c', import.meta.url));
+const sources = ['launcher.c', 'orphans.c'].map((name) => fileURLToPath(new URL(`../native/${name}`, import.meta.url)));
+const header = fileURLToPath(new URL('../native/orphans.h', import.meta.url));
 const output = fileURLToPath(new URL('../dist/native/harness-launcher', import.meta.url));
 
 function modified(path) {
@@ -20,13 +21,14 @@ function modified(path) {
 function build() {
   if (process.platform === 'win32') return 'not supported on Windows';
   const built = modified(output);
-  if (built !== null && built >= (modified(source) ?? Infinity)) return null;
+  const newest = Math.max(...[...sources, header].map((path) => modified(path) ?? Infinity));
+  if (built !== null && built >= newest) return null;
   mkdirSync(fileURLToPath(new URL('../dist/native/', import.meta.url)), { recursive: true });
   const partial = `${output}.${process.pid}`;
   const compilers = [...new Set([process.env.CC, 'cc', 'gcc', 'clang'].filter(Boolean))];
   const failures = [];
   for (const compiler of compilers) {
-    const result = spawnSync(compiler, ['-std=c11', '-O2', '-Wall', '-Wextra', '-o', partial, source], { encoding: 'utf8' });
+    const result = spawnSync(compiler, ['-std=c11', '-O2', '-Wall', '-Wextra', '-o', partial, ...sources], { encoding: 'utf8' });
     if (result.status === 0) {
       renameSync(partial, output);
       return null;

@@ -29,6 +29,18 @@ export function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
+/** The process group of `pid` (from /proc), or null when it is gone or /proc cannot say. */
+export function processGroupOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // After the command name: state, ppid, pgrp.
+    const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    return Number.isInteger(pgrp) ? pgrp : null;
+  } catch {
+    return null;
+  }
+}
+
 /** What a pid must look like to be the process harness started. */
 export interface ProcessExpectation {
   /** Epoch ms: the process must have started at or after this (with one second of slack). */

@@ -4,7 +4,7 @@ import type { Clock, TimerHandle } from '../runtime/clock.js';
 import { withParentDir } from './dirs.js';
 import { buildSessionEnv } from './env.js';
 import { CappedLogWriter } from './log-writer.js';
-import { isGroupAlive, killGroup } from './process-group.js';
+import { findSessionProcesses, isGroupAlive, killGroup, processGroupOf } from './process-group.js';
 import { renderPrompt } from './prompt.js';
 import { describeSpawnFailure, issueFileText, type SessionPaths } from './session-files.js';
 import type { SessionCallbacks, SessionExit, SessionSpec } from './types.js';
@@ -54,6 +54,15 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** Signal one process from a timer or event handler; one already gone is fine. */
+function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Gone, or no longer ours.
+  }
+}
+
 /**
  * One agent process from spawn to the moment nothing of it is left.
  *
@@ -77,6 +86,8 @@ export class ProcessSession {
   private reported = false;
   private finished = false;
   private terminating = false;
+  /** The grace period is over: what is left gets SIGKILL. */
+  private killSent = false;
   /** Seen empty after the session ended: from then on the group id may belong to someone else. */
   private groupGone = false;
 
@@ -215,11 +226,14 @@ export class ProcessSession {
     this.exit = { exitCode: code, signal };
     this.heartbeatTimer?.cancel();
     this.heartbeatTimer = null;
-    // Anything still in the group was started by the agent and outlived it.
-    // While a member lives the kernel keeps the group id reserved, so the
-    // signal cannot reach an unrelated group.
+    // Anything still in the group, or moved out of it (setsid) but carrying
+    // this session's id, was started by the agent and outlived it. While a
+    // member lives the kernel keeps the group id reserved, so the signal
+    // cannot reach an unrelated group. A session being stopped already had
+    // its SIGTERM (and SIGKILL, once the grace is over): what it left gets the same.
     if (this.pgid !== null) {
-      if (isGroupAlive(this.pgid)) this.terminate(this.pgid);
+      if (this.terminating) this.signalEscaped(this.killSent ? 'SIGKILL' : 'SIGTERM');
+      else if (isGroupAlive(this.pgid) || this.escaped().length > 0) this.terminate(this.pgid);
       // An empty group never fills again; only its id may be reused.
       else this.groupGone = true;
     }
@@ -258,10 +272,28 @@ export class ProcessSession {
     if (this.terminating) return;
     this.terminating = true;
     signalGroup(pgid, 'SIGTERM');
+    if (this.exit !== null) this.signalEscaped('SIGTERM');
     this.killTimer = this.clock.setTimeout(() => {
       this.killTimer = null;
+      this.killSent = true;
       if (isGroupAlive(pgid)) signalGroup(pgid, 'SIGKILL');
+      this.signalEscaped('SIGKILL');
     }, this.options.killGraceMs);
+  }
+
+  /**
+   * Processes of this session outside its group: what the agent started in
+   * a new session or group (setsid), found by the HARNESS_SESSION_ID in
+   * their environment (a scan of /proc; Linux only). One that cleared its
+   * environment is not found here; the launcher, which reaps orphans, finds
+   * those too.
+   */
+  private escaped(): number[] {
+    return findSessionProcesses(this.spec.sessionId).filter((pid) => pid !== this.pid && processGroupOf(pid) !== this.pgid);
+  }
+
+  private signalEscaped(signal: NodeJS.Signals): void {
+    for (const pid of this.escaped()) signalProcess(pid, signal);
   }
 
   private finish(): void {
@@ -274,8 +306,11 @@ export class ProcessSession {
     this.log?.close();
     if (this.pgid !== null && (this.groupGone || !isGroupAlive(this.pgid))) {
       this.groupGone = true;
-      this.killTimer?.cancel();
-      this.killTimer = null;
+      // Only a session being stopped can have left something outside its group (onExit looked).
+      if (!this.terminating || this.escaped().length === 0) {
+        this.killTimer?.cancel();
+        this.killTimer = null;
+      }
     }
   }
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { IssueRow } from '../store/types.js';
 import { sanitizeIssueId } from '../workspace/sanitize.js';
 import type { SessionFiles } from './env.js';
+import { shellWord } from './resolve-command.js';
 
 /** The files a session shares with its agent, side by side in the heartbeat directory. */
 export interface SessionPaths extends SessionFiles {
@@ -72,6 +73,7 @@ export function issueFileText(issue: IssueRow): string {
  */
 export function describeSpawnFailure(code: string | undefined, message: string, command: string, cwd: string, cwdExists: boolean): string {
   if (code === 'ENOENT' && !cwdExists) return `session working directory does not exist: ${cwd}`;
-  if (code === 'ENOENT' || code === 'EACCES') return `agent command not found: ${command} (check agent.command or --agent)`;
+  if (code === 'ENOENT') return `agent command not found: ${command} (check agent.command or --agent)`;
+  if (code === 'EACCES') return `agent command ${command} is not executable: chmod +x ${shellWord(command)} (or check agent.command or --agent)`;
   return `could not start agent command ${command}: ${message}`;
 }

@@ -77,6 +77,29 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       exitCode = await metricsCommand({ ...opts, io });
     });
 
+  program
+    .command('logs <id>')
+    .description("print an issue's session log (its latest attempt unless --attempt), or follow it until the session ends")
+    .option('--attempt <n>', "that attempt's log instead of the latest")
+    .option('-f, --follow', 'keep printing what the agent writes until its session ends')
+    .option('--state <path>', 'state database (default: the configured one, .harness/state.db)')
+    .option('--config <path>', 'config file to take the state path from (default: search up from cwd)')
+    .action(async (id: string, opts: Record<string, unknown>) => {
+      const { logsCommand } = await import('./commands/logs.js');
+      exitCode = await logsCommand({ ...opts, id, io });
+    });
+
+  program
+    .command('clean')
+    .description('remove harness worktrees and the harness/* branches merged into the target; say what was removed and kept')
+    .option('--state <path>', 'state database whose worktrees to clean (default: the configured one, .harness/state.db)')
+    .option('--config <path>', 'config file to take the state path and merge target from (default: search up from cwd)')
+    .option('--force', 'also remove worktrees that have uncommitted changes')
+    .action(async (opts) => {
+      const { cleanCommand } = await import('./commands/clean.js');
+      exitCode = await cleanCommand({ ...opts, io });
+    });
+
   const config = program.command('config').description('show, validate or create the configuration');
   addConfigFlags(
     config

@@ -6,6 +6,7 @@ import type { ProcessInspector } from '../runtime/coordinator-types.js';
 import { systemProcesses } from '../runtime/processes.js';
 import type { Store } from '../store/types.js';
 import { checkCopySources, copyInto, withSetup } from '../workspace/bootstrap.js';
+import { clearLeftoverBranches, leftoverError } from '../workspace/leftovers.js';
 import { WorktreeManager } from '../workspace/worktree.js';
 import { Git, gitRunner } from './git.js';
 import { MergeWorktree } from './merge-worktree.js';
@@ -28,6 +29,8 @@ export interface WorktreeRunOptions {
   clock: Clock;
   env: NodeJS.ProcessEnv;
   processes?: Pick<ProcessInspector, 'belongsToSession' | 'killGroup'>;
+  /** Ids of the issues about to be imported; with the store's own, checked for branches an earlier state left. */
+  issueIds?: readonly string[];
   retryMs?: number;
 }
 
@@ -41,8 +44,9 @@ export interface WorktreeRun {
 /**
  * Everything worktree mode needs, checked before the run starts: the target
  * branch exists (and its checkout is clean, since landings fast-forward it),
- * git can make commits, and the files to copy are there. Every refusal is a
- * typed error with the fix (exit 2).
+ * git can make commits, the files to copy are there, and no issue's branch
+ * holds work from a state that is gone (workspace/leftovers.ts). Every
+ * refusal is a typed error with the fix (exit 2).
  */
 export async function setUpWorktreeRun(options: WorktreeRunOptions): Promise<WorktreeRun> {
   const { repoDir, harnessDir, config, store, events, clock, env } = options;
@@ -62,6 +66,9 @@ export async function setUpWorktreeRun(options: WorktreeRunOptions): Promise<Wor
     await checkCommitterIdentity(git);
   }
   checkCopySources(repoDir, workspace.copy);
+  const issueIds = new Set([...(options.issueIds ?? []), ...store.listIssues().map((issue) => issue.id)]);
+  const leftovers = clearLeftoverBranches(workspaces, issueIds, (id) => store.sessionsForIssue(id).length > 0);
+  if (leftovers.length > 0) throw leftoverError(leftovers, workspaces);
 
   const merger = new Merger(
     {

@@ -252,6 +252,11 @@ export class StoreQueries {
     return this.sql.sessionsForIssue.all(id).map(toSession);
   }
 
+  /** Ids of the issues in one of `statuses`. */
+  issueIdsWithStatus(statuses: readonly IssueStatus[]): string[] {
+    return statuses.flatMap((status) => this.sql.issueIdsWithStatus.all(status).map((r) => r.id));
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
@@ -355,6 +360,7 @@ export class StoreQueries {
           )
         : null,
       issue: db.prepare<[string], IssueRecord>(`SELECT ${ISSUE_COLUMNS} FROM issues WHERE id = ?`),
+      issueIdsWithStatus: db.prepare<[string], { id: string }>('SELECT id FROM issues WHERE status = ?'),
       sessionsForIssue: db.prepare<[string], SessionRecord>(
         `SELECT ${SESSION_COLUMNS} FROM sessions WHERE issue_id = ? ORDER BY started_at, attempt`,
       ),

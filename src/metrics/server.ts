@@ -20,6 +20,24 @@ export interface MetricsServer {
 
 export const DEFAULT_METRICS_HOST = '127.0.0.1';
 
+/** Whether `host` names this machine's loopback interface only (localhost, 127.0.0.0/8, ::1). */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
+  if (bare === '::1' || /^(0{0,4}:){7}0{0,3}1$/.test(bare)) return true;
+  const v4 = bare.replace(/^::ffff:/, '');
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
+/**
+ * The warning for a metrics server reachable from other machines, or null
+ * for a loopback address: /metrics answers anyone who can connect.
+ */
+export function exposureWarning(host: string): string | null {
+  if (isLoopbackHost(host)) return null;
+  return `warning: --metrics-host ${host} is not a loopback address: the /metrics endpoint has no authentication, so anyone who can reach ${host} can read this run's metrics (issue counts, worker and session figures). Bind 127.0.0.1 (the default) and scrape through an SSH tunnel or an authenticating proxy unless the network is trusted`;
+}
+
 /** Serve GET /metrics (Prometheus text exposition); 404 for any other path, 405 for other methods. */
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
   const host = options.host ?? DEFAULT_METRICS_HOST;

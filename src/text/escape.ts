@@ -37,3 +37,8 @@ export function terminalSafe(text: string): string {
 export function terminalSafeLines(text: string): string {
   return text.split('\n').map(terminalSafe).join('\n');
 }
+
+/** Like terminalSafe, but newlines and tabs stay as they are: a log followed on a terminal keeps its layout. */
+export function terminalSafeText(text: string): string {
+  return text.replace(UNSAFE, (ch) => (ch === '\n' || ch === '\t' ? ch : escapeChar(ch)));
+}

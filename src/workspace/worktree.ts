@@ -141,6 +141,53 @@ export class WorktreeManager {
     if (options.deleteBranch && this.branchExists(branch)) this.git(['branch', '-D', branch]);
   }
 
+  /** Branches under `harness/` that exist now. */
+  harnessBranches(): string[] {
+    return this.branchNames([`refs/heads/${BRANCH_PREFIX}`]);
+  }
+
+  /** Those of `harnessBranches()` whose every commit is on `into` (default: baseBranch). */
+  mergedBranches(into: string = this.baseBranch): string[] {
+    return this.branchNames([`--merged=${into}`, `refs/heads/${BRANCH_PREFIX}`]);
+  }
+
+  /** Full ref names, not `refname:short`, which turns ambiguous with a tag of the same name. */
+  private branchNames(args: string[]): string[] {
+    return this.git(['for-each-ref', '--format=%(refname)', ...args])
+      .split('\n')
+      .filter(Boolean)
+      .map((ref) => ref.replace(/^refs\/heads\//, ''));
+  }
+
+  /**
+   * Commits on `branch` whose change `into` (default: baseBranch) does not
+   * have: rebased copies of a commit count as having it (git cherry's patch ids).
+   */
+  branchChangesAhead(branch: string, into: string = this.baseBranch): number {
+    return this.git(['cherry', into, `refs/heads/${branch}`]).split('\n').filter((line) => line.startsWith('+')).length;
+  }
+
+  /** Commits on `branch` that `into` (default: baseBranch) does not have. */
+  branchCommitsAhead(branch: string, into: string = this.baseBranch): number {
+    return Number.parseInt(this.git(['rev-list', '--count', `${into}..refs/heads/${branch}`]).trim(), 10) || 0;
+  }
+
+  /** Whether the worktree at `path` exists and has uncommitted changes, untracked files included. */
+  hasUncommittedChanges(path: string): boolean {
+    if (!existsSync(path)) return false;
+    return this.run(['status', '--porcelain', '--ignore-submodules'], path).stdout.trim() !== '';
+  }
+
+  /** Remove the worktree at `path` (uncommitted changes included). */
+  removeWorktree(path: string): void {
+    this.discard(path, this.find(path) !== undefined);
+  }
+
+  /** Delete `branch`, merged or not. */
+  deleteBranch(branch: string): void {
+    this.git(['branch', '-D', branch]);
+  }
+
   /** Worktrees under worktreesDir that git knows about. */
   list(): WorktreeInfo[] {
     const root = canonical(this.worktreesDir);

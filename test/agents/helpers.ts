@@ -49,6 +49,9 @@ export interface RunningSession {
   progressReports: (count: number) => Promise<void>;
 }
 
+/** Sessions started by every sandbox of this process. */
+let sessionsStarted = 0;
+
 /** The two runners of real processes: in the harness itself, or from launcher processes. */
 export type RunnerKind = 'in-process' | 'launcher';
 
@@ -82,7 +85,8 @@ export class Sandbox {
   start(runner: SessionRunner, specOverrides: Partial<SessionSpec> = {}): RunningSession {
     this.sessionCount += 1;
     const spec: SessionSpec = {
-      sessionId: `s-${this.sessionCount}`,
+      // Unique on the machine: a session's processes are found by this id in any process's environment.
+      sessionId: `s-${process.pid}-${++sessionsStarted}`,
       workerId: 'worker-1',
       attempt: 1,
       issue: issue(),

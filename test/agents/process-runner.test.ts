@@ -209,7 +209,7 @@ describe.each(['in-process', 'launcher'] as const)('%s runner', (kind) => {
     writeFileSync(script, '#!/bin/sh\nexit 0\n');
     chmodSync(script, 0o644);
     const exit = await sandbox.start(sandbox.runner({ command: [script] })).exited;
-    expect(exit.error).toContain('agent command not found');
+    expect(exit.error).toBe(`agent command ${script} is not executable: chmod +x ${script} (or check agent.command or --agent)`);
   });
 
   it('reports a missing working directory', async () => {

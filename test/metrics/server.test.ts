@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../../src/metrics/prometheus.js';
-import { parsePort, startMetricsServer, type MetricsServer } from '../../src/metrics/server.js';
+import { exposureWarning, isLoopbackHost, parsePort, startMetricsServer, type MetricsServer } from '../../src/metrics/server.js';
 
 let servers: MetricsServer[] = [];
 afterEach(async () => {
@@ -68,4 +68,15 @@ describe('startMetricsServer', () => {
 describe('parsePort', () => {
   it.each([['0', 0], ['9464', 9464], [' 65535 ', 65535]])('accepts %j', (text, port) => expect(parsePort(text)).toBe(port));
   it.each(['-1', '65536', 'http', '80.5', ''])('rejects %j', (text) => expect(() => parsePort(text)).toThrow(UsageError));
+});
+
+describe('isLoopbackHost and exposureWarning', () => {
+  it.each(['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', 'app.localhost', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'])('%j is loopback: no warning', (host) => {
+    expect(isLoopbackHost(host)).toBe(true);
+    expect(exposureWarning(host)).toBeNull();
+  });
+  it.each(['0.0.0.0', '::', '[::]', '192.168.1.10', '10.0.0.1', 'example.com', '128.0.0.1', '::ffff:10.0.0.1'])('%j is not: warns that /metrics has no authentication', (host) => {
+    expect(isLoopbackHost(host)).toBe(false);
+    expect(exposureWarning(host)).toMatch(new RegExp(`^warning: --metrics-host ${host.replace(/[[\]]/g, '\\$&')} is not a loopback address: the /metrics endpoint has no authentication`));
+  });
 });

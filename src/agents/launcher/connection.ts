@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Clock } from '../../runtime/clock.js';
-import { killGroup } from '../process-group.js';
+import { findSessionProcesses, killGroup } from '../process-group.js';
 import { describeSpawnFailure } from '../session-files.js';
 import type { SessionCallbacks, SessionExit, SessionHandle } from '../types.js';
 import { setLauncherReferenced, spawnLauncher, stopLauncher } from './binary.js';
@@ -31,8 +31,9 @@ interface LaunchedSession {
  *
  * If the launcher dies while sessions run (a bug, the OOM killer), their
  * agents are killed with SIGKILL, since nothing is left to read their output
- * or enforce their grace period, and each session ends with an error, so the
- * coordinator retries its issue.
+ * or enforce their grace period, and so is every process carrying their
+ * session ids (what the launcher had adopted now belongs to init); each
+ * session ends with an error, so the coordinator retries its issue.
  */
 export class LauncherConnection {
   private readonly child: ChildProcess;
@@ -198,12 +199,19 @@ export class LauncherConnection {
     this.sessions.clear();
     this.setReferenced(false);
     if (!this.closing || left.length > 0) this.onDeath(this);
-    for (const { handle, callbacks } of left) {
+    for (const { sessionId, handle, callbacks } of left) {
       if (handle.pgid !== null) {
         try {
           killGroup(handle.pgid, 'SIGKILL');
         } catch {
           // Not ours to signal any more; nothing else can be done.
+        }
+      }
+      for (const pid of findSessionProcesses(sessionId)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone already.
         }
       }
       callbacks.onExit({

@@ -1,7 +1,8 @@
-import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
-import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAgentRunner, LauncherRunner } from '../../agents/launcher/runner.js';
+import { resolveAgentCommand } from '../../agents/resolve-command.js';
 import { removeStaleSessionFiles } from '../../agents/session-files.js';
 import type { SessionRunner } from '../../agents/types.js';
 import { configPathOption, flagsToOverrides } from '../../config/flags.js';
@@ -18,6 +19,7 @@ import type { Store } from '../../store/types.js';
 import { terminalSafeLines } from '../../text/escape.js';
 import { directoryProblem } from '../../text/input.js';
 import type { CliIO } from '../io.js';
+import { describeFailures } from '../render/log-tail.js';
 import { createRunView } from '../render/run-view.js';
 
 export interface RunCommandOptions extends Record<string, unknown> {
@@ -58,7 +60,7 @@ function exampleOverrides(): Record<string, unknown> {
 export async function runCommand(options: RunCommandOptions): Promise<number> {
   const { io } = options;
   const flags = { ...(options.example ? exampleOverrides() : {}), ...flagsToOverrides(options) };
-  const { config } = await resolveConfig({ cwd: io.cwd, configPath: configPathOption(options), env: io.env, flags });
+  const { config: resolved } = await resolveConfig({ cwd: io.cwd, configPath: configPathOption(options), env: io.env, flags });
   const issuesPath = options.issues ?? (options.example ? join(PACKAGE_ROOT, 'examples', 'issues.jsonl') : undefined);
   if (!issuesPath) {
     throw new UsageError('no issues to work on: pass --issues <file> (JSON Lines or a JSON array of {id, title, body?}), or --example for the bundled example');
@@ -68,7 +70,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   if (parsed.problems.length > 0) {
     human.write(terminalSafeLines(`skipped ${parsed.problems.length} invalid record(s) of ${issuesPath}:\n${firstProblems(parsed.problems).map((p) => `  - ${p}`).join('\n')}`) + '\n');
   }
-  checkAgentCommand(config.agent.command, io);
+  // Resolved once, from where harness was started: sessions may run elsewhere (worktrees).
+  const config: HarnessConfig = { ...resolved, agent: { ...resolved.agent, command: resolveAgentCommand(resolved.agent.command, io) } };
 
   const statePath = resolve(io.cwd, config.state);
   const stateIsDirectory = directoryProblem(statePath, config.state, { what: 'state database', fix: `pass --state <file>, e.g. --state ${join(config.state, 'state.db')}` });
@@ -81,7 +84,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   let runner: SessionRunner | null = null;
   try {
     const events = new EventBus();
-    const worktreeRun = await setUpWorktrees(config, { cwd: io.cwd, env: io.env, harnessDir, store, events });
+    const worktreeRun = await setUpWorktrees(config, { cwd: io.cwd, env: io.env, harnessDir, store, events, issueIds: parsed.issues.map((i) => i.id) });
     runner = createAgentRunner({
       command: worktreeRun?.agentCommand ?? config.agent.command,
       promptTemplate: config.agent.prompt,
@@ -116,8 +119,10 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     // Bound before the run starts: a port in use then stops it before any agent is spawned.
     if (options.metricsHost !== undefined && options.metricsPort === undefined) throw new UsageError('--metrics-host needs --metrics-port <port>');
     if (options.metricsPort !== undefined) {
-      const { serveStoreMetrics } = await import('../../metrics/serve-store.js');
+      const [{ serveStoreMetrics }, { exposureWarning }] = await Promise.all([import('../../metrics/serve-store.js'), import('../../metrics/server.js')]);
       const host = options.metricsHost !== undefined ? { host: options.metricsHost } : {};
+      const exposed = options.metricsHost !== undefined ? exposureWarning(options.metricsHost) : null;
+      if (exposed) human.write(`${exposed}\n`);
       const server = await serveStoreMetrics({ statePath, port: options.metricsPort, ...host, now: realClock.now });
       metricsServer = server;
       human.write(`metrics: serving ${server.url}\n`);
@@ -127,6 +132,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
       out: human,
       env: io.env,
       quiet: Boolean(options.quiet),
+      cwd: io.cwd,
+      sessionLog: (sessionId) => store.getSession(sessionId)?.logPath ?? null,
       metrics: () => coordinator.scaleManager.getMetrics(),
       status: () => {
         const c = counts();
@@ -140,7 +147,9 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     await coordinator.initialize();
     // The run lock is held and crash recovery is done: what dead harnesses left in sessions/ can go.
     removeStaleSessionFiles(join(harnessDir, 'sessions'), isAlive);
-    const summary = await coordinator.run();
+    const ran = await coordinator.run();
+    // Where each failure is: its latest log and that log's last lines.
+    const summary = { ...ran, failures: describeFailures(ran.failures, (id) => store.sessionsForIssue(id)) };
     view.finish(summary);
     if (options.json) io.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     return summary.exitCode;
@@ -159,7 +168,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
  */
 async function setUpWorktrees(
   config: HarnessConfig,
-  context: { cwd: string; env: NodeJS.ProcessEnv; harnessDir: string; store: Store; events: EventBus },
+  context: { cwd: string; env: NodeJS.ProcessEnv; harnessDir: string; store: Store; events: EventBus; issueIds: string[] },
 ) {
   if (config.workspace.mode !== 'worktree') {
     const merging = context.store.countIssues().merging;
@@ -169,7 +178,7 @@ async function setUpWorktrees(
     return null;
   }
   const { setUpWorktreeRun } = await import('../../merge/worktree-run.js');
-  return setUpWorktreeRun({ repoDir: context.cwd, harnessDir: context.harnessDir, config, store: context.store, events: context.events, clock: realClock, env: context.env });
+  return setUpWorktreeRun({ repoDir: context.cwd, harnessDir: context.harnessDir, config, store: context.store, events: context.events, clock: realClock, env: context.env, issueIds: context.issueIds });
 }
 
 /**
@@ -185,23 +194,4 @@ function ignoreInGit(harnessDir: string): void {
   } catch {
     // Cosmetic only.
   }
-}
-
-/** Fail early, with the fix, when the agent command cannot be found. */
-function checkAgentCommand(command: string[], io: CliIO): void {
-  const program = command[0];
-  if (!program) throw new UsageError('agent.command is empty: set it in the config file or pass --agent "<command line>"');
-  const candidates = program.includes('/')
-    ? [resolve(io.cwd, program)]
-    : (io.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, program));
-  for (const candidate of candidates) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return;
-    } catch {
-      // try the next one
-    }
-  }
-  const where = isAbsolute(program) || program.includes('/') ? program : `${program} (not on PATH)`;
-  throw new UsageError(`agent command not found: ${where}. Install it, or set agent.command in the config file or --agent "<command line>"`);
 }

@@ -4,6 +4,7 @@ import type { ScaleMetrics } from '../../core/metrics-types.js';
 import type { RunSummary } from '../../runtime/coordinator-types.js';
 import { formatMs, renderMetricsTable } from '../../metrics/render.js';
 import { terminalSafe } from '../../text/escape.js';
+import { shownPath } from './log-tail.js';
 import { renderSummary } from './summary.js';
 
 export interface RunViewOptions {
@@ -13,6 +14,10 @@ export interface RunViewOptions {
   metrics: () => ScaleMetrics;
   /** Status counts for the status line. */
   status: () => { queued: number; running: number; merging?: number; done: number; failed: number; backlog: number };
+  /** The log of a session, named on the line of each session that did not succeed. */
+  sessionLog?: (sessionId: string) => string | null;
+  /** Log paths are shown relative to this directory. Default: as they are. */
+  cwd?: string;
   /** Plain mode prints the table after this many finished sessions. */
   tableEvery?: number;
   /** Terminal mode refreshes the table this often (ms). */
@@ -126,7 +131,9 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
       finished++;
       const mark = e.outcome === 'success' ? color.green('✓') : color.red('✗');
       const next = e.outcome === 'success' ? '' : e.issueStatus === 'queued' ? ' → requeued' : e.issueStatus === 'failed' ? ' → failed' : '';
-      note(`${e.issueId} attempt ${e.attempt} ${e.outcome} in ${formatMs(e.durationMs)}${e.reason && e.outcome !== 'success' ? ` (${e.reason})` : ''}${next}`, undefined, `${mark} `);
+      const log = e.outcome === 'success' ? null : (options.sessionLog?.(e.sessionId) ?? null);
+      const where = log === null ? '' : ` · log ${options.cwd ? shownPath(log, options.cwd) : log}`;
+      note(`${e.issueId} attempt ${e.attempt} ${e.outcome} in ${formatMs(e.durationMs)}${e.reason && e.outcome !== 'success' ? ` (${e.reason})` : ''}${next}${where}`, undefined, `${mark} `);
       // The last session's table would only repeat the final summary's, printed a moment later.
       if (!tty && finished % tableEvery === 0 && !stopping && workLeft()) printTable(renderMetricsTable(options.metrics()));
     }),
@@ -138,7 +145,7 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
       if (refresh) clearInterval(refresh);
       spinner?.stop();
       options.out.off('error', detach);
-      options.out.write(renderSummary(summary, { width: width() }) + '\n');
+      options.out.write(renderSummary(summary, { width: width(), ...(options.cwd ? { cwd: options.cwd } : {}) }) + '\n');
     },
     detach,
   };

@@ -1,9 +1,14 @@
 import type { RunSummary } from '../../runtime/coordinator-types.js';
 import { renderMetricsTable } from '../../metrics/render.js';
 import { terminalSafe } from '../../text/escape.js';
+import { renderFailureDetail, type FailureDetail } from './log-tail.js';
 
-/** The final report of a run, as plain text; `width` is the terminal's, when there is one. */
-export function renderSummary(summary: RunSummary, options: { width?: number } = {}): string {
+/**
+ * The final report of a run, as plain text; `width` is the terminal's, when
+ * there is one. Failures that carry their log (describeFailures) show its
+ * path, relative to `cwd`, and its last lines.
+ */
+export function renderSummary(summary: RunSummary, options: { width?: number; cwd?: string } = {}): string {
   const i = summary.issues;
   const s = summary.sessions;
   const lines = [
@@ -14,7 +19,10 @@ export function renderSummary(summary: RunSummary, options: { width?: number } =
       .map(([k, n]) => `${n} ${k}`)
       .join(', ') || 'none'}`,
   ];
-  for (const f of summary.failures.slice(0, 20)) lines.push(terminalSafe(`  failed ${f.id}: ${f.reason ?? 'unknown reason'}`));
+  for (const f of summary.failures.slice(0, 20)) {
+    lines.push(terminalSafe(`  failed ${f.id}: ${f.reason ?? 'unknown reason'}`));
+    if ('log' in f) lines.push(...renderFailureDetail(f as FailureDetail, options.cwd));
+  }
   if (summary.failures.length > 20) lines.push(`  … and ${summary.failures.length - 20} more`);
   if (summary.interrupted) lines.push('interrupted: run `harness run` again on the same state to continue');
   else if (summary.exitCode === 0) lines.push('all issues done');

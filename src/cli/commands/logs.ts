@@ -1,0 +1,152 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { StoreError, UsageError } from '../../errors.js';
+import type { StoreQueries } from '../../metrics/queries.js';
+import { realClock, type Clock } from '../../runtime/clock.js';
+import type { SessionRow } from '../../store/types.js';
+import type { CliIO } from '../io.js';
+import { terminalSafe, terminalSafeText } from '../../text/escape.js';
+import { shownPath } from '../render/log-tail.js';
+import { liveHolder, openStateReader, resolveStateConfig } from '../state.js';
+
+export interface LogsCommandOptions extends Record<string, unknown> {
+  io: CliIO;
+  /** The issue id, as in the issues file. */
+  id: string;
+  /** `--attempt <n>`: that attempt's session instead of the latest. */
+  attempt?: string;
+  /** `-f, --follow`: keep printing what the agent writes until its session ends. */
+  follow?: boolean;
+  state?: string;
+  config?: string;
+  /** Injected in tests; the real clock otherwise. */
+  clock?: Clock;
+  /** How often a followed log and its session are looked at (ms). Default 200. */
+  pollMs?: number;
+}
+
+const READ_CHUNK = 64 * 1024;
+
+/**
+ * `harness logs <id>`: print the log of an issue's latest session (or of
+ * `--attempt N`), or with `--follow` print it as it grows until the session
+ * ends. The log goes to stdout as the agent wrote it when stdout is a pipe
+ * or a file; on a terminal its control characters are escaped, so what the
+ * agent printed cannot drive the terminal. A line naming the log and the
+ * session goes to stderr. Returns the exit code.
+ */
+export async function logsCommand(options: LogsCommandOptions): Promise<number> {
+  const { io } = options;
+  const attempt = options.attempt === undefined ? null : parseAttempt(options.attempt);
+  const { shown, path } = await resolveStateConfig(io, options);
+  const queries = openStateReader(shown, path);
+  try {
+    const session = pickSession(queries, options.id, attempt, shown);
+    const log = session.logPath;
+    if (log === null) throw new StoreError(`attempt ${session.attempt} of issue ${JSON.stringify(options.id)} has no log: it ran without a log directory`);
+    io.stderr.write(`==> ${terminalSafe(shownPath(log, io.cwd))} (issue ${JSON.stringify(options.id)}, attempt ${session.attempt}, ${session.outcome ?? 'running'}) <==\n`);
+    const printer = new LogPrinter(log, io.stdout);
+    try {
+      printer.drain();
+      if (options.follow && session.endedAt === null) await follow(queries, session, printer, options);
+    } finally {
+      printer.close();
+    }
+    return 0;
+  } finally {
+    queries.close();
+  }
+}
+
+function parseAttempt(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < 1) throw new UsageError(`--attempt: expected an attempt number (1, 2, …), received ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** The session whose log is wanted: the latest of the issue, or the latest with that attempt number. */
+function pickSession(queries: StoreQueries, id: string, attempt: number | null, state: string): SessionRow {
+  const issue = queries.issue(id);
+  if (!issue) throw new UsageError(`no issue ${JSON.stringify(id)} in ${state}: pass an id from the issues file this state was run with (harness metrics lists them)`);
+  const sessions = queries.sessionsForIssue(id);
+  if (sessions.length === 0) throw new UsageError(`issue ${JSON.stringify(id)} has no log yet: it has not had a session (it is ${issue.status})`);
+  if (attempt === null) return sessions.at(-1)!;
+  const match = sessions.filter((s) => s.attempt === attempt).at(-1);
+  if (!match) {
+    const attempts = [...new Set(sessions.map((s) => s.attempt))].join(', ');
+    throw new UsageError(`issue ${JSON.stringify(id)} has no attempt ${attempt}: its sessions ran attempt(s) ${attempts}`);
+  }
+  return match;
+}
+
+/** Print the log as it grows, until its session ends (or nothing runs it any more, or an interrupt). */
+async function follow(queries: StoreQueries, session: SessionRow, printer: LogPrinter, options: LogsCommandOptions): Promise<void> {
+  const clock = options.clock ?? realClock;
+  const pollMs = options.pollMs ?? 200;
+  let interrupted = false;
+  let wake = (): void => {};
+  const off = options.io.onSignal(() => {
+    interrupted = true;
+    wake();
+  });
+  try {
+    while (!interrupted) {
+      const now = queries.sessionsForIssue(session.issueId).find((s) => s.id === session.id);
+      const ended = now === undefined || now.endedAt !== null;
+      const orphaned = !ended && liveHolder(queries, clock.now()) === null;
+      printer.drain();
+      if (ended) return;
+      if (orphaned) {
+        options.io.stderr.write('harness: the session is still open but no harness is running it; the next `harness run` on this state recovers it\n');
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        void clock.sleep(pollMs).then(resolve);
+      });
+    }
+  } finally {
+    off();
+  }
+}
+
+/** Copies what a log file holds beyond what was already printed; escapes it for a terminal. */
+class LogPrinter {
+  private readonly fd: number;
+  private offset = 0;
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly chunk = Buffer.alloc(READ_CHUNK);
+
+  constructor(
+    path: string,
+    private readonly out: CliIO['stdout'],
+  ) {
+    try {
+      this.fd = openSync(path, 'r');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new StoreError(`cannot read the log ${path}${code === 'ENOENT' ? ': the file is gone (it was deleted after the session)' : `: ${code ?? String(error)}`}`);
+    }
+  }
+
+  /** Print everything written so far. */
+  drain(): void {
+    const size = fstatSync(this.fd).size;
+    while (this.offset < size) {
+      const n = readSync(this.fd, this.chunk, 0, Math.min(READ_CHUNK, size - this.offset), this.offset);
+      if (n === 0) break;
+      this.offset += n;
+      const bytes = this.chunk.subarray(0, n);
+      if (this.out.isTTY) this.out.write(terminalSafeText(this.decoder.write(bytes)));
+      else this.out.write(Buffer.from(bytes));
+    }
+  }
+
+  close(): void {
+    if (this.out.isTTY) {
+      const rest = this.decoder.end();
+      if (rest) this.out.write(terminalSafeText(rest));
+    }
+    closeSync(this.fd);
+  }
+}

@@ -1,0 +1,148 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { openStore } from '../../src/store/open.js';
+import { fixture, guardProcesses, makeIO, tempDir, waitFor, writeIssues } from '../helpers/cli.js';
+
+/** `harness logs`, and where `harness run` says a failure's log is. */
+
+const FAST = ['--min-workers', '1', '--max-workers', '2', '--health-interval', '100ms', '--cooldown', '200ms', '--retry-delay', '50ms', '--kill-grace', '300ms'];
+const { cleanups, markers } = guardProcesses();
+
+function setup(env: Record<string, string> = {}) {
+  const tmp = tempDir();
+  cleanups.push(tmp.cleanup);
+  const io = () => {
+    const t = makeIO(tmp.dir, env);
+    markers.push(t.marker);
+    return t;
+  };
+  const logs = async (args: string[], options: { tty?: boolean } = {}) => {
+    const t = io();
+    if (options.tty) (t.io.stdout as { isTTY?: boolean }).isTTY = true;
+    const code = await main(['logs', ...args], t.io);
+    return { code, stdout: t.stdout(), stderr: t.stderr() };
+  };
+  return { dir: tmp.dir, io, logs };
+}
+
+const sessionsOf = (dir: string, id: string) => {
+  const store = openStore(join(dir, '.harness', 'state.db'));
+  try {
+    return store.sessionsForIssue(id);
+  } finally {
+    store.close();
+  }
+};
+
+describe('harness run names where a failure is', () => {
+  it('names the log on each failed session line, and ends with the log and its last lines, escaped', async () => {
+    const p = setup({ FIXTURE_EXIT: '3', FIXTURE_MS: '1' });
+    const file = writeIssues(p.dir, [{ id: 'bad', title: 'fails' }]);
+    const t = p.io();
+    expect(await main(['run', '--issues', file, '--agent', fixture('lines.mjs'), '--max-attempts', '2', ...FAST], t.io)).toBe(1);
+    const out = t.stdout();
+    expect(out).toContain('✗ bad attempt 1 failure in');
+    expect(out).toMatch(/✗ bad attempt 1 failure in \S+ \(exit code 3\) → requeued · log \.harness\/logs\/bad\/1\.log\n/);
+    expect(out).toMatch(/✗ bad attempt 2 failure in \S+ \(exit code 3\) → failed · log \.harness\/logs\/bad\/2\.log\n/);
+    expect(out).toContain(
+      [
+        '  failed bad: failure after 2 attempts: exit code 3',
+        '    log: .harness/logs/bad/2.log, last 5 line(s):',
+        '      | line 4 \\e]0;retitled\\x07\\e[2J',
+        '      | line 5',
+        '      | line 6',
+        '      | line 7',
+        '      | line 8',
+      ].join('\n'),
+    );
+    expect(out).not.toContain('\u001b');
+  });
+
+  it('gives each failure its log and last lines in the --json summary', async () => {
+    const p = setup();
+    const file = writeIssues(p.dir, [{ id: 'bad', title: 'fails' }, { id: 'good', title: 'fine' }]);
+    const t = p.io();
+    await main(['run', '--issues', file, '--agent', fixture('fail.mjs'), '--max-attempts', '1', '--json', ...FAST], t.io);
+    const summary = JSON.parse(t.stdout()) as { failures: { id: string; reason: string; log: string; logTail: string[] }[] };
+    expect(summary.failures).toEqual(
+      ['bad', 'good'].map((id) => ({ id, reason: 'failure after 1 attempt: exit code 1', log: join(p.dir, '.harness', 'logs', id, '1.log'), logTail: ['could not fix the issue'] })),
+    );
+  });
+});
+
+describe('harness logs', () => {
+  async function ranTwice() {
+    const p = setup({ FIXTURE_MS: '1' });
+    const file = writeIssues(p.dir, [{ id: 'x', title: 'flaky' }]);
+    const t = p.io();
+    expect(await main(['run', '--issues', file, '--agent', fixture('fail-then-succeed.mjs'), ...FAST], t.io)).toBe(0);
+    return p;
+  }
+
+  it('prints the latest attempt’s log, or the one --attempt names, byte for byte when piped', async () => {
+    const p = await ranTwice();
+    const [first, second] = sessionsOf(p.dir, 'x');
+    const latest = await p.logs(['x']);
+    expect(latest.code).toBe(0);
+    expect(latest.stdout).toBe(readFileSync(second!.logPath!, 'utf8'));
+    expect(latest.stderr).toBe('==> .harness/logs/x/2.log (issue "x", attempt 2, success) <==\n');
+    const earlier = await p.logs(['x', '--attempt', '1']);
+    expect(earlier.stdout).toBe(readFileSync(first!.logPath!, 'utf8'));
+    expect(earlier.stdout).not.toBe(latest.stdout);
+  });
+
+  it('says what is wrong, exit 2: an unknown id, an attempt that never ran, a bad number, no state', async () => {
+    const p = await ranTwice();
+    expect(await p.logs(['nope\u001b[2J'])).toMatchObject({ code: 2, stderr: 'harness: no issue "nope\\u001b[2J" in .harness/state.db: pass an id from the issues file this state was run with (harness metrics lists them)\n' });
+    expect(await p.logs(['x', '--attempt', '5'])).toMatchObject({ code: 2, stderr: 'harness: issue "x" has no attempt 5: its sessions ran attempt(s) 1, 2\n' });
+    expect(await p.logs(['x', '--attempt', 'two'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--attempt: expected an attempt number') });
+    expect(await p.logs(['x', '--state', 'elsewhere.db'])).toMatchObject({ code: 2, stderr: 'harness: no harness state at elsewhere.db: run `harness run` first, or pass --state <path>\n' });
+  });
+
+  it('escapes control characters when it prints to a terminal', async () => {
+    const p = setup({ FIXTURE_MS: '1' });
+    const file = writeIssues(p.dir, [{ id: 'x', title: 'x' }]);
+    expect(await main(['run', '--issues', file, '--agent', fixture('lines.mjs'), ...FAST], p.io().io)).toBe(0);
+    const shown = await p.logs(['x'], { tty: true });
+    expect(shown.stdout).toContain('line 4 \\e]0;retitled\\x07\\e[2J\nline 5\n');
+    expect(shown.stdout).not.toContain('\u001b');
+  });
+
+  it('follows a running session’s log until the session ends', async () => {
+    const p = setup({ FIXTURE_MS: '60', FIXTURE_LINES: '12' });
+    const file = writeIssues(p.dir, [{ id: 'live', title: 'slow' }]);
+    const run = main(['run', '--issues', file, '--agent', fixture('lines.mjs'), ...FAST], p.io().io);
+    await waitFor(() => {
+      try {
+        return sessionsOf(p.dir, 'live').length > 0;
+      } catch {
+        return false;
+      }
+    }, 10_000, 'the session to start');
+    const followed = await p.logs(['live', '-f']);
+    expect(followed.code).toBe(0);
+    expect(await run).toBe(0);
+    const [session] = sessionsOf(p.dir, 'live');
+    // Started while the agent was still writing, and ended with all of it.
+    expect(followed.stderr).toContain('attempt 1, running) <==');
+    expect(followed.stdout).toBe(readFileSync(session!.logPath!, 'utf8'));
+    expect(followed.stdout.trim().split('\n')).toHaveLength(12);
+  });
+
+  it('stops following a session that no harness runs any more', async () => {
+    const p = setup();
+    const store = openStore(join(p.dir, '.harness', 'state.db'));
+    store.importIssues([{ id: 'left', title: 'left open', body: '', priority: 2, labels: [] }], 1);
+    store.admit(1, 2);
+    const log = join(p.dir, '.harness', 'logs', 'left', '1.log');
+    store.startSession({ sessionId: 's1', issueId: 'left', workerId: 'worker-1', now: 3, logPath: log });
+    store.close();
+    mkdirSync(join(p.dir, '.harness', 'logs', 'left'), { recursive: true });
+    writeFileSync(log, 'half a session\n');
+    const followed = await p.logs(['left', '--follow']);
+    expect(followed).toMatchObject({ code: 0, stdout: 'half a session\n' });
+    expect(followed.stderr).toContain('the session is still open but no harness is running it');
+  });
+});
