@@ -2,7 +2,7 @@ import { ISSUE_STATUSES, type IssueStatus } from '../core/states.js';
 import { StoreError } from '../errors.js';
 import { ACTIVE_MERGE_STATES, SUPERSEDED_REASON, type MergeEntryState } from '../merge/states.js';
 import { DispatchQueues, type QueueEntry } from './dispatch-queues.js';
-import { mayClaimRunLock } from './run-lock.js';
+import { judgeRunLock } from './run-lock.js';
 import { insertSorted, lowerBound, sinceAt } from './sorted.js';
 import type {
   BackpressureChangeRow,
@@ -13,7 +13,10 @@ import type {
   MergeEntryRow,
   MergeEntryUpdate,
   MetricsSnapshotRow,
+  RetryResult,
+  RunLockClaim,
   RunLockInfo,
+  RunLockOptions,
   ScaleOperationRow,
   SessionEnd,
   SessionRow,
@@ -77,6 +80,7 @@ export class MemoryStore implements Store {
         labels: [...input.labels],
         status: 'backlog',
         attempts: 0,
+        priorAttempts: 0,
         seq: ++this.lastSeq,
         createdAt: now,
         updatedAt: now,
@@ -135,6 +139,25 @@ export class MemoryStore implements Store {
     return this.queues.nextRetryAt();
   }
 
+  retryIssues(ids: readonly string[], now: number): RetryResult {
+    const result: RetryResult = { retried: [], unknown: [], notFailed: [] };
+    for (const id of new Set(ids)) {
+      const stored = this.issues.get(id);
+      if (!stored) result.unknown.push(id);
+      else if (stored.row.status !== 'failed') result.notFailed.push({ id, status: stored.row.status });
+      else result.retried.push(id);
+    }
+    if (result.unknown.length > 0 || result.notFailed.length > 0) return { ...result, retried: [] };
+    for (const id of result.retried) {
+      const stored = this.issues.get(id) as StoredIssue;
+      stored.row.priorAttempts += stored.row.attempts;
+      stored.row.attempts = 0;
+      stored.row.notBefore = null;
+      this.setStatus(stored, 'backlog', now);
+    }
+    return result;
+  }
+
   // --- sessions --------------------------------------------------------------
 
   startSession(args: { sessionId: string; issueId: string; workerId: string; now: number; logPath: string | null }): SessionRow {
@@ -154,7 +177,7 @@ export class MemoryStore implements Store {
       id: sessionId,
       issueId,
       workerId,
-      attempt: issue.row.attempts,
+      attempt: issue.row.priorAttempts + issue.row.attempts,
       pid: null,
       pgid: null,
       startedAt: now,
@@ -336,14 +359,12 @@ export class MemoryStore implements Store {
 
   // --- run lock --------------------------------------------------------------
 
-  acquireRunLock(
-    self: RunLockInfo,
-    isAlive: (pid: number) => boolean,
-  ): { acquired: true } | { acquired: false; holder: RunLockInfo } {
+  acquireRunLock(self: RunLockInfo, isAlive: (pid: number) => boolean, options: RunLockOptions = {}): RunLockClaim {
     const holder = this.runLock;
-    if (holder && !mayClaimRunLock(holder, self, isAlive)) return { acquired: false, holder: { ...holder } };
+    const verdict = judgeRunLock(holder, self, { isAlive, ...(options.identify ? { identify: options.identify } : {}) }, options.force);
+    if (!verdict.claim) return { acquired: false, holder: { ...(holder as RunLockInfo) } };
     this.runLock = { ...self };
-    return { acquired: true };
+    return holder && verdict.why !== 'free' && verdict.why !== 'own' ? { acquired: true, taken: { holder: { ...holder }, why: verdict.why } } : { acquired: true };
   }
 
   heartbeatRunLock(pid: number, at: number): void {
