@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import type { SessionExit } from '../agents/types.js';
 import { DEFAULT_CONFIG } from '../config/types.js';
 import { EventBus } from '../core/events.js';
@@ -8,15 +7,26 @@ import { pickWorker } from '../core/quota.js';
 import { decideAfterSession } from '../core/retry.js';
 import type { ScaleConfig } from '../core/scale-config.js';
 import { SESSION_OUTCOMES, type IssueStatus, type SessionOutcome } from '../core/states.js';
+import type { StoreFailure } from '../errors.js';
 import type { IssueRow } from '../store/types.js';
-import { sanitizeIssueId } from '../workspace/sanitize.js';
 import { realClock, type Clock, type TimerHandle } from './clock.js';
-import { claimRunLock, describeExit, killReasonText, resolveScaleConfig, stripUndefined, type ActiveSession, type KillReason } from './coordinator-parts.js';
+import {
+  claimRunLock,
+  describeExit,
+  killReasonText,
+  resolveScaleConfig,
+  sessionLogPath,
+  stripUndefined,
+  summarizeRun,
+  type ActiveSession,
+  type KillReason,
+} from './coordinator-parts.js';
 import type { CoordinatorOptions, HarnessState, ProcessInspector, RunSettings, RunSummary } from './coordinator-types.js';
 import { systemProcesses } from './processes.js';
 import { recordEvents } from './recorder.js';
 import { recoverOpenSessions } from './recovery.js';
 import { ScaleManager } from './scale-manager.js';
+import { StoreGuard } from './store-guard.js';
 import { WorkerPool } from './worker-pool.js';
 
 /**
@@ -48,6 +58,8 @@ export class Coordinator {
   private dispatching = false;
   private dispatchAgain = false;
   private intakeHolds = 0;
+  /** Every store change goes through it: once the store has failed, nothing more is written (see stopForFailure). */
+  private readonly guard = new StoreGuard((failure) => this.stopForFailure(failure));
   private retryWake: { at: number; timer: TimerHandle } | null = null;
   private lockHeartbeat: TimerHandle | null = null;
   private unsubscribe: (() => void)[] = [];
@@ -91,13 +103,17 @@ export class Coordinator {
     const { store } = this.state;
     const now = this.clock.now();
     if (this.options.lock !== false) {
-      claimRunLock(store, { ...this.owner, startedAt: now, heartbeatAt: now }, (pid) => this.processes.isAlive(pid));
-      this.lockHeartbeat = this.clock.setInterval(() => store.heartbeatRunLock(this.owner.pid, this.clock.now()), 10_000);
+      const { taken } = claimRunLock(store, { ...this.owner, now }, this.processes, this.options.forceUnlock === true);
+      if (taken) this.events.emit('lock:taken', { at: now, why: taken.why, holder: taken.holder });
+      this.lockHeartbeat = this.clock.setInterval(() => this.guard.record(() => store.heartbeatRunLock(this.owner.pid, this.clock.now())), 10_000);
     }
     recoverOpenSessions(store, this.processes, this.events, now);
     store.importIssues(this.state.issues, now);
     this.unsubscribe.push(
+      store.onFailure?.((failure) => this.guard.fail(failure)) ?? (() => {}),
       recordEvents(this.events, store),
+      // A deleted or replaced state file is noticed within a health interval (and at the end).
+      this.events.on('health:checked', () => this.guard.record(() => store.checkFile?.())),
       this.events.on('session:stalled', (e) => this.stopSession(e.sessionId, 'stalled')),
       this.events.on('pool:added', () => this.dispatch()),
       this.events.on('merge:landed', () => this.dispatch()),
@@ -117,13 +133,32 @@ export class Coordinator {
     // (every issue waiting out a retry backoff, a merge in progress).
     const release = this.clock.keepAlive();
     this.dispatch();
-    return this.done.finally(release);
+    const summary = await this.done.finally(release);
+    if (this.guard.failure) throw this.guard.failure;
+    return summary;
   }
 
   /** Add issues while running (the load test's arrivals). Known ids are left as they are. */
   submit(issues: Parameters<HarnessState['store']['importIssues']>[0]): void {
-    this.state.store.importIssues(issues, this.clock.now());
+    this.guard.record(() => this.state.store.importIssues(issues, this.clock.now()));
     this.dispatch();
+  }
+
+  /**
+   * Handle runner events that arrived together (`events` reports them) with
+   * their store changes committed as one transaction. For a runner's
+   * `deliver` option. If the store fails, even before the events were
+   * reported, they are still reported and the run stops, never throws.
+   */
+  batch(events: () => void): void {
+    let reported = false;
+    this.guard.record(() =>
+      this.state.store.batch(() => {
+        reported = true;
+        events();
+      }),
+    );
+    if (!reported) events();
   }
 
   /** Keep run() from finishing while more issues may arrive; call the returned function when they have. */
@@ -196,7 +231,7 @@ export class Coordinator {
     if (counts.backlog === 0 || this.stopping || this.scaleManager.shouldApplyBackpressure()) return;
     const room = Math.max(0, this.scaleConfig.maxQueueDepth + 1 - queued);
     if (room === 0) return;
-    const admitted = store.admit(room, this.clock.now());
+    const admitted = this.guard.record(() => store.admit(room, this.clock.now())) ?? [];
     if (admitted.length === 0) return;
     queued += admitted.length;
     this.scaleManager.setQueueDepth(queued);
@@ -205,7 +240,7 @@ export class Coordinator {
 
   private fillIdleWorkers(): number {
     let started = 0;
-    for (;;) {
+    while (!this.guard.failure) {
       const worker = pickWorker(this.pool.idle(), this.scaleConfig);
       if (!worker) break;
       const issue = this.state.store.nextQueued(this.clock.now());
@@ -244,8 +279,9 @@ export class Coordinator {
     const { store, runner, workspaces } = this.state;
     const now = this.clock.now();
     const sessionId = this.newSessionId();
-    const attempt = queued.attempts + 1;
-    const logPath = this.settings.logDir ? join(this.settings.logDir, sanitizeIssueId(queued.id), `${attempt}.log`) : null;
+    // Numbered after the attempts spent before a retry, so an issue's attempt numbers keep growing.
+    const attempt = queued.priorAttempts + queued.attempts + 1;
+    const logPath = this.settings.logDir ? sessionLogPath(this.settings.logDir, queued.id, attempt, sessionId) : null;
     let cwd = this.options.cwd;
     let branch: string | null = null;
     let workspaceError: string | null = null;
@@ -258,8 +294,8 @@ export class Coordinator {
         workspaceError = `could not prepare the worktree: ${error instanceof Error ? error.message : String(error)}`;
       }
     }
-    store.startSession({ sessionId, issueId: queued.id, workerId, now, logPath });
-    const issue: IssueRow = { ...queued, status: 'running', attempts: attempt, notBefore: null };
+    if (!this.guard.record(() => store.startSession({ sessionId, issueId: queued.id, workerId, now, logPath }))) return;
+    const issue: IssueRow = { ...queued, status: 'running', attempts: queued.attempts + 1, notBefore: null };
     const session: ActiveSession = {
       id: sessionId,
       issue,
@@ -285,7 +321,7 @@ export class Coordinator {
       { sessionId, workerId, attempt, issue, cwd, logPath },
       {
         onSpawn: (pid, pgid) => {
-          if (!session.ended) store.setSessionProcess(sessionId, pid, pgid);
+          if (!session.ended) this.guard.record(() => store.setSessionProcess(sessionId, pid, pgid));
         },
         onProgress: (at) => this.onProgress(session, at),
         onExit: (exit) => this.endSession(session, exit),
@@ -298,7 +334,7 @@ export class Coordinator {
     this.scaleManager.onSessionProgress(session.id, at);
     if (at - session.persistedProgressAt >= this.settings.progressPersistMs) {
       session.persistedProgressAt = at;
-      this.state.store.touchSession(session.id, at);
+      this.guard.record(() => this.state.store.touchSession(session.id, at));
     }
   }
 
@@ -323,7 +359,8 @@ export class Coordinator {
       : describeExit(exit);
     const next = decideAfterSession({
       outcome,
-      attempts: session.attempt,
+      // The budget counts attempts since the issue was last retried.
+      attempts: session.issue.attempts,
       maxAttempts: this.settings.maxAttempts,
       retryDelayMs: this.settings.retryDelayMs,
       now,
@@ -337,23 +374,26 @@ export class Coordinator {
       issueStatus = handoff.status;
       if (handoff.status === 'failed') lastError = handoff.reason;
     }
-    this.state.store.finishSession(
-      session.id,
-      { outcome, endedAt: now, exitCode: exit.exitCode, signal: exit.signal, reason },
-      {
-        status: issueStatus,
-        notBefore: next.notBefore,
-        refundAttempt: next.refundAttempt,
-        lastError,
-        ...(session.branch && outcome === 'success' ? { branch: session.branch } : {}),
-      },
+    this.guard.record(() =>
+      this.state.store.finishSession(
+        session.id,
+        { outcome, endedAt: now, exitCode: exit.exitCode, signal: exit.signal, reason },
+        {
+          status: issueStatus,
+          notBefore: next.notBefore,
+          refundAttempt: next.refundAttempt,
+          lastError,
+          ...(session.branch && outcome === 'success' ? { branch: session.branch } : {}),
+        },
+      ),
     );
     this.sessions.delete(session.id);
     this.outcomes[outcome]++;
     // A recycled worker's replacement must not start a session before this
     // one's end is announced: dispatch waits until after the event.
     this.withoutDispatch(() => this.scaleManager.onSessionEnd(session.workerId, session.id, outcome, now - session.startedAt, now));
-    this.events.emit('session:ended', {
+    // After a store failure nothing was recorded: the next run finds the session open and redoes it.
+    if (!this.guard.failure) this.events.emit('session:ended', {
       at: now,
       sessionId: session.id,
       issueId: session.issue.id,
@@ -374,6 +414,10 @@ export class Coordinator {
     const counts = this.state.store.countIssues();
     const workLeft = counts.backlog + counts.queued + counts.running + counts.merging > 0 || this.intakeHolds > 0;
     if (!this.stopping && workLeft) return;
+    // A run that ends must not report work that no longer exists: a state file deleted since the last check fails it.
+    if (!this.guard.failure) this.guard.record(() => this.state.store.checkFile?.());
+    // A failed check has finished the run already.
+    if (this.finished) return;
     this.finished = true;
     void this.scaleManager.stop();
     this.retryWake?.timer.cancel();
@@ -382,22 +426,32 @@ export class Coordinator {
     const mergeIdle = this.state.merge?.stop() ?? Promise.resolve();
     void mergeIdle.then(() => {
       this.unsubscribe.forEach((off) => off());
-      if (this.options.lock !== false) this.state.store.releaseRunLock(this.owner.pid);
-      this.resolveRun?.(this.summarize());
+      // After a store failure the lock stays: the next run sees its holder gone and takes it.
+      if (this.options.lock !== false) this.guard.record(() => this.state.store.releaseRunLock(this.owner.pid));
+      this.resolveRun?.(summarizeRun(this.state.store, this.outcomes, this.scaleManager.getMetrics()));
     });
   }
 
-  private summarize(): RunSummary {
-    const counts = this.state.store.countIssues();
-    const failures = this.state.store.listIssues('failed').map((i) => ({ id: i.id, reason: i.lastError }));
-    const interrupted = counts.backlog + counts.queued + counts.running + counts.merging > 0;
-    return {
-      issues: counts,
-      sessions: { ...this.outcomes },
-      metrics: this.scaleManager.getMetrics(),
-      failures,
-      interrupted,
-      exitCode: interrupted ? 130 : failures.length > 0 ? 1 : 0,
-    };
+  // --- store failure ---------------------------------------------------------
+
+  /**
+   * The store can no longer record the run: start nothing more and stop
+   * every running session (SIGTERM, then SIGKILL after the grace), so no
+   * agent outlives the run; run() then rejects with the failure. What was
+   * recorded stays, and the next run recovers the open sessions.
+   */
+  private stopForFailure(_failure: StoreFailure): void {
+    this.stopping = true;
+    this.forced = true;
+    this.retryWake?.timer.cancel();
+    this.retryWake = null;
+    for (const session of this.sessions.values()) {
+      if (session.ended) continue;
+      session.killReason ??= 'cancelled';
+      session.handle?.kill();
+    }
+    // Finishes now if nothing runs; otherwise when the last session has exited.
+    if (!this.dispatching) this.finishIfDone();
   }
+
 }
