@@ -1,6 +1,7 @@
 import { Chalk } from 'chalk';
 import type { EventBus } from '../../core/events.js';
 import type { ScaleMetrics } from '../../core/metrics-types.js';
+import { describeHolder } from '../../runtime/coordinator-parts.js';
 import type { RunSummary } from '../../runtime/coordinator-types.js';
 import { formatMs, renderMetricsTable } from '../../metrics/render.js';
 import { renderSummary } from './summary.js';
@@ -20,6 +21,8 @@ export interface RunViewOptions {
 
 export interface RunView {
   finish(summary: RunSummary): void;
+  /** Print one line above the live display (nothing when quiet). */
+  note(line: string): void;
   /** The terminal went away (SIGHUP, a write error): stop drawing in place. Idempotent. */
   detach(): void;
 }
@@ -92,6 +95,12 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
     events.on('backpressure:off', (e) => note(`backpressure off: ${e.queueDepth} queued; intake resumed`)),
     events.on('pool:recycled', (e) => note(`↻ ${e.oldWorkerId} recycled after ${e.sessionsRun} sessions; ${e.newWorkerId} replaces it`)),
     events.on('session:recovered', (e) => note(color.yellow(`recovered session ${e.sessionId} of ${e.issueId} left by a previous harness${e.killed ? ' (its processes were killed)' : ''}; requeued`))),
+    events.on('lock:taken', (e) => {
+      const holder = describeHolder(e.holder, e.at);
+      if (e.why === 'forced') note(color.yellow(`--force-unlock: took the run lock from ${holder}`));
+      else if (e.why === 'reused') note(color.yellow(`took over the run lock of ${holder}: that pid belongs to another process now`));
+      else if (e.why === 'stale') note(color.yellow(`took over the run lock of ${holder}: its heartbeat stopped`));
+    }),
     events.on('run:stopping', (e) =>
       note(color.yellow(e.force ? 'second interrupt: cancelling running sessions' : 'interrupt: no new sessions; waiting for running ones (interrupt again to cancel them)')),
     ),
@@ -120,5 +129,6 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
       options.out.write(renderSummary(summary) + '\n');
     },
     detach,
+    note,
   };
 }
