@@ -122,7 +122,8 @@ export class Coordinator {
     this.state.merge?.start();
     this.initialized = true;
     this.admit();
-    await this.scaleManager.start();
+    // A store that failed just now has finished the run: nothing is left to scale.
+    if (!this.finished) await this.scaleManager.start();
   }
 
   /** Work until every admitted issue is done or failed (or the run is stopped). */
