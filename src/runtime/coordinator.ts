@@ -63,8 +63,9 @@ export class Coordinator {
   private retryWake: { at: number; timer: TimerHandle } | null = null;
   private lockHeartbeat: TimerHandle | null = null;
   private unsubscribe: (() => void)[] = [];
-  private resolveRun: ((summary: RunSummary) => void) | null = null;
-  private readonly done: Promise<RunSummary>;
+  /** Resolves with the summary, or null when the store failed (run() then throws the failure). */
+  private resolveRun: ((summary: RunSummary | null) => void) | null = null;
+  private readonly done: Promise<RunSummary | null>;
 
   constructor(
     readonly state: HarnessState,
@@ -135,7 +136,7 @@ export class Coordinator {
     const release = this.clock.keepAlive();
     this.dispatch();
     const summary = await this.done.finally(release);
-    if (this.guard.failure) throw this.guard.failure;
+    if (summary === null) throw this.guard.failure;
     return summary;
   }
 
@@ -412,13 +413,16 @@ export class Coordinator {
 
   private finishIfDone(): void {
     if (this.finished || this.sessions.size > 0) return;
-    const counts = this.state.store.countIssues();
-    const workLeft = counts.backlog + counts.queued + counts.running + counts.merging > 0 || this.intakeHolds > 0;
-    if (!this.stopping && workLeft) return;
-    // A run that ends must not report work that no longer exists: a state file deleted since the last check fails it.
-    if (!this.guard.failure) this.guard.record(() => this.state.store.checkFile?.());
-    // A failed check has finished the run already.
-    if (this.finished) return;
+    // A failed store is not read again: it may not answer.
+    if (!this.guard.failure) {
+      const counts = this.state.store.countIssues();
+      const workLeft = counts.backlog + counts.queued + counts.running + counts.merging > 0 || this.intakeHolds > 0;
+      if (!this.stopping && workLeft) return;
+      // A run that ends must not report work that no longer exists: a state file deleted since the last check fails it.
+      this.guard.record(() => this.state.store.checkFile?.());
+      // A failed check has finished the run already.
+      if (this.finished) return;
+    }
     this.finished = true;
     void this.scaleManager.stop();
     this.retryWake?.timer.cancel();
@@ -429,7 +433,7 @@ export class Coordinator {
       this.unsubscribe.forEach((off) => off());
       // After a store failure the lock stays: the next run sees its holder gone and takes it.
       if (this.options.lock !== false) this.guard.record(() => this.state.store.releaseRunLock(this.owner.pid));
-      this.resolveRun?.(summarizeRun(this.state.store, this.outcomes, this.scaleManager.getMetrics()));
+      this.resolveRun?.(this.guard.failure ? null : summarizeRun(this.state.store, this.outcomes, this.scaleManager.getMetrics()));
     });
   }
 

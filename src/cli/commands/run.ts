@@ -131,14 +131,19 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
       metricsServer = server;
       human.write(`metrics: serving ${server.url}\n`);
     }
-    const counts = () => store.countIssues();
+    let counts = store.countIssues();
     view = createRunView(coordinator.events, {
       out: human,
       env: io.env,
       quiet: Boolean(options.quiet),
       metrics: () => running.scaleManager.getMetrics(),
       status: () => {
-        const c = counts();
+        try {
+          counts = store.countIssues();
+        } catch {
+          // A store that failed may not answer reads either; the run is ending with its message.
+        }
+        const c = counts;
         return { queued: c.queued, running: c.running, merging: c.merging, done: c.done, failed: c.failed, backlog: c.backlog };
       },
     });

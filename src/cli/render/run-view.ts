@@ -1,5 +1,6 @@
 import { Chalk } from 'chalk';
 import type { EventBus } from '../../core/events.js';
+import { StoreFailure } from '../../errors.js';
 import type { ScaleMetrics } from '../../core/metrics-types.js';
 import { describeHolder } from '../../runtime/coordinator-parts.js';
 import type { RunSummary } from '../../runtime/coordinator-types.js';
@@ -110,7 +111,10 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
     events.on('merge:rejected', (e) =>
       note(color.yellow(`✗ merge of ${e.issueId} rejected: ${e.reason}${e.issueStatus === 'queued' ? ' → requeued on the new target' : e.issueStatus === 'failed' ? ' → failed' : ''}`)),
     ),
-    events.on('health:error', (e) => note(color.red(`error in a health check: ${e.error instanceof Error ? e.error.message : String(e.error)}`))),
+    events.on('health:error', (e) => {
+      // A store failure ends the run with its own one line; the merge loop running into it adds nothing.
+      if (!(e.error instanceof StoreFailure)) note(color.red(`error in a health check: ${e.error instanceof Error ? e.error.message : String(e.error)}`));
+    }),
     events.on('session:ended', (e) => {
       finished++;
       const mark = e.outcome === 'success' ? color.green('✓') : color.red('✗');
