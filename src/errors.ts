@@ -46,6 +46,16 @@ export class StoreError extends HarnessError {
   override readonly exitCode = 2;
 }
 
+/**
+ * The store can no longer record the run: a write failed (the disk is full,
+ * an I/O error, a read-only file) or its file was deleted or replaced while
+ * running. The run stops its sessions and ends; the next run continues from
+ * what was recorded. Exit 1.
+ */
+export class StoreFailure extends HarnessError {
+  override readonly exitCode = 1;
+}
+
 /** The run was interrupted by a signal. Exit 130. */
 export class InterruptedError extends HarnessError {
   override readonly exitCode = 130;

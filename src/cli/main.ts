@@ -30,6 +30,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .option('-q, --quiet', 'print only the final summary')
     .option('--metrics-port <port>', 'serve Prometheus metrics at http://<host>:<port>/metrics while running (0: any free port)')
     .option('--metrics-host <host>', 'address the metrics server binds to (default 127.0.0.1)')
+    .option('--retry-failed', 'put every failed issue back in the queue with a fresh budget of attempts (its sessions are kept)')
+    .option('--fresh', 'move the state and its logs aside to a timestamped name (nothing is deleted) and start a new state')
+    .option('--force-unlock', 'take the run lock from whatever holds it (use only when that is not a running harness); says whose it was')
     .action(async (opts) => {
       const { runCommand } = await import('./commands/run.js');
       exitCode = await runCommand({ ...opts, io });
@@ -98,6 +101,16 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .action(async (opts) => {
       const { cleanCommand } = await import('./commands/clean.js');
       exitCode = await cleanCommand({ ...opts, io });
+    });
+
+  program
+    .command('retry <ids...>')
+    .description('put failed issues back in the queue with a fresh budget of attempts; their sessions are kept (exit 2 if an id is unknown or not failed)')
+    .option('--state <path>', 'state database (default: the configured one, .harness/state.db)')
+    .option('--config <path>', 'config file to take the state path from (default: search up from cwd)')
+    .action(async (ids: string[], opts: Record<string, unknown>) => {
+      const { retryCommand } = await import('./commands/retry.js');
+      exitCode = await retryCommand({ ...opts, ids, io });
     });
 
   const config = program.command('config').description('show, validate or create the configuration');

@@ -37,6 +37,16 @@ export interface HarnessEvents {
   'run:stopping': { at: number; force: boolean };
   /** The run stopped on a failure of its own (the store could not record a change); `reason` says which. */
   'run:failed': { at: number; reason: string };
+  /**
+   * The run lock was taken from another holder: one that is gone (`dead`),
+   * whose pid another process has now (`reused`), whose heartbeat stopped
+   * long ago (`stale`), or any holder with --force-unlock (`forced`).
+   */
+  'lock:taken': {
+    at: number;
+    why: 'dead' | 'reused' | 'stale' | 'forced';
+    holder: { pid: number; hostname: string; startedAt: number; heartbeatAt: number };
+  };
   'merge:queued': { at: number; issueId: string; branch: string };
   'merge:landed': { at: number; issueIds: string[]; target: string; detail: string };
   /** Branches ready to land wait (the target's checkout has uncommitted changes, say); once per reason. */

@@ -22,6 +22,8 @@ export interface WorktreeRunOptions {
   repoDir: string;
   /** Where harness keeps its files (beside the state database): worktrees, the merge worktree, logs. */
   harnessDir: string;
+  /** The state's log directory; verify and setup logs go to `<logDir>/merge/`. Default: `<harnessDir>/logs`. */
+  logDir?: string;
   config: Readonly<HarnessConfig>;
   store: Store;
   /** The coordinator's event bus: the queue emits merge:* on it. */
@@ -91,7 +93,7 @@ export async function setUpWorktreeRun(options: WorktreeRunOptions): Promise<Wor
       maxAttempts: config.maxAttempts,
       setup: workspace.setup,
       keep: workspace.keep,
-      logDir: join(harnessDir, 'logs'),
+      logDir: options.logDir ?? join(harnessDir, 'logs'),
       commandTimeoutMs: config.sessionTimeoutMs,
       killGraceMs: config.killGraceMs,
       logMaxBytes: config.logMaxBytes,

@@ -1,5 +1,5 @@
 import { DEFAULT_SCALE_CONFIG } from '../core/scale-config.js';
-import { FOREIGN_LOCK_STALE_MS } from '../store/run-lock.js';
+import { holderState } from '../store/run-lock.js';
 import type { RunLockInfo } from '../store/types.js';
 
 /**
@@ -15,20 +15,23 @@ export interface Liveness {
   /** This machine's hostname. */
   hostname: string;
   isAlive: (pid: number) => boolean;
+  /** Which process has a pid now (see runtime/processes processIdentity); null when unknown. */
+  identify?: (pid: number) => string | null;
   /** Wall-clock time (ms). */
   now: number;
 }
 
 /**
- * A run is live while it holds the run lock: on this host, while its process
- * lives; on another host (a shared file system), while its heartbeat (every
- * 10 s) is younger than the lock's staleness limit. A lock left by a harness
- * that was killed stays in the store, so the row alone proves nothing.
+ * A run is live while it holds the run lock, judged as a new run judges it
+ * (src/store/run-lock.ts): on this host, while its process lives and is the
+ * one that took the lock; on another host (a shared file system), while its
+ * heartbeat (every 10 s) is younger than the lock's staleness limit. A lock
+ * left by a harness that was killed stays in the store, so the row alone
+ * proves nothing.
  */
 export function isRunLive(lock: RunLockInfo | undefined, liveness: Liveness): boolean {
   if (!lock) return false;
-  if (lock.hostname === liveness.hostname) return liveness.isAlive(lock.pid);
-  return liveness.now - lock.heartbeatAt <= FOREIGN_LOCK_STALE_MS;
+  return holderState(lock, liveness) === 'live';
 }
 
 export interface HealthInterval {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ISSUE_STATUSES, SESSION_OUTCOMES, type IssueStatus, type SessionOutcome } from '../core/states.js';
 import { StoreError } from '../errors.js';
@@ -97,7 +98,7 @@ export function openStoreReader(path: string): StoreQueries {
     db = new Database(path, { readonly: true, fileMustExist: true });
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version < 1) throw new StoreError(`${path} is not a harness state store (it has no harness schema): pass --state <path> to the file \`harness run\` wrote`);
-    return new StoreQueries(db);
+    return new StoreQueries(db, resolve(path));
   } catch (error) {
     db?.close();
     if (error instanceof StoreError) throw error;
@@ -111,12 +112,19 @@ export class StoreQueries {
   /** Tables and indexes of the store: one written before schema 2 lacks the metrics ones and is read the slow way. */
   private readonly schema: Set<string>;
   private readonly hasRetireReason: boolean;
+  /** Schema 5: the run lock records its holder's process identity, issues their attempts before a retry. */
+  private readonly hasProcessStart: boolean;
 
-  constructor(readonly db: Database.Database) {
+  /** `statePath`: the state file's absolute path, which stored log paths are written against. */
+  constructor(
+    readonly db: Database.Database,
+    private readonly statePath: string | null = null,
+  ) {
     this.schema = new Set(
       (db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index')").all() as { name: string }[]).map((r) => r.name),
     );
     this.hasRetireReason = (db.prepare('PRAGMA table_info(workers)').all() as { name: string }[]).some((c) => c.name === 'retire_reason');
+    this.hasProcessStart = (db.prepare('PRAGMA table_info(run_lock)').all() as { name: string }[]).some((c) => c.name === 'process_start');
     this.sql = this.prepare();
   }
 
@@ -209,7 +217,10 @@ export class StoreQueries {
 
   runLock(): RunLockInfo | undefined {
     const row = this.sql.runLock.get();
-    return row && { pid: row.pid, hostname: row.hostname, startedAt: row.started_at, heartbeatAt: row.heartbeat_at };
+    if (!row) return undefined;
+    const lock: RunLockInfo = { pid: row.pid, hostname: row.hostname, startedAt: row.started_at, heartbeatAt: row.heartbeat_at };
+    if (row.process_start !== null) lock.processStart = row.process_start;
+    return lock;
   }
 
   /** The latest time anything was recorded (a session, a snapshot, a scale or backpressure change, the lock's heartbeat), or null. */
@@ -249,7 +260,7 @@ export class StoreQueries {
   }
 
   sessionsForIssue(id: string): SessionRow[] {
-    return this.sql.sessionsForIssue.all(id).map(toSession);
+    return this.sql.sessionsForIssue.all(id).map((r) => toSession(r, this.statePath));
   }
 
   /** Ids of the issues in one of `statuses`. */
@@ -321,8 +332,8 @@ export class StoreQueries {
       scaleCounts: db.prepare<[number, number], { direction: string; n: number }>(
         'SELECT direction, count(*) AS n FROM scale_operations WHERE at > ? AND at <= ? GROUP BY direction',
       ),
-      runLock: db.prepare<[], { pid: number; hostname: string; started_at: number; heartbeat_at: number }>(
-        'SELECT pid, hostname, started_at, heartbeat_at FROM run_lock WHERE id = 1',
+      runLock: db.prepare<[], { pid: number; hostname: string; started_at: number; heartbeat_at: number; process_start: string | null }>(
+        `SELECT pid, hostname, started_at, heartbeat_at, ${this.hasProcessStart ? 'process_start' : 'NULL AS process_start'} FROM run_lock WHERE id = 1`,
       ),
       lastActivity: db.prepare<[], { at: number | null }>(
         `SELECT max(
@@ -359,7 +370,10 @@ export class StoreQueries {
              WHERE retire_reason LIKE 'recycled%' AND retired_at > ? AND retired_at <= ? ORDER BY retired_at DESC LIMIT ?`,
           )
         : null,
-      issue: db.prepare<[string], IssueRecord>(`SELECT ${ISSUE_COLUMNS} FROM issues WHERE id = ?`),
+      // Stores before schema 5 have no prior_attempts: none were retried.
+      issue: db.prepare<[string], IssueRecord>(
+        `SELECT ${this.hasProcessStart ? ISSUE_COLUMNS : ISSUE_COLUMNS.replace('prior_attempts', '0 AS prior_attempts')} FROM issues WHERE id = ?`,
+      ),
       issueIdsWithStatus: db.prepare<[string], { id: string }>('SELECT id FROM issues WHERE status = ?'),
       sessionsForIssue: db.prepare<[string], SessionRecord>(
         `SELECT ${SESSION_COLUMNS} FROM sessions WHERE issue_id = ? ORDER BY started_at, attempt`,

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { isAlive } from '../runtime/processes.js';
+import { isAlive, processIdentity } from '../runtime/processes.js';
 import { collectPrometheus } from './prometheus.js';
 import { openStoreReader } from './queries.js';
 import { parsePort, startMetricsServer, type MetricsServer } from './server.js';
@@ -28,7 +28,7 @@ export async function serveStoreMetrics(options: ServeStoreMetricsOptions): Prom
     const server = await startMetricsServer({
       port,
       ...(options.host !== undefined ? { host: options.host } : {}),
-      collect: () => collectPrometheus(queries, { state: options.statePath, hostname: self, isAlive, now: options.now() }),
+      collect: () => collectPrometheus(queries, { state: options.statePath, hostname: self, isAlive, identify: processIdentity, now: options.now() }),
     });
     return {
       url: server.url,

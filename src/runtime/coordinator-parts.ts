@@ -1,10 +1,16 @@
 /** Pieces of the coordinator that need none of its state: session records, reasons, config, the run lock. */
+import { join } from 'node:path';
 import type { SessionExit, SessionHandle } from '../agents/types.js';
+import { formatDuration } from '../config/duration.js';
+import type { ScaleMetrics } from '../core/metrics-types.js';
 import { DEFAULT_SCALE_CONFIG, type ScaleConfig } from '../core/scale-config.js';
+import type { SessionOutcome } from '../core/states.js';
 import { StoreError } from '../errors.js';
-import type { IssueRow, RunLockInfo, Store } from '../store/types.js';
+import type { LockProbe } from '../store/run-lock.js';
+import type { IssueRow, RunLockClaim, RunLockInfo, Store } from '../store/types.js';
+import { sanitizeIssueId } from '../workspace/sanitize.js';
 import type { TimerHandle } from './clock.js';
-import type { CoordinatorOptions } from './coordinator-types.js';
+import type { CoordinatorOptions, RunSummary } from './coordinator-types.js';
 
 /** Why the harness stopped a session itself. */
 export type KillReason = 'stalled' | 'timeout' | 'cancelled';
@@ -36,6 +42,15 @@ export function killReasonText(reason: KillReason, config: { workerStallTimeoutM
   }
 }
 
+/**
+ * `<logDir>/<issue>/<attempt>-<session id>.log`: one file per session. A
+ * lost or cancelled session gives its attempt back, so the session after it
+ * has the same attempt number; the session id keeps their logs apart.
+ */
+export function sessionLogPath(logDir: string, issueId: string, attempt: number, sessionId: string): string {
+  return join(logDir, sanitizeIssueId(issueId), `${attempt}-${sanitizeIssueId(sessionId)}.log`);
+}
+
 export function describeExit(exit: SessionExit): string {
   if (exit.error) return exit.error;
   if (exit.signal) return `killed by ${exit.signal}`;
@@ -56,13 +71,44 @@ export function stripUndefined<T extends object>(value: T): Partial<T> {
 }
 
 
-/** Claim the store for this harness, or say which live harness holds it. */
-export function claimRunLock(store: Store, self: RunLockInfo, isAlive: (pid: number) => boolean): void {
-  const claim = store.acquireRunLock(self, isAlive);
-  if (claim.acquired) return;
-  const h = claim.holder;
+/**
+ * Claim the store for this harness (from any holder when forced), recording
+ * which process this is (see processIdentity), or say which live harness
+ * holds it.
+ */
+export function claimRunLock(
+  store: Store,
+  owner: { pid: number; hostname: string; now: number },
+  probe: LockProbe,
+  force: boolean,
+): Extract<RunLockClaim, { acquired: true }> {
+  const processStart = probe.identify?.(owner.pid) ?? null;
+  const self: RunLockInfo = { pid: owner.pid, hostname: owner.hostname, startedAt: owner.now, heartbeatAt: owner.now, ...(processStart !== null ? { processStart } : {}) };
+  const claim = store.acquireRunLock(self, (pid) => probe.isAlive(pid), { force, ...(probe.identify ? { identify: (pid) => probe.identify?.(pid) ?? null } : {}) });
+  if (claim.acquired) return claim;
   throw new StoreError(
-    `${store.location} is in use by another harness (pid ${h.pid} on ${h.hostname}, started ${new Date(h.startedAt).toISOString()}): ` +
-      'wait for it to finish, stop it, or pass --state <path> to use another store',
+    `${store.location} is in use by another harness (${describeHolder(claim.holder, self.heartbeatAt)}): ` +
+      'wait for it to finish or stop it; if that process is not a harness, pass --force-unlock; or pass --state <path> to use another store',
   );
+}
+
+/** What a run reports when it ends. */
+export function summarizeRun(store: Store, outcomes: Record<SessionOutcome, number>, metrics: ScaleMetrics): RunSummary {
+  const counts = store.countIssues();
+  const failures = store.listIssues('failed').map((i) => ({ id: i.id, reason: i.lastError }));
+  const interrupted = counts.backlog + counts.queued + counts.running + counts.merging > 0;
+  return {
+    issues: counts,
+    sessions: { ...outcomes },
+    metrics,
+    failures,
+    interrupted,
+    exitCode: interrupted ? 130 : failures.length > 0 ? 1 : 0,
+  };
+}
+
+/** `pid 12 on host, started <ISO time>, last heartbeat 5s ago`: who holds (or held) a run lock. */
+export function describeHolder(holder: Pick<RunLockInfo, 'pid' | 'hostname' | 'startedAt' | 'heartbeatAt'>, now: number): string {
+  const age = Math.max(0, Math.round((now - holder.heartbeatAt) / 1000) * 1000);
+  return `pid ${holder.pid} on ${holder.hostname}, started ${new Date(holder.startedAt).toISOString()}, last heartbeat ${age === 0 ? 'just now' : `${formatDuration(age)} ago`}`;
 }

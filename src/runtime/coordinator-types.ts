@@ -79,6 +79,8 @@ export interface ProcessInspector {
   /** SIGKILL one process. */
   killProcess(pid: number): void;
   isAlive(pid: number): boolean;
+  /** Which process has `pid` now (see processIdentity), so the run lock can tell a reused pid; null when unknown. */
+  identify?(pid: number): string | null;
 }
 
 export interface CoordinatorOptions {
@@ -107,6 +109,8 @@ export interface CoordinatorOptions {
   lock?: boolean;
   /** Identity used for the run lock. Default: this process. */
   owner?: { pid: number; hostname: string };
+  /** Take the run lock whoever holds it (`harness run --force-unlock`); `lock:taken` names the holder. Default false. */
+  forceUnlock?: boolean;
 }
 
 export interface RunSummary {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { EventBus } from '../core/events.js';
 import { defaultRules } from '../core/run/rules.js';
 import { initialState } from '../core/run/state.js';
@@ -11,9 +10,8 @@ import { InputError } from '../errors.js';
 import { renderMetricsTable } from '../metrics/render.js';
 import { unstorableText } from '../sources/issues-file.js';
 import type { IssueInput } from '../store/types.js';
-import { sanitizeIssueId } from '../workspace/sanitize.js';
 import { realClock, type Clock, type TimerHandle } from './clock.js';
-import { claimRunLock, resolveScaleConfig, stripUndefined } from './coordinator-parts.js';
+import { claimRunLock, resolveScaleConfig, sessionLogPath, stripUndefined, summarizeRun } from './coordinator-parts.js';
 import type { CoordinatorOptions, HarnessState, ProcessInspector, RunSettings, RunSummary } from './coordinator-types.js';
 import { Engine } from './engine.js';
 import { systemProcesses } from './processes.js';
@@ -46,8 +44,9 @@ export class Coordinator {
   private initialized = false;
   private lockHeartbeat: TimerHandle | null = null;
   private unsubscribe: (() => void)[] = [];
-  private resolveRun: ((summary: RunSummary) => void) | null = null;
-  private readonly done: Promise<RunSummary>;
+  /** Resolves with the summary, or null when the store failed (run() then throws the failure). */
+  private resolveRun: ((summary: RunSummary | null) => void) | null = null;
+  private readonly done: Promise<RunSummary | null>;
 
   constructor(
     readonly state: HarnessState,
@@ -86,7 +85,7 @@ export class Coordinator {
       merge,
       cwd: options.cwd,
       newSessionId: options.newSessionId ?? randomUUID,
-      logPath: (issueId, attempt) => (logDir ? join(logDir, sanitizeIssueId(issueId), `${attempt}.log`) : null),
+      logPath: (issueId, attempt, sessionId) => (logDir ? sessionLogPath(logDir, issueId, attempt, sessionId) : null),
       ...(merge ? { mergeDepth: () => merge.depth() } : {}),
       display: (metrics) => write(renderMetricsTable(metrics) + '\n'),
       onFinish: () => this.finish(),
@@ -103,13 +102,19 @@ export class Coordinator {
     const { store } = this.state;
     const now = this.clock.now();
     if (this.options.lock !== false) {
-      claimRunLock(store, { ...this.owner, startedAt: now, heartbeatAt: now }, (pid) => this.processes.isAlive(pid));
-      this.lockHeartbeat = this.clock.setInterval(() => store.heartbeatRunLock(this.owner.pid, this.clock.now()), 10_000);
+      const { taken } = claimRunLock(store, { ...this.owner, now }, this.processes, this.options.forceUnlock === true);
+      if (taken) this.events.emit('lock:taken', { at: now, why: taken.why, holder: taken.holder });
+      this.lockHeartbeat = this.clock.setInterval(() => this.engine.guard('renew the run lock', () => store.heartbeatRunLock(this.owner.pid, this.clock.now())), 10_000);
     }
     recoverOpenSessions(store, this.processes, this.events, now);
     store.importIssues(this.state.issues, now);
     const moved = () => this.engine.feed({ type: 'merge-moved' });
-    this.unsubscribe.push(this.events.on('merge:landed', moved), this.events.on('merge:rejected', moved));
+    this.unsubscribe.push(
+      // A failure the store reports from elsewhere (the merge queue's writes, a batch's commit) stops the run too.
+      store.onFailure?.((failure) => this.engine.fail('write the state store', failure)) ?? (() => {}),
+      this.events.on('merge:landed', moved),
+      this.events.on('merge:rejected', moved),
+    );
     this.state.merge?.start();
     this.initialized = true;
     this.engine.feed({ type: 'initialized', view: queueViewOf(store) });
@@ -123,7 +128,27 @@ export class Coordinator {
     // (every issue waiting out a retry backoff, a merge in progress).
     const release = this.clock.keepAlive();
     this.engine.feed({ type: 'run' });
-    return this.done.finally(release);
+    const summary = await this.done.finally(release);
+    // The store failed: what was recorded stays, the next run recovers the rest.
+    if (summary === null) throw this.engine.failure;
+    return summary;
+  }
+
+  /**
+   * Handle runner events that arrived together (`events` reports them) with
+   * their store changes committed as one transaction: a runner's `deliver`.
+   * If the store fails, even before the events were reported, they are
+   * still reported and the run stops; this never throws.
+   */
+  batch(events: () => void): void {
+    let reported = false;
+    this.engine.guard('commit a group of changes', () =>
+      this.state.store.batch(() => {
+        reported = true;
+        events();
+      }),
+    );
+    if (!reported) events();
   }
 
   /** Add issues while running (the load test's arrivals). Known ids are left as they are. */
@@ -158,24 +183,11 @@ export class Coordinator {
     const mergeIdle = this.state.merge?.stop() ?? Promise.resolve();
     void mergeIdle.then(() => {
       this.unsubscribe.forEach((off) => off());
-      if (this.options.lock !== false) this.state.store.releaseRunLock(this.owner.pid);
-      this.resolveRun?.(this.summarize());
+      const failed = this.engine.failure !== null;
+      // After a store failure the lock stays: the next run sees its holder gone and takes it.
+      if (this.options.lock !== false && !failed) this.engine.guard('release the run lock', () => this.state.store.releaseRunLock(this.owner.pid));
+      this.resolveRun?.(this.engine.failure !== null ? null : summarizeRun(this.state.store, this.engine.state.outcomes, this.engine.metrics()));
     });
-  }
-
-  private summarize(): RunSummary {
-    const { store } = this.state;
-    const counts = store.countIssues();
-    const failures = store.listIssues('failed').map((i) => ({ id: i.id, reason: i.lastError }));
-    const interrupted = counts.backlog + counts.queued + counts.running + counts.merging > 0;
-    return {
-      issues: counts,
-      sessions: { ...this.engine.state.outcomes },
-      metrics: this.engine.metrics(),
-      failures,
-      interrupted,
-      exitCode: interrupted ? 130 : failures.length > 0 ? 1 : 0,
-    };
   }
 }
 

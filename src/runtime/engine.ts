@@ -50,6 +50,8 @@ export class Engine {
   private readonly timers = new Map<TimerKey, TimerHandle>();
   private readonly handles = new Map<string, SessionHandle>();
   private readonly commands: Command[] = [];
+  /** The first store failure: from then on nothing is written, and the run ends with it. */
+  failure: unknown = null;
 
   constructor(
     public state: RunState,
@@ -151,7 +153,12 @@ export class Engine {
       case 'snapshot': {
         const metrics = this.metrics(c.at);
         events.emit('health:checked', { at: c.at, metrics });
-        if (this.ports.store) this.guard('record a metrics snapshot', () => this.store().recordSnapshot(snapshotOf(metrics)));
+        const store = this.ports.store;
+        if (store) {
+          this.guard('record a metrics snapshot', () => store.recordSnapshot(snapshotOf(metrics)));
+          // A deleted or replaced state file is noticed within a health interval.
+          this.guard('check the state file', () => store.checkFile?.());
+        }
         return;
       }
       case 'display':
@@ -159,10 +166,14 @@ export class Engine {
       case 'then':
         this.inbox.push(c.event);
         return;
-      case 'finish':
+      case 'finish': {
         for (const timer of this.timers.values()) timer.cancel();
         this.timers.clear();
+        // A run that ends must not report work that no longer exists: a state file deleted since the last check fails it.
+        const store = this.ports.store;
+        if (store) this.guard('check the state file', () => store.checkFile?.());
         return this.ports.onFinish?.();
+      }
     }
   }
 
@@ -199,31 +210,36 @@ export class Engine {
 
   /**
    * Run a port call and feed its answer (after this step's other commands,
-   * or when its promise settles); a failure stops the run.
+   * or when its promise settles). A failure stops the run; once the store
+   * has failed, nothing more is asked of it.
    */
   private ask<T>(operation: string, call: () => Answer<T>, answer: ((result: T) => RunEvent) | null): void {
+    if (this.failure !== null) return;
     let result: Answer<T>;
     try {
       result = call();
     } catch (error) {
-      return this.failed(operation, error);
+      return this.fail(operation, error);
     }
     if (isPromise(result)) {
       result.then(
         (value) => answer && this.feed(answer(value)),
-        (error: unknown) => this.failed(operation, error),
+        (error: unknown) => this.fail(operation, error),
       );
     } else if (answer) {
       this.inbox.push(answer(result));
     }
   }
 
-  /** A write nothing waits for. */
-  private guard(operation: string, call: () => unknown): void {
+  /** A store call nothing waits for, outside the reducer too (the lock's heartbeat, a batch's commit): a failure stops the run, never throws. */
+  guard(operation: string, call: () => unknown): void {
     this.ask(operation, call, null);
   }
 
-  private failed(operation: string, error: unknown): void {
+  /** The store failed (`operation` is what it could not do): stop the run, once, with `error`. */
+  fail(operation: string, error: unknown): void {
+    if (this.failure !== null) return;
+    this.failure = error;
     const message = error instanceof Error ? error.message : String(error);
     this.feed({ type: 'store-failed', operation, message });
   }

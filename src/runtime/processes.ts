@@ -17,6 +17,7 @@ export const systemProcesses: ProcessInspector = {
     }
   },
   isAlive,
+  identify: processIdentity,
 };
 
 /**
@@ -36,6 +37,32 @@ export function isAlive(pid: number): boolean {
   } catch {
     // No /proc (not Linux): trust the signal probe.
     return true;
+  }
+}
+
+let bootId: string | null | undefined;
+
+/**
+ * Which process has `pid` now: this boot's id and the process's start time
+ * (clock ticks since boot, field 22 of /proc/<pid>/stat). A pid is reused
+ * only by a process that starts later, or after a reboot, so the pair tells
+ * the process that took the run lock from one that took its pid over. Null
+ * when it cannot be read (no such process, or no /proc).
+ */
+export function processIdentity(pid: number): string | null {
+  try {
+    bootId ??= readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim();
+  } catch {
+    bootId = null;
+  }
+  if (bootId === null) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // The command name (field 2) is in parentheses and may hold spaces: count from the last ')'.
+    const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return startTime === undefined || !/^\d+$/.test(startTime) ? null : `${bootId}/${startTime}`;
+  } catch {
+    return null;
   }
 }
 

@@ -3,5 +3,6 @@ export type * from './types.js';
 export { SqliteStore } from './sqlite.js';
 export { MemoryStore } from './memory.js';
 export { openStore } from './open.js';
-export { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate, schemaVersion, type Migration } from './migrations.js';
-export { FOREIGN_LOCK_STALE_MS, mayClaimRunLock } from './run-lock.js';
+export { HARNESS_APPLICATION_ID, LATEST_SCHEMA_VERSION, MIGRATIONS, migrate, schemaVersion, type Migration } from './migrations.js';
+export { FOREIGN_LOCK_STALE_MS, LOCK_STALE_MS, holderState, judgeRunLock, type HolderState, type LockProbe, type LockVerdict } from './run-lock.js';
+export { latestBackup } from './sqlite-open.js';

@@ -3,7 +3,7 @@ import { StoreError } from '../errors.js';
 import { ACTIVE_MERGE_STATES, SUPERSEDED_REASON, type MergeEntryState } from '../merge/states.js';
 import { DispatchQueues, type QueueEntry } from './dispatch-queues.js';
 import type { QueueView, RunStore } from './ports.js';
-import { mayClaimRunLock } from './run-lock.js';
+import { judgeRunLock } from './run-lock.js';
 import { insertSorted, lowerBound, sinceAt } from './sorted.js';
 import type {
   BackpressureChangeRow,
@@ -14,7 +14,10 @@ import type {
   MergeEntryRow,
   MergeEntryUpdate,
   MetricsSnapshotRow,
+  RetryResult,
+  RunLockClaim,
   RunLockInfo,
+  RunLockOptions,
   ScaleOperationRow,
   SessionEnd,
   SessionRow,
@@ -96,6 +99,7 @@ export class MemoryStore implements Store {
         labels: [...input.labels],
         status: 'backlog',
         attempts: 0,
+        priorAttempts: 0,
         seq: ++this.lastSeq,
         createdAt: now,
         updatedAt: now,
@@ -169,6 +173,25 @@ export class MemoryStore implements Store {
     return this.queues.nextRetryAt();
   }
 
+  retryIssues(ids: readonly string[], now: number): RetryResult {
+    const result: RetryResult = { retried: [], unknown: [], notFailed: [] };
+    for (const id of new Set(ids)) {
+      const stored = this.issues.get(id);
+      if (!stored) result.unknown.push(id);
+      else if (stored.row.status !== 'failed') result.notFailed.push({ id, status: stored.row.status });
+      else result.retried.push(id);
+    }
+    if (result.unknown.length > 0 || result.notFailed.length > 0) return { ...result, retried: [] };
+    for (const id of result.retried) {
+      const stored = this.issues.get(id) as StoredIssue;
+      stored.row.priorAttempts += stored.row.attempts;
+      stored.row.attempts = 0;
+      stored.row.notBefore = null;
+      this.setStatus(stored, 'backlog', now);
+    }
+    return result;
+  }
+
   // --- sessions --------------------------------------------------------------
 
   startSession(args: { sessionId: string; issueId: string; workerId: string; now: number; logPath: string | null }): SessionRow {
@@ -188,7 +211,7 @@ export class MemoryStore implements Store {
       id: sessionId,
       issueId,
       workerId,
-      attempt: issue.row.attempts,
+      attempt: issue.row.priorAttempts + issue.row.attempts,
       pid: null,
       pgid: null,
       startedAt: now,
@@ -384,14 +407,12 @@ export class MemoryStore implements Store {
 
   // --- run lock --------------------------------------------------------------
 
-  acquireRunLock(
-    self: RunLockInfo,
-    isAlive: (pid: number) => boolean,
-  ): { acquired: true } | { acquired: false; holder: RunLockInfo } {
+  acquireRunLock(self: RunLockInfo, isAlive: (pid: number) => boolean, options: RunLockOptions = {}): RunLockClaim {
     const holder = this.runLock;
-    if (holder && !mayClaimRunLock(holder, self, isAlive)) return { acquired: false, holder: { ...holder } };
+    const verdict = judgeRunLock(holder, self, { isAlive, ...(options.identify ? { identify: options.identify } : {}) }, options.force);
+    if (!verdict.claim) return { acquired: false, holder: { ...(holder as RunLockInfo) } };
     this.runLock = { ...self };
-    return { acquired: true };
+    return holder && verdict.why !== 'free' && verdict.why !== 'own' ? { acquired: true, taken: { holder: { ...holder }, why: verdict.why } } : { acquired: true };
   }
 
   heartbeatRunLock(pid: number, at: number): void {
@@ -423,7 +444,7 @@ export class MemoryStore implements Store {
         const stored = entry && this.issues.get(entry.id);
         if (!stored) return { issue: null, view: current() };
         const id = stored.row.id;
-        this.startSession({ sessionId, issueId: id, workerId, now, logPath: logPath(id, stored.row.attempts + 1, sessionId) });
+        this.startSession({ sessionId, issueId: id, workerId, now, logPath: logPath(id, stored.row.priorAttempts + stored.row.attempts + 1, sessionId) });
         return { issue: copyIssue(stored.row), view: current() };
       },
       queueView: () => current(),

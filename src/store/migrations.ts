@@ -225,11 +225,37 @@ DROP INDEX IF EXISTS idx_sessions_outcome;
 DROP INDEX IF EXISTS idx_sessions_duration;
 `;
 
+/**
+ * What version 5 adds:
+ * - the run lock records its holder's process identity (boot and start
+ *   time, see src/runtime/processes.ts), so a pid that another process took
+ *   over after the harness died, or after a reboot, no longer holds the lock;
+ * - issues count attempts spent before they were last retried
+ *   (`harness retry`), so a retry gets a fresh budget while its sessions
+ *   keep being numbered after the earlier ones;
+ * - the file is marked as a harness state (`PRAGMA application_id`), so
+ *   another program's SQLite file is recognised as such.
+ */
+export const HARNESS_APPLICATION_ID = 0x48524e53; // "HRNS"
+
+const PROCESS_IDENTITY_AND_RETRIES = `
+ALTER TABLE run_lock ADD COLUMN process_start TEXT;
+ALTER TABLE issues ADD COLUMN prior_attempts INTEGER NOT NULL DEFAULT 0;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', up: (db) => db.exec(INITIAL_SCHEMA) },
   { version: 2, description: 'metrics aggregates, indexes and worker retire reason', up: (db) => db.exec(METRICS_AGGREGATES) },
   { version: 3, description: 'merge queue entries', up: (db) => db.exec(MERGE_QUEUE) },
   { version: 4, description: 'drop unused session indexes', up: (db) => db.exec(DROP_UNUSED_SESSION_INDEXES) },
+  {
+    version: 5,
+    description: 'run lock process identity, attempts before a retry, harness file marker',
+    up: (db) => {
+      db.exec(PROCESS_IDENTITY_AND_RETRIES);
+      db.pragma(`application_id = ${HARNESS_APPLICATION_ID}`);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
@@ -241,19 +267,27 @@ export function schemaVersion(db: Database.Database): number {
 /**
  * Bring `db` up to the last version in `migrations`. Refuses a database
  * written by a newer harness rather than guessing at a schema it cannot know.
+ *
+ * The version is read again inside each step's write transaction: two
+ * harnesses started at the same instant on a new state file both see
+ * version 0 at first, and the one that waited for the other's step must
+ * skip it, not run it a second time ("table issues already exists").
  */
 export function migrate(db: Database.Database, location: string, migrations: readonly Migration[] = MIGRATIONS): void {
   const latest = migrations.at(-1)?.version ?? 0;
-  const current = schemaVersion(db);
-  if (current > latest) {
-    throw new StoreError(
+  const tooNew = (current: number) =>
+    new StoreError(
       `state store ${location} has schema version ${current}, but this harness understands only up to ${latest}: ` +
         'upgrade harness, or point it at a different state file',
     );
-  }
+  if (schemaVersion(db) > latest) throw tooNew(schemaVersion(db));
   for (const migration of migrations) {
-    if (migration.version <= current) continue;
+    // Versions only grow, so a step already applied needs no write transaction.
+    if (migration.version <= schemaVersion(db)) continue;
     db.transaction(() => {
+      const current = schemaVersion(db);
+      if (current > latest) throw tooNew(current);
+      if (migration.version <= current) return;
       migration.up(db);
       // user_version is part of the database header, so it commits or rolls back with the step.
       db.pragma(`user_version = ${migration.version}`);

@@ -1,10 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError } from '../errors.js';
+import { IN_MEMORY } from './sqlite-open.js';
 import { SqliteStore } from './sqlite.js';
-
-/** SQLite's name for a private, in-memory database. */
-const IN_MEMORY = ':memory:';
+import { unwritableReason } from './writable.js';
 
 /**
  * Open (creating if needed) the state store at `path`, making its parent
@@ -16,7 +15,7 @@ export function openStore(path: string): SqliteStore {
     try {
       mkdirSync(dirname(path), { recursive: true });
     } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
+      const detail = unwritableReason(dirname(path)) ?? (error instanceof Error ? error.message : String(error));
       throw new StoreError(`cannot create the directory for state store ${path}: ${detail}`, { cause: error });
     }
   }

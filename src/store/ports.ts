@@ -59,6 +59,8 @@ export interface RecordPort {
   recordScaleOperation(op: ScaleOperationRow): Answer<void>;
   recordBackpressure(change: BackpressureChangeRow): Answer<void>;
   recordSnapshot(snapshot: MetricsSnapshotRow): Answer<void>;
+  /** Check that the store is still the one opened (its file not deleted or replaced); throw when not. */
+  checkFile?(): Answer<void>;
 }
 
 /** Everything the run's interpreter writes through. */

@@ -24,9 +24,9 @@ export function runStoreOf(store: Store): RunStore {
     claim(args: { sessionId: string; workerId: string; now: number; logPath: LogPathFor }) {
       const next = store.nextQueued(args.now);
       if (!next) return { issue: null, view: view() };
-      const attempt = next.attempts + 1;
+      const attempt = next.priorAttempts + next.attempts + 1;
       store.startSession({ sessionId: args.sessionId, issueId: next.id, workerId: args.workerId, now: args.now, logPath: args.logPath(next.id, attempt, args.sessionId) });
-      const issue: IssueRow = { ...next, status: 'running', attempts: attempt, notBefore: null, updatedAt: args.now };
+      const issue: IssueRow = { ...next, status: 'running', attempts: next.attempts + 1, notBefore: null, updatedAt: args.now };
       return { issue, view: view() };
     },
     queueView: () => view(),
@@ -40,6 +40,7 @@ export function runStoreOf(store: Store): RunStore {
     recordScaleOperation: (op) => store.recordScaleOperation(op),
     recordBackpressure: (change) => store.recordBackpressure(change),
     recordSnapshot: (snapshot) => store.recordSnapshot(snapshot),
+    checkFile: () => store.checkFile?.(),
   };
 }
 

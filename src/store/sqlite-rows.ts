@@ -1,3 +1,4 @@
+import { sep } from 'node:path';
 import type { HealthStatus, IssueStatus, SessionOutcome, WorkerState } from '../core/states.js';
 import type { MergeEntryState } from '../merge/states.js';
 import type {
@@ -21,6 +22,7 @@ export interface IssueRecord {
   labels: string;
   status: IssueStatus;
   attempts: number;
+  prior_attempts: number;
   seq: number;
   created_at: number;
   updated_at: number;
@@ -111,10 +113,11 @@ export interface RunLockRecord {
   hostname: string;
   started_at: number;
   heartbeat_at: number;
+  process_start: string | null;
 }
 
 export const ISSUE_COLUMNS =
-  'id, title, body, priority, labels, status, attempts, seq, created_at, updated_at, not_before, last_error, branch';
+  'id, title, body, priority, labels, status, attempts, prior_attempts, seq, created_at, updated_at, not_before, last_error, branch';
 
 export const SESSION_COLUMNS =
   'id, issue_id, worker_id, attempt, pid, pgid, started_at, last_progress_at, ended_at, outcome, exit_code, signal, log_path, reason';
@@ -131,6 +134,7 @@ export function toIssue(r: IssueRecord): IssueRow {
     labels: JSON.parse(r.labels) as string[],
     status: r.status,
     attempts: r.attempts,
+    priorAttempts: r.prior_attempts,
     seq: r.seq,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -140,7 +144,27 @@ export function toIssue(r: IssueRecord): IssueRow {
   };
 }
 
-export function toSession(r: SessionRecord): SessionRow {
+/** How a stored log path names the state file it belongs to, whatever that file is called now. */
+const STATE_PREFIX = '<state>';
+
+/**
+ * A log path in the state's own log directory (`<state file>.logs/…`) is
+ * stored as `<state>.logs/…`, and handed out with the state file's current
+ * path in its place: a state moved aside with its logs (`harness run
+ * --fresh`, or by hand) still names them. Other paths are kept as they are.
+ */
+export function storedLogPath(statePath: string | null, logPath: string | null): string | null {
+  if (logPath === null || statePath === null || !logPath.startsWith(`${statePath}.logs${sep}`)) return logPath;
+  return STATE_PREFIX + logPath.slice(statePath.length).split(sep).join('/');
+}
+
+function shownLogPath(statePath: string | null, stored: string | null): string | null {
+  if (stored === null || statePath === null || !stored.startsWith(`${STATE_PREFIX}.logs/`)) return stored;
+  return statePath + stored.slice(STATE_PREFIX.length).split('/').join(sep);
+}
+
+/** `statePath`: the state file's absolute path, which stored log paths are written against (see storedLogPath). */
+export function toSession(r: SessionRecord, statePath: string | null = null): SessionRow {
   return {
     id: r.id,
     issueId: r.issue_id,
@@ -154,7 +178,7 @@ export function toSession(r: SessionRecord): SessionRow {
     outcome: r.outcome,
     exitCode: r.exit_code,
     signal: r.signal,
-    logPath: r.log_path,
+    logPath: shownLogPath(statePath, r.log_path),
     reason: r.reason,
   };
 }
@@ -217,7 +241,9 @@ export function snapshotParams(s: MetricsSnapshotRow): SnapshotRecord {
 }
 
 export function toRunLock(r: RunLockRecord): RunLockInfo {
-  return { pid: r.pid, hostname: r.hostname, startedAt: r.started_at, heartbeatAt: r.heartbeat_at };
+  const lock: RunLockInfo = { pid: r.pid, hostname: r.hostname, startedAt: r.started_at, heartbeatAt: r.heartbeat_at };
+  if (r.process_start !== null) lock.processStart = r.process_start;
+  return lock;
 }
 
 export function toMergeEntry(r: MergeEntryRecord): MergeEntryRow {

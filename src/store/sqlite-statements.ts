@@ -63,7 +63,7 @@ export function prepareStatements(db: Database.Database) {
   const command = <P extends unknown[]>(sql: string): Command<P> => db.prepare<P>(sql);
   return {
     maxSeq: query<[], { seq: number | null }>('SELECT max(seq) AS seq FROM issues'),
-    insertIssue: command<[Omit<IssueRecord, 'attempts' | 'not_before' | 'last_error' | 'branch'>]>(
+    insertIssue: command<[Omit<IssueRecord, 'attempts' | 'prior_attempts' | 'not_before' | 'last_error' | 'branch'>]>(
       `INSERT INTO issues (id, title, body, priority, labels, status, attempts, seq, created_at, updated_at)
        VALUES (@id, @title, @body, @priority, @labels, @status, 0, @seq, @created_at, @updated_at)
        ON CONFLICT (id) DO NOTHING`,
@@ -88,6 +88,10 @@ export function prepareStatements(db: Database.Database) {
     ),
     nextRetryAt: query<[], { at: number | null }>(
       "SELECT min(not_before) AS at FROM issues WHERE status = 'queued' AND not_before IS NOT NULL",
+    ),
+    retryIssue: command<[number, string]>(
+      `UPDATE issues SET status = 'backlog', prior_attempts = prior_attempts + attempts, attempts = 0, not_before = NULL, updated_at = ?
+       WHERE id = ? AND status = 'failed'`,
     ),
     markRunning: command<[number, string]>(
       "UPDATE issues SET status = 'running', attempts = attempts + 1, not_before = NULL, updated_at = ? WHERE id = ?",
@@ -181,13 +185,14 @@ export function prepareStatements(db: Database.Database) {
       "SELECT count(*) AS n FROM merge_entries WHERE state IN ('queued', 'merging')",
     ),
 
-    getRunLock: query<[], RunLockRecord>('SELECT pid, hostname, started_at, heartbeat_at FROM run_lock WHERE id = 1'),
+    getRunLock: query<[], RunLockRecord>('SELECT pid, hostname, started_at, heartbeat_at, process_start FROM run_lock WHERE id = 1'),
     claimRunLock: command<[RunLockRecord]>(
-      `INSERT INTO run_lock (id, pid, hostname, started_at, heartbeat_at)
-       VALUES (1, @pid, @hostname, @started_at, @heartbeat_at)
+      `INSERT INTO run_lock (id, pid, hostname, started_at, heartbeat_at, process_start)
+       VALUES (1, @pid, @hostname, @started_at, @heartbeat_at, @process_start)
        ON CONFLICT (id) DO UPDATE SET
          pid = excluded.pid, hostname = excluded.hostname,
-         started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at`,
+         started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at,
+         process_start = excluded.process_start`,
     ),
     heartbeatRunLock: command<[number, number]>('UPDATE run_lock SET heartbeat_at = ? WHERE pid = ?'),
     releaseRunLock: command<[number]>('DELETE FROM run_lock WHERE pid = ?'),

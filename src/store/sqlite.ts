@@ -1,9 +1,12 @@
-import Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type Database from 'better-sqlite3';
 import { ISSUE_STATUSES, type IssueStatus } from '../core/states.js';
-import { StoreError } from '../errors.js';
+import { StoreError, StoreFailure } from '../errors.js';
 import { SUPERSEDED_REASON, type MergeEntryState } from '../merge/states.js';
-import { migrate } from './migrations.js';
-import { mayClaimRunLock } from './run-lock.js';
+import { judgeRunLock } from './run-lock.js';
+import { IN_MEMORY, openStateDatabase } from './sqlite-open.js';
+import { describeWriteFailure, fileVanished, isStorageFailure } from './sqlite-failure.js';
 import {
   mergeEntryParams,
   toBackpressure,
@@ -15,6 +18,7 @@ import {
   toSnapshot,
   toWorker,
   snapshotParams,
+  storedLogPath,
   type MergeEntryRecord,
 } from './sqlite-rows.js';
 import { prepareStatements, type Statements, type TransitionParams } from './sqlite-statements.js';
@@ -27,7 +31,10 @@ import type {
   MergeEntryRow,
   MergeEntryUpdate,
   MetricsSnapshotRow,
+  RetryResult,
+  RunLockClaim,
   RunLockInfo,
+  RunLockOptions,
   ScaleOperationRow,
   SessionEnd,
   SessionRow,
@@ -38,9 +45,6 @@ import type {
 /** Lower bound for the optional `since` of list methods. */
 const SINCE_EVER = Number.MIN_SAFE_INTEGER;
 
-/** How long a write waits for another connection's write to finish before failing (ms). */
-const BUSY_TIMEOUT_MS = 5000;
-
 /**
  * The durable store: one SQLite file in WAL mode, so readers (a `harness
  * metrics` in another terminal) never block the running coordinator.
@@ -48,6 +52,11 @@ const BUSY_TIMEOUT_MS = 5000;
  * Every write runs as `BEGIN IMMEDIATE`: methods read before they write, and
  * a deferred transaction that upgrades to a writer can fail with SQLITE_BUSY
  * without waiting, whereas an immediate one queues behind busy_timeout.
+ *
+ * A write that fails for a reason of storage (the disk is full, an I/O
+ * error, a read-only file), or a file found deleted or replaced by
+ * checkFile(), is a StoreFailure: the failure listeners hear of it once,
+ * and every later write throws it without touching the database.
  */
 export class SqliteStore implements Store {
   readonly location: string;
@@ -55,24 +64,20 @@ export class SqliteStore implements Store {
   private readonly sql: Statements;
   /** One transaction wrapper for the store's lifetime; each call runs the body it is given. */
   private readonly transact: Database.Transaction<(body: () => unknown) => unknown>;
+  /** The state file's absolute path, which stored log paths are written against (null in memory). */
+  private readonly statePath: string | null;
+  /** The file opened, to notice it deleted or replaced (null in memory). */
+  private readonly file: { dev: number; ino: number } | null;
+  private failure: StoreFailure | null = null;
+  private readonly failureListeners = new Set<(failure: StoreFailure) => void>();
 
   constructor(path: string) {
     this.location = path;
-    let db: Database.Database | undefined;
-    try {
-      db = new Database(path);
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      db.pragma('foreign_keys = ON');
-      migrate(db, path);
-      this.sql = prepareStatements(db);
-      this.transact = db.transaction((body: () => unknown) => body());
-    } catch (error) {
-      db?.close();
-      throw openError(path, error);
-    }
-    this.db = db;
+    this.db = openStateDatabase(path);
+    this.sql = prepareStatements(this.db);
+    this.transact = this.db.transaction((body: () => unknown) => body());
+    this.file = path === IN_MEMORY ? null : fileIdentity(path);
+    this.statePath = path === IN_MEMORY ? null : resolve(path);
   }
 
   // --- issues ----------------------------------------------------------------
@@ -141,6 +146,21 @@ export class SqliteStore implements Store {
     return this.sql.nextRetryAt.get()?.at ?? null;
   }
 
+  retryIssues(ids: readonly string[], now: number): RetryResult {
+    return this.write(() => {
+      const result: RetryResult = { retried: [], unknown: [], notFailed: [] };
+      for (const id of new Set(ids)) {
+        const issue = this.sql.getIssue.get(id);
+        if (!issue) result.unknown.push(id);
+        else if (issue.status !== 'failed') result.notFailed.push({ id, status: issue.status });
+        else result.retried.push(id);
+      }
+      if (result.unknown.length > 0 || result.notFailed.length > 0) return { ...result, retried: [] };
+      for (const id of result.retried) this.sql.retryIssue.run(now, id);
+      return result;
+    });
+  }
+
   // --- sessions --------------------------------------------------------------
 
   startSession(args: { sessionId: string; issueId: string; workerId: string; now: number; logPath: string | null }): SessionRow {
@@ -157,14 +177,14 @@ export class SqliteStore implements Store {
         throw new StoreError(`cannot start session ${sessionId}: a session with that id already exists`);
       }
       this.sql.markRunning.run(now, issueId);
-      const attempt = issue.attempts + 1;
+      const attempt = issue.prior_attempts + issue.attempts + 1;
       this.sql.insertSession.run({
         id: sessionId,
         issue_id: issueId,
         worker_id: workerId,
         attempt,
         started_at: now,
-        log_path: logPath,
+        log_path: storedLogPath(this.statePath, logPath),
       });
       return {
         id: sessionId,
@@ -216,19 +236,19 @@ export class SqliteStore implements Store {
 
   getSession(id: string): SessionRow | undefined {
     const record = this.sql.getSession.get(id);
-    return record && toSession(record);
+    return record && toSession(record, this.statePath);
   }
 
   openSessions(): SessionRow[] {
-    return this.sql.openSessions.all().map(toSession);
+    return this.sql.openSessions.all().map((r) => toSession(r, this.statePath));
   }
 
   sessionsForIssue(issueId: string): SessionRow[] {
-    return this.sql.sessionsForIssue.all(issueId).map(toSession);
+    return this.sql.sessionsForIssue.all(issueId).map((r) => toSession(r, this.statePath));
   }
 
   finishedSessions(since?: number): SessionRow[] {
-    return this.sql.finishedSessions.all(since ?? SINCE_EVER).map(toSession);
+    return this.sql.finishedSessions.all(since ?? SINCE_EVER).map((r) => toSession(r, this.statePath));
   }
 
   // --- workers, scaling, backpressure, snapshots -----------------------------
@@ -342,21 +362,20 @@ export class SqliteStore implements Store {
 
   // --- run lock --------------------------------------------------------------
 
-  acquireRunLock(
-    self: RunLockInfo,
-    isAlive: (pid: number) => boolean,
-  ): { acquired: true } | { acquired: false; holder: RunLockInfo } {
-    return this.write(() => {
+  acquireRunLock(self: RunLockInfo, isAlive: (pid: number) => boolean, options: RunLockOptions = {}): RunLockClaim {
+    return this.write((): RunLockClaim => {
       const record = this.sql.getRunLock.get();
       const holder = record && toRunLock(record);
-      if (holder && !mayClaimRunLock(holder, self, isAlive)) return { acquired: false as const, holder };
+      const verdict = judgeRunLock(holder, self, { isAlive, ...(options.identify ? { identify: options.identify } : {}) }, options.force);
+      if (!verdict.claim) return { acquired: false, holder: holder as RunLockInfo };
       this.sql.claimRunLock.run({
         pid: self.pid,
         hostname: self.hostname,
         started_at: self.startedAt,
         heartbeat_at: self.heartbeatAt,
+        process_start: self.processStart ?? null,
       });
-      return { acquired: true as const };
+      return holder && verdict.why !== 'free' && verdict.why !== 'own' ? { acquired: true, taken: { holder, why: verdict.why } } : { acquired: true };
     });
   }
 
@@ -378,36 +397,55 @@ export class SqliteStore implements Store {
     return this.write(body);
   }
 
-  private write<T>(body: () => T): T {
-    return this.transact.immediate(body) as T;
+  onFailure(listener: (failure: StoreFailure) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
   }
+
+  checkFile(): void {
+    if (this.failure) throw this.failure;
+    if (!this.file) return;
+    let now: { dev: number; ino: number } | null;
+    try {
+      now = fileIdentity(this.location);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw this.fail(new StoreFailure(`cannot check the state store ${this.location}: ${String(error)}`));
+      now = null;
+    }
+    if (now === null || now.dev !== this.file.dev || now.ino !== this.file.ino) {
+      throw this.fail(new StoreFailure(fileVanished(this.location, now === null ? 'deleted' : 'replaced')));
+    }
+  }
+
+  private write<T>(body: () => T): T {
+    if (this.failure) throw this.failure;
+    try {
+      return this.transact.immediate(body) as T;
+    } catch (error) {
+      if (error instanceof StoreFailure) throw error;
+      // A statement that failed for lack of space may have rolled the whole transaction back, making
+      // the commit fail in turn: whatever follows a failure is that failure.
+      if (isStorageFailure(error)) throw this.fail(new StoreFailure(describeWriteFailure(this.location, error), { cause: error }));
+      throw this.failure ?? error;
+    }
+  }
+
+  /** Record the first failure, tell the listeners, and return what to throw. */
+  private fail(failure: StoreFailure): StoreFailure {
+    if (this.failure) return this.failure;
+    this.failure = failure;
+    for (const listener of [...this.failureListeners]) listener(failure);
+    return failure;
+  }
+}
+
+function fileIdentity(path: string): { dev: number; ino: number } {
+  const { dev, ino } = statSync(path);
+  return { dev, ino };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** Turn a failure to open into a message a user can act on, not a stack trace. */
-function openError(path: string, error: unknown): StoreError {
-  if (error instanceof StoreError) return error;
-  const code = (error as { code?: unknown }).code;
-  const detail = error instanceof Error ? error.message : String(error);
-  if (code === 'SQLITE_NOTADB') {
-    return new StoreError(
-      `state store ${path} is not a SQLite database: move it aside or point harness at a different state file`,
-      { cause: error },
-    );
-  }
-  if (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT')) {
-    return new StoreError(
-      `state store ${path} is corrupt (${detail}): restore it from a backup or move it aside to start fresh`,
-      { cause: error },
-    );
-  }
-  return new StoreError(
-    `cannot open state store ${path} (${detail}): check that the path names a file in a directory you can write`,
-    { cause: error },
-  );
 }
 
 /** An issue transition as the parameters of the one statement that applies it. */

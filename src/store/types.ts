@@ -1,5 +1,7 @@
 import type { IssueStatus, SessionOutcome, WorkerState, HealthStatus } from '../core/states.js';
 import type { MergeEntryState } from '../merge/states.js';
+import type { StoreFailure } from '../errors.js';
+import type { LockProbe, LockVerdict } from './run-lock.js';
 
 /**
  * The durable state of a harness run. Every method that changes state is one
@@ -25,8 +27,15 @@ export interface IssueInput {
 
 export interface IssueRow extends IssueInput {
   status: IssueStatus;
-  /** Sessions started that counted against maxAttempts. */
+  /** Sessions started that counted against maxAttempts (since the issue was last retried). */
   attempts: number;
+  /**
+   * Counted attempts spent before the issue was last retried (`harness
+   * retry`, `run --retry-failed`): a retry starts a fresh budget, and its
+   * sessions are numbered after the earlier ones (attempt = priorAttempts +
+   * attempts).
+   */
+  priorAttempts: number;
   /** Import order, used for "oldest first" within a priority. */
   seq: number;
   createdAt: number;
@@ -162,6 +171,30 @@ export interface RunLockInfo {
   hostname: string;
   startedAt: number;
   heartbeatAt: number;
+  /**
+   * Which process had `pid` when it took the lock (its boot and start time,
+   * see src/runtime/processes.ts), so a pid that another process took over
+   * later does not hold the lock. Absent when unknown.
+   */
+  processStart?: string;
+}
+
+export interface RunLockOptions {
+  /** Tells the process that has a pid now from the one that took the lock. */
+  identify?: LockProbe['identify'];
+  /** Take the lock whoever holds it (`harness run --force-unlock`). */
+  force?: boolean;
+}
+
+export type RunLockClaim =
+  | { acquired: true; taken?: { holder: RunLockInfo; why: Exclude<Extract<LockVerdict, { claim: true }>['why'], 'free' | 'own'> } }
+  | { acquired: false; holder: RunLockInfo };
+
+/** What `retryIssues` did: every id retried, or nothing at all when some id is unknown or not failed. */
+export interface RetryResult {
+  retried: string[];
+  unknown: string[];
+  notFailed: { id: string; status: IssueStatus }[];
 }
 
 export interface Store {
@@ -187,12 +220,19 @@ export interface Store {
   nextQueued(now: number): IssueRow | undefined;
   /** Earliest notBefore among queued issues (to schedule a wake-up), or null. */
   nextRetryAt(): number | null;
+  /**
+   * One transaction: put failed issues back in the backlog with a fresh
+   * budget of attempts (priorAttempts += attempts, attempts = 0); their
+   * sessions stay. All or nothing: when an id is unknown or its issue is not
+   * failed, nothing changes and the result says which.
+   */
+  retryIssues(ids: readonly string[], now: number): RetryResult;
 
   // --- sessions ------------------------------------------------------------
   /**
    * One transaction: the issue goes queued → running, its attempts + 1, and a
-   * session row is inserted with attempt = the new attempts value and
-   * startedAt = lastProgressAt = now. Throws if the issue is not queued.
+   * session row is inserted with attempt = priorAttempts + the new attempts
+   * value and startedAt = lastProgressAt = now. Throws if the issue is not queued.
    */
   startSession(args: { sessionId: string; issueId: string; workerId: string; now: number; logPath: string | null }): SessionRow;
   /** Record the process that runs a session. */
@@ -245,10 +285,12 @@ export interface Store {
   // --- run lock --------------------------------------------------------------
   /**
    * Claim the store for this process. If another live process holds it,
-   * return that holder instead of claiming. A holder whose pid is dead (or on
-   * another host and not heard from for a long time) is taken over.
+   * return that holder instead of claiming. A holder whose pid is dead or
+   * belongs to another process now, or whose heartbeat stopped long ago when
+   * nothing else can be known (src/store/run-lock.ts), is taken over, and the
+   * claim says from whom.
    */
-  acquireRunLock(self: RunLockInfo, isAlive: (pid: number) => boolean): { acquired: true } | { acquired: false; holder: RunLockInfo };
+  acquireRunLock(self: RunLockInfo, isAlive: (pid: number) => boolean, options?: RunLockOptions): RunLockClaim;
   heartbeatRunLock(pid: number, at: number): void;
   releaseRunLock(pid: number): void;
 
@@ -261,6 +303,16 @@ export interface Store {
    * store rolls every change of the batch back, the memory store keeps them.
    */
   batch<T>(body: () => T): T;
+
+  /**
+   * Call `listener` once when the store can no longer record the run: a
+   * write failed (disk full, I/O error, read-only) or its file was deleted or
+   * replaced. From then on every write throws that same StoreFailure.
+   * Stores that cannot fail (memory) need not implement it.
+   */
+  onFailure?(listener: (failure: StoreFailure) => void): () => void;
+  /** Check that the store's file is still the one it opened; a StoreFailure (reported as above) if not. */
+  checkFile?(): void;
 
   close(): void;
 }

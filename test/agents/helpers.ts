@@ -24,6 +24,7 @@ export function issue(overrides: Partial<IssueRow> = {}): IssueRow {
     labels: ['bug'],
     status: 'running',
     attempts: 1,
+    priorAttempts: 0,
     seq: 1,
     createdAt: 0,
     updatedAt: 0,

@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { openStore } from '../../src/store/open.js';
@@ -44,12 +44,15 @@ describe('harness run names where a failure is', () => {
     expect(await main(['run', '--issues', file, '--agent', fixture('lines.mjs'), '--max-attempts', '2', ...FAST], t.io)).toBe(1);
     const out = t.stdout();
     expect(out).toContain('✗ bad attempt 1 failure in');
-    expect(out).toMatch(/✗ bad attempt 1 failure in \S+ \(exit code 3\) → requeued · log \.harness\/logs\/bad\/1\.log\n/);
-    expect(out).toMatch(/✗ bad attempt 2 failure in \S+ \(exit code 3\) → failed · log \.harness\/logs\/bad\/2\.log\n/);
+    const [one, two] = sessionsOf(p.dir, 'bad').map((s) => relative(p.dir, s.logPath!));
+    expect(one).toMatch(/^\.harness\/state\.db\.logs\/bad\/1-[0-9a-f-]+\.log$/);
+    expect(out).toContain(`✗ bad attempt 1 failure in`);
+    expect(out).toMatch(new RegExp(`✗ bad attempt 1 failure in \\S+ \\(exit code 3\\) → requeued · log ${escapeRe(one!)}\\n`));
+    expect(out).toMatch(new RegExp(`✗ bad attempt 2 failure in \\S+ \\(exit code 3\\) → failed · log ${escapeRe(two!)}\\n`));
     expect(out).toContain(
       [
         '  failed bad: failure after 2 attempts: exit code 3',
-        '    log: .harness/logs/bad/2.log, last 5 line(s):',
+        `    log: ${two}, last 5 line(s):`,
         '      | line 4 \\e]0;retitled\\x07\\e[2J',
         '      | line 5',
         '      | line 6',
@@ -67,10 +70,14 @@ describe('harness run names where a failure is', () => {
     await main(['run', '--issues', file, '--agent', fixture('fail.mjs'), '--max-attempts', '1', '--json', ...FAST], t.io);
     const summary = JSON.parse(t.stdout()) as { failures: { id: string; reason: string; log: string; logTail: string[] }[] };
     expect(summary.failures).toEqual(
-      ['bad', 'good'].map((id) => ({ id, reason: 'failure after 1 attempt: exit code 1', log: join(p.dir, '.harness', 'logs', id, '1.log'), logTail: ['could not fix the issue'] })),
+      ['bad', 'good'].map((id) => ({ id, reason: 'failure after 1 attempt: exit code 1', log: sessionsOf(p.dir, id)[0]!.logPath, logTail: ['could not fix the issue'] })),
     );
   });
 });
+
+function escapeRe(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 describe('harness logs', () => {
   async function ranTwice() {
@@ -87,7 +94,7 @@ describe('harness logs', () => {
     const latest = await p.logs(['x']);
     expect(latest.code).toBe(0);
     expect(latest.stdout).toBe(readFileSync(second!.logPath!, 'utf8'));
-    expect(latest.stderr).toBe('==> .harness/logs/x/2.log (issue "x", attempt 2, success) <==\n');
+    expect(latest.stderr).toBe(`==> ${relative(p.dir, second!.logPath!)} (issue "x", attempt 2, success) <==\n`);
     const earlier = await p.logs(['x', '--attempt', '1']);
     expect(earlier.stdout).toBe(readFileSync(first!.logPath!, 'utf8'));
     expect(earlier.stdout).not.toBe(latest.stdout);

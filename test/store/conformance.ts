@@ -82,6 +82,7 @@ export function describeStoreConformance(name: string, make: () => { store: Stor
           ...issue('a'),
           status: 'backlog',
           attempts: 0,
+          priorAttempts: 0,
           seq: a?.seq,
           createdAt: 100,
           updatedAt: 100,
@@ -363,6 +364,35 @@ export function describeStoreConformance(name: string, make: () => { store: Stor
       });
     });
 
+    describe('retrying failed issues', () => {
+      /** An issue that failed after two attempts. */
+      const failTwice = (id: string, now: number): void => {
+        const first = startOne(id, now);
+        store.finishSession(first, { outcome: 'failure', endedAt: now + 1 }, { status: 'queued' });
+        const second = startOne(id, now + 2);
+        store.finishSession(second, { outcome: 'failure', endedAt: now + 3 }, { status: 'failed', lastError: 'failure after 2 attempts' });
+      };
+
+      it('puts a failed issue back in the backlog with a fresh budget, keeping its sessions and numbering after them', () => {
+        failTwice('a', 10);
+        expect(store.retryIssues(['a'], 20)).toEqual({ retried: ['a'], unknown: [], notFailed: [] });
+        expect(store.getIssue('a')).toMatchObject({ status: 'backlog', attempts: 0, priorAttempts: 2, notBefore: null, updatedAt: 20 });
+        expect(store.sessionsForIssue('a').map((s) => s.attempt)).toEqual([1, 2]);
+        expect(store.countIssues()).toMatchObject({ failed: 0, backlog: 1 });
+        expect(ids(store.admit(5, 21))).toEqual(['a']);
+        const third = store.startSession({ sessionId: 'third', issueId: 'a', workerId: 'w1', now: 22, logPath: null });
+        expect(third.attempt).toBe(3);
+        expect(store.getIssue('a')).toMatchObject({ attempts: 1, priorAttempts: 2 });
+      });
+
+      it('changes nothing when an id is unknown or its issue is not failed, and says which', () => {
+        failTwice('a', 10);
+        store.importIssues([issue('b')], 30);
+        expect(store.retryIssues(['a', 'b', 'nope', 'a'], 31)).toEqual({ retried: [], unknown: ['nope'], notFailed: [{ id: 'b', status: 'backlog' }] });
+        expect(store.getIssue('a')).toMatchObject({ status: 'failed', attempts: 2, priorAttempts: 0 });
+      });
+    });
+
     describe('workers, scaling, backpressure and snapshots', () => {
       it('upserts workers', () => {
         store.upsertWorker({ id: 'w2', state: 'idle', sessionsRun: 0, createdAt: 20, retiredAt: null });
@@ -537,9 +567,42 @@ export function describeStoreConformance(name: string, make: () => { store: Stor
         expect(probed).toEqual([200]);
       });
 
-      it('is taken over from a dead process on this host', () => {
+      it('is taken over from a dead process on this host, naming it', () => {
         store.acquireRunLock(other, alive);
-        expect(store.acquireRunLock(me, dead)).toEqual({ acquired: true });
+        expect(store.acquireRunLock(me, dead)).toEqual({ acquired: true, taken: { holder: other, why: 'dead' } });
+        expect(store.acquireRunLock(other, alive)).toEqual({ acquired: false, holder: me });
+      });
+
+      it("is taken over when the holder's pid belongs to another process now, however fresh its heartbeat", () => {
+        const holder = { ...other, processStart: 'boot-a/500' };
+        store.acquireRunLock(holder, alive);
+        const identify = (pid: number) => (pid === 200 ? 'boot-b/42' : null);
+        expect(store.acquireRunLock(me, alive, { identify })).toEqual({ acquired: true, taken: { holder, why: 'reused' } });
+      });
+
+      it('is refused while the process that took it still has the pid, however old its heartbeat', () => {
+        const holder = { ...other, processStart: 'boot-a/500' };
+        store.acquireRunLock(holder, alive);
+        const identify = () => 'boot-a/500';
+        expect(store.acquireRunLock({ ...me, heartbeatAt: 10_000_000 }, alive, { identify })).toEqual({ acquired: false, holder });
+      });
+
+      it('is judged by its heartbeat when the identity of its holder cannot be compared', () => {
+        store.acquireRunLock(other, alive);
+        const identify = () => 'boot-a/1';
+        // No identity recorded (an older harness): a live pid holds the lock only while the heartbeat is fresh.
+        expect(store.acquireRunLock({ ...me, heartbeatAt: 60_900 }, alive, { identify })).toMatchObject({ acquired: false });
+        expect(store.acquireRunLock({ ...me, heartbeatAt: 60_901 }, alive, { identify })).toEqual({ acquired: true, taken: { holder: other, why: 'stale' } });
+        // Identity recorded but unreadable now (no /proc): the same rule.
+        const recorded = { ...other, pid: 300, processStart: 'boot-a/7', heartbeatAt: 100_000 };
+        store.acquireRunLock(recorded, dead, { force: true });
+        expect(store.acquireRunLock({ ...me, heartbeatAt: 150_000 }, alive, { identify: () => null })).toMatchObject({ acquired: false });
+        expect(store.acquireRunLock({ ...me, heartbeatAt: 170_000 }, alive, { identify: () => null })).toMatchObject({ acquired: true, taken: { why: 'stale' } });
+      });
+
+      it('is taken from a live holder when forced, naming the holder', () => {
+        store.acquireRunLock(other, alive);
+        expect(store.acquireRunLock(me, alive, { force: true })).toEqual({ acquired: true, taken: { holder: other, why: 'forced' } });
         expect(store.acquireRunLock(other, alive)).toEqual({ acquired: false, holder: me });
       });
 
@@ -550,7 +613,10 @@ export function describeStoreConformance(name: string, make: () => { store: Stor
         expect(store.acquireRunLock({ ...me, heartbeatAt: 70_000 }, dead)).toEqual({ acquired: false, holder: remote });
         store.heartbeatRunLock(100, 20_000);
         expect(store.acquireRunLock({ ...me, heartbeatAt: 75_000 }, dead)).toMatchObject({ acquired: false });
-        expect(store.acquireRunLock({ ...me, heartbeatAt: 80_001 }, alive)).toEqual({ acquired: true });
+        expect(store.acquireRunLock({ ...me, heartbeatAt: 80_001 }, alive)).toEqual({
+          acquired: true,
+          taken: { holder: { ...remote, heartbeatAt: 20_000 }, why: 'stale' },
+        });
       });
 
       it('records heartbeats only from the holder and is released only by the holder', () => {

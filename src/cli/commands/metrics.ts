@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
 import { parseDuration } from '../../config/duration.js';
-import { StoreError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { openStoreReader, type StoreQueries } from '../../metrics/queries.js';
 import { buildReport, reportClock } from '../../metrics/report.js';
 import { realClock, type Clock } from '../../runtime/clock.js';
-import { isAlive } from '../../runtime/processes.js';
+import { isAlive, processIdentity } from '../../runtime/processes.js';
 import { directoryProblem } from '../../text/input.js';
 import type { CliIO } from '../io.js';
+import { missingStore, resolveStatePath } from '../state-path.js';
 
 export interface MetricsCommandOptions extends Record<string, unknown> {
   io: CliIO;
@@ -102,7 +102,7 @@ interface RenderSettings {
 function renderer(queries: StoreQueries, settings: RenderSettings): (watching: boolean) => Promise<string> {
   const { format, sinceMs, state, clock, options } = settings;
   const self = hostname();
-  const liveness = () => ({ hostname: self, isAlive, now: clock.now() });
+  const liveness = () => ({ hostname: self, isAlive, identify: processIdentity, now: clock.now() });
   // While watching, JSON goes out one object per line so a consumer can read it as a stream.
   const json = (value: unknown, watching: boolean): string => (watching ? JSON.stringify(value) : JSON.stringify(value, null, 2)) + '\n';
 
@@ -178,21 +178,4 @@ function positiveDuration(flag: string, value: string): number {
   }
   if (!(ms > 0)) throw new UsageError(`${flag}: expected a duration above zero, such as 10m or 2s, received ${JSON.stringify(value)}`);
   return ms;
-}
-
-/** `--state`, else the configured state (config file, HARNESS_STATE, default). The config pipeline loads only when needed. */
-async function resolveStatePath(options: MetricsCommandOptions): Promise<{ shown: string; path: string }> {
-  const { io } = options;
-  if (options.state !== undefined) return { shown: options.state, path: resolve(io.cwd, options.state) };
-  const { resolveConfig } = await import('../../config/load.js');
-  const { config } = await resolveConfig({ cwd: io.cwd, env: io.env, ...(options.config !== undefined ? { configPath: options.config } : {}) });
-  return { shown: config.state, path: resolve(io.cwd, config.state) };
-}
-
-function missingStore(shown: string, path: string, explicit: boolean): StoreError {
-  let message = `no harness state at ${shown} (not found): run \`harness run\` first or pass --state <path>`;
-  // `harness run --example` keeps its state apart from a real backlog's; point at it rather than leave the user guessing.
-  const example = join(dirname(path), 'example.db');
-  if (!explicit && existsSync(example)) message += ` (\`harness run --example\` wrote ${join(dirname(shown), 'example.db')})`;
-  return new StoreError(message);
 }

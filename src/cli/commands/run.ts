@@ -14,13 +14,15 @@ import { realClock } from '../../runtime/clock.js';
 import { isAlive } from '../../runtime/processes.js';
 import { Coordinator } from '../../runtime/coordinator.js';
 import { firstProblems, readIssuesFile } from '../../sources/issues-file.js';
+import { stateFiles } from '../../store/layout.js';
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/types.js';
 import { terminalSafeLines } from '../../text/escape.js';
 import { directoryProblem } from '../../text/input.js';
 import type { CliIO } from '../io.js';
 import { describeFailures } from '../render/log-tail.js';
-import { createRunView } from '../render/run-view.js';
+import { createRunView, type RunView } from '../render/run-view.js';
+import { finishedStateNote, freshState, retryFailed } from './run-state.js';
 
 export interface RunCommandOptions extends Record<string, unknown> {
   io: CliIO;
@@ -33,6 +35,12 @@ export interface RunCommandOptions extends Record<string, unknown> {
   metricsPort?: string;
   /** Address for the metrics server (default 127.0.0.1). */
   metricsHost?: string;
+  /** Take the run lock whoever holds it. */
+  forceUnlock?: boolean;
+  /** Put every failed issue back in the queue with a fresh budget of attempts. */
+  retryFailed?: boolean;
+  /** Move the state (and its logs) aside to a timestamped name and start a new one. */
+  fresh?: boolean;
 }
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -77,29 +85,34 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   const stateIsDirectory = directoryProblem(statePath, config.state, { what: 'state database', fix: `pass --state <file>, e.g. --state ${join(config.state, 'state.db')}` });
   if (stateIsDirectory) throw new UsageError(stateIsDirectory);
   const harnessDir = dirname(statePath);
+  const files = stateFiles(statePath);
+  if (options.fresh) human.write(freshState(statePath, config.state));
   const store = openStore(statePath);
   ignoreInGit(harnessDir);
   let offSignal = () => {};
   let metricsServer: { close(): Promise<void> } | null = null;
   let runner: SessionRunner | null = null;
+  let coordinator: Coordinator | null = null;
+  let view: RunView | null = null;
   try {
     const events = new EventBus();
-    const worktreeRun = await setUpWorktrees(config, { cwd: io.cwd, env: io.env, harnessDir, store, events, issueIds: parsed.issues.map((i) => i.id) });
+    const worktreeRun = await setUpWorktrees(config, { cwd: io.cwd, env: io.env, harnessDir, logDir: files.logs, store, events, issueIds: parsed.issues.map((i) => i.id) });
     runner = createAgentRunner({
       command: worktreeRun?.agentCommand ?? config.agent.command,
       promptTemplate: config.agent.prompt,
       clock: realClock,
       killGraceMs: config.killGraceMs,
       logMaxBytes: config.logMaxBytes,
-      heartbeatDir: join(harnessDir, 'sessions'),
+      heartbeatDir: files.sessions,
       env: io.env,
-      // Events that arrive together (a session ending, the next one's pid) are committed together.
-      deliver: (events) => store.batch(events),
+      // Events that arrive together (a session ending, the next one's pid) are committed together;
+      // the coordinator turns a store failure there into the end of the run.
+      deliver: (events) => (coordinator ? coordinator.batch(events) : store.batch(events)),
     });
     if (!(runner instanceof LauncherRunner) && !options.quiet) {
       human.write('note: the session launcher is not built or does not run here (a C compiler and `npm run build` make it); agents start from the harness process, which costs more per session\n');
     }
-    const coordinator = new Coordinator(
+    coordinator = new Coordinator(
       {
         issues: parsed.issues,
         store,
@@ -110,12 +123,13 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
           maxAttempts: config.maxAttempts,
           sessionTimeoutMs: config.sessionTimeoutMs,
           retryDelayMs: config.retryDelayMs,
-          logDir: join(harnessDir, 'logs'),
+          logDir: files.logs,
         },
       },
       // The run view shows the table itself (refreshed on a terminal, every few sessions in a pipe).
-      { cwd: io.cwd, scaleConfig: config, events, displayMetrics: false },
+      { cwd: io.cwd, scaleConfig: config, events, displayMetrics: false, forceUnlock: Boolean(options.forceUnlock) },
     );
+    const running = coordinator;
     // Bound before the run starts: a port in use then stops it before any agent is spawned.
     if (options.metricsHost !== undefined && options.metricsPort === undefined) throw new UsageError('--metrics-host needs --metrics-port <port>');
     if (options.metricsPort !== undefined) {
@@ -127,32 +141,45 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
       metricsServer = server;
       human.write(`metrics: serving ${server.url}\n`);
     }
-    const counts = () => store.countIssues();
-    const view = createRunView(coordinator.events, {
+    let counts = store.countIssues();
+    view = createRunView(coordinator.events, {
       out: human,
       env: io.env,
       quiet: Boolean(options.quiet),
       cwd: io.cwd,
       sessionLog: (sessionId) => store.getSession(sessionId)?.logPath ?? null,
-      metrics: () => coordinator.scaleManager.getMetrics(),
+      metrics: () => running.scaleManager.getMetrics(),
       status: () => {
-        const c = counts();
+        try {
+          counts = store.countIssues();
+        } catch {
+          // A store that failed may not answer reads either; the run is ending with its message.
+        }
+        const c = counts;
         return { queued: c.queued, running: c.running, merging: c.merging, done: c.done, failed: c.failed, backlog: c.backlog };
       },
     });
+    const shown = view;
     offSignal = io.onSignal((signal) => {
-      if (signal === 'SIGHUP') view.detach();
-      coordinator.stop();
+      if (signal === 'SIGHUP') shown.detach();
+      running.stop();
     });
     await coordinator.initialize();
     // The run lock is held and crash recovery is done: what dead harnesses left in sessions/ can go.
-    removeStaleSessionFiles(join(harnessDir, 'sessions'), isAlive);
+    removeStaleSessionFiles(files.sessions, isAlive);
+    if (options.retryFailed) view.note(retryFailed(store, config.maxAttempts, realClock.now()));
+    const finished = finishedStateNote(store.countIssues(), config.state);
+    if (finished) view.note(finished);
     const ran = await coordinator.run();
     // Where each failure is: its latest log and that log's last lines.
     const summary = { ...ran, failures: describeFailures(ran.failures, (id) => store.sessionsForIssue(id)) };
     view.finish(summary);
     if (options.json) io.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     return summary.exitCode;
+  } catch (error) {
+    // A run that ends in an error (its store failed, say) leaves the terminal to the error's one line.
+    view?.detach();
+    throw error;
   } finally {
     offSignal();
     await runner?.close?.();
@@ -168,7 +195,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
  */
 async function setUpWorktrees(
   config: HarnessConfig,
-  context: { cwd: string; env: NodeJS.ProcessEnv; harnessDir: string; store: Store; events: EventBus; issueIds: string[] },
+  context: { cwd: string; env: NodeJS.ProcessEnv; harnessDir: string; logDir: string; store: Store; events: EventBus; issueIds: string[] },
 ) {
   if (config.workspace.mode !== 'worktree') {
     const merging = context.store.countIssues().merging;
@@ -178,7 +205,7 @@ async function setUpWorktrees(
     return null;
   }
   const { setUpWorktreeRun } = await import('../../merge/worktree-run.js');
-  return setUpWorktreeRun({ repoDir: context.cwd, harnessDir: context.harnessDir, config, store: context.store, events: context.events, clock: realClock, env: context.env, issueIds: context.issueIds });
+  return setUpWorktreeRun({ repoDir: context.cwd, harnessDir: context.harnessDir, logDir: context.logDir, config, store: context.store, events: context.events, clock: realClock, env: context.env, issueIds: context.issueIds });
 }
 
 /**

@@ -1,6 +1,8 @@
 import { Chalk } from 'chalk';
 import type { EventBus } from '../../core/events.js';
+import { StoreFailure } from '../../errors.js';
 import type { ScaleMetrics } from '../../core/metrics-types.js';
+import { describeHolder } from '../../runtime/coordinator-parts.js';
 import type { RunSummary } from '../../runtime/coordinator-types.js';
 import { formatMs, renderMetricsTable } from '../../metrics/render.js';
 import { terminalSafe } from '../../text/escape.js';
@@ -26,6 +28,8 @@ export interface RunViewOptions {
 
 export interface RunView {
   finish(summary: RunSummary): void;
+  /** Print one line above the live display (nothing when quiet). */
+  note(line: string): void;
   /** The terminal went away (SIGHUP, a write error): stop drawing in place. Idempotent. */
   detach(): void;
 }
@@ -117,6 +121,12 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
     events.on('pool:recycled', (e) => note(`↻ ${e.oldWorkerId} recycled after ${e.sessionsRun} sessions; ${e.newWorkerId} replaces it`)),
     events.on('session:recovered', (e) => note(`recovered session ${e.sessionId} of ${e.issueId} left by a previous harness${e.killed ? ' (its processes were killed)' : ''}; requeued`, color.yellow)),
     events.on('run:stopping', () => (stopping = true)),
+    events.on('lock:taken', (e) => {
+      const holder = describeHolder(e.holder, e.at);
+      if (e.why === 'forced') note(`--force-unlock: took the run lock from ${holder}`, color.yellow);
+      else if (e.why === 'reused') note(`took over the run lock of ${holder}: that pid belongs to another process now`, color.yellow);
+      else if (e.why === 'stale') note(`took over the run lock of ${holder}: its heartbeat stopped`, color.yellow);
+    }),
     events.on('run:stopping', (e) =>
       note(e.force ? 'second interrupt: cancelling running sessions' : 'interrupt: no new sessions; waiting for running ones (interrupt again to cancel them)', color.yellow),
     ),
@@ -148,5 +158,6 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
       options.out.write(renderSummary(summary, { width: width(), ...(options.cwd ? { cwd: options.cwd } : {}) }) + '\n');
     },
     detach,
+    note,
   };
 }

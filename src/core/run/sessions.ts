@@ -57,7 +57,8 @@ export function claimed(s: RunState, workerId: string, sessionId: string, issue:
     lastProgressAt: now,
     stalledAt: null,
     issue,
-    attempt: issue.attempts,
+    // Numbered after the attempts spent before a retry, so an issue's attempt numbers keep growing.
+    attempt: issue.priorAttempts + issue.attempts,
     phase: s.rules.workspaces ? 'preparing' : 'running',
     persistedProgressAt: now,
     killReason: null,
@@ -162,14 +163,17 @@ function complete(
   const reason = session.killReason
     ? killReasonText(session.killReason, { workerStallTimeoutMs: rules.scale.workerStallTimeoutMs, sessionTimeoutMs: rules.sessionTimeoutMs })
     : describeExit({ exitCode: exit.exitCode, signal: exit.signal, ...(exit.error ? { error: exit.error } : {}) });
-  const next = decideAfterSession({ outcome, attempts: session.attempt, maxAttempts: rules.maxAttempts, retryDelayMs: rules.retryDelayMs, now: exit.at, reason });
+  // The budget counts the attempts since the issue was last retried.
+  const next = decideAfterSession({ outcome, attempts: issue.attempts, maxAttempts: rules.maxAttempts, retryDelayMs: rules.retryDelayMs, now: exit.at, reason });
   let issueStatus: IssueStatus = next.status;
   let lastError = outcome === 'success' ? null : next.lastError;
   if (handoff) {
     issueStatus = handoff.status;
     if (handoff.status === 'failed') lastError = handoff.reason;
   }
-  out.push({
+  // After a store failure nothing is recorded: the next run finds the session open and redoes it.
+  const recorded = s.failure === null;
+  if (recorded) out.push({
     type: 'write',
     write: {
       op: 'finish',
@@ -188,6 +192,7 @@ function complete(
   s.outcomes[outcome]++;
   const durationMs = exit.at - session.startedAt;
   endWorkerSession(s, session.workerId, outcome, durationMs, now, out);
+  if (!recorded) return;
   out.push({
     type: 'emit',
     name: 'session:ended',

@@ -77,7 +77,9 @@ function apply(s: RunState, e: RunEvent, now: number, out: Out): void {
       return;
     case 'run':
       if (s.phase === 'ready') s.phase = 'running';
-      return dispatch(s, now, out);
+      // The store may have changed since initialize() (failed issues retried): dispatch from a fresh view.
+      if (s.rules.dispatches) out.push({ type: 'write', write: { op: 'refresh', now } });
+      return;
     case 'initialized':
       s.phase = 'ready';
       takeView(s, e.view);

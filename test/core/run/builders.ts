@@ -22,13 +22,14 @@ export function view(counts: Partial<QueueView['counts']> = {}, nextRetryAt: num
 }
 
 export function issue(id: string, extra: Partial<IssueRow> = {}): IssueRow {
-  return { id, title: `issue ${id}`, body: '', priority: 2, labels: [], status: 'running', attempts: 1, seq: 1, createdAt: 0, updatedAt: 0, notBefore: null, lastError: null, branch: null, ...extra };
+  return { id, title: `issue ${id}`, body: '', priority: 2, labels: [], status: 'running', attempts: 1, priorAttempts: 0, seq: 1, createdAt: 0, updatedAt: 0, notBefore: null, lastError: null, branch: null, ...extra };
 }
 
 export function worker(id: string, extra: Partial<WorkerRecord> = {}): WorkerRecord {
   return { id, state: 'idle', sessionsRun: 0, createdAt: 0, sessionId: null, claiming: false, ...extra };
 }
 
+/** A running session; its issue has spent `extra.attempt` attempts (1 by default). */
 export function session(id: string, workerId: string, extra: Partial<SessionRecord> = {}): SessionRecord {
   return {
     id,
@@ -36,7 +37,7 @@ export function session(id: string, workerId: string, extra: Partial<SessionReco
     startedAt: 0,
     lastProgressAt: 0,
     stalledAt: null,
-    issue: issue(`I-${id}`),
+    issue: issue(`I-${id}`, { attempts: extra.attempt ?? 1 }),
     attempt: 1,
     phase: 'running',
     persistedProgressAt: 0,

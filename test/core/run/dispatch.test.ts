@@ -16,7 +16,7 @@ describe('admission', () => {
     const s = state({ view: view({ backlog, queued }) });
     s.backpressure = { active, activations: active ? 1 : 0 };
     s.stopping = stopping;
-    const commands = run(s, [[{ type: 'run' }, 1_000]]);
+    const commands = run(s, [[{ type: 'queue', view: s.queue }, 1_000]]);
     const admit = commands.find((c) => c.type === 'admit');
     if (limit === null) expect(admit).toBeUndefined();
     else expect(admit).toEqual({ type: 'admit', limit, now: 1_000 });
@@ -24,7 +24,7 @@ describe('admission', () => {
 
   it('turns backpressure on above maxQueueDepth, off at targetQueueDepth, counting the activation once', () => {
     const s = state({ view: view({ queued: 101 }) });
-    const on = run(s, [[{ type: 'run' }, 1_000]]);
+    const on = run(s, [[{ type: 'queue', view: s.queue }, 1_000]]);
     expect(emitted(on)).toContain('backpressure:on');
     expect(writes(on)).toContainEqual({ op: 'backpressure', at: 1_000, active: true, queueDepth: 101 });
     const off = run(s, [[{ type: 'queue', view: view({ queued: 10, backlog: 3 }) }, 2_000]]);
@@ -35,7 +35,7 @@ describe('admission', () => {
 
   it('claims only once the admission is answered, then one claim per free worker', () => {
     const s = state({ workers: [worker('worker-1'), worker('worker-2'), worker('worker-3')], view: view({ backlog: 2 }) });
-    expect(actions(run(s, [[{ type: 'run' }, 1_000]])).map((c) => c.type)).toEqual(['admit']);
+    expect(actions(run(s, [[{ type: 'queue', view: s.queue }, 1_000]])).map((c) => c.type)).toEqual(['admit']);
     const after = run(s, [[{ type: 'admitted', count: 2, view: view({ queued: 2 }) }, 1_000]]);
     expect(emitted(after)).toContain('issue:admitted');
     expect(actions(after)).toEqual([
@@ -52,13 +52,13 @@ describe('dispatch', () => {
       workers: [worker('worker-1', { sessionsRun: 2 }), worker('worker-2', { sessionsRun: 1 }), worker('worker-3'), worker('worker-4')],
       view: view({ queued: 2 }),
     });
-    const claims = actions(run(s, [[{ type: 'run' }, 5]])).filter((c) => c.type === 'claim');
+    const claims = actions(run(s, [[{ type: 'queue', view: s.queue }, 5]])).filter((c) => c.type === 'claim');
     expect(claims.map((c) => c.type === 'claim' && c.workerId)).toEqual(['worker-2', 'worker-3']);
   });
 
   it('counts claims in flight against the queue, and never claims twice for one worker', () => {
     const s = state({ workers: [worker('worker-1'), worker('worker-2')], view: view({ queued: 5 }) });
-    const first = run(s, [[{ type: 'run' }, 0]]).filter((c) => c.type === 'claim');
+    const first = run(s, [[{ type: 'queue', view: s.queue }, 0]]).filter((c) => c.type === 'claim');
     const again = run(s, [[{ type: 'release-intake' }, 0]]).filter((c) => c.type === 'claim');
     expect(first).toHaveLength(2);
     expect(again).toHaveLength(0);
@@ -67,7 +67,7 @@ describe('dispatch', () => {
 
   it('stops claiming when a claim comes back empty, until the queue changes', () => {
     const s = state({ workers: [worker('worker-1'), worker('worker-2')], view: view({ queued: 1 }, 50_000) });
-    run(s, [[{ type: 'run' }, 0]]);
+    run(s, [[{ type: 'queue', view: s.queue }, 0]]);
     const empty = run(s, [[{ type: 'claimed', workerId: 'worker-1', sessionId: 's1', at: 0, issue: null, view: view({ queued: 1 }, 50_000) }, 0]]);
     expect(empty.filter((c) => c.type === 'claim')).toHaveLength(0);
     expect(s.drained).toBe(true);
@@ -87,7 +87,7 @@ describe('dispatch', () => {
   ])('at %i with a retry due at %s and a wake-up at %s, wakes at %s', (now, nextRetryAt, armed, at) => {
     const s = state({ workers: [worker('worker-1')], view: view({}, nextRetryAt) });
     s.retryWakeAt = armed;
-    const timer = run(s, [[{ type: 'run' }, now]]).find((c) => c.type === 'set-timer');
+    const timer = run(s, [[{ type: 'queue', view: s.queue }, now]]).find((c) => c.type === 'set-timer');
     if (at === null) expect(timer).toBeUndefined();
     else expect(timer).toEqual({ type: 'set-timer', key: 'retry', at });
   });
@@ -99,6 +99,16 @@ describe('dispatch', () => {
     const after = run(s, [[{ type: 'admitted', count: 3, view: view({ queued: 3 }) }, 0]]);
     expect(after.filter((c) => c.type === 'claim')).toHaveLength(0);
     expect(s.phase).toBe('ready');
+  });
+});
+
+describe('run()', () => {
+  it('reads the queue afresh before it dispatches: the store may have changed since initialize()', () => {
+    const s = state({ phase: 'ready', workers: [worker('worker-1')], view: view({}) });
+    expect(run(s, [[{ type: 'run' }, 5]])).toEqual([{ type: 'write', write: { op: 'refresh', now: 5 } }]);
+    expect(s.phase).toBe('running');
+    const fresh = run(s, [[{ type: 'queue', view: view({ backlog: 2 }) }, 6]]);
+    expect(fresh.find((c) => c.type === 'admit')).toEqual({ type: 'admit', limit: 101, now: 6 });
   });
 });
 
@@ -117,14 +127,14 @@ describe('the end of a run', () => {
     s.intakeHolds = holds;
     s.stopping = stopping;
     if (stopping) s.backpressure = { active: true, activations: 1 };
-    const commands = run(s, [[{ type: 'run' }, 0]]);
+    const commands = run(s, [[{ type: 'queue', view: s.queue }, 0]]);
     expect(commands.some((c) => c.type === 'finish')).toBe(finishes);
     expect(s.phase === 'finished').toBe(finishes);
   });
 
   it('does not finish while a session runs or a claim is in flight', () => {
     const s = state({ workers: [worker('worker-1')], view: view({ queued: 1 }) });
-    run(s, [[{ type: 'run' }, 0]]);
+    run(s, [[{ type: 'queue', view: s.queue }, 0]]);
     expect(run(s, [[{ type: 'stop', force: false }, 0]]).some((c) => c.type === 'finish')).toBe(false);
     const answered = run(s, [[{ type: 'claimed', workerId: 'worker-1', sessionId: 's1', at: 0, issue: null, view: view() }, 0]]);
     expect(answered.some((c) => c.type === 'finish')).toBe(true);

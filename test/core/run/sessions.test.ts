@@ -22,7 +22,7 @@ describe('outcome classification', () => {
 describe('a session from claim to end', () => {
   it('starts the claimed issue: worker busy, announced, timeout armed, agent spawned', () => {
     const s = state({ workers: [worker('worker-1')], view: view({ queued: 1 }) });
-    run(s, [[{ type: 'run' }, 0]]);
+    run(s, [[{ type: 'queue', view: s.queue }, 0]]);
     const commands = run(s, [[{ type: 'claimed', workerId: 'worker-1', sessionId: 's1', at: 100, issue: issue('A'), view: view({ running: 1 }) }, 105]]);
     expect(s.pool.workers.get('worker-1')).toMatchObject({ state: 'busy', sessionId: 's1', sessionsRun: 1, claiming: false });
     expect(s.sessions.get('s1')).toMatchObject({ startedAt: 100, lastProgressAt: 100, attempt: 1 });
@@ -35,7 +35,7 @@ describe('a session from claim to end', () => {
 
   it('prepares a workspace first in worktree mode, and spawns in it', () => {
     const s = state({ rules: rules({ workspaces: true }), workers: [worker('worker-1')], view: view({ queued: 1 }) });
-    run(s, [[{ type: 'run' }, 0]]);
+    run(s, [[{ type: 'queue', view: s.queue }, 0]]);
     const claimed = run(s, [[{ type: 'claimed', workerId: 'worker-1', sessionId: 's1', at: 0, issue: issue('A'), view: view({ running: 1 }) }, 0]]);
     expect(actions(claimed).map((c) => c.type)).toEqual(['set-timer', 'prepare']);
     const ready = run(s, [[{ type: 'prepared', sessionId: 's1', cwd: '/wt/A', branch: 'harness/A' }, 10]]);
