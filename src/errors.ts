@@ -56,15 +56,6 @@ export class StoreFailure extends HarnessError {
   override readonly exitCode = 1;
 }
 
-/** The run was interrupted by a signal. Exit 130. */
-export class InterruptedError extends HarnessError {
-  override readonly exitCode = 130;
-}
-
-export function exitCodeOf(error: unknown): number {
-  return error instanceof HarnessError ? error.exitCode : 1;
-}
-
 /**
  * A state change the entity's transition table does not allow (see
  * src/core/machines.ts): a bug in the caller, or a store changed by

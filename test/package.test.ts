@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VERSION } from '../src/version.js';
 import { REPO } from './helpers/cli.js';
@@ -28,10 +29,19 @@ describe('the package', () => {
     expect(VERSION).toBe(pkg.version);
   });
 
-  it('prints help quickly without loading command modules, and exits 2 on an unknown command', () => {
-    const help = spawnSync(process.execPath, [join(REPO, 'bin', 'harness.js'), '--help'], { encoding: 'utf8' });
+  it('prints help without loading any command module or the config pipeline, and exits 2 on an unknown command', () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'harness-modules-')), 'loaded.txt');
+    const record = join(REPO, 'test', 'fixtures', 'modules', 'record.mjs');
+    const help = spawnSync(process.execPath, ['--import', record, join(REPO, 'bin', 'harness.js'), '--help'], {
+      encoding: 'utf8',
+      env: { ...process.env, HARNESS_TEST_MODULE_LOG: log },
+    });
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/run[\s\S]*config/);
+    const loaded = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    rmSync(dirname(log), { recursive: true, force: true });
+    expect(loaded.some((url) => url.endsWith('/dist/cli/main.js'))).toBe(true);
+    expect(loaded.filter((url) => /\/dist\/cli\/commands\/|\/node_modules\/(zod|cosmiconfig|better-sqlite3)\//.test(url))).toEqual([]);
     const bad = spawnSync(process.execPath, [join(REPO, 'bin', 'harness.js'), 'frobnicate'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/unknown command/);

@@ -1,4 +1,4 @@
-import type { HealthStatus, SessionOutcome } from './states.js';
+import type { HealthStatus, IssueStatus, SessionOutcome } from './states.js';
 
 /**
  * Every event the core and runtime emit, by namespaced name. The terminal
@@ -31,7 +31,7 @@ export interface HarnessEvents {
     durationMs: number;
     reason: string | null;
     /** The issue's status after this session. */
-    issueStatus: string;
+    issueStatus: IssueStatus;
   };
   'session:recovered': { at: number; sessionId: string; issueId: string; pid: number | null; killed: boolean };
   'run:stopping': { at: number; force: boolean };
@@ -51,7 +51,9 @@ export interface HarnessEvents {
   'merge:landed': { at: number; issueIds: string[]; target: string; detail: string };
   /** Branches ready to land wait (the target's checkout has uncommitted changes, say); once per reason. */
   'merge:waiting': { at: number; issueIds: string[]; target: string; reason: string };
-  'merge:rejected': { at: number; issueId: string; reason: string; issueStatus: string };
+  'merge:rejected': { at: number; issueId: string; reason: string; issueStatus: IssueStatus };
+  /** The merge queue could not go on: `fatal` when it stopped, else it tries again shortly. */
+  'merge:error': { at: number; error: unknown; fatal: boolean };
 }
 
 export type EventName = keyof HarnessEvents;

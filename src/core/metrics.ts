@@ -30,7 +30,8 @@ function checkPercentile(p: number): void {
  * noise of an integer: 0.07 × 100 is 7.000000000000001 in binary floating
  * point, and a bare ceil would pick the 8th value instead of the 7th.
  */
-function nearestRank(p: number, n: number): number {
+export function nearestRank(p: number, n: number): number {
+  checkPercentile(p);
   const exact = p * n;
   const nearest = Math.round(exact);
   const rank = Math.abs(exact - nearest) <= 1e-9 * Math.max(1, exact) ? nearest : Math.ceil(exact);

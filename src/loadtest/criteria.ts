@@ -13,8 +13,10 @@ export interface Criterion {
 }
 
 export interface CriteriaInput {
-  /** Successful ÷ finished sessions. */
+  /** Successful ÷ finished sessions (1 when none finished, by the metric set's rule). */
   successRate: number;
+  /** Sessions that finished (cancelled and lost ones not counted): with none, there is no rate to pass on. */
+  finishedSessions: number;
   /** Health at the end of the run. */
   finalHealth: HealthStatus;
   /** Stalls detected. */
@@ -41,15 +43,15 @@ const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
  * threshold such as 0.2 × 35 cannot be missed by floating-point noise.
  */
 export function evaluateCriteria(input: CriteriaInput): Criterion[] {
-  const { successRate, finalHealth, workerStalls, distinctWorkers, peakConcurrentWorkers: peak, targetConcurrency: target } = input;
+  const { successRate, finishedSessions, finalHealth, workerStalls, distinctWorkers, peakConcurrentWorkers: peak, targetConcurrency: target } = input;
   const slack = PEAK_TOLERANCE * target;
   return [
     {
       name: 'success rate',
       threshold: `≥ ${percent(MIN_SUCCESS_RATE)}`,
       measured: successRate,
-      detail: percent(successRate),
-      passed: successRate >= MIN_SUCCESS_RATE,
+      detail: finishedSessions === 0 ? 'no session finished' : percent(successRate),
+      passed: finishedSessions > 0 && successRate >= MIN_SUCCESS_RATE,
     },
     {
       name: 'health',

@@ -1,3 +1,4 @@
+import { successRateOf } from '../core/metric-set.js';
 import { percentile } from '../core/metrics.js';
 import { FAILED_OUTCOMES, type HealthStatus, type SessionOutcome } from '../core/states.js';
 import { formatMs, formatPercent } from '../metrics/render.js';
@@ -31,7 +32,7 @@ export interface LoadTestResults {
   avgLatencyMs: number;
   p95LatencyMs: number;
   p99LatencyMs: number;
-  /** Successful ÷ finished sessions (cancelled sessions are not counted); 0 when none finished. */
+  /** Successful ÷ finished sessions (cancelled sessions are not counted); 1 when none finished, as in every metric view. */
   successRate: number;
   /** Most sessions running at once. */
   peakConcurrentWorkers: number;
@@ -79,11 +80,12 @@ export function buildResults(spec: LoadTestSpec, config: LoadTestConfig, record:
   const o = record.observation;
   const ok = o.outcomes.success;
   const finished = ok + FAILED_OUTCOMES.reduce((n, k) => n + o.outcomes[k], 0);
-  const successRate = finished > 0 ? ok / finished : 0;
+  const successRate = successRateOf(ok, finished - ok);
   const quality = computeQuality(o, config.scale);
   const finalHealth = record.summary.metrics.health;
   const criteria = evaluateCriteria({
     successRate,
+    finishedSessions: finished,
     finalHealth,
     workerStalls: o.stalls,
     distinctWorkers: o.distinctWorkers,

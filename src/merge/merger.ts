@@ -95,7 +95,7 @@ export class Merger {
   start(): void {
     if (this.running || this.stopping) return;
     this.running = this.loop().catch((error: unknown) => {
-      this.deps.events.emit('health:error', { at: this.deps.clock.now(), error });
+      this.deps.events.emit('merge:error', { at: this.deps.clock.now(), error, fatal: true });
     });
   }
 
@@ -129,7 +129,7 @@ export class Merger {
         break;
       } catch (error) {
         // The target branch was deleted, say: report it and try again rather than leave issues merging forever.
-        this.deps.events.emit('health:error', { at: this.deps.clock.now(), error });
+        this.deps.events.emit('merge:error', { at: this.deps.clock.now(), error, fatal: false });
         await this.pause();
       }
     }

@@ -56,18 +56,8 @@ export function healthIntervalFromSnapshots(timesNewestFirst: readonly number[])
   return { ms: gaps[Math.floor((gaps.length - 1) / 2)] ?? DEFAULT_SCALE_CONFIG.healthCheckIntervalMs, source: 'snapshots' };
 }
 
-/**
- * ⌈p·n⌉ clamped to [1, n], the nearest rank; the same rule as
- * percentile() in src/core/metrics.ts, including its tolerance for float
- * noise (0.07 × 100 is 7.000000000000001 and must give rank 7).
- */
-export function nearestRank(p: number, n: number): number {
-  if (Number.isNaN(p) || p <= 0 || p > 1) throw new RangeError(`percentile p must be in (0, 1], received ${p}: pass 0.95 for p95`);
-  const exact = p * n;
-  const nearest = Math.round(exact);
-  const rank = Math.abs(exact - nearest) <= 1e-9 * Math.max(1, exact) ? nearest : Math.ceil(exact);
-  return Math.min(n, Math.max(1, rank));
-}
+/** The nearest rank, by the one rule of src/core/metrics.ts. */
+export { nearestRank } from '../core/metrics.js';
 
 /**
  * Where to find the rank-th smallest of n values with `LIMIT 1 OFFSET k`:

@@ -1,4 +1,5 @@
-import { assessHealth, healthWindowMs } from '../core/health.js';
+import { healthWindowMs } from '../core/health.js';
+import { computeMetricSet } from '../core/metric-set.js';
 import { THROUGHPUT_WINDOW_MS } from '../core/metrics.js';
 import type { ScaleMetrics } from '../core/metrics-types.js';
 import type { IssueStatus, SessionOutcome } from '../core/states.js';
@@ -122,23 +123,42 @@ function readReport(q: StoreQueries, options: ReportOptions): MetricsReport {
   const issuesByStatus = q.issueCounts();
   const scale = q.scaleOperationCounts(window);
   const success = totals.success.count;
-  return {
-    currentWorkers,
-    activeWorkers,
-    idleWorkers: currentWorkers - activeWorkers,
-    stalledWorkers,
+  // The seed's figures by the one definition every view uses (src/core/metric-set.ts).
+  const seed = computeMetricSet({
+    timestamp: now,
+    workers: { idle: currentWorkers - activeWorkers, busy: activeWorkers, draining: 0, stalled: stalledWorkers },
     queueDepth: issuesByStatus.queued,
     mergeQueueDepth: issuesByStatus.merging,
-    throughputPerMinute: (q.successesEnded({ from: now - THROUGHPUT_WINDOW_MS, to: now }) * 60_000) / THROUGHPUT_WINDOW_MS,
-    avgSessionDurationMs: counted === 0 ? 0 : countedMs / counted,
-    p95SessionDurationMs: percentile(0.95),
-    p99SessionDurationMs: percentile(0.99),
-    successRate: counted === 0 ? 1 : success / counted,
-    totalSessionsCompleted: success,
-    totalSessionsFailed: counted - success,
-    health: assessHealth({ successRate: recentOk + recentBad ? recentOk / (recentOk + recentBad) : null, stalledWorkers: recent.stalled.count }),
-    backpressureActive,
+    sessions: {
+      completed: success,
+      failed: counted - success,
+      meanMs: counted === 0 ? 0 : countedMs / counted,
+      p95Ms: percentile(0.95),
+      p99Ms: percentile(0.99),
+      recentSuccesses: q.successesEnded({ from: now - THROUGHPUT_WINDOW_MS, to: now }),
+    },
+    healthWindow: { ok: recentOk, failed: recentBad, stalls: recent.stalled.count },
+    backpressure: { active: backpressureActive, activations: q.backpressureActivations(window) },
     scaleOperations: scale.up + scale.down,
+    workerStalls: totals.stalled.count,
+  });
+  return {
+    currentWorkers: seed.currentWorkers,
+    activeWorkers: seed.activeWorkers,
+    idleWorkers: seed.idleWorkers,
+    stalledWorkers: seed.stalledWorkers,
+    queueDepth: seed.queueDepth,
+    mergeQueueDepth: seed.mergeQueueDepth,
+    throughputPerMinute: seed.throughputPerMinute,
+    avgSessionDurationMs: seed.avgSessionDurationMs,
+    p95SessionDurationMs: seed.p95SessionDurationMs,
+    p99SessionDurationMs: seed.p99SessionDurationMs,
+    successRate: seed.successRate,
+    totalSessionsCompleted: seed.totalSessionsCompleted,
+    totalSessionsFailed: seed.totalSessionsFailed,
+    health: seed.health,
+    backpressureActive: seed.backpressureActive,
+    scaleOperations: seed.scaleOperations,
     state: options.state,
     live,
     now,
@@ -149,8 +169,8 @@ function readReport(q: StoreQueries, options: ReportOptions): MetricsReport {
     healthWindowMs: healthWindow,
     healthCheckIntervalMs: interval.ms,
     healthCheckIntervalSource: interval.source,
-    backpressureActivations: q.backpressureActivations(window),
-    workerStalls: totals.stalled.count,
+    backpressureActivations: seed.backpressureActivations,
+    workerStalls: seed.workerStalls,
     scaleOperationsByDirection: scale,
     sessionsByOutcome: Object.fromEntries(Object.entries(totals).map(([o, t]) => [o, t.count])) as Record<SessionOutcome, number>,
     issuesByStatus,

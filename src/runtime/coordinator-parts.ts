@@ -1,46 +1,15 @@
-/** Pieces of the coordinator that need none of its state: session records, reasons, config, the run lock. */
+/** Pieces of the coordinator that need none of its state: its scale config, log paths, the run lock and the summary. */
 import { join } from 'node:path';
-import type { SessionExit, SessionHandle } from '../agents/types.js';
 import { formatDuration } from '../config/duration.js';
 import type { ScaleMetrics } from '../core/metrics-types.js';
+import { stripUndefined } from '../core/objects.js';
 import { DEFAULT_SCALE_CONFIG, type ScaleConfig } from '../core/scale-config.js';
 import type { SessionOutcome } from '../core/states.js';
 import { StoreError } from '../errors.js';
 import type { LockProbe } from '../store/run-lock.js';
-import type { IssueRow, RunLockClaim, RunLockInfo, Store } from '../store/types.js';
+import type { RunLockClaim, RunLockInfo, Store } from '../store/types.js';
 import { sanitizeIssueId } from '../workspace/sanitize.js';
-import type { TimerHandle } from './clock.js';
 import type { CoordinatorOptions, RunSummary } from './coordinator-types.js';
-
-/** Why the harness stopped a session itself. */
-export type KillReason = 'stalled' | 'timeout' | 'cancelled';
-
-/** A session the coordinator has started and not yet seen end. */
-export interface ActiveSession {
-  id: string;
-  issue: IssueRow;
-  workerId: string;
-  attempt: number;
-  startedAt: number;
-  persistedProgressAt: number;
-  branch: string | null;
-  handle: SessionHandle | null;
-  killReason: KillReason | null;
-  timeout: TimerHandle | null;
-  ended: boolean;
-}
-
-/** The recorded reason of a session the harness stopped. */
-export function killReasonText(reason: KillReason, config: { workerStallTimeoutMs: number; sessionTimeoutMs: number }): string {
-  switch (reason) {
-    case 'stalled':
-      return `no progress for more than ${config.workerStallTimeoutMs} ms`;
-    case 'timeout':
-      return `ran longer than sessionTimeoutMs (${config.sessionTimeoutMs} ms)`;
-    case 'cancelled':
-      return 'cancelled by a second interrupt';
-  }
-}
 
 /**
  * `<logDir>/<issue>/<attempt>-<session id>.log`: one file per session. A
@@ -51,12 +20,6 @@ export function sessionLogPath(logDir: string, issueId: string, attempt: number,
   return join(logDir, sanitizeIssueId(issueId), `${attempt}-${sanitizeIssueId(sessionId)}.log`);
 }
 
-export function describeExit(exit: SessionExit): string {
-  if (exit.error) return exit.error;
-  if (exit.signal) return `killed by ${exit.signal}`;
-  return exit.exitCode === 0 ? 'exit code 0' : `exit code ${exit.exitCode}`;
-}
-
 export function resolveScaleConfig(options: CoordinatorOptions): ScaleConfig {
   const given = stripUndefined(options.scaleConfig ?? {});
   const maxWorkers = given.maxWorkers ?? options.maxWorkers ?? DEFAULT_SCALE_CONFIG.maxWorkers;
@@ -65,11 +28,6 @@ export function resolveScaleConfig(options: CoordinatorOptions): ScaleConfig {
   if (options.enableScaleManager === false) config.minWorkers = config.maxWorkers;
   return config;
 }
-
-export function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
 
 /**
  * Claim the store for this harness (from any holder when forced), recording

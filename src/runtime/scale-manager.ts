@@ -1,4 +1,5 @@
 import type { EventBus } from '../core/events.js';
+import { stripUndefined } from '../core/objects.js';
 import type { ScaleMetrics } from '../core/metrics-types.js';
 import { hasExceededQuota } from '../core/quota.js';
 import { defaultRules } from '../core/run/rules.js';
@@ -146,8 +147,4 @@ export function createScaleManager(
   deps: ScaleManagerDeps = {},
 ): ScaleManager {
   return new ScaleManager(workerPool, cwd, mergeQueue, config, deps);
-}
-
-export function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateCriteria, type CriteriaInput } from '../../src/loadtest/criteria.js';
 
-const good: CriteriaInput = { successRate: 0.9, finalHealth: 'healthy', workerStalls: 0, distinctWorkers: 25, peakConcurrentWorkers: 25, targetConcurrency: 25 };
+const good: CriteriaInput = { successRate: 0.9, finishedSessions: 200, finalHealth: 'healthy', workerStalls: 0, distinctWorkers: 25, peakConcurrentWorkers: 25, targetConcurrency: 25 };
 
 function verdict(change: Partial<CriteriaInput>, name: string): boolean {
   const criterion = evaluateCriteria({ ...good, ...change }).find((c) => c.name === name);
@@ -10,6 +10,12 @@ function verdict(change: Partial<CriteriaInput>, name: string): boolean {
 }
 
 describe('evaluateCriteria', () => {
+  it('fails the success rate when no session finished, though the rate of nothing is 1', () => {
+    expect(verdict({ successRate: 1, finishedSessions: 0 }, 'success rate')).toBe(false);
+    expect(evaluateCriteria({ ...good, successRate: 1, finishedSessions: 0 })[0]?.detail).toBe('no session finished');
+    expect(verdict({ successRate: 0.8, finishedSessions: 5 }, 'success rate')).toBe(true);
+  });
+
   it('passes all four on a good run and reports each measured value', () => {
     const criteria = evaluateCriteria(good);
     expect(criteria.map((c) => [c.name, c.passed])).toEqual([

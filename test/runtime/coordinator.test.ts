@@ -22,7 +22,6 @@ interface Harness {
   coordinator: Coordinator;
   concurrency: number[];
   starts: SessionSpec[];
-  finish(): RunSummary;
 }
 
 function setup(
@@ -62,11 +61,6 @@ function setup(
     coordinator,
     concurrency,
     starts,
-    finish() {
-      let summary: RunSummary | undefined;
-      void coordinator.run().then((s) => (summary = s));
-      return summary as unknown as RunSummary;
-    },
   };
 }
 

@@ -137,6 +137,7 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
       note(`✗ merge of ${e.issueId} rejected: ${e.reason}${e.issueStatus === 'queued' ? ' → requeued on the new target' : e.issueStatus === 'failed' ? ' → failed' : ''}`, color.yellow),
     ),
     events.on('health:error', (e) => note(`error in a health check: ${e.error instanceof Error ? e.error.message : String(e.error)}`, color.red)),
+    events.on('merge:error', (e) => note(`merge queue ${e.fatal ? 'stopped' : 'paused'}: ${e.error instanceof Error ? e.error.message : String(e.error)}`, color.red)),
     events.on('session:ended', (e) => {
       finished++;
       const mark = e.outcome === 'success' ? color.green('✓') : color.red('✗');
