@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { samePath, type Git } from './git.js';
+import { samePath, type Git } from '../git/index.js';
 
 /** Where an issue's worktree and branch are (WorktreeManager.locate). */
 export type LocateWorkspace = (issueId: string) => { path: string; branch: string };
@@ -8,8 +8,9 @@ export type LocateWorkspace = (issueId: string) => { path: string; branch: strin
 /**
  * Remove an issue's worktree (whatever is in it) and, when asked, its
  * branch: after a landing, or before a rejected issue is redone from the
- * updated target. Asynchronous, unlike WorktreeManager.remove, because a
- * worktree with installed dependencies can take a while to delete.
+ * updated target. Unlike WorktreeManager.remove, a worktree git refuses to
+ * remove (locked, half made) does not stop it: the merge has landed or been
+ * rejected already, so the directory is deleted all the same.
  */
 export async function discardIssueWorkspace(git: Git, locate: LocateWorkspace, issueId: string, options: { deleteBranch: boolean }): Promise<void> {
   const { path, branch } = locate(issueId);

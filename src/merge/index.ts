@@ -9,7 +9,6 @@ export { findFirstRed, splitAtCulprit } from './batch.js';
 export { applyBranch, type Applied, type BranchChange } from './strategy.js';
 export { TargetBranch, MergeSetupError, checkCommitterIdentity, type Advance } from './target.js';
 export { MergeWorktree } from './merge-worktree.js';
-export { Git, GitError, gitRunner, type GitOutput, type GitRunner } from './git.js';
 export { openPullRequest, pullRequestBody, type PullRequest } from './pr.js';
 export { runCommand, type CommandResult } from './command.js';
 export { setUpWorktreeRun, MERGE_RETRY_MS, type WorktreeRun, type WorktreeRunOptions } from './worktree-run.js';

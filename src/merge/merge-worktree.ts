@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { samePath, type Git } from './git.js';
+import { samePath, type Git } from '../git/index.js';
 
 /**
  * The worktree where merges are built and verified (`.harness/merge`),

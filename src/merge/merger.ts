@@ -9,7 +9,7 @@ import { findFirstRed, splitAtCulprit } from './batch.js';
 import type { LocateWorkspace } from './cleanup.js';
 import { describeResult, runCommand } from './command.js';
 import { conflictReason } from './decide.js';
-import { firstLines, GitError, type Git } from './git.js';
+import { firstLines, GitError, type Git } from '../git/index.js';
 import type { MergeWorktree } from './merge-worktree.js';
 import { MergeOutcomes } from './outcomes.js';
 import { openPullRequest, pullRequestBody } from './pr.js';

@@ -3,7 +3,7 @@ import type { Clock } from '../runtime/clock.js';
 import type { IssueTransition, MergeEntryRow, Store } from '../store/types.js';
 import { discardIssueWorkspace, type LocateWorkspace } from './cleanup.js';
 import { decideAfterRejection, type RejectionKind } from './decide.js';
-import type { Git } from './git.js';
+import type { Git } from '../git/index.js';
 
 export interface OutcomeDeps {
   store: Store;

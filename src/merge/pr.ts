@@ -1,4 +1,4 @@
-import { firstLines, runProgram, type Git } from './git.js';
+import { firstLines, runProgram, type Git } from '../git/index.js';
 
 export interface PullRequest {
   /** The branch to propose (already committed locally). */

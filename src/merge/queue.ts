@@ -1,14 +1,14 @@
-import { defaultGitRun } from '../workspace/worktree.js';
 import type { EventBus } from '../core/events.js';
 import type { MergeAssessment, MergeService } from '../runtime/coordinator-types.js';
 import type { IssueRow, Store } from '../store/types.js';
 import type { Merger } from './merger.js';
 
-/** What the queue needs from the issue worktrees (a WorktreeManager). */
+/** What the queue needs from the issue worktrees (a WorktreeManager). Both are git queries, so both are async. */
 export interface IssueWorkspaces {
-  readonly repoDir: string;
   /** Commits on the issue's branch that the target does not have. */
-  commitsAhead(issueId: string): number;
+  commitsAhead(issueId: string): Promise<number>;
+  /** The commit a local branch points at, or null when there is none. */
+  branchHead(branch: string): Promise<string | null>;
 }
 
 export interface MergeQueueOptions {
@@ -31,16 +31,17 @@ export interface MergeQueueOptions {
 export class MergeQueue implements MergeService {
   constructor(private readonly options: MergeQueueOptions) {}
 
-  assess(issue: IssueRow, branch: string): MergeAssessment {
-    const { workspaces, merger } = this.options;
-    if (this.commitsAhead(issue.id) === 0) {
+  /** Asks git (two child processes) without blocking: the coordinator goes on with other sessions meanwhile. */
+  async assess(issue: IssueRow, branch: string): Promise<MergeAssessment> {
+    const { merger } = this.options;
+    if ((await this.commitsAhead(issue.id)) === 0) {
       if (this.options.requireCommits) {
         return { status: 'failed', reason: `no changes: the session succeeded but left no commits on ${branch} beyond ${this.options.target}` };
       }
       merger.cleanUpLater(issue.id, true);
       return { status: 'done' };
     }
-    return { status: 'merging', head: headOf(workspaces.repoDir, branch) };
+    return { status: 'merging', head: await this.headOf(branch) };
   }
 
   enqueue(issue: IssueRow, branch: string, head: string | null, now: number): void {
@@ -63,19 +64,12 @@ export class MergeQueue implements MergeService {
   }
 
   /** Null when git could not say: the branch is queued and the merger finds out. */
-  private commitsAhead(issueId: string): number | null {
-    try {
-      return this.options.workspaces.commitsAhead(issueId);
-    } catch {
-      return null;
-    }
+  private commitsAhead(issueId: string): Promise<number | null> {
+    return this.options.workspaces.commitsAhead(issueId).catch(() => null);
   }
-}
 
-function headOf(repoDir: string, branch: string): string | null {
-  try {
-    return defaultGitRun(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], repoDir).stdout.trim() || null;
-  } catch {
-    return null;
+  /** Null when git could not say: the merger resolves the branch itself. */
+  private headOf(branch: string): Promise<string | null> {
+    return this.options.workspaces.branchHead(branch).catch(() => null);
   }
 }

@@ -1,7 +1,7 @@
 import type { ProcessInspector } from '../runtime/coordinator-types.js';
 import type { MergeEntryRow, Store } from '../store/types.js';
 import type { LocateWorkspace } from './cleanup.js';
-import type { Git } from './git.js';
+import type { Git } from '../git/index.js';
 import type { MergeWorktree } from './merge-worktree.js';
 import type { MergeOutcomes } from './outcomes.js';
 import type { TargetBranch } from './target.js';

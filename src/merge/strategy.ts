@@ -1,5 +1,5 @@
 import type { MergeStrategy } from '../config/types.js';
-import { GitError, firstLines, type Git } from './git.js';
+import { GitError, firstLines, type Git } from '../git/index.js';
 
 /** The outcome of bringing one branch onto the commit checked out in the merge worktree. */
 export type Applied =

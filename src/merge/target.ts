@@ -1,5 +1,5 @@
 import { HarnessError } from '../errors.js';
-import { firstLines, type Git } from './git.js';
+import { firstLines, type Git } from '../git/index.js';
 
 /** The merge queue cannot work with this repository as it is. Exit 2. */
 export class MergeSetupError extends HarnessError {

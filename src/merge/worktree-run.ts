@@ -8,7 +8,7 @@ import type { Store } from '../store/types.js';
 import { checkCopySources, copyInto, withSetup } from '../workspace/bootstrap.js';
 import { clearLeftoverBranches, leftoverError } from '../workspace/leftovers.js';
 import { WorktreeManager } from '../workspace/worktree.js';
-import { Git, gitRunner } from './git.js';
+import { Git, gitRunner } from '../git/index.js';
 import { MergeWorktree } from './merge-worktree.js';
 import { Merger } from './merger.js';
 import { MergeQueue } from './queue.js';
@@ -54,14 +54,17 @@ export async function setUpWorktreeRun(options: WorktreeRunOptions): Promise<Wor
   const { repoDir, harnessDir, config, store, events, clock, env } = options;
   const { merge, workspace } = config;
   const copyFiles = (dir: string): void => copyInto(repoDir, dir, workspace.copy);
+  // One runner for the issue worktrees and the merge queue: git with the run's environment.
+  const run = gitRunner(env);
   // First, as it explains best what is wrong with a directory that is not a repository.
-  const workspaces = new WorktreeManager({
+  const workspaces = await WorktreeManager.open({
     repoDir,
     worktreesDir: join(harnessDir, 'worktrees'),
     ...(merge.target !== null ? { baseBranch: merge.target } : {}),
+    run,
     bootstrap: (worktree) => copyFiles(worktree.path),
   });
-  const git = new Git(workspaces.repoDir, gitRunner(env));
+  const git = new Git(workspaces.repoDir, run);
   const target = await TargetBranch.resolve(git, merge.target);
   if (merge.mode === 'local') {
     await target.checkClean();
@@ -69,7 +72,7 @@ export async function setUpWorktreeRun(options: WorktreeRunOptions): Promise<Wor
   }
   checkCopySources(repoDir, workspace.copy);
   const issueIds = new Set([...(options.issueIds ?? []), ...store.listIssues().map((issue) => issue.id)]);
-  const leftovers = clearLeftoverBranches(workspaces, issueIds, (id) => store.sessionsForIssue(id).length > 0);
+  const leftovers = await clearLeftoverBranches(workspaces, issueIds, (id) => store.sessionsForIssue(id).length > 0);
   if (leftovers.length > 0) throw leftoverError(leftovers, workspaces);
 
   const merger = new Merger(

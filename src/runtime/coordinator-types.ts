@@ -21,9 +21,13 @@ export interface RunSettings {
   progressPersistMs: number;
 }
 
-/** Where a session works: the project itself, or a worktree per issue. */
+/**
+ * Where a session works: the project itself, or a worktree per issue. A
+ * promise lets preparation (git, a copy) run while other sessions go on; the
+ * answer comes back to the run as an event.
+ */
 export interface WorkspaceProvider {
-  prepare(issueId: string): { path: string; branch: string };
+  prepare(issueId: string): { path: string; branch: string } | Promise<{ path: string; branch: string }>;
 }
 
 /** What the merge queue says of a successful session's branch. */

@@ -26,47 +26,47 @@ export interface CleanReport {
  * uncommitted changes (unless `force`), or a branch with commits the base
  * lacks: those are listed as kept, with how to remove them by hand.
  */
-export function cleanWorkspaces(workspaces: WorktreeManager, options: CleanOptions): CleanReport {
+export async function cleanWorkspaces(workspaces: WorktreeManager, options: CleanOptions): Promise<CleanReport> {
   const report: CleanReport = { removed: [], kept: [] };
   const shown = (path: string): string => relative(workspaces.repoDir, path) || path;
   const keptBranches = new Set<string>();
 
-  for (const worktree of workspaces.list()) {
+  for (const worktree of await workspaces.list()) {
     const name = basename(worktree.path);
     const busy = options.inUse.get(name);
     const branch = worktree.branch ? ` (branch ${worktree.branch})` : '';
     if (busy !== undefined) {
       report.kept.push(`worktree ${shown(worktree.path)}${branch}: ${busy}`);
       if (worktree.branch) keptBranches.add(worktree.branch);
-    } else if (!options.force && workspaces.hasUncommittedChanges(worktree.path)) {
+    } else if (!options.force && (await workspaces.hasUncommittedChanges(worktree.path))) {
       report.kept.push(`worktree ${shown(worktree.path)}${branch}: it has uncommitted changes (harness clean --force removes it)`);
       if (worktree.branch) keptBranches.add(worktree.branch);
     } else {
-      workspaces.removeWorktree(worktree.path);
+      await workspaces.removeWorktree(worktree.path);
       report.removed.push(`worktree ${shown(worktree.path)}${branch}`);
     }
   }
   if (existsSync(options.mergeWorktree)) {
     if (options.mergeInUse !== null) report.kept.push(`merge worktree ${shown(options.mergeWorktree)}: ${options.mergeInUse}`);
     else {
-      workspaces.removeWorktree(options.mergeWorktree);
+      await workspaces.removeWorktree(options.mergeWorktree);
       report.removed.push(`merge worktree ${shown(options.mergeWorktree)}`);
     }
   }
 
-  const merged = new Set(workspaces.mergedBranches());
-  for (const branch of workspaces.harnessBranches()) {
+  const merged = new Set(await workspaces.mergedBranches());
+  for (const branch of await workspaces.harnessBranches()) {
     const busy = options.inUse.get(branch.slice('harness/'.length));
     if (busy !== undefined) {
       if (!keptBranches.has(branch)) report.kept.push(`branch ${branch}: ${busy}`);
     } else if (keptBranches.has(branch)) {
       // Checked out in a worktree kept above: said there.
-    } else if (merged.has(branch) || workspaces.branchChangesAhead(branch) === 0) {
+    } else if (merged.has(branch) || (await workspaces.branchChangesAhead(branch)) === 0) {
       // Merged, or landed by rebase (the same changes, as other commits).
-      workspaces.deleteBranch(branch);
+      await workspaces.deleteBranch(branch);
       report.removed.push(`branch ${branch} (merged into ${workspaces.baseBranch})`);
     } else {
-      const ahead = workspaces.branchChangesAhead(branch);
+      const ahead = await workspaces.branchChangesAhead(branch);
       report.kept.push(`branch ${branch}: ${ahead} commit(s) not on ${workspaces.baseBranch} (git branch -D ${branch} deletes it)`);
     }
   }

@@ -3,8 +3,6 @@ export {
   WorktreeManager,
   WorktreeError,
   BRANCH_PREFIX,
-  defaultGitRun,
-  type GitRun,
   type PreparedWorktree,
   type WorktreeInfo,
   type WorktreeManagerOptions,

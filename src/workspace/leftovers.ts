@@ -22,8 +22,12 @@ export interface LeftoverBranch {
  * returned: the caller refuses to start (see leftoverError), since only the
  * user can say whether that work matters.
  */
-export function clearLeftoverBranches(workspaces: WorktreeManager, issueIds: Iterable<string>, hasRunHere: (issueId: string) => boolean): LeftoverBranch[] {
-  const existing = new Set(workspaces.harnessBranches());
+export async function clearLeftoverBranches(
+  workspaces: WorktreeManager,
+  issueIds: Iterable<string>,
+  hasRunHere: (issueId: string) => boolean,
+): Promise<LeftoverBranch[]> {
+  const existing = new Set(await workspaces.harnessBranches());
   if (existing.size === 0) return [];
   const leftovers: LeftoverBranch[] = [];
   const seen = new Set<string>();
@@ -31,11 +35,11 @@ export function clearLeftoverBranches(workspaces: WorktreeManager, issueIds: Ite
     const { path, branch } = workspaces.locate(issueId);
     if (!existing.has(branch) || seen.has(branch) || hasRunHere(issueId)) continue;
     seen.add(branch);
-    const commits = workspaces.branchChangesAhead(branch);
-    const dirty = workspaces.hasUncommittedChanges(path);
+    const commits = await workspaces.branchChangesAhead(branch);
+    const dirty = await workspaces.hasUncommittedChanges(path);
     if (commits === 0 && !dirty) {
-      workspaces.removeWorktree(path);
-      workspaces.deleteBranch(branch);
+      await workspaces.removeWorktree(path);
+      await workspaces.deleteBranch(branch);
     } else {
       leftovers.push({ issueId, branch, commits, dirtyWorktree: dirty ? path : null });
     }

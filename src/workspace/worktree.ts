@@ -1,11 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
 import { HarnessError } from '../errors.js';
+import { Git, GitError, gitRunner, isInside, samePath, type GitRunner, type GitWorktree } from '../git/index.js';
 import { sanitizeIssueId } from './sanitize.js';
-
-/** Runs git with `args` in `cwd` and returns its stdout; throws when git fails. */
-export type GitRun = (args: string[], cwd: string) => { stdout: string };
 
 /** The repository cannot host worktrees, or git refused an operation. Exit 2. */
 export class WorktreeError extends HarnessError {
@@ -19,14 +17,15 @@ export interface WorktreeManagerOptions {
   worktreesDir: string;
   /** Branch (or commit) new issue branches start from. Default: the branch checked out in repoDir now. */
   baseBranch?: string;
-  /** How git is run; tests may replace it. Default: execFileSync('git', …), never a shell. */
-  run?: GitRun;
+  /** How git is run; tests may replace it. Default: gitRunner(process.env), an async child process, never a shell. */
+  run?: GitRunner;
   /**
    * Called once for each newly created worktree (never for a reused one),
-   * e.g. to copy files git does not track. If it throws, the new worktree is
-   * removed again (the branch stays), so the next prepare tries afresh.
+   * e.g. to copy files git does not track. If it throws (or rejects), the
+   * new worktree is removed again (the branch stays), so the next prepare
+   * tries afresh.
    */
-  bootstrap?: (worktree: PreparedWorktree) => void;
+  bootstrap?: (worktree: PreparedWorktree) => void | Promise<void>;
 }
 
 export interface PreparedWorktree {
@@ -36,64 +35,45 @@ export interface PreparedWorktree {
   reused: boolean;
 }
 
-export interface WorktreeInfo {
-  path: string;
-  /** Short branch name, or null for a detached worktree. */
-  branch: string | null;
-  head: string | null;
-}
+export type WorktreeInfo = GitWorktree;
 
 /** Branches harness creates are `harness/<sanitized issue id>`. */
 export const BRANCH_PREFIX = 'harness/';
 
-export const defaultGitRun: GitRun = (args, cwd) => {
-  try {
-    const stdout = execFileSync('git', args, {
-      cwd,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
-    });
-    return { stdout };
-  } catch (error) {
-    const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
-    throw new WorktreeError(`git ${args.join(' ')} failed in ${cwd}${stderr ? `: ${stderr}` : ''}`, { cause: error });
-  }
-};
-
-function canonical(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return resolve(path);
-  }
-}
-
 /**
  * One git worktree per issue, on its own branch, so agents working at the
  * same time never share a checkout. A retried issue gets its branch back
- * (and its worktree, when it is still there), so work carries over.
+ * (and its worktree, when it is still there), so work carries over. Every
+ * method is async: git runs as a child process while other sessions go on.
+ * Create one with `WorktreeManager.open`.
  */
 export class WorktreeManager {
   readonly repoDir: string;
   readonly worktreesDir: string;
-  readonly baseBranch: string;
-  private readonly run: GitRun;
-  private readonly bootstrap: ((worktree: PreparedWorktree) => void) | undefined;
+  private readonly bootstrap: WorktreeManagerOptions['bootstrap'];
 
-  constructor(options: WorktreeManagerOptions) {
-    this.run = options.run ?? defaultGitRun;
-    this.bootstrap = options.bootstrap;
-    this.repoDir = resolve(options.repoDir);
-    this.worktreesDir = isAbsolute(options.worktreesDir) ? options.worktreesDir : resolve(this.repoDir, options.worktreesDir);
-    const needsRepo = `--worktrees needs a git repository with at least one commit: ${this.repoDir}`;
-    if (!this.insideWorkTree()) {
+  /** Check that `repoDir` can host worktrees (a repository with a commit) and settle the base branch. */
+  static async open(options: WorktreeManagerOptions): Promise<WorktreeManager> {
+    const git = new Git(resolve(options.repoDir), options.run ?? gitRunner());
+    const needsRepo = `--worktrees needs a git repository with at least one commit: ${git.repoDir}`;
+    const inside = await git.try(['rev-parse', '--is-inside-work-tree']);
+    if (inside.code !== 0 || inside.stdout.trim() !== 'true') {
       throw new WorktreeError(`${needsRepo} (run \`git init\` there and commit, or run without --worktrees)`);
     }
-    if (!this.succeeds(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])) {
+    if ((await git.commitOf('HEAD')) === null) {
       throw new WorktreeError(`${needsRepo} (it has no commits yet: make a first commit)`);
     }
-    this.baseBranch = options.baseBranch ?? this.currentBranch();
+    return new WorktreeManager(options, git, options.baseBranch ?? (await currentBranch(git)));
+  }
+
+  private constructor(
+    options: WorktreeManagerOptions,
+    private readonly repo: Git,
+    readonly baseBranch: string,
+  ) {
+    this.repoDir = repo.repoDir;
+    this.worktreesDir = isAbsolute(options.worktreesDir) ? options.worktreesDir : resolve(this.repoDir, options.worktreesDir);
+    this.bootstrap = options.bootstrap;
   }
 
   /** The worktree path and branch an issue uses, whether or not they exist yet. */
@@ -103,57 +83,61 @@ export class WorktreeManager {
   }
 
   /** Create the issue's worktree, or reuse it when it is already checked out on the issue's branch. */
-  prepare(issueId: string): PreparedWorktree {
+  async prepare(issueId: string): Promise<PreparedWorktree> {
     const { path, branch } = this.locate(issueId);
-    const existing = this.find(path);
+    const existing = await this.find(path);
     if (existing?.branch === branch && existsSync(path)) return { path, branch, reused: true };
 
     // A worktree on the wrong branch, or a directory left by a crash half-way
     // through `worktree add`, would make the add fail: clear it. Only paths
     // inside worktreesDir reach here, and names cannot contain `/` or `..`.
-    this.discard(path, existing !== undefined);
+    await this.discard(path, existing !== undefined);
     this.ensureWorktreesDir();
 
-    if (this.branchExists(branch)) this.git(['worktree', 'add', path, branch]);
-    else this.git(['worktree', 'add', '-b', branch, path, this.baseBranch]);
+    if (await this.repo.branchExists(branch)) await this.git(['worktree', 'add', path, branch]);
+    else await this.git(['worktree', 'add', '-b', branch, path, this.baseBranch]);
     const prepared = { path, branch, reused: false };
     try {
-      this.bootstrap?.(prepared);
+      await this.bootstrap?.(prepared);
     } catch (error) {
-      this.discard(path, true);
+      await this.discard(path, true);
       throw error;
     }
     return prepared;
   }
 
   /** Commits on the issue's branch that baseBranch does not have; 0 when the branch does not exist. */
-  commitsAhead(issueId: string): number {
+  async commitsAhead(issueId: string): Promise<number> {
     const { branch } = this.locate(issueId);
-    if (!this.branchExists(branch)) return 0;
-    const out = this.git(['rev-list', '--count', `${this.baseBranch}..refs/heads/${branch}`]);
-    return Number.parseInt(out.trim(), 10) || 0;
+    if (!(await this.repo.branchExists(branch))) return 0;
+    return this.branchCommitsAhead(branch);
+  }
+
+  /** The commit the local branch `branch` points at, or null when there is none. */
+  branchHead(branch: string): Promise<string | null> {
+    return this.repo.commitOf(`refs/heads/${branch}`);
   }
 
   /** Remove the issue's worktree (uncommitted changes included) and optionally its branch. */
-  remove(issueId: string, options: { deleteBranch: boolean }): void {
+  async remove(issueId: string, options: { deleteBranch: boolean }): Promise<void> {
     const { path, branch } = this.locate(issueId);
-    this.discard(path, this.find(path) !== undefined);
-    if (options.deleteBranch && this.branchExists(branch)) this.git(['branch', '-D', branch]);
+    await this.discard(path, (await this.find(path)) !== undefined);
+    if (options.deleteBranch && (await this.repo.branchExists(branch))) await this.git(['branch', '-D', branch]);
   }
 
   /** Branches under `harness/` that exist now. */
-  harnessBranches(): string[] {
+  harnessBranches(): Promise<string[]> {
     return this.branchNames([`refs/heads/${BRANCH_PREFIX}`]);
   }
 
   /** Those of `harnessBranches()` whose every commit is on `into` (default: baseBranch). */
-  mergedBranches(into: string = this.baseBranch): string[] {
+  mergedBranches(into: string = this.baseBranch): Promise<string[]> {
     return this.branchNames([`--merged=${into}`, `refs/heads/${BRANCH_PREFIX}`]);
   }
 
   /** Full ref names, not `refname:short`, which turns ambiguous with a tag of the same name. */
-  private branchNames(args: string[]): string[] {
-    return this.git(['for-each-ref', '--format=%(refname)', ...args])
+  private async branchNames(args: string[]): Promise<string[]> {
+    return (await this.git(['for-each-ref', '--format=%(refname)', ...args]))
       .split('\n')
       .filter(Boolean)
       .map((ref) => ref.replace(/^refs\/heads\//, ''));
@@ -163,78 +147,50 @@ export class WorktreeManager {
    * Commits on `branch` whose change `into` (default: baseBranch) does not
    * have: rebased copies of a commit count as having it (git cherry's patch ids).
    */
-  branchChangesAhead(branch: string, into: string = this.baseBranch): number {
-    return this.git(['cherry', into, `refs/heads/${branch}`]).split('\n').filter((line) => line.startsWith('+')).length;
+  async branchChangesAhead(branch: string, into: string = this.baseBranch): Promise<number> {
+    return (await this.git(['cherry', into, `refs/heads/${branch}`])).split('\n').filter((line) => line.startsWith('+')).length;
   }
 
   /** Commits on `branch` that `into` (default: baseBranch) does not have. */
-  branchCommitsAhead(branch: string, into: string = this.baseBranch): number {
-    return Number.parseInt(this.git(['rev-list', '--count', `${into}..refs/heads/${branch}`]).trim(), 10) || 0;
+  async branchCommitsAhead(branch: string, into: string = this.baseBranch): Promise<number> {
+    return Number.parseInt((await this.git(['rev-list', '--count', `${into}..refs/heads/${branch}`])).trim(), 10) || 0;
   }
 
   /** Whether the worktree at `path` exists and has uncommitted changes, untracked files included. */
-  hasUncommittedChanges(path: string): boolean {
+  async hasUncommittedChanges(path: string): Promise<boolean> {
     if (!existsSync(path)) return false;
-    return this.run(['status', '--porcelain', '--ignore-submodules'], path).stdout.trim() !== '';
+    return (await this.git(['status', '--porcelain', '--ignore-submodules'], path)).trim() !== '';
   }
 
   /** Remove the worktree at `path` (uncommitted changes included). */
-  removeWorktree(path: string): void {
-    this.discard(path, this.find(path) !== undefined);
+  async removeWorktree(path: string): Promise<void> {
+    await this.discard(path, (await this.find(path)) !== undefined);
   }
 
   /** Delete `branch`, merged or not. */
-  deleteBranch(branch: string): void {
-    this.git(['branch', '-D', branch]);
+  async deleteBranch(branch: string): Promise<void> {
+    await this.git(['branch', '-D', branch]);
   }
 
   /** Worktrees under worktreesDir that git knows about. */
-  list(): WorktreeInfo[] {
-    const root = canonical(this.worktreesDir);
-    return this.allWorktrees().filter((w) => {
-      const rel = relative(root, canonical(w.path));
-      return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
-    });
+  async list(): Promise<WorktreeInfo[]> {
+    return (await this.allWorktrees()).filter((w) => isInside(this.worktreesDir, w.path));
   }
 
   /** Remove a worktree directory and whatever git still records about it. */
-  private discard(path: string, registered: boolean): void {
-    if (registered && existsSync(path)) this.git(['worktree', 'remove', '--force', path]);
-    rmSync(path, { recursive: true, force: true });
+  private async discard(path: string, registered: boolean): Promise<void> {
+    if (registered && existsSync(path)) await this.git(['worktree', 'remove', '--force', path]);
+    await rm(path, { recursive: true, force: true });
     // Forgets worktrees whose directory is gone, which would otherwise keep their branch "checked out".
-    this.git(['worktree', 'prune']);
+    await this.git(['worktree', 'prune']);
   }
 
-  private find(path: string): WorktreeInfo | undefined {
-    const wanted = canonical(path);
-    return this.allWorktrees().find((w) => canonical(w.path) === wanted);
+  private async find(path: string): Promise<WorktreeInfo | undefined> {
+    return (await this.allWorktrees()).find((w) => samePath(w.path, path));
   }
 
-  private allWorktrees(): WorktreeInfo[] {
-    const result: WorktreeInfo[] = [];
-    for (const block of this.git(['worktree', 'list', '--porcelain']).split(/\n\n+/)) {
-      let info: WorktreeInfo | null = null;
-      for (const line of block.split('\n')) {
-        if (line.startsWith('worktree ')) info = { path: line.slice('worktree '.length), branch: null, head: null };
-        else if (info && line.startsWith('HEAD ')) info.head = line.slice('HEAD '.length);
-        else if (info && line.startsWith('branch refs/heads/')) info.branch = line.slice('branch refs/heads/'.length);
-      }
-      if (info) result.push(info);
-    }
-    return result;
-  }
-
-  private currentBranch(): string {
-    try {
-      return this.git(['symbolic-ref', '--quiet', '--short', 'HEAD']).trim();
-    } catch {
-      // Detached HEAD: branch from the commit that is checked out.
-      return this.git(['rev-parse', 'HEAD']).trim();
-    }
-  }
-
-  private branchExists(branch: string): boolean {
-    return this.succeeds(['show-ref', '--verify', '--quiet', `refs/heads/${branch}`]);
+  private allWorktrees(): Promise<WorktreeInfo[]> {
+    return this.failsAs(this.repo.worktrees());
   }
 
   /** Keep issue worktrees out of the main checkout's `git status`. */
@@ -244,24 +200,25 @@ export class WorktreeManager {
     if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
   }
 
-  private insideWorkTree(): boolean {
-    try {
-      return this.git(['rev-parse', '--is-inside-work-tree']).trim() === 'true';
-    } catch {
-      return false;
-    }
+  /** Run git in the repository (or `cwd`); a failure is a WorktreeError naming the command and git's message. */
+  private git(args: string[], cwd: string = this.repoDir): Promise<string> {
+    return this.failsAs(this.repo.run(args, cwd));
   }
 
-  private succeeds(args: string[]): boolean {
+  private async failsAs<T>(call: Promise<T>): Promise<T> {
     try {
-      this.run(args, this.repoDir);
-      return true;
-    } catch {
-      return false;
+      return await call;
+    } catch (error) {
+      throw error instanceof GitError ? new WorktreeError(error.message, { cause: error }) : error;
     }
   }
+}
 
-  private git(args: string[]): string {
-    return this.run(args, this.repoDir).stdout;
-  }
+/** The branch checked out in the repository, or on a detached HEAD the commit: new branches start there. */
+async function currentBranch(git: Git): Promise<string> {
+  const branch = await git.try(['symbolic-ref', '--quiet', '--short', 'HEAD']);
+  if (branch.code === 0) return branch.stdout.trim();
+  const head = await git.commitOf('HEAD');
+  if (head === null) throw new WorktreeError(`git rev-parse HEAD failed in ${git.repoDir}: no commit is checked out`);
+  return head;
 }

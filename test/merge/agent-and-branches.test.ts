@@ -130,10 +130,10 @@ describe('harness clean', () => {
     expect(branches(p.repo)).toEqual(['harness/A', 'harness/B']);
     // C: a branch with work not on main; B's worktree: an uncommitted edit.
     git(p.repo, 'branch', 'harness/C');
-    const manager = new WorktreeManager({ repoDir: p.repo, worktreesDir: join(p.repo, '.harness', 'worktrees') });
-    const c = manager.prepare('C');
+    const manager = await WorktreeManager.open({ repoDir: p.repo, worktreesDir: join(p.repo, '.harness', 'worktrees') });
+    const c = await manager.prepare('C');
     commitFile(c.path, 'c.txt', 'unfinished\n', 'C: half done');
-    manager.removeWorktree(c.path);
+    await manager.removeWorktree(c.path);
     writeFileSync(join(p.repo, '.harness', 'worktrees', 'B', 'b.txt'), 'edited, not committed\n');
 
     const first = await p.clean();
@@ -160,9 +160,9 @@ describe('harness clean', () => {
 
   it('leaves alone the worktree and branch of an issue a live harness is running', async () => {
     const p = project([{ id: 'A', body: 'file: a.txt' }, { id: 'B', body: 'file: b.txt' }]);
-    const manager = new WorktreeManager({ repoDir: p.repo, worktreesDir: join(p.repo, '.harness', 'worktrees') });
-    manager.prepare('A');
-    manager.prepare('B');
+    const manager = await WorktreeManager.open({ repoDir: p.repo, worktreesDir: join(p.repo, '.harness', 'worktrees') });
+    await manager.prepare('A');
+    await manager.prepare('B');
     // This test process stands in for the live harness: it holds the run lock while A runs.
     const store = openStore(join(p.repo, '.harness', 'state.db'));
     store.importIssues([{ id: 'A', title: 'fix A', body: '', priority: 2, labels: [] }, { id: 'B', title: 'fix B', body: '', priority: 2, labels: [] }], 1);

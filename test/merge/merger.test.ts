@@ -54,7 +54,7 @@ describe('merging one branch at a time', () => {
     const r = await rig();
     r.merge.start();
     const ids = ['A', 'B', 'C', 'D', 'E'];
-    for (const id of ids) expect(r.finishSession(id, `${id}.txt`)).toBe('merging');
+    for (const id of ids) expect(await await r.finishSession(id, `${id}.txt`)).toBe('merging');
     await r.until(() => r.store.countIssues().done === ids.length, 'every issue to land');
 
     expect(r.landedIds()).toEqual(ids);
@@ -66,18 +66,23 @@ describe('merging one branch at a time', () => {
     expect(r.merge.depth()).toBe(0);
     await r.merge.stop();
     expect(branches(r)).toBe('');
-    expect(r.workspaces.list()).toEqual([]);
+    expect(await r.workspaces.list()).toEqual([]);
   });
 
   it('keeps first-in, first-out order while branches keep arriving', async () => {
     const r = await rig();
     const order = Array.from({ length: 12 }, (_, i) => `I${String(i).padStart(2, '0')}`);
     // Four are waiting before the merger starts; the rest arrive, two at a time, as merges land.
-    for (const id of order.slice(0, 4)) r.finishSession(id, `${id}.txt`);
+    for (const id of order.slice(0, 4)) await r.finishSession(id, `${id}.txt`);
     let next = 4;
+    // One chain, so the arrivals reach the queue in order although each is handed over asynchronously.
+    let arrivals = Promise.resolve();
     r.events.on('merge:landed', () => {
-      for (const id of order.slice(next, next + 2)) r.finishSession(id, `${id}.txt`);
+      const batch = order.slice(next, next + 2);
       next += 2;
+      arrivals = arrivals.then(async () => {
+        for (const id of batch) await await r.finishSession(id, `${id}.txt`);
+      });
     });
     const depths: number[] = [];
     r.events.on('merge:queued', () => depths.push(r.merge.depth()));
@@ -92,8 +97,8 @@ describe('merging one branch at a time', () => {
   it.each(['merge', 'squash'] as const)('lands with the %s strategy', async (strategy) => {
     const r = await rig({ merge: { strategy } });
     r.merge.start();
-    r.finishSession('A', 'a.txt');
-    r.finishSession('B', 'b.txt');
+    await r.finishSession('A', 'a.txt');
+    await r.finishSession('B', 'b.txt');
     await r.until(() => r.store.countIssues().done === 2, 'both to land');
     expect(readFileSync(join(r.temp.repo, 'a.txt'), 'utf8')).toBe('A\n');
     expect(readFileSync(join(r.temp.repo, 'b.txt'), 'utf8')).toBe('B\n');
@@ -105,8 +110,8 @@ describe('merging one branch at a time', () => {
 describe('conflicts', () => {
   it('lands the first of two edits to the same lines and sends the second back with the files, on a fresh branch', async () => {
     const r = await rig({ files: { 'README.md': 'hello\n', 'shared.txt': 'original\n' } });
-    r.finishSession('A', 'shared.txt', 'from A\n');
-    r.finishSession('B', 'shared.txt', 'from B\n');
+    await r.finishSession('A', 'shared.txt', 'from A\n');
+    await r.finishSession('B', 'shared.txt', 'from B\n');
     r.merge.start();
     await r.until(() => r.store.countIssues().merging === 0, 'both merges to finish');
 
@@ -121,9 +126,9 @@ describe('conflicts', () => {
     expect(git(join(r.harnessDir, 'merge'), 'status', '--porcelain')).toBe('');
 
     // Redone on the updated target, B lands.
-    const redo = r.workspaces.prepare('B');
+    const redo = await r.workspaces.prepare('B');
     expect(readFileSync(join(redo.path, 'shared.txt'), 'utf8')).toBe('from A\n');
-    expect(r.finishSession('B', 'shared.txt', 'from A and B\n')).toBe('merging');
+    expect(await await r.finishSession('B', 'shared.txt', 'from A and B\n')).toBe('merging');
     await r.until(() => r.store.countIssues().done === 2, 'B to land after its redo');
     expect(readFileSync(join(r.temp.repo, 'shared.txt'), 'utf8')).toBe('from A and B\n');
     expect(r.store.getIssue('B')?.attempts).toBe(2);
@@ -131,8 +136,8 @@ describe('conflicts', () => {
 
   it('fails the issue once its attempts are spent, keeping its branch', async () => {
     const r = await rig({ maxAttempts: 1, files: { 'README.md': 'hello\n', 'shared.txt': 'original\n' } });
-    r.finishSession('A', 'shared.txt', 'from A\n');
-    r.finishSession('B', 'shared.txt', 'from B\n');
+    await r.finishSession('A', 'shared.txt', 'from A\n');
+    await r.finishSession('B', 'shared.txt', 'from B\n');
     r.merge.start();
     await r.until(() => r.store.countIssues().merging === 0, 'both merges to finish');
     expect(r.store.getIssue('B')).toMatchObject({ status: 'failed', lastError: 'merge conflict after 1 attempt: conflict with main in shared.txt' });
@@ -145,7 +150,7 @@ describe('verify', () => {
     const r = await verifiedRig();
     const before = main(r);
     r.merge.start();
-    r.finishSession('BAD', 'bad.txt', 'BAD\n');
+    await r.finishSession('BAD', 'bad.txt', 'BAD\n');
     await r.until(() => r.store.countIssues().merging === 0, 'the merge to be rejected');
     expect(main(r)).toBe(before);
     const issue = r.store.getIssue('BAD');
@@ -154,17 +159,17 @@ describe('verify', () => {
     expect(issue?.lastError).toMatch(/^verify \(.*check\.mjs\) exit code 1; log: /);
     expect(readFileSync(logPath, 'utf8')).toContain('broken by bad.txt');
     // A green one afterwards lands.
-    r.finishSession('GOOD', 'good.txt', 'fine\n');
+    await r.finishSession('GOOD', 'good.txt', 'fine\n');
     await r.until(() => r.store.getIssue('GOOD')?.status === 'done', 'the good branch to land');
     expect(git(r.temp.repo, 'ls-tree', '-r', '--name-only', 'main')).not.toContain('bad.txt');
   });
 
   it('lands a batch of four with one bad branch: three land, the culprit goes back', async () => {
     const r = await verifiedRig({ merge: { batchSize: 4 } });
-    r.finishSession('A', 'a.txt', 'a\n');
-    r.finishSession('B', 'b.txt', 'BAD\n');
-    r.finishSession('C', 'c.txt', 'c\n');
-    r.finishSession('D', 'd.txt', 'd\n');
+    await r.finishSession('A', 'a.txt', 'a\n');
+    await r.finishSession('B', 'b.txt', 'BAD\n');
+    await r.finishSession('C', 'c.txt', 'c\n');
+    await r.finishSession('D', 'd.txt', 'd\n');
     r.merge.start();
     await r.until(() => r.store.countIssues().merging === 0, 'the batch to settle');
 
@@ -181,7 +186,7 @@ describe('verify', () => {
 
   it('lands a green batch with one verify', async () => {
     const r = await verifiedRig({ merge: { batchSize: 3 } });
-    for (const id of ['A', 'B', 'C']) r.finishSession(id, `${id}.txt`);
+    for (const id of ['A', 'B', 'C']) await r.finishSession(id, `${id}.txt`);
     r.merge.start();
     await r.until(() => r.store.countIssues().done === 3, 'the batch to land');
     expect(r.verifyRuns()).toBe(1);
@@ -202,7 +207,7 @@ describe('the target branch', () => {
     r.merge.start();
     writeFileSync(join(r.temp.repo, 'README.md'), 'someone is editing\n');
     const before = main(r);
-    r.finishSession('A', 'a.txt');
+    await r.finishSession('A', 'a.txt');
     await r.until(() => /^waiting: .*uncommitted changes in README\.md/.test(r.store.listMerges()[0]?.reason ?? ''), 'the landing to wait');
     expect(main(r)).toBe(before);
     // Said once, however many times the landing is retried.
@@ -218,7 +223,7 @@ describe('the target branch', () => {
     const r = await rig({ merge: { target: 'release' }, before: (t) => void git(t.repo, 'branch', 'release') });
     const mainBefore = main(r);
     r.merge.start();
-    r.finishSession('A', 'a.txt');
+    await r.finishSession('A', 'a.txt');
     await r.until(() => r.store.getIssue('A')?.status === 'done', 'the landing');
     expect(main(r)).toBe(mainBefore);
     expect(git(r.temp.repo, 'show', 'release:a.txt')).toBe('A');
@@ -227,7 +232,7 @@ describe('the target branch', () => {
 
   it('rebuilds on the new target when someone commits to it during a merge', async () => {
     const r = await rig();
-    r.finishSession('A', 'a.txt');
+    await r.finishSession('A', 'a.txt');
     // Someone else lands first: the branch is based on an older main now.
     commitFile(r.temp.repo, 'other.txt', 'meanwhile\n', 'someone else');
     r.merge.start();
@@ -242,7 +247,7 @@ describe('the target branch', () => {
       git(t.repo, 'push', '-q', 'origin', 'main');
     } });
     r.merge.start();
-    r.finishSession('A', 'a.txt');
+    await r.finishSession('A', 'a.txt');
     await r.until(() => r.store.getIssue('A')?.status === 'done', 'the landing');
     await r.merge.stop();
     expect(git(join(r.temp.root, 'remote.git'), 'rev-parse', 'main')).toBe(main(r));
@@ -252,7 +257,7 @@ describe('the target branch', () => {
 describe('submitting', () => {
   it('fails a session that committed nothing with "no changes" by default', async () => {
     const r = await rig();
-    expect(r.finishSession('A', null)).toBe('failed');
+    expect(await await r.finishSession('A', null)).toBe('failed');
     expect(r.store.getIssue('A')).toMatchObject({ status: 'failed', lastError: 'no changes: the session succeeded but left no commits on harness/A beyond main' });
     expect(r.merge.depth()).toBe(0);
   });
@@ -260,26 +265,26 @@ describe('submitting', () => {
   it('counts a session without commits as done when requireCommits is off, and removes its worktree', async () => {
     const r = await rig({ merge: { requireCommits: false } });
     r.merge.start();
-    expect(r.finishSession('A', null)).toBe('done');
+    expect(await await r.finishSession('A', null)).toBe('done');
     await r.merge.stop();
     expect(r.store.getIssue('A')?.status).toBe('done');
-    expect(r.workspaces.list()).toEqual([]);
+    expect(await r.workspaces.list()).toEqual([]);
   });
 
   it('keeps worktrees and branches of landed issues with workspace.keep', async () => {
     const r = await rig({ workspace: { keep: true } });
     r.merge.start();
-    r.finishSession('A', 'a.txt');
+    await r.finishSession('A', 'a.txt');
     await r.until(() => r.store.getIssue('A')?.status === 'done', 'the landing');
     await r.merge.stop();
     expect(branches(r)).toBe('harness/A');
-    expect(r.workspaces.list().map((w) => w.branch)).toEqual(['harness/A']);
+    expect((await r.workspaces.list()).map((w) => w.branch)).toEqual(['harness/A']);
   });
 
   it('reports the queue depth from the store', async () => {
     const r = await rig();
-    r.finishSession('A', 'a.txt');
-    r.finishSession('B', 'b.txt');
+    await r.finishSession('A', 'a.txt');
+    await r.finishSession('B', 'b.txt');
     expect(r.merge.depth()).toBe(2);
     expect(r.store.mergeDepth()).toBe(2);
   });
@@ -289,8 +294,8 @@ describe('after a crash', () => {
   it('marks an entry landed when the target already holds its result, and merges the rest again', async () => {
     // Simulate the state a killed harness leaves: both entries merging, the first one's result on main.
     const r = await rig();
-    r.finishSession('A', 'a.txt');
-    r.finishSession('B', 'b.txt');
+    await r.finishSession('A', 'a.txt');
+    await r.finishSession('B', 'b.txt');
     const [a, b] = r.store.listMerges();
     if (!a || !b) throw new Error('two entries expected');
     const aHead = git(r.temp.repo, 'rev-parse', 'harness/A');
@@ -314,7 +319,7 @@ describe('after a crash', () => {
 
   it('gives an issue left merging without an entry a new one', async () => {
     const r = await rig();
-    r.finishSession('A', 'a.txt');
+    await r.finishSession('A', 'a.txt');
     const [entry] = r.store.listMerges();
     r.store.setMergeState(entry?.id ?? 0, { state: 'rejected', reason: 'lost' }, Date.now());
     r.merge.start();
@@ -324,8 +329,8 @@ describe('after a crash', () => {
 
   it('drops an entry whose issue is no longer merging', async () => {
     const r = await rig();
-    r.finishSession('A', 'a.txt');
-    r.finishSession('B', 'b.txt');
+    await r.finishSession('A', 'a.txt');
+    await r.finishSession('B', 'b.txt');
     // As if A's session had been recovered after a crash before its handoff was recorded.
     const [a] = r.store.listMerges();
     r.store.setMergeState(a?.id ?? 0, {}, Date.now(), { status: 'queued' });

@@ -44,7 +44,7 @@ describe('pull request mode', () => {
     const mainBefore = git(r.temp.repo, 'rev-parse', 'main');
     r.store.importIssues([{ id: 'A', title: 'Fix the "login" page; $(touch pwned) `id`', body: 'It breaks on Safari.\n\nSee logs.', priority: 2, labels: [] }], Date.now());
     r.merge.start();
-    r.finishSession('A', 'a.txt');
+    await r.finishSession('A', 'a.txt');
     await r.until(() => r.store.getIssue('A')?.status === 'done', 'the pull request');
 
     const branchHead = git(r.temp.repo, 'rev-parse', 'harness/A');
@@ -61,7 +61,7 @@ describe('pull request mode', () => {
     // Nothing lands locally; the worktree goes, the branch stays for the pull request.
     expect(git(r.temp.repo, 'rev-parse', 'main')).toBe(mainBefore);
     await r.merge.stop();
-    expect(r.workspaces.list()).toEqual([]);
+    expect(await r.workspaces.list()).toEqual([]);
     expect(git(r.temp.repo, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/harness/')).toBe('harness/A');
     expect(existsSync(join(r.temp.repo, 'pwned'))).toBe(false);
   });
@@ -69,7 +69,7 @@ describe('pull request mode', () => {
   it('fails the issue, keeping its branch, when no pull request can be opened', async () => {
     const r = await prRig({ FAKE_GH_FAIL: '1' });
     r.merge.start();
-    r.finishSession('A', 'a.txt');
+    await r.finishSession('A', 'a.txt');
     await r.until(() => r.store.getIssue('A')?.status === 'failed', 'the issue to fail');
     expect(r.ghCalls()).toHaveLength(3);
     expect(r.store.getIssue('A')?.lastError).toMatch(/^could not open a pull request after 3 tries: gh pr create failed \(exit code 4\): To get started with GitHub CLI.*; the branch harness\/A is kept$/);

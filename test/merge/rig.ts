@@ -16,7 +16,7 @@ export interface Rig extends WorktreeRun {
   /** Every merge event, in order. */
   log: { name: MergeEventName; payload: HarnessEvents[MergeEventName] }[];
   /** An agent's session for `id`: its worktree gets one commit writing `file`, then the session succeeds and is handed to the queue. */
-  finishSession(id: string, file: string | null, text?: string): 'merging' | 'done' | 'failed';
+  finishSession(id: string, file: string | null, text?: string): Promise<'merging' | 'done' | 'failed'>;
   /** Resolves once `check` holds, re-checked after every merge event; fails after a timeout. */
   until(check: () => boolean, what: string, timeoutMs?: number): Promise<void>;
   landedIds(): string[];
@@ -74,7 +74,7 @@ export async function makeRig(options: RigOptions = {}): Promise<Rig> {
     events,
     harnessDir,
     log,
-    finishSession(id, file, text) {
+    async finishSession(id, file, text) {
       if (!store.getIssue(id)) store.importIssues([{ id, title: `fix ${id}`, body: '', priority: 2, labels: [] }], realClock.now());
       if (store.getIssue(id)?.status === 'backlog') {
         store.admit(store.countIssues().backlog, realClock.now());
@@ -84,11 +84,11 @@ export async function makeRig(options: RigOptions = {}): Promise<Rig> {
       const queued = store.getIssue(id);
       if (queued?.status !== 'queued') throw new Error(`issue ${id} is ${queued?.status}, not queued`);
       store.startSession({ sessionId, issueId: id, workerId: 'w1', now, logPath: null });
-      const { path, branch } = run.workspaces.prepare(id);
+      const { path, branch } = await run.workspaces.prepare(id);
       if (file !== null) commitFile(path, file, text ?? `${id}\n`, `${id}: edit ${file}`);
       const issue = store.getIssue(id);
       if (!issue) throw new Error(`issue ${id} vanished`);
-      const handoff = run.merge.assess(issue, branch);
+      const handoff = await run.merge.assess(issue, branch);
       store.finishSession(
         sessionId,
         { outcome: 'success', endedAt: now },

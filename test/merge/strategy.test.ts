@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Git, gitRunner } from '../../src/merge/git.js';
+import { Git, gitRunner } from '../../src/git/index.js';
 import { MergeWorktree } from '../../src/merge/merge-worktree.js';
 import { applyBranch } from '../../src/merge/strategy.js';
 import type { MergeStrategy } from '../../src/config/types.js';

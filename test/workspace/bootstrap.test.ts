@@ -53,9 +53,9 @@ describe('setup', () => {
     return spawnSync(program as string, args, { cwd, input: stdin, encoding: 'utf8' });
   }
 
-  it('runs setup once per worktree, then the agent with the prompt on its stdin', () => {
-    const worktrees = new WorktreeManager({ repoDir: temp.repo, worktreesDir: '.harness/worktrees' });
-    const { path } = worktrees.prepare('A');
+  it('runs setup once per worktree, then the agent with the prompt on its stdin', async () => {
+    const worktrees = await WorktreeManager.open({ repoDir: temp.repo, worktreesDir: '.harness/worktrees' });
+    const { path } = await worktrees.prepare('A');
     const setup = [process.execPath, '-e', "require('fs').appendFileSync('setup.log', 'ran\\n'); console.log('installing')"];
     const agent = [process.execPath, '-e', "let s=''; process.stdin.on('data', d => s += d).on('end', () => { console.log('agent got ' + s); process.exit(7); })"];
 
@@ -72,13 +72,13 @@ describe('setup', () => {
     expect(git(path, 'status', '--porcelain')).toBe('?? setup.log');
 
     // A new worktree for the same issue is set up again.
-    worktrees.remove('A', { deleteBranch: false });
-    const again = worktrees.prepare('A');
+    await worktrees.remove('A', { deleteBranch: false });
+    const again = await worktrees.prepare('A');
     expect(session(again.path, setup, agent).stderr).toContain('setting up');
   });
 
-  it('fails the session, without starting the agent, when setup fails; the next session tries again', () => {
-    const { path } = new WorktreeManager({ repoDir: temp.repo, worktreesDir: '.harness/worktrees' }).prepare('B');
+  it('fails the session, without starting the agent, when setup fails; the next session tries again', async () => {
+    const { path } = await (await WorktreeManager.open({ repoDir: temp.repo, worktreesDir: '.harness/worktrees' })).prepare('B');
     const agent = [process.execPath, '-e', "require('fs').writeFileSync('agent-ran', '')"];
     const failed = session(path, [process.execPath, '-e', 'process.exit(5)'], agent);
     expect(failed.status).toBe(5);

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { gitRunner } from '../../git/run.js';
 import { realClock } from '../../runtime/clock.js';
 import { sanitizeIssueId } from '../../workspace/sanitize.js';
 import { cleanWorkspaces, renderCleanReport } from '../../workspace/clean.js';
@@ -25,10 +26,11 @@ export async function cleanCommand(options: CleanCommandOptions): Promise<number
   const { io } = options;
   const { config, shown, path } = await resolveStateConfig(io, options);
   const harnessDir = dirname(path);
-  const workspaces = new WorktreeManager({
+  const workspaces = await WorktreeManager.open({
     repoDir: io.cwd,
     worktreesDir: join(harnessDir, 'worktrees'),
     ...(config.merge.target !== null ? { baseBranch: config.merge.target } : {}),
+    run: gitRunner(io.env),
   });
 
   const inUse = new Map<string, string>();
@@ -47,7 +49,7 @@ export async function cleanCommand(options: CleanCommandOptions): Promise<number
     }
   }
 
-  const report = cleanWorkspaces(workspaces, { inUse, mergeWorktree: join(harnessDir, 'merge'), mergeInUse, force: Boolean(options.force) });
+  const report = await cleanWorkspaces(workspaces, { inUse, mergeWorktree: join(harnessDir, 'merge'), mergeInUse, force: Boolean(options.force) });
   io.stdout.write(renderCleanReport(report) + '\n');
   return 0;
 }
