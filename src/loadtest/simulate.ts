@@ -1,6 +1,6 @@
 import { VirtualClock } from '../runtime/clock.js';
 import type { ScalePolicy } from '../runtime/scale-manager.js';
-import { MemoryStore } from '../store/memory.js';
+import { MemoryStore } from '../store/memory/index.js';
 import { drawBehaviour } from './behaviour.js';
 import type { LoadTestConfig } from './config.js';
 import type { RunRecord } from './results.js';

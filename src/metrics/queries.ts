@@ -10,7 +10,7 @@ import {
   toSession,
   type IssueRecord,
   type SessionRecord,
-} from '../store/sqlite-rows.js';
+} from '../store/sqlite/rows.js';
 import type { IssueRow, RunLockInfo, SessionRow } from '../store/types.js';
 
 /**
@@ -114,6 +114,8 @@ export class StoreQueries {
   private readonly hasRetireReason: boolean;
   /** Schema 5: the run lock records its holder's process identity, issues their attempts before a retry. */
   private readonly hasProcessStart: boolean;
+  /** Schema 6: a session records when the health check found it stalled. */
+  private readonly hasStalledAt: boolean;
 
   /** `statePath`: the state file's absolute path, which stored log paths are written against. */
   constructor(
@@ -125,6 +127,7 @@ export class StoreQueries {
     );
     this.hasRetireReason = (db.prepare('PRAGMA table_info(workers)').all() as { name: string }[]).some((c) => c.name === 'retire_reason');
     this.hasProcessStart = (db.prepare('PRAGMA table_info(run_lock)').all() as { name: string }[]).some((c) => c.name === 'process_start');
+    this.hasStalledAt = (db.prepare('PRAGMA table_info(sessions)').all() as { name: string }[]).some((c) => c.name === 'stalled_at');
     this.sql = this.prepare();
   }
 
@@ -179,8 +182,18 @@ export class StoreQueries {
     return this.sql.workersAlive.get(since)?.n ?? 0;
   }
 
-  latestStalledWorkers(since: number): number | undefined {
-    return this.sql.latestStalled.get(since)?.stalled;
+  /**
+   * Stalls the health check detected in `range`: the detection times, as the
+   * running harness counts them. A store before schema 6 has only the
+   * sessions that ended stalled, by their end.
+   */
+  stallsDetected(range: TimeRange): number {
+    return this.sql.stallsDetected.get(range.from, range.to)?.n ?? 0;
+  }
+
+  /** Sessions of the live run (started at or after `since`) found stalled and not ended yet. */
+  stalledOpenSessions(since: number): number {
+    return this.sql.stalledOpen.get(since)?.n ?? 0;
   }
 
   /** Times of the latest `limit` snapshots, newest first. */
@@ -311,8 +324,15 @@ export class StoreQueries {
       issueCounts: db.prepare<[], { status: string; n: number }>('SELECT status, count(*) AS n FROM issues GROUP BY status'),
       openSessions: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sessions WHERE ended_at IS NULL'),
       workersAlive: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM workers WHERE retired_at IS NULL AND created_at >= ?'),
-      latestStalled: db.prepare<[number], { stalled: number }>(
-        'SELECT stalled_workers AS stalled FROM metric_snapshots WHERE at >= ? ORDER BY at DESC, id DESC LIMIT 1',
+      stallsDetected: db.prepare<[number, number], { n: number }>(
+        this.hasStalledAt
+          ? 'SELECT count(*) AS n FROM sessions WHERE stalled_at > ? AND stalled_at <= ?'
+          : "SELECT count(*) AS n FROM sessions WHERE outcome = 'stalled' AND ended_at > ? AND ended_at <= ?",
+      ),
+      stalledOpen: db.prepare<[number], { n: number }>(
+        this.hasStalledAt
+          ? 'SELECT count(*) AS n FROM sessions WHERE ended_at IS NULL AND stalled_at IS NOT NULL AND started_at >= ?'
+          : 'SELECT 0 AS n WHERE ? IS NOT NULL',
       ),
       snapshotTimes: db.prepare<[number], { at: number }>('SELECT at FROM metric_snapshots ORDER BY at DESC, id DESC LIMIT ?'),
       snapshotRange: db.prepare<[number, number], { first: number | null; last: number | null }>(
@@ -376,7 +396,7 @@ export class StoreQueries {
       ),
       issueIdsWithStatus: db.prepare<[string], { id: string }>('SELECT id FROM issues WHERE status = ?'),
       sessionsForIssue: db.prepare<[string], SessionRecord>(
-        `SELECT ${SESSION_COLUMNS} FROM sessions WHERE issue_id = ? ORDER BY started_at, attempt`,
+        `SELECT ${this.hasStalledAt ? SESSION_COLUMNS : SESSION_COLUMNS.replace('stalled_at', 'NULL AS stalled_at')} FROM sessions WHERE issue_id = ? ORDER BY started_at, attempt`,
       ),
     };
   }

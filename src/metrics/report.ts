@@ -117,7 +117,7 @@ function readReport(q: StoreQueries, options: ReportOptions): MetricsReport {
   const runStart = live && lock ? lock.startedAt : null;
   const currentWorkers = runStart === null ? 0 : q.workersAlive(runStart);
   const activeWorkers = runStart === null ? 0 : Math.min(q.openSessionCount(), currentWorkers);
-  const stalledWorkers = runStart === null ? 0 : Math.min(q.latestStalledWorkers(runStart) ?? 0, activeWorkers);
+  const stalledWorkers = runStart === null ? 0 : Math.min(q.stalledOpenSessions(runStart), activeWorkers);
   const backpressureActive = runStart === null ? false : (q.latestBackpressure(runStart)?.active ?? false);
 
   const issuesByStatus = q.issueCounts();
@@ -137,10 +137,10 @@ function readReport(q: StoreQueries, options: ReportOptions): MetricsReport {
       p99Ms: percentile(0.99),
       recentSuccesses: q.successesEnded({ from: now - THROUGHPUT_WINDOW_MS, to: now }),
     },
-    healthWindow: { ok: recentOk, failed: recentBad, stalls: recent.stalled.count },
+    healthWindow: { ok: recentOk, failed: recentBad, stalls: q.stallsDetected({ from: now - healthWindow, to: now }) },
     backpressure: { active: backpressureActive, activations: q.backpressureActivations(window) },
     scaleOperations: scale.up + scale.down,
-    workerStalls: totals.stalled.count,
+    workerStalls: q.stallsDetected(window),
   });
   return {
     currentWorkers: seed.currentWorkers,

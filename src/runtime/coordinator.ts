@@ -5,7 +5,6 @@ import { defaultRules } from '../core/run/rules.js';
 import { initialState } from '../core/run/state.js';
 import type { ScaleConfig } from '../core/scale-config.js';
 import { DEFAULT_RUN_SETTINGS } from '../core/scale-config.js';
-import { queueViewOf, runStoreOf } from '../store/run-store.js';
 import { InputError } from '../errors.js';
 import { renderMetricsTable } from '../metrics/render.js';
 import { unstorableText } from '../sources/issues-file.js';
@@ -60,7 +59,7 @@ export class Coordinator {
     this.scaleConfig = resolveScaleConfig(options);
     this.settings = { ...DEFAULT_RUN_SETTINGS, logDir: null, ...stripUndefined(state.settings ?? {}) };
     const { store } = state;
-    const maxWorkerNumber = Math.max(0, ...store.listWorkers().map((w) => Number(w.id.replace(/^worker-/, '')) || 0));
+    const maxWorkerNumber = store.lastWorkerNumber();
     const rules = defaultRules({
       scale: this.scaleConfig,
       maxAttempts: this.settings.maxAttempts,
@@ -80,7 +79,7 @@ export class Coordinator {
     this.engine = new Engine(initialState(rules, { firstWorkerNumber: maxWorkerNumber + 1 }), {
       clock: this.clock,
       events: this.events,
-      store: runStoreOf(store),
+      store,
       runner: state.runner,
       workspaces: state.workspaces ?? null,
       merge,
@@ -118,7 +117,7 @@ export class Coordinator {
     );
     this.state.merge?.start();
     this.initialized = true;
-    this.engine.feed({ type: 'initialized', view: queueViewOf(store) });
+    this.engine.feed({ type: 'initialized', view: store.queueView(now) });
     await this.scaleManager.start();
   }
 

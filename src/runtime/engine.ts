@@ -191,10 +191,12 @@ export class Engine {
         return this.guard('record a session process', () => store.setSessionProcess(w.sessionId, w.pid, w.pgid));
       case 'touch':
         return this.guard('record session progress', () => store.touchSession(w.sessionId, w.at));
+      case 'stalled':
+        return this.guard('record a stall', () => store.markStalled(w.sessionId, w.at));
       case 'finish':
         return this.ask('record the end of a session', () => store.finishSession(w.sessionId, w.end, w.transition), (view) => ({ type: 'queue', view }));
       case 'import':
-        return this.ask('import issues', () => store.importIssues(w.issues, w.now), (view) => ({ type: 'queue', view }));
+        return this.ask('import issues', () => store.importIssues(w.issues, w.now), (r) => ({ type: 'queue', view: r.view }));
       case 'refresh':
         return this.ask('read the queue', () => store.queueView(w.now), (view) => ({ type: 'queue', view }));
       case 'worker':

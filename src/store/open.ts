@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError } from '../errors.js';
-import { IN_MEMORY } from './sqlite-open.js';
-import { SqliteStore } from './sqlite.js';
-import { unwritableReason } from './writable.js';
+import { IN_MEMORY } from './sqlite/open.js';
+import { SqliteStore } from './sqlite/index.js';
+import { unwritableReason } from './sqlite/writable.js';
 
 /**
  * Open (creating if needed) the state store at `path`, making its parent

@@ -1,22 +1,41 @@
 /**
- * The store as each consumer sees it: one narrow port per job. The run's
- * interpreter needs claims and session lifecycle and the run's records; the
- * merge queue needs merge entries; `harness metrics` and reports need only
- * read-only queries. An implementation (SQLite, memory, PostgreSQL) provides
- * every port; one conformance suite checks each port on each of them.
+ * The store as each consumer sees it: one narrow port per job.
  *
- * A port method may answer at once or with a promise: the interpreter feeds
- * either back to the reducer the same way.
+ * | port          | consumer                                             |
+ * |---------------|------------------------------------------------------|
+ * | IntakePort    | the coordinator (issues arriving), `harness retry`     |
+ * | ClaimPort     | the run's interpreter: admission and claims           |
+ * | SessionPort   | the interpreter and crash recovery: a session's life  |
+ * | RecordPort    | the interpreter: workers, scale operations, snapshots |
+ * | MergePort     | the merge queue                                       |
+ * | LockPort      | the coordinator: one live harness per store           |
+ * | QueryPort     | reports, `harness metrics --issue`, `harness logs`    |
+ *
+ * An implementation (SQLite, memory; PostgreSQL for a fleet) provides them
+ * all; one conformance suite (test/store/conformance/) checks each port on
+ * each implementation. The run's ports (`Answering<…>`) may answer at once
+ * or with a promise: the run's interpreter feeds either back the same way.
  */
 import type { QueueView } from '../core/run/state.js';
+import type { MergeEntryState } from '../merge/states.js';
+import type { IssueStatus } from '../core/states.js';
+import type { StoreFailure } from '../errors.js';
 import type {
   BackpressureChangeRow,
+  ImportResult,
   IssueInput,
   IssueRow,
   IssueTransition,
+  MergeEntryRow,
+  MergeEntryUpdate,
   MetricsSnapshotRow,
+  RetryResult,
+  RunLockClaim,
+  RunLockInfo,
+  RunLockOptions,
   ScaleOperationRow,
   SessionEnd,
+  SessionRow,
   WorkerRow,
 } from './types.js';
 
@@ -27,41 +46,158 @@ export type { QueueView };
 /** Where a session's log goes, known once its issue and attempt are. */
 export type LogPathFor = (issueId: string, attempt: number, sessionId: string) => string | null;
 
-/** Intake and claims: the queue as dispatch sees it. */
-export interface ClaimPort {
-  /** Insert new ids as `backlog` (known ids keep their state); answer the queue after. */
-  importIssues(issues: readonly IssueInput[], now: number): Answer<QueueView>;
-  /** Move up to `limit` backlog issues to `queued`, most urgent first. */
-  admit(limit: number, now: number): Answer<{ count: number; view: QueueView }>;
+/** Issues arriving, and failed issues coming back. */
+export interface Intake {
+  /** Insert new ids as `backlog`; known ids keep their state. One transaction. */
+  importIssues(issues: readonly IssueInput[], now: number): ImportResult;
+  /**
+   * One transaction: put failed issues back in the backlog with a fresh
+   * budget of attempts (priorAttempts += attempts, attempts = 0); their
+   * sessions stay. All or nothing: when an id is unknown or its issue is not
+   * failed, nothing changes and the result says which.
+   */
+  retryIssues(ids: readonly string[], now: number): RetryResult;
+}
+
+/** Admission and claims: the queue as dispatch sees it. */
+export interface Claims {
+  /** Move up to `limit` backlog issues to `queued`, most urgent first (dispatchOrder). */
+  admit(limit: number, now: number): { count: number; view: QueueView };
   /**
    * In one transaction: take the most urgent queued issue that is ready at
-   * `now` (priority, then import order; its retry backoff over), move it to
-   * `running` with attempts + 1, and open a session row for it. Null when no
-   * issue is ready.
+   * `now` (dispatchOrder; its retry backoff over), move it to `running` with
+   * attempts + 1, and open a session row for it (attempt = priorAttempts +
+   * attempts, startedAt = lastProgressAt = now). Null when no issue is ready.
+   * With `issueId`, that issue only, if it is queued and ready.
    */
-  claim(args: { sessionId: string; workerId: string; now: number; logPath: LogPathFor }): Answer<{ issue: IssueRow | null; view: QueueView }>;
+  claim(args: { sessionId: string; workerId: string; now: number; logPath: LogPathFor; issueId?: string }): { issue: IssueRow | null; view: QueueView };
   /** The queue as it is now. */
-  queueView(now: number): Answer<QueueView>;
+  queueView(now: number): QueueView;
 }
 
 /** A session's life after its claim. */
-export interface SessionPort {
-  setSessionProcess(sessionId: string, pid: number, pgid: number): Answer<void>;
+export interface Sessions {
+  setSessionProcess(sessionId: string, pid: number, pgid: number): void;
   /** Persist the time of the latest progress (callers throttle this). */
-  touchSession(sessionId: string, at: number): Answer<void>;
-  /** In one transaction: close the session with its outcome and apply the issue transition; answer the queue after. */
-  finishSession(sessionId: string, end: SessionEnd, transition: IssueTransition): Answer<QueueView>;
+  touchSession(sessionId: string, at: number): void;
+  /** The health check found the session stalled at `at` (it is being stopped). */
+  markStalled(sessionId: string, at: number): void;
+  /**
+   * One transaction: close the session with its outcome and apply the issue
+   * transition (refunding the attempt when asked); answer the queue after.
+   * Throws if the session is unknown or already closed, or the transition
+   * is not one the issue's state machine allows.
+   */
+  finishSession(sessionId: string, end: SessionEnd, transition: IssueTransition): QueueView;
+  /** Sessions with no end: after a crash, these were running when the harness died. */
+  openSessions(): SessionRow[];
 }
 
-/** What the run records besides sessions: workers, scale operations, backpressure, metric snapshots. */
-export interface RecordPort {
-  upsertWorker(worker: WorkerRow): Answer<void>;
-  recordScaleOperation(op: ScaleOperationRow): Answer<void>;
-  recordBackpressure(change: BackpressureChangeRow): Answer<void>;
-  recordSnapshot(snapshot: MetricsSnapshotRow): Answer<void>;
-  /** Check that the store is still the one opened (its file not deleted or replaced); throw when not. */
-  checkFile?(): Answer<void>;
+/** What a run records besides sessions: workers, scale operations, backpressure, metric snapshots. */
+export interface Records {
+  upsertWorker(worker: WorkerRow): void;
+  /** The highest N of a `worker-N` ever recorded (0 for none): new workers are numbered after it. */
+  lastWorkerNumber(): number;
+  recordScaleOperation(op: ScaleOperationRow): void;
+  recordBackpressure(change: BackpressureChangeRow): void;
+  recordSnapshot(snapshot: MetricsSnapshotRow): void;
 }
+
+/** The merge queue's entries, and the issues they belong to. */
+export interface MergePort {
+  /**
+   * Append a `queued` entry for the issue's branch. Older active entries of
+   * the same issue are rejected as superseded in the same transaction, so an
+   * issue never has two entries waiting.
+   */
+  enqueueMerge(args: { issueId: string; branch: string; head: string | null; now: number }): MergeEntryRow;
+  /** Up to `limit` queued entries, oldest first. Does not change state. */
+  nextMerges(limit: number): MergeEntryRow[];
+  getMerge(id: number): MergeEntryRow | undefined;
+  /** Entries in id order, optionally only those in `state`. */
+  listMerges(state?: MergeEntryState): MergeEntryRow[];
+  /**
+   * One transaction: update the entry and, when given, apply `transition` to
+   * its issue (updatedAt = now). Throws if the entry does not exist, if a
+   * transition is given and the issue is not `merging`, or if either move is
+   * not one its state machine allows.
+   */
+  setMergeState(id: number, update: MergeEntryUpdate, now: number, transition?: IssueTransition): MergeEntryRow;
+  /** Entries queued or merging: the merge queue's depth. */
+  mergeDepth(): number;
+  getIssue(id: string): IssueRow | undefined;
+  listIssues(status?: IssueStatus): IssueRow[];
+}
+
+/** One live harness per store. */
+export interface LockPort {
+  /**
+   * Claim the store for this process. If another live process holds it,
+   * return that holder instead of claiming. A holder whose pid is dead or
+   * belongs to another process now, or whose heartbeat stopped long ago when
+   * nothing else can be known (src/store/run-lock.ts), is taken over, and the
+   * claim says from whom.
+   */
+  acquireRunLock(self: RunLockInfo, isAlive: (pid: number) => boolean, options?: RunLockOptions): RunLockClaim;
+  heartbeatRunLock(pid: number, at: number): void;
+  releaseRunLock(pid: number): void;
+}
+
+/** Read-only questions, for reports and the CLI. */
+export interface QueryPort {
+  getIssue(id: string): IssueRow | undefined;
+  /** All issues, in dispatch order (priority, then import order). */
+  listIssues(status?: IssueStatus): IssueRow[];
+  countIssues(): Record<IssueStatus, number>;
+  getSession(id: string): SessionRow | undefined;
+  sessionsForIssue(issueId: string): SessionRow[];
+  /** Finished sessions ended at or after `since`, oldest first. */
+  finishedSessions(since?: number): SessionRow[];
+  listWorkers(): WorkerRow[];
+  listScaleOperations(since?: number): ScaleOperationRow[];
+  listBackpressure(since?: number): BackpressureChangeRow[];
+  listSnapshots(since?: number): MetricsSnapshotRow[];
+}
+
+/** The store as a whole: where it is, group commits, failures, closing. */
+export interface StoreLifecycle {
+  /** Path or description of where the state lives (for messages). */
+  readonly location: string;
+  /**
+   * Run `body`, committing every change it makes as one transaction (a
+   * group commit: events that arrive together are recorded with one write
+   * to disk). Each change inside is still applied whole or not at all: one
+   * that throws leaves nothing behind, and if `body` catches the error the
+   * other changes are kept. A body that throws gives no guarantee: a SQL
+   * store rolls every change of the batch back, the memory store keeps them.
+   */
+  batch<T>(body: () => T): T;
+  /**
+   * Call `listener` once when the store can no longer record the run: a
+   * write failed (disk full, I/O error, read-only) or its file was deleted or
+   * replaced. From then on every write throws that same StoreFailure.
+   * Stores that cannot fail (memory) need not implement it.
+   */
+  onFailure?(listener: (failure: StoreFailure) => void): () => void;
+  /** Check that the store is still the one opened (its file not deleted or replaced); a StoreFailure if not. */
+  checkFile?(): void;
+  close(): void;
+}
+
+/** The same operations, answered at once or with a promise. */
+export type Answering<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Answer<R> : T[K] };
+
+export type IntakePort = Answering<Intake>;
+export type ClaimPort = Answering<Claims>;
+export type SessionPort = Answering<Sessions>;
+export type RecordPort = Answering<Records>;
 
 /** Everything the run's interpreter writes through. */
-export type RunStore = ClaimPort & SessionPort & RecordPort;
+export type RunStore = IntakePort & ClaimPort & SessionPort & RecordPort & Pick<StoreLifecycle, 'checkFile'>;
+
+/**
+ * Every port, answered at once: what the embedded stores (SQLite, memory)
+ * provide, and what the CLI and tests use. A store across the network
+ * implements the Answering ports instead.
+ */
+export interface Store extends Intake, Claims, Sessions, Records, MergePort, LockPort, QueryPort, StoreLifecycle {}

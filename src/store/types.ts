@@ -1,14 +1,10 @@
 import type { IssueStatus, SessionOutcome, WorkerState, HealthStatus } from '../core/states.js';
 import type { MergeEntryState } from '../merge/states.js';
-import type { StoreFailure } from '../errors.js';
 import type { LockProbe, LockVerdict } from './run-lock.js';
 
 /**
- * The durable state of a harness run. Every method that changes state is one
- * transaction. The interface is synchronous on purpose: the coordinator
- * handles one event at a time and each decision must see the previous one
- * committed. (better-sqlite3 is synchronous; a PostgreSQL implementation can
- * use pg-native's synchronous client.)
+ * The rows of a harness run's durable state; the ports that read and write
+ * them are in ports.ts. Every method that changes state is one transaction.
  *
  * Times are epoch milliseconds supplied by the caller (the clock is injected
  * everywhere); stores never read the system time themselves, except for the
@@ -57,6 +53,8 @@ export interface SessionRow {
   pgid: number | null;
   startedAt: number;
   lastProgressAt: number;
+  /** When the health check found it stalled, if it did. */
+  stalledAt: number | null;
   endedAt: number | null;
   outcome: SessionOutcome | null;
   exitCode: number | null;
@@ -135,6 +133,8 @@ export interface ImportResult {
   added: number;
   /** Ids already known: left exactly as they were. */
   known: number;
+  /** The queue after the import. */
+  view: import('../core/run/state.js').QueueView;
 }
 
 /** One branch in the merge queue (see src/merge/states.ts for the state machine). */
@@ -197,125 +197,7 @@ export interface RetryResult {
   notFailed: { id: string; status: IssueStatus }[];
 }
 
-export interface Store {
-  /** Path or description of where the state lives (for messages). */
-  readonly location: string;
-
-  // --- issues --------------------------------------------------------------
-  /** Insert new ids as `backlog`; known ids keep their state. One transaction. */
-  importIssues(issues: readonly IssueInput[], now: number): ImportResult;
-  getIssue(id: string): IssueRow | undefined;
-  /** All issues, priority then seq order. */
-  listIssues(status?: IssueStatus): IssueRow[];
-  countIssues(): Record<IssueStatus, number>;
-  /**
-   * Move up to `limit` backlog issues to `queued`, most urgent first
-   * (priority ascending, then seq ascending). Returns them.
-   */
-  admit(limit: number, now: number): IssueRow[];
-  /**
-   * The most urgent queued issue whose notBefore is null or ≤ now, or
-   * undefined. Does not change state.
-   */
-  nextQueued(now: number): IssueRow | undefined;
-  /** Earliest notBefore among queued issues (to schedule a wake-up), or null. */
-  nextRetryAt(): number | null;
-  /**
-   * One transaction: put failed issues back in the backlog with a fresh
-   * budget of attempts (priorAttempts += attempts, attempts = 0); their
-   * sessions stay. All or nothing: when an id is unknown or its issue is not
-   * failed, nothing changes and the result says which.
-   */
-  retryIssues(ids: readonly string[], now: number): RetryResult;
-
-  // --- sessions ------------------------------------------------------------
-  /**
-   * One transaction: the issue goes queued → running, its attempts + 1, and a
-   * session row is inserted with attempt = priorAttempts + the new attempts
-   * value and startedAt = lastProgressAt = now. Throws if the issue is not queued.
-   */
-  startSession(args: { sessionId: string; issueId: string; workerId: string; now: number; logPath: string | null }): SessionRow;
-  /** Record the process that runs a session. */
-  setSessionProcess(sessionId: string, pid: number, pgid: number): void;
-  /** Persist the time of the latest progress (callers throttle this). */
-  touchSession(sessionId: string, at: number): void;
-  /**
-   * One transaction: close the session with its outcome and apply the issue
-   * transition (refunding the attempt when asked). Throws if already closed.
-   */
-  finishSession(sessionId: string, end: SessionEnd, transition: IssueTransition): void;
-  getSession(id: string): SessionRow | undefined;
-  /** Sessions with no end: after a crash, these were running when the harness died. */
-  openSessions(): SessionRow[];
-  sessionsForIssue(issueId: string): SessionRow[];
-  /** Finished sessions ended at or after `since`, oldest first. */
-  finishedSessions(since?: number): SessionRow[];
-
-  // --- workers, scaling, backpressure, snapshots ---------------------------
-  upsertWorker(worker: WorkerRow): void;
-  listWorkers(): WorkerRow[];
-  recordScaleOperation(op: ScaleOperationRow): void;
-  listScaleOperations(since?: number): ScaleOperationRow[];
-  recordBackpressure(change: BackpressureChangeRow): void;
-  listBackpressure(since?: number): BackpressureChangeRow[];
-  recordSnapshot(snapshot: MetricsSnapshotRow): void;
-  listSnapshots(since?: number): MetricsSnapshotRow[];
-
-  // --- merge queue ---------------------------------------------------------
-  /**
-   * Append a `queued` entry for the issue's branch. Older active entries of
-   * the same issue are rejected as superseded in the same transaction, so an
-   * issue never has two entries waiting.
-   */
-  enqueueMerge(args: { issueId: string; branch: string; head: string | null; now: number }): MergeEntryRow;
-  /** Up to `limit` queued entries, oldest first. Does not change state. */
-  nextMerges(limit: number): MergeEntryRow[];
-  getMerge(id: number): MergeEntryRow | undefined;
-  /** Entries in id order, optionally only those in `state`. */
-  listMerges(state?: MergeEntryState): MergeEntryRow[];
-  /**
-   * One transaction: update the entry and, when given, apply `transition` to
-   * its issue (updatedAt = now). Throws if the entry does not exist, or if a
-   * transition is given and the issue is not `merging`.
-   */
-  setMergeState(id: number, update: MergeEntryUpdate, now: number, transition?: IssueTransition): MergeEntryRow;
-  /** Entries queued or merging: the merge queue's depth. */
-  mergeDepth(): number;
-
-  // --- run lock --------------------------------------------------------------
-  /**
-   * Claim the store for this process. If another live process holds it,
-   * return that holder instead of claiming. A holder whose pid is dead or
-   * belongs to another process now, or whose heartbeat stopped long ago when
-   * nothing else can be known (src/store/run-lock.ts), is taken over, and the
-   * claim says from whom.
-   */
-  acquireRunLock(self: RunLockInfo, isAlive: (pid: number) => boolean, options?: RunLockOptions): RunLockClaim;
-  heartbeatRunLock(pid: number, at: number): void;
-  releaseRunLock(pid: number): void;
-
-  /**
-   * Run `body`, committing every change it makes as one transaction (a
-   * group commit: events that arrive together are recorded with one write
-   * to disk). Each change inside is still applied whole or not at all: one
-   * that throws leaves nothing behind, and if `body` catches the error the
-   * other changes are kept. A body that throws gives no guarantee: a SQL
-   * store rolls every change of the batch back, the memory store keeps them.
-   */
-  batch<T>(body: () => T): T;
-
-  /**
-   * Call `listener` once when the store can no longer record the run: a
-   * write failed (disk full, I/O error, read-only) or its file was deleted or
-   * replaced. From then on every write throws that same StoreFailure.
-   * Stores that cannot fail (memory) need not implement it.
-   */
-  onFailure?(listener: (failure: StoreFailure) => void): () => void;
-  /** Check that the store's file is still the one it opened; a StoreFailure (reported as above) if not. */
-  checkFile?(): void;
-
-  close(): void;
-}
+export type { Store } from './ports.js';
 
 /** The snapshot row of a metric set. */
 export function snapshotOf(m: import('../core/metrics-types.js').ScaleMetrics): MetricsSnapshotRow {

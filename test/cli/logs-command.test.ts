@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { openStore } from '../../src/store/open.js';
 import { fixture, guardProcesses, makeIO, tempDir, waitFor, writeIssues } from '../helpers/cli.js';
+import { startSessionOn } from '../helpers/store.js';
 
 /** `harness logs`, and where `harness run` says a failure's log is. */
 
@@ -144,7 +145,7 @@ describe('harness logs', () => {
     store.importIssues([{ id: 'left', title: 'left open', body: '', priority: 2, labels: [] }], 1);
     store.admit(1, 2);
     const log = join(p.dir, '.harness', 'logs', 'left', '1.log');
-    store.startSession({ sessionId: 's1', issueId: 'left', workerId: 'worker-1', now: 3, logPath: log });
+    startSessionOn(store, { sessionId: 's1', issueId: 'left', workerId: 'worker-1', now: 3, logPath: log });
     store.close();
     mkdirSync(join(p.dir, '.harness', 'logs', 'left'), { recursive: true });
     writeFileSync(log, 'half a session\n');

@@ -7,6 +7,7 @@ import { openStore } from '../../src/store/open.js';
 import { WorktreeManager } from '../../src/workspace/worktree.js';
 import { guardProcesses, makeIO, writeIssues } from '../helpers/cli.js';
 import { GIT_ENV, commitFile, git, makeRepo, subjects } from './repo.js';
+import { startSessionOn } from '../helpers/store.js';
 
 /**
  * `harness run --worktrees` with a relative agent path, leftover branches
@@ -168,7 +169,7 @@ describe('harness clean', () => {
     store.importIssues([{ id: 'A', title: 'fix A', body: '', priority: 2, labels: [] }, { id: 'B', title: 'fix B', body: '', priority: 2, labels: [] }], 1);
     expect(store.acquireRunLock({ pid: process.pid, hostname: hostname(), startedAt: Date.now(), heartbeatAt: Date.now() }, () => true)).toEqual({ acquired: true });
     store.admit(1, 2);
-    store.startSession({ sessionId: 's1', issueId: 'A', workerId: 'worker-1', now: 3, logPath: null });
+    startSessionOn(store, { sessionId: 's1', issueId: 'A', workerId: 'worker-1', now: 3, logPath: null });
     store.close();
 
     const result = await p.clean();

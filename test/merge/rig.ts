@@ -3,8 +3,9 @@ import { DEFAULT_CONFIG, type HarnessConfig, type MergeConfig, type WorkspaceCon
 import { EventBus, type HarnessEvents } from '../../src/core/events.js';
 import { setUpWorktreeRun, type WorktreeRun } from '../../src/merge/worktree-run.js';
 import { realClock } from '../../src/runtime/clock.js';
-import { MemoryStore } from '../../src/store/memory.js';
+import { MemoryStore } from '../../src/store/memory/index.js';
 import { commitFile, makeRepo, testEnv, type TempRepo } from './repo.js';
+import { startSessionOn } from '../helpers/store.js';
 
 type MergeEventName = 'merge:queued' | 'merge:landed' | 'merge:rejected' | 'merge:waiting';
 
@@ -83,7 +84,7 @@ export async function makeRig(options: RigOptions = {}): Promise<Rig> {
       const now = realClock.now();
       const queued = store.getIssue(id);
       if (queued?.status !== 'queued') throw new Error(`issue ${id} is ${queued?.status}, not queued`);
-      store.startSession({ sessionId, issueId: id, workerId: 'w1', now, logPath: null });
+      startSessionOn(store, { sessionId, issueId: id, workerId: 'w1', now, logPath: null });
       const { path, branch } = await run.workspaces.prepare(id);
       if (file !== null) commitFile(path, file, text ?? `${id}\n`, `${id}: edit ${file}`);
       const issue = store.getIssue(id);

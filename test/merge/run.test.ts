@@ -6,6 +6,7 @@ import { main } from '../../src/cli/main.js';
 import { openStore } from '../../src/store/open.js';
 import { type TestIO, guardProcesses, makeIO, writeIssues } from '../helpers/cli.js';
 import { GIT_ENV, git, makeRepo, subjects, type TempRepo } from './repo.js';
+import { startSessionOn } from '../helpers/store.js';
 
 const AGENT = join(import.meta.dirname, '..', 'fixtures', 'merge', 'edit-agent.mjs');
 const FAST = ['--min-workers', '2', '--max-workers', '4', '--health-interval', '100ms', '--cooldown', '200ms', '--retry-delay', '100ms', '--kill-grace', '300ms'];
@@ -141,7 +142,7 @@ describe('harness run --worktrees with the merge queue', () => {
     const store = openStore(join(p.temp.repo, '.harness', 'state.db'));
     store.importIssues([{ id: 'A', title: 'fix A', body: '', priority: 2, labels: [] }], 1);
     store.admit(1, 2);
-    store.startSession({ sessionId: 's1', issueId: 'A', workerId: 'w1', now: 3, logPath: null });
+    startSessionOn(store, { sessionId: 's1', issueId: 'A', workerId: 'w1', now: 3, logPath: null });
     store.finishSession('s1', { outcome: 'success', endedAt: 4 }, { status: 'merging', branch: 'harness/A' });
     store.close();
     const code = await main(['run', '--issues', join(p.temp.root, 'issues.jsonl'), '--agent', `"${process.execPath}" "${AGENT}"`], p.t.io);

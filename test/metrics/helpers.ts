@@ -4,9 +4,10 @@ import type { SessionOutcome } from '../../src/core/states.js';
 import { openStoreReader, type StoreQueries } from '../../src/metrics/queries.js';
 import { buildReport, type MetricsReport, type ReportOptions } from '../../src/metrics/report.js';
 import { openStore } from '../../src/store/open.js';
-import type { SqliteStore } from '../../src/store/sqlite.js';
+import type { SqliteStore } from '../../src/store/sqlite/index.js';
 import type { IssueStatus } from '../../src/core/states.js';
 import { tempDir } from '../helpers/cli.js';
+import { startSessionOn } from '../helpers/store.js';
 
 /** One session as a test wants it recorded: times are literal epoch ms. */
 export interface SessionSpec {
@@ -21,6 +22,8 @@ export interface SessionSpec {
   reason?: string | null;
   /** The issue's status after this session (default: queued again, ready for the next). */
   then?: IssueStatus;
+  /** When the health check found it stalled: default its end, for a session that ended `stalled`. */
+  stalledAt?: number;
 }
 
 export interface TestStore {
@@ -70,13 +73,15 @@ export function recordSessions(store: SqliteStore, specs: readonly SessionSpec[]
     }
     if (store.getIssue(spec.issueId)?.status === 'backlog') store.admit(Number.POSITIVE_INFINITY, spec.startedAt);
     const sessionId = `s${++sessionNumber}-${spec.issueId}`;
-    store.startSession({
+    startSessionOn(store, {
       sessionId,
       issueId: spec.issueId,
       workerId: spec.workerId ?? 'worker-1',
       now: spec.startedAt,
       logPath: `/logs/${spec.issueId}/${i}.log`,
     });
+    const stalledAt = spec.stalledAt ?? (spec.outcome === 'stalled' ? spec.endedAt : undefined);
+    if (stalledAt !== undefined) store.markStalled(sessionId, stalledAt);
     if (spec.outcome !== undefined && spec.endedAt !== undefined) {
       store.finishSession(
         sessionId,

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ISSUE_STATUSES, SESSION_OUTCOMES } from '../../src/core/states.js';
 import { ALL_TIME, openStoreReader, StoreQueries } from '../../src/metrics/queries.js';
 import { buildReport } from '../../src/metrics/report.js';
-import { MIGRATIONS, migrate } from '../../src/store/migrations.js';
+import { MIGRATIONS, migrate } from '../../src/store/sqlite/migrations.js';
 import { tempDir } from '../helpers/cli.js';
 import { finishedRun, makeStore, recordSessions, seeded, type TestStore } from './helpers.js';
 

@@ -171,7 +171,7 @@ describe('a live run', () => {
       t.store.upsertWorker({ id, state: retiredAt ? 'retired' : 'idle', sessionsRun: 0, createdAt: runStart, retiredAt });
     }
     recordSessions(t.store, [
-      { issueId: 'r1', startedAt: runStart + 1000, workerId: 'worker-2' },
+      { issueId: 'r1', startedAt: runStart + 1000, workerId: 'worker-2', stalledAt: runStart + 15_000 },
       { issueId: 'r2', startedAt: runStart + 2000, workerId: 'worker-3' },
       { issueId: 'd1', startedAt: runStart, endedAt: runStart + 500, outcome: 'success', workerId: 'worker-4', then: 'done' },
     ]);

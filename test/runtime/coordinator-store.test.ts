@@ -4,7 +4,7 @@ import { SimulatedRunner } from '../../src/loadtest/sim-runner.js';
 import { VirtualClock } from '../../src/runtime/clock.js';
 import { Coordinator } from '../../src/runtime/coordinator.js';
 import { NO_PROCESSES } from '../../src/runtime/processes.js';
-import { MemoryStore } from '../../src/store/memory.js';
+import { MemoryStore } from '../../src/store/memory/index.js';
 import type { IssueInput, IssueTransition, SessionEnd } from '../../src/store/types.js';
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -14,39 +14,38 @@ function issues(n: number): IssueInput[] {
 }
 
 /** A store whose disk fills up: the `failAt`-th session end cannot be written, nor anything after it. */
-class FillingStore extends MemoryStore {
-  private listeners = new Set<(failure: StoreFailure) => void>();
-  private failure: StoreFailure | null = null;
-  writesAfterFailure = 0;
-  private ends = 0;
-
-  constructor(private readonly failAt: number) {
-    super();
-  }
-
-  onFailure(listener: (failure: StoreFailure) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  override finishSession(sessionId: string, end: SessionEnd, transition: IssueTransition): void {
-    if (this.failure) {
-      this.writesAfterFailure++;
-      throw this.failure;
-    }
-    if (++this.ends === this.failAt) {
-      this.failure = new StoreFailure('the disk is full: cannot write the state store test');
-      this.listeners.forEach((l) => l(this.failure as StoreFailure));
-      throw this.failure;
-    }
-    super.finishSession(sessionId, end, transition);
-  }
+function fillingStore(failAt: number) {
+  const store = new MemoryStore();
+  const listeners = new Set<(failure: StoreFailure) => void>();
+  let failure: StoreFailure | null = null;
+  let ends = 0;
+  const finish = store.finishSession;
+  const counts = { writesAfterFailure: 0 };
+  return Object.assign(store, {
+    counts,
+    onFailure(listener: (failure: StoreFailure) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    finishSession(sessionId: string, end: SessionEnd, transition: IssueTransition) {
+      if (failure) {
+        counts.writesAfterFailure++;
+        throw failure;
+      }
+      if (++ends === failAt) {
+        failure = new StoreFailure('the disk is full: cannot write the state store test');
+        listeners.forEach((l) => l(failure as StoreFailure));
+        throw failure;
+      }
+      return finish(sessionId, end, transition);
+    },
+  });
 }
 
 describe('Coordinator and its store', () => {
   it('stops when the store fails: starts nothing more, stops its running sessions, and run() rejects with the failure', async () => {
     const clock = new VirtualClock(1_000);
-    const store = new FillingStore(3);
+    const store = fillingStore(3);
     const killed: string[] = [];
     const runner = new SimulatedRunner(clock, () => ({ durationMs: 1_000, fails: false, stalls: false }), { progressEveryMs: 100 });
     const start = runner.start.bind(runner);
@@ -76,7 +75,7 @@ describe('Coordinator and its store', () => {
     expect(killed).toEqual(['s4', 's5']);
     expect(n).toBe(5);
     expect(coordinator.runningSessions).toBe(0);
-    expect(store.writesAfterFailure).toBe(0);
+    expect(store.counts.writesAfterFailure).toBe(0);
   });
 
   it('gives a lost session and the session that redoes it different log files', async () => {

@@ -5,8 +5,9 @@ import { VirtualClock } from '../../src/runtime/clock.js';
 import { Coordinator } from '../../src/runtime/coordinator.js';
 import { NO_PROCESSES } from '../../src/runtime/processes.js';
 import type { CoordinatorOptions, ProcessInspector, RunSummary } from '../../src/runtime/coordinator-types.js';
-import { MemoryStore } from '../../src/store/memory.js';
+import { MemoryStore } from '../../src/store/memory/index.js';
 import type { IssueInput } from '../../src/store/types.js';
+import { startSessionOn } from '../helpers/store.js';
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -211,9 +212,9 @@ describe('Coordinator', () => {
     const store = new MemoryStore();
     store.importIssues(issues(2), 0);
     store.admit(2, 0);
-    store.startSession({ sessionId: 'old-1', issueId: 'I-1', workerId: 'worker-1', now: 0, logPath: null });
+    startSessionOn(store, { sessionId: 'old-1', issueId: 'I-1', workerId: 'worker-1', now: 0, logPath: null });
     store.setSessionProcess('old-1', 4242, 4242);
-    store.startSession({ sessionId: 'old-2', issueId: 'I-2', workerId: 'worker-2', now: 0, logPath: null });
+    startSessionOn(store, { sessionId: 'old-2', issueId: 'I-2', workerId: 'worker-2', now: 0, logPath: null });
     store.setSessionProcess('old-2', 5353, 5353);
     const killed: number[] = [];
     const clock = new VirtualClock(10);

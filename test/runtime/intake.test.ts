@@ -3,7 +3,7 @@ import { SimulatedRunner } from '../../src/loadtest/sim-runner.js';
 import { realClock } from '../../src/runtime/clock.js';
 import { Coordinator } from '../../src/runtime/coordinator.js';
 import { NO_PROCESSES } from '../../src/runtime/processes.js';
-import { MemoryStore } from '../../src/store/memory.js';
+import { MemoryStore } from '../../src/store/memory/index.js';
 
 describe('issues a library caller hands to the coordinator', () => {
   it('are refused when the store could not keep their text as given (a lone surrogate once hung the run)', async () => {

@@ -3,7 +3,7 @@ import { SimulatedRunner } from '../../src/loadtest/sim-runner.js';
 import { realClock, type Clock } from '../../src/runtime/clock.js';
 import { Coordinator } from '../../src/runtime/coordinator.js';
 import { NO_PROCESSES } from '../../src/runtime/processes.js';
-import { MemoryStore } from '../../src/store/memory.js';
+import { MemoryStore } from '../../src/store/memory/index.js';
 
 const HOUR = 3_600_000;
 

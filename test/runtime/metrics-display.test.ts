@@ -6,7 +6,7 @@ import { VirtualClock } from '../../src/runtime/clock.js';
 import { Coordinator } from '../../src/runtime/coordinator.js';
 import type { CoordinatorOptions, RunSummary } from '../../src/runtime/coordinator-types.js';
 import { NO_PROCESSES } from '../../src/runtime/processes.js';
-import { MemoryStore } from '../../src/store/memory.js';
+import { MemoryStore } from '../../src/store/memory/index.js';
 import { REPO, guardProcesses, makeIO, tempDir, writeIssues } from '../helpers/cli.js';
 
 const TABLE = /│ workers +│ queue +│ throughput/g;

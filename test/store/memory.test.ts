@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryStore } from '../../src/store/memory.js';
-import { describeStoreConformance } from './conformance.js';
+import { MemoryStore } from '../../src/store/memory/index.js';
+import { describeStoreConformance } from './conformance/index.js';
 
-describeStoreConformance('MemoryStore', () => ({ store: new MemoryStore(), cleanup: () => {} }));
+describeStoreConformance('MemoryStore', () => ({ store: new MemoryStore(), location: ':memory:', cleanup: () => {} }));
 
 describe('MemoryStore', () => {
-  it('reports an in-memory location', () => {
-    expect(new MemoryStore().location).toBe(':memory:');
-  });
-
   it('hands out copies, so callers cannot change stored rows', () => {
     const store = new MemoryStore();
     store.importIssues([{ id: 'a', title: 't', body: 'b', priority: 1, labels: ['x'] }], 1);
@@ -31,11 +27,10 @@ describe('MemoryStore', () => {
       const expected = store
         .listIssues('queued')
         .filter((r) => r.notBefore === null || r.notBefore <= now)[0];
-      const next = store.nextQueued(now);
+      const sessionId = `s${now}`;
+      const next = store.claim({ sessionId, workerId: 'w', now, logPath: () => null }).issue;
       expect(next?.id).toBe(expected?.id);
       if (!next) continue;
-      const sessionId = `s${now}`;
-      store.startSession({ sessionId, issueId: next.id, workerId: 'w', now, logPath: null });
       const retry = now % 3 !== 0;
       store.finishSession(
         sessionId,

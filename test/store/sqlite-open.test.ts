@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
-import { HARNESS_APPLICATION_ID, LATEST_SCHEMA_VERSION, MIGRATIONS, migrate, schemaVersion, type Migration } from '../../src/store/migrations.js';
+import { HARNESS_APPLICATION_ID, LATEST_SCHEMA_VERSION, MIGRATIONS, migrate, schemaVersion, type Migration } from '../../src/store/sqlite/migrations.js';
 import { openStore } from '../../src/store/open.js';
 import { mountTmpfs, unmount } from '../helpers/mounts.js';
+import { startSessionOn } from '../helpers/store.js';
 
 const issue = (id: string) => ({ id, title: `t ${id}`, body: 'b'.repeat(100), priority: 2, labels: [] });
 
@@ -149,7 +150,7 @@ describe('opening a state store', () => {
       const store = openStore(path);
       store.importIssues([issue('a'), issue('b')], 1);
       store.admit(1, 2);
-      store.startSession({ sessionId: 's1', issueId: 'a', workerId: 'w1', now: 3, logPath: null });
+      startSessionOn(store, { sessionId: 's1', issueId: 'a', workerId: 'w1', now: 3, logPath: null });
       store.finishSession('s1', { outcome: 'success', endedAt: 4 }, { status: 'done' });
       store.upsertWorker({ id: 'w1', state: 'idle', sessionsRun: 1, createdAt: 1, retiredAt: null });
       store.enqueueMerge({ issueId: 'a', branch: 'harness/a', head: null, now: 5 });

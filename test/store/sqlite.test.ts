@@ -4,15 +4,18 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate, schemaVersion, type Migration } from '../../src/store/migrations.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate, schemaVersion, type Migration } from '../../src/store/sqlite/migrations.js';
 import { openStore } from '../../src/store/open.js';
-import { describeStoreConformance } from './conformance.js';
+import { describeStoreConformance } from './conformance/index.js';
+import { startSessionOn } from '../helpers/store.js';
 
 describeStoreConformance('SqliteStore', () => {
   const dir = mkdtempSync(join(tmpdir(), 'harness-store-'));
-  const store = openStore(join(dir, 'state.db'));
+  const location = join(dir, 'state.db');
+  const store = openStore(location);
   return {
     store,
+    location,
     cleanup: () => {
       store.close();
       rmSync(dir, { recursive: true, force: true });
@@ -59,7 +62,7 @@ describe('SqliteStore on disk', () => {
     const first = openStore(path);
     first.importIssues([issue('a'), issue('b')], 1);
     first.admit(1, 2);
-    first.startSession({ sessionId: 's1', issueId: 'a', workerId: 'w1', now: 3, logPath: null });
+    startSessionOn(first, { sessionId: 's1', issueId: 'a', workerId: 'w1', now: 3, logPath: null });
     first.finishSession('s1', { outcome: 'failure', endedAt: 9 }, { status: 'queued', lastError: 'boom' });
     first.upsertWorker({ id: 'w1', state: 'idle', sessionsRun: 1, createdAt: 1, retiredAt: null });
     first.acquireRunLock({ pid: 10, hostname: 'h', startedAt: 1, heartbeatAt: 1 }, () => true);
@@ -73,7 +76,7 @@ describe('SqliteStore on disk', () => {
       acquired: false,
       holder: { pid: 10 },
     });
-    expect(second.importIssues([issue('c')], 20)).toEqual({ added: 1, known: 0 });
+    expect(second.importIssues([issue('c')], 20)).toMatchObject({ added: 1, known: 0 });
     expect(second.getIssue('c')!.seq).toBeGreaterThan(second.getIssue('b')!.seq);
   });
 

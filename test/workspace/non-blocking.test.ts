@@ -7,7 +7,7 @@ import { MergeQueue } from '../../src/merge/queue.js';
 import type { Merger } from '../../src/merge/merger.js';
 import { Coordinator } from '../../src/runtime/coordinator.js';
 import { NO_PROCESSES } from '../../src/runtime/processes.js';
-import { MemoryStore } from '../../src/store/memory.js';
+import { MemoryStore } from '../../src/store/memory/index.js';
 import { cleanWorkspaces } from '../../src/workspace/clean.js';
 import { clearLeftoverBranches } from '../../src/workspace/leftovers.js';
 import { WorktreeManager } from '../../src/workspace/worktree.js';

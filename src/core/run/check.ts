@@ -47,7 +47,9 @@ export function runCheck(s: RunState, now: number, out: Out): void {
     session.stalledAt = now;
     tallyStall(s.tally, now);
     out.push({ type: 'emit', name: 'session:stalled', payload: { at: now, sessionId: session.id, workerId: session.workerId, lastProgressAt: session.lastProgressAt } });
-    if (session.issue) stopSession(s, session.id, 'stalled', now, out);
+    if (!session.issue) continue;
+    out.push({ type: 'write', write: { op: 'stalled', sessionId: session.id, at: now } });
+    stopSession(s, session.id, 'stalled', now, out);
   }
   const health = healthOf(tallyFigures(s.tally, now).healthWindow);
   if (health !== s.health) {

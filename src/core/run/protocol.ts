@@ -72,6 +72,8 @@ export type PoolOp =
 export type StoreWrite =
   | { op: 'process'; sessionId: string; pid: number; pgid: number }
   | { op: 'touch'; sessionId: string; at: number }
+  /** The health check found the session stalled. */
+  | { op: 'stalled'; sessionId: string; at: number }
   /** † */
   | { op: 'finish'; sessionId: string; end: SessionEnd; transition: IssueTransition }
   /** † */

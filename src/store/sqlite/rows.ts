@@ -1,6 +1,6 @@
 import { sep } from 'node:path';
-import type { HealthStatus, IssueStatus, SessionOutcome, WorkerState } from '../core/states.js';
-import type { MergeEntryState } from '../merge/states.js';
+import type { HealthStatus, IssueStatus, SessionOutcome, WorkerState } from '../../core/states.js';
+import type { MergeEntryState } from '../../merge/states.js';
 import type {
   BackpressureChangeRow,
   IssueRow,
@@ -10,7 +10,7 @@ import type {
   ScaleOperationRow,
   SessionRow,
   WorkerRow,
-} from './types.js';
+} from '../types.js';
 
 /** Rows as SQLite returns them (snake_case, booleans as 0/1, labels as JSON), and their mapping to the contract's types. */
 
@@ -40,6 +40,8 @@ export interface SessionRecord {
   pgid: number | null;
   started_at: number;
   last_progress_at: number;
+  /** Absent from stores before schema 6, read without migrating. */
+  stalled_at?: number | null;
   ended_at: number | null;
   outcome: SessionOutcome | null;
   exit_code: number | null;
@@ -120,7 +122,7 @@ export const ISSUE_COLUMNS =
   'id, title, body, priority, labels, status, attempts, prior_attempts, seq, created_at, updated_at, not_before, last_error, branch';
 
 export const SESSION_COLUMNS =
-  'id, issue_id, worker_id, attempt, pid, pgid, started_at, last_progress_at, ended_at, outcome, exit_code, signal, log_path, reason';
+  'id, issue_id, worker_id, attempt, pid, pgid, started_at, last_progress_at, stalled_at, ended_at, outcome, exit_code, signal, log_path, reason';
 
 export const MERGE_ENTRY_COLUMNS =
   'id, issue_id, branch, head, state, queued_at, started_at, ended_at, base, result, reason, url, verify_pid, verify_pgid';
@@ -174,6 +176,7 @@ export function toSession(r: SessionRecord, statePath: string | null = null): Se
     pgid: r.pgid,
     startedAt: r.started_at,
     lastProgressAt: r.last_progress_at,
+    stalledAt: r.stalled_at ?? null,
     endedAt: r.ended_at,
     outcome: r.outcome,
     exitCode: r.exit_code,

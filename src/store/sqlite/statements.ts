@@ -11,7 +11,7 @@ import {
   type SessionRecord,
   type SnapshotRecord,
   type WorkerRecord,
-} from './sqlite-rows.js';
+} from './rows.js';
 
 const SNAPSHOT_COLUMNS = [
   'at',
@@ -44,17 +44,16 @@ export interface Command<P extends unknown[]> {
   run(...params: P): { changes: number; lastInsertRowid: number | bigint };
 }
 
-/** Parameters of the issue-transition update; flags are 0/1 because SQLite has no booleans. */
-export interface TransitionParams {
+/** Parameters of an issue's status change. */
+export interface IssueStateParams {
   id: string;
   status: string;
+  attempts: number;
+  prior_attempts: number;
   not_before: number | null;
-  refund: 0 | 1;
-  set_error: 0 | 1;
   last_error: string | null;
-  set_branch: 0 | 1;
   branch: string | null;
-  now: number;
+  updated_at: number;
 }
 
 /** Every statement the store runs, prepared once when it opens. Values are always bound, never spliced into SQL. */
@@ -80,30 +79,21 @@ export function prepareStatements(db: Database.Database) {
     backlogHead: query<[number], IssueRecord>(
       `SELECT ${ISSUE_COLUMNS} FROM issues WHERE status = 'backlog' ORDER BY priority, seq LIMIT ?`,
     ),
-    setStatus: command<[string, number, string]>('UPDATE issues SET status = ?, updated_at = ? WHERE id = ?'),
     nextQueued: query<[number], IssueRecord>(
       `SELECT ${ISSUE_COLUMNS} FROM issues
        WHERE status = 'queued' AND (not_before IS NULL OR not_before <= ?)
        ORDER BY priority, seq LIMIT 1`,
     ),
+    queuedReady: query<[string, number], IssueRecord>(
+      `SELECT ${ISSUE_COLUMNS} FROM issues WHERE id = ? AND status = 'queued' AND (not_before IS NULL OR not_before <= ?)`,
+    ),
     nextRetryAt: query<[], { at: number | null }>(
       "SELECT min(not_before) AS at FROM issues WHERE status = 'queued' AND not_before IS NOT NULL",
     ),
-    retryIssue: command<[number, string]>(
-      `UPDATE issues SET status = 'backlog', prior_attempts = prior_attempts + attempts, attempts = 0, not_before = NULL, updated_at = ?
-       WHERE id = ? AND status = 'failed'`,
-    ),
-    markRunning: command<[number, string]>(
-      "UPDATE issues SET status = 'running', attempts = attempts + 1, not_before = NULL, updated_at = ? WHERE id = ?",
-    ),
-    applyTransition: command<[TransitionParams]>(
-      `UPDATE issues SET
-         status = @status,
-         not_before = @not_before,
-         attempts = CASE WHEN @refund THEN max(attempts - 1, 0) ELSE attempts END,
-         last_error = CASE WHEN @set_error THEN @last_error ELSE last_error END,
-         branch = CASE WHEN @set_branch THEN @branch ELSE branch END,
-         updated_at = @now
+    // Every status change of an issue: the fields come from src/store/transitions.ts, which checks the move.
+    setIssueState: command<[IssueStateParams]>(
+      `UPDATE issues SET status = @status, attempts = @attempts, prior_attempts = @prior_attempts, not_before = @not_before,
+         last_error = @last_error, branch = @branch, updated_at = @updated_at
        WHERE id = @id`,
     ),
 
@@ -114,6 +104,7 @@ export function prepareStatements(db: Database.Database) {
     getSession: query<[string], SessionRecord>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ?`),
     setSessionProcess: command<[number, number, string]>('UPDATE sessions SET pid = ?, pgid = ? WHERE id = ?'),
     touchSession: command<[number, string]>('UPDATE sessions SET last_progress_at = ? WHERE id = ?'),
+    markStalled: command<[number, string]>('UPDATE sessions SET stalled_at = ? WHERE id = ? AND stalled_at IS NULL'),
     endSession: command<[Pick<SessionRecord, 'id' | 'ended_at' | 'outcome' | 'exit_code' | 'signal' | 'reason'>]>(
       `UPDATE sessions SET ended_at = @ended_at, outcome = @outcome, exit_code = @exit_code, signal = @signal, reason = @reason
        WHERE id = @id`,
@@ -135,6 +126,9 @@ export function prepareStatements(db: Database.Database) {
          state = excluded.state, sessions_run = excluded.sessions_run,
          created_at = excluded.created_at, retired_at = excluded.retired_at,
          retire_reason = excluded.retire_reason`,
+    ),
+    lastWorkerNumber: query<[], { n: number | null }>(
+      "SELECT max(CAST(substr(id, 8) AS INTEGER)) AS n FROM workers WHERE id GLOB 'worker-[0-9]*'",
     ),
     listWorkers: query<[], WorkerRecord>(
       'SELECT id, state, sessions_run, created_at, retired_at, retire_reason FROM workers ORDER BY created_at, id',

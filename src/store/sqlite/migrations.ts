@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { StoreError } from '../errors.js';
+import { StoreError } from '../../errors.js';
 
 /**
  * The schema, as an ordered list of steps. The database records the last step
@@ -243,6 +243,17 @@ ALTER TABLE run_lock ADD COLUMN process_start TEXT;
 ALTER TABLE issues ADD COLUMN prior_attempts INTEGER NOT NULL DEFAULT 0;
 `;
 
+/**
+ * Health counts stall detections in its window, as the running harness
+ * does: the time of the detection is kept with the session. Stalls found
+ * before this step ended their sessions as `stalled`; their end stands in.
+ */
+const STALL_DETECTIONS = `
+ALTER TABLE sessions ADD COLUMN stalled_at INTEGER;
+UPDATE sessions SET stalled_at = ended_at WHERE outcome = 'stalled';
+CREATE INDEX idx_sessions_stalled ON sessions (stalled_at) WHERE stalled_at IS NOT NULL;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', up: (db) => db.exec(INITIAL_SCHEMA) },
   { version: 2, description: 'metrics aggregates, indexes and worker retire reason', up: (db) => db.exec(METRICS_AGGREGATES) },
@@ -255,6 +266,11 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(PROCESS_IDENTITY_AND_RETRIES);
       db.pragma(`application_id = ${HARNESS_APPLICATION_ID}`);
     },
+  },
+  {
+    version: 6,
+    description: 'when the health check found a session stalled',
+    up: (db) => db.exec(STALL_DETECTIONS),
   },
 ];
 

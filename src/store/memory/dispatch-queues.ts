@@ -1,4 +1,5 @@
-import type { IssueStatus } from '../core/states.js';
+import { dispatchOrder } from '../../core/order.js';
+import type { IssueStatus } from '../../core/states.js';
 import { MinHeap } from './heap.js';
 
 /**
@@ -14,8 +15,7 @@ export interface QueueEntry {
   notBefore: number | null;
 }
 
-const mostUrgent = (a: QueueEntry, b: QueueEntry): boolean =>
-  a.priority !== b.priority ? a.priority < b.priority : a.seq < b.seq;
+const mostUrgent = (a: QueueEntry, b: QueueEntry): boolean => dispatchOrder(a, b) < 0;
 const soonest = (a: QueueEntry, b: QueueEntry): boolean => (a.notBefore ?? 0) < (b.notBefore ?? 0);
 
 /**

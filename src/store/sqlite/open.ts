@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ISSUE_STATUSES, SESSION_OUTCOMES, WORKER_STATES } from '../core/states.js';
-import { StoreError } from '../errors.js';
-import { MERGE_ENTRY_STATES } from '../merge/states.js';
+import { ISSUE_STATUSES, SESSION_OUTCOMES, WORKER_STATES } from '../../core/states.js';
+import { StoreError } from '../../errors.js';
+import { MERGE_ENTRY_STATES } from '../../merge/states.js';
 import { HARNESS_APPLICATION_ID, LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrations.js';
 import { unwritableReason } from './writable.js';
 
