@@ -9,6 +9,19 @@ export const BIN_DIR = join(import.meta.dirname, '..', '..', 'node_modules', '.b
 export const CLAUDE_BIN = join(BIN_DIR, 'claude');
 export const CODEX_BIN = join(BIN_DIR, 'codex');
 
+/**
+ * Proxy settings that send every request not bound for 127.0.0.1 to a
+ * closed port, so a CLI that tries to reach the internet fails at once.
+ */
+export const NO_NETWORK: Readonly<Record<string, string>> = {
+  HTTP_PROXY: 'http://127.0.0.1:9',
+  HTTPS_PROXY: 'http://127.0.0.1:9',
+  http_proxy: 'http://127.0.0.1:9',
+  https_proxy: 'http://127.0.0.1:9',
+  NO_PROXY: '127.0.0.1,localhost',
+  no_proxy: '127.0.0.1,localhost',
+};
+
 /** Whether the agent CLIs installed from the devDependencies are there. */
 export const haveClaude = existsSync(CLAUDE_BIN);
 export const haveCodex = existsSync(CODEX_BIN);
@@ -32,13 +45,14 @@ export interface CliOptions {
   timeoutMs: number;
   /** Called for each stdout chunk as it arrives. */
   onStdout?: (chunk: Buffer) => void;
+  /** Once this settles, stop the run: SIGTERM to its group, SIGKILL a second later. */
+  killWhen?: Promise<unknown>;
 }
 
 /**
  * Runs real CLIs in their own process groups, each tagged with a marker in
- * its environment. cleanup() kills every group it started, then scans
- * /proc for any process still carrying the marker (a child that left the
- * group) and returns their pids, so a test can assert nothing survived.
+ * its environment, and finds through /proc whatever they leave behind,
+ * whether it stayed in their process group or not.
  */
 export class CliSandbox {
   readonly marker = randomUUID();
@@ -75,12 +89,21 @@ export class CliSandbox {
       timedOut = true;
       if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
     }, options.timeoutMs);
+    let exited = false;
+    void options.killWhen?.finally(() => {
+      if (exited || child.pid === undefined) return;
+      killGroup(child.pid, 'SIGTERM');
+      setTimeout(() => {
+        if (!exited && child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+      }, 1000).unref();
+    });
     return new Promise((resolve, reject) => {
       child.on('error', (error) => {
         clearTimeout(timer);
         reject(error);
       });
       child.on('close', (exitCode, signal) => {
+        exited = true;
         clearTimeout(timer);
         resolve({ stdout: Buffer.concat(chunks), stderr, exitCode, signal, timedOut, chunks });
       });
@@ -88,28 +111,31 @@ export class CliSandbox {
   }
 
   /**
-   * Kill every group still alive, remove the temp dirs, and return the pids
-   * of processes that still carried the marker once the groups were gone:
-   * children that left their group. Those are killed too, but a test
-   * should assert the list is empty.
+   * What the runs left behind: processes still carrying the marker once
+   * every run has exited (given a second to exit by themselves). They are
+   * killed, every group is killed, the temp dirs are removed, and their pids
+   * returned, so a test can assert the list is empty.
    */
   async cleanup(): Promise<number[]> {
-    const groups = [...this.groups];
-    this.groups.clear();
-    for (const pgid of groups) if (isGroupAlive(pgid)) killGroup(pgid, 'SIGKILL');
-    for (let i = 0; i < 100 && markedProcesses(this.marker, groups).length > 0; i++) {
+    let left = markedProcesses(this.marker);
+    for (let i = 0; i < 50 && left.length > 0; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
+      left = markedProcesses(this.marker);
     }
-    const escaped = markedProcesses(this.marker).filter((pid) => !groups.includes(pgidOf(pid) ?? -1));
-    for (const pid of escaped) {
+    for (const pgid of this.groups) if (isGroupAlive(pgid)) killGroup(pgid, 'SIGKILL');
+    this.groups.clear();
+    for (const pid of left) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
         // already gone
       }
     }
+    for (let i = 0; i < 50 && markedProcesses(this.marker).length > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     for (const dir of this.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-    return escaped;
+    return left;
   }
 }
 
@@ -122,16 +148,8 @@ function statFields(pid: number): string[] | null {
   }
 }
 
-function pgidOf(pid: number): number | null {
-  const fields = statFields(pid);
-  return fields ? Number(fields[2]) : null;
-}
-
-/**
- * Live (non-zombie) processes whose environment holds
- * HARNESS_TEST_MARKER=<marker>; with `groups`, only those in one of them.
- */
-export function markedProcesses(marker: string, groups?: number[]): number[] {
+/** Live (non-zombie) processes whose environment holds HARNESS_TEST_MARKER=<marker>. */
+export function markedProcesses(marker: string): number[] {
   const wanted = `HARNESS_TEST_MARKER=${marker}`;
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
@@ -139,7 +157,6 @@ export function markedProcesses(marker: string, groups?: number[]): number[] {
     const pid = Number(entry);
     const fields = statFields(pid);
     if (fields === null || fields[0] === 'Z') continue;
-    if (groups !== undefined && !groups.includes(Number(fields[2]))) continue;
     try {
       const environ = readFileSync(`/proc/${entry}/environ`, 'utf8');
       if (environ.split('\0').includes(wanted)) found.push(pid);

@@ -21,7 +21,7 @@ export class StandInServer {
   readonly requests: RecordedRequest[] = [];
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
-  private readonly waiters: Array<{ count: number; resolve: () => void }> = [];
+  private readonly waiters: Array<{ matches: (request: RecordedRequest) => boolean; resolve: () => void }> = [];
   private port = 0;
 
   constructor(private readonly handle: Handler) {
@@ -47,10 +47,10 @@ export class StandInServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Resolves once `count` requests have arrived (immediately if they have). */
-  requestCount(count: number): Promise<void> {
-    if (this.requests.length >= count) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ count, resolve }));
+  /** Resolves once a request matching `matches` has arrived (at once if one has). */
+  received(matches: (request: RecordedRequest) => boolean): Promise<void> {
+    if (this.requests.some(matches)) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ matches, resolve }));
   }
 
   async close(): Promise<void> {
@@ -72,7 +72,7 @@ export class StandInServer {
       const request: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
       this.requests.push(request);
       for (const waiter of [...this.waiters]) {
-        if (this.requests.length >= waiter.count) {
+        if (waiter.matches(request)) {
           this.waiters.splice(this.waiters.indexOf(waiter), 1);
           waiter.resolve();
         }
