@@ -14,7 +14,8 @@
  *   are accepted too.
  */
 import type { AgentErrorKind, ProgressKind } from './events.js';
-import { createJsonLinesParser, type AgentStreamParser, type JsonLineHandler, type LineContext, type ParserOptions } from './parser.js';
+import { fastToolResults } from './claude-fast.js';
+import { createJsonLinesParser, type AgentStreamParser, type JsonLineHandler, type JsonLinesFormat, type LineContext, type ParserOptions } from './parser.js';
 import { detectUsageLimit } from './usage-limit.js';
 import { activityText, arr, count, errorOfMessage, errorOfStatus, num, obj, resultText, str, tokens, toolSummary, lookup, type Json } from './values.js';
 
@@ -32,10 +33,22 @@ const CLAUDE_ERRORS: Record<string, AgentErrorKind> = {
 const MAX_TOOL_NAMES = 1000;
 
 export function createClaudeParser(options: ParserOptions = {}): AgentStreamParser {
-  return createJsonLinesParser(claudeLineHandler(), options);
+  return createJsonLinesParser(claudeFormat(), options);
 }
 
-export function claudeLineHandler(): JsonLineHandler {
+/**
+ * User lines at least this long (tool results: file contents, command
+ * output) are read from their bytes, without decoding or JSON.parse.
+ */
+export const FAST_USER_LINE_BYTES = 2048;
+
+export interface ClaudeFormatOptions {
+  /** Shortest user line read by the byte-level fast path; Infinity turns it off. */
+  fastUserLineBytes?: number;
+}
+
+export function claudeFormat(formatOptions: ClaudeFormatOptions = {}): JsonLinesFormat {
+  const fastMin = formatOptions.fastUserLineBytes ?? FAST_USER_LINE_BYTES;
   let sessionId: string | null = null;
   let model: string | null = null;
   /** The error an assistant line reported last, for a result that only gives a status. */
@@ -52,7 +65,7 @@ export function claudeLineHandler(): JsonLineHandler {
     }
   };
 
-  return (value, context) => {
+  const json: JsonLineHandler = (value, context) => {
     const type = str(value.type);
     switch (type) {
       case 'system': {
@@ -90,6 +103,22 @@ export function claudeLineHandler(): JsonLineHandler {
     }
   };
 
+  const bytes = (line: Buffer, start: number, end: number, context: LineContext): boolean => {
+    if (end - start < fastMin) return false;
+    const results = fastToolResults(line.subarray(start, end));
+    if (results === null) return false;
+    for (const { id, isError } of results) toolResult(id, isError, context);
+    return true;
+  };
+
+  return { json, bytes };
+
+  function toolResult(id: string | null, isError: boolean, context: LineContext): void {
+    const name = (id !== null && toolNames.get(id)) || 'tool';
+    if (id !== null) toolNames.delete(id);
+    context.emit({ type: 'progress', kind: 'tool_result', activity: activityText(isError ? `${name} failed` : `${name} done`) });
+  }
+
   function assistant(value: Json, context: LineContext): void {
     session(value, context);
     const message = obj(value.message);
@@ -125,10 +154,7 @@ export function claudeLineHandler(): JsonLineHandler {
     for (const item of arr(content)) {
       const block = obj(item);
       if (str(block?.type) !== 'tool_result') continue;
-      const id = str(block!.tool_use_id);
-      const name = (id !== null && toolNames.get(id)) || 'tool';
-      if (id !== null) toolNames.delete(id);
-      context.emit({ type: 'progress', kind: 'tool_result', activity: activityText(block!.is_error === true ? `${name} failed` : `${name} done`) });
+      toolResult(str(block!.tool_use_id), block!.is_error === true, context);
     }
     // A plain user text line (a replayed prompt) is not agent work.
   }

@@ -2,8 +2,8 @@
  * Splits raw output into lines at the byte level. A chunk may end anywhere:
  * in the middle of a line, or of a UTF-8 sequence (a newline byte never
  * occurs inside one, so splitting bytes at 0x0A and decoding whole lines is
- * always correct). Lines are decoded one at a time, straight from the chunk
- * when they lie within it; only the tail of a chunk is copied and kept.
+ * always correct). Lines are handed over as byte ranges, straight from the
+ * chunk when they lie within it; only the tail of a chunk is copied and kept.
  */
 
 /** Longest line kept, in bytes; the rest of a longer line is skipped and reported by its size. */
@@ -13,8 +13,12 @@ const NEWLINE = 0x0a;
 const RETURN = 0x0d;
 
 export interface LineSink {
-  /** A complete line, without its line break (and without a trailing CR). Never empty. */
-  line(text: string): void;
+  /**
+   * A complete line: `bytes[start, end)`, without its line break (and
+   * without a trailing CR), never empty. The bytes are valid only during
+   * the call: decode or copy what is kept.
+   */
+  line(bytes: Buffer, start: number, end: number): void;
   /** A line longer than the limit ended; it was not kept. */
   oversize(bytes: number): void;
 }
@@ -106,6 +110,6 @@ export class LineSplitter {
 
   private emit(bytes: Buffer, start: number, end: number): void {
     if (end > start && bytes[end - 1] === RETURN) end -= 1;
-    if (end > start) this.sink.line(bytes.toString('utf8', start, end));
+    if (end > start) this.sink.line(bytes, start, end);
   }
 }

@@ -35,6 +35,17 @@ export interface LineContext {
 /** A format's reading of one JSON object line. Handlers keep their own state (ids seen, tool names) in a closure. */
 export type JsonLineHandler = (value: Json, context: LineContext) => void;
 
+/**
+ * A format's reading of a JSON-lines stream: `json` for each object line,
+ * and optionally `bytes`, a fast path that may handle a line from its raw
+ * bytes without decoding or parsing it (returning true), and must then emit
+ * exactly what `json` would have.
+ */
+export interface JsonLinesFormat {
+  bytes?(line: Buffer, start: number, end: number, context: LineContext): boolean;
+  json: JsonLineHandler;
+}
+
 /** A plain (non-JSON) line: progress, and a usage-limit message when it is one. */
 export function plainLine(line: string, context: LineContext): void {
   const trimmed = line.trim();
@@ -44,37 +55,45 @@ export function plainLine(line: string, context: LineContext): void {
   if (limit) context.emit(limit);
 }
 
+const SPACE = 0x20;
+const TAB = 0x09;
+const OPEN_BRACE = 0x7b;
+
 /**
- * A parser for a JSON-lines format. The first non-space character decides
+ * A parser for a JSON-lines format. The first non-space byte decides
  * cheaply whether JSON.parse is worth trying: only a line starting with `{`
  * can be an event.
  */
-export function createJsonLinesParser(handler: JsonLineHandler, options: ParserOptions = {}): AgentStreamParser {
-  return createLineParser((line, context) => {
-    let first = 0;
-    while (first < line.length && (line.charCodeAt(first) === 0x20 || line.charCodeAt(first) === 0x09)) first++;
-    if (line.charCodeAt(first) === 0x7b) {
+export function createJsonLinesParser(format: JsonLinesFormat | JsonLineHandler, options: ParserOptions = {}): AgentStreamParser {
+  const { bytes: fast, json } = typeof format === 'function' ? { bytes: undefined, json: format } : format;
+  return createLineParser((line, start, end, context) => {
+    let first = start;
+    while (first < end && (line[first] === SPACE || line[first] === TAB)) first++;
+    if (line[first] === OPEN_BRACE) {
+      if (fast?.(line, first, end, context)) return;
+      const text = line.toString('utf8', first, end);
       let value: unknown;
       try {
-        value = JSON.parse(line);
+        value = JSON.parse(text);
       } catch {
         value = undefined;
       }
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
         try {
-          handler(value as Json, context);
+          json(value as Json, context);
           return;
         } catch {
           // A shape no handler foresaw: the line still counts, as plain output.
         }
       }
+      return plainLine(text, context);
     }
-    plainLine(line, context);
+    plainLine(line.toString('utf8', start, end), context);
   }, options);
 }
 
-/** A parser that hands each complete line to `onLine`. */
-export function createLineParser(onLine: (line: string, context: LineContext) => void, options: ParserOptions = {}): AgentStreamParser {
+/** A parser that hands each complete line, as a byte range, to `onLine`. */
+export function createLineParser(onLine: (line: Buffer, start: number, end: number, context: LineContext) => void, options: ParserOptions = {}): AgentStreamParser {
   let events: AgentEvent[] = [];
   // Agents often say the same limit twice (an error line, then the result): report it once.
   let lastLimit = '';
@@ -87,13 +106,13 @@ export function createLineParser(onLine: (line: string, context: LineContext) =>
     events.push(event);
   };
   const context: LineContext = { now: 0, options, emit };
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const splitter = new LineSplitter(
     {
-      line: (line) => onLine(line, context),
-      oversize: (bytes) =>
-        context.emit({ type: 'progress', kind: 'text', activity: `output line of ${bytes} bytes skipped: longer than ${options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES} bytes` }),
+      line: (line, start, end) => onLine(line, start, end, context),
+      oversize: (bytes) => emit({ type: 'progress', kind: 'text', activity: `output line of ${bytes} bytes skipped: longer than ${maxLineBytes} bytes` }),
     },
-    options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+    maxLineBytes,
   );
   const drain = (): AgentEvent[] => {
     const out = events;
@@ -112,4 +131,9 @@ export function createLineParser(onLine: (line: string, context: LineContext) =>
       return drain();
     },
   };
+}
+
+/** A parser that reads every line as plain text. */
+export function createPlainParser(options: ParserOptions = {}): AgentStreamParser {
+  return createLineParser((line, start, end, context) => plainLine(line.toString('utf8', start, end), context), options);
 }

@@ -3,8 +3,8 @@
  * that reads as a usage-limit message (`Claude AI usage limit reached|…`,
  * "resets 5pm (…)") is reported as one. The exit code decides the outcome.
  */
-import { createLineParser, plainLine, type AgentStreamParser, type ParserOptions } from './parser.js';
+import { createPlainParser, type AgentStreamParser, type ParserOptions } from './parser.js';
 
 export function createTextParser(options: ParserOptions = {}): AgentStreamParser {
-  return createLineParser(plainLine, options);
+  return createPlainParser(options);
 }

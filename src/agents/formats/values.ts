@@ -50,8 +50,12 @@ export function clip(text: string, max: number): string {
  * `max` (ACTIVITY_MAX) characters.
  */
 export function activityText(text: string, max = ACTIVITY_MAX): string {
-  const head = text.length > max * 8 ? text.slice(0, max * 8) : text;
-  return clip(head.replace(ANSI, '').replace(SPACE, ' ').trim(), max);
+  // Clean only the head of a long text; take more when cleaning shrank it below `max`.
+  for (let take = max * 2; ; take *= 4) {
+    const whole = text.length <= take;
+    const clean = (whole ? text : text.slice(0, take)).replace(ANSI, '').replace(SPACE, ' ').trim();
+    if (whole || clean.length > max) return clip(clean, max);
+  }
 }
 
 /** Result and error text as kept in events: at most RESULT_TEXT_MAX characters. */
