@@ -170,15 +170,13 @@ export function claudeFormat(formatOptions: ClaudeFormatOptions = {}): JsonLines
       ? tokens(count(usageJson.input_tokens), count(usageJson.output_tokens), count(usageJson.cache_read_input_tokens), count(usageJson.cache_creation_input_tokens))
       : null;
     const costUsd = num(value.total_cost_usd);
-    let error: AgentErrorKind | null = null;
-    if (limit) error = 'usage_limit';
-    else if (isError) error = resultError(subtype, status, text);
+    const error = limit ? 'usage_limit' : isError ? resultError(subtype, status, text) : null;
     if (limit) context.emit(limit);
     if (usage || costUsd !== null) context.emit({ type: 'usage', basis: 'process', tokens: usage ?? tokens(0, 0, 0, 0), costUsd });
     context.emit({
       type: 'result',
-      ok: error === null && !isError,
-      error: error ?? (isError ? 'api_error' : null),
+      ok: error === null,
+      error,
       apiStatus: status,
       subtype,
       numTurns: count(value.num_turns),

@@ -7,8 +7,9 @@
  * - `You're out of extra usage · resets 5pm (America/Los_Angeles)`;
  * - Codex: `You've hit your usage limit… try again in 2 days 17 hours 14 minutes`,
  *   or `… Try again at Dec 6th, 2026 8:23 PM.` (in the agent's local time zone);
- * - a spend cap: `enforced_spend_limit_reached`, or the API's
- *   `You have reached your specified API usage limits. You will regain access on 2026-01-01 at 00:00 UTC.`
+ * - a spend cap: `enforced_spend_limit_reached`, the API's `You have reached
+ *   your specified API usage limits. You will regain access on 2026-01-01 at
+ *   00:00 UTC.`, or `Credit balance is too low`.
  */
 import type { UsageLimitEvent, UsageLimitKind } from './events.js';
 import { resultText } from './values.js';
@@ -22,7 +23,7 @@ export interface ResetTimeOptions {
   timeZone?: string;
 }
 
-const SPEND_CAP = /enforced_spend_limit_reached|reached your specified (?:workspace )?API usage limits?/i;
+const SPEND_CAP = /enforced_spend_limit_reached|reached your specified (?:workspace )?API usage limits?|credit balance is too low/i;
 const USAGE_LIMIT =
   /usage limit reached|hit your (?:usage |session |weekly )?limit|out of (?:extra )?usage|limit will reset at|exhausted your (?:daily )?quota|quota (?:will )?resets? (?:after|in)/i;
 

@@ -4,7 +4,8 @@
  * parser chunk by chunk as it arrives. HOME is a temp dir; nothing leaves
  * the machine.
  *
- * Seen with claude 2.1.197, beyond REFERENCE §6:
+ * Seen with claude 2.1.197, beyond what its stream-json format is usually said to be
+ * (docs/agents.md keeps the full list):
  * - it sends `HEAD /` to the base URL before the first `POST /v1/messages?beta=true`
  *   (a connection warm-up: with HTTPS_PROXY set it goes to the proxy despite
  *   NO_PROXY, fails there, and the session works all the same);

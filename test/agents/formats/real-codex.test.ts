@@ -4,7 +4,8 @@
  * `$CODEX_HOME/config.toml`, its stdout fed through the parser as it
  * arrives. HOME and CODEX_HOME are temp dirs; nothing leaves the machine.
  *
- * Seen with codex 0.171.0, beyond REFERENCE §6:
+ * Seen with codex 0.171.0, beyond what its JSONL format is usually said to be
+ * (docs/agents.md keeps the full list):
  * - it calls its shell tool `exec_command` (arguments `{"cmd": …}`);
  * - every run starts with an `item.completed` of type `error` ("Model
  *   metadata for `stand-in-model` not found"): a warning, the run goes on;

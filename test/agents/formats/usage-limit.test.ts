@@ -70,6 +70,7 @@ describe('detectUsageLimit', () => {
     ["You're out of extra usage · resets 5pm (America/Los_Angeles)", 'usage'],
     ['429 {"error_code":"enforced_spend_limit_reached"}', 'spend_cap'],
     ['You have reached your specified workspace API usage limits.', 'spend_cap'],
+    ['Credit balance is too low to access the Anthropic API.', 'spend_cap'],
   ])('%s → %s', (text, limit) => {
     expect(detectUsageLimit(text, NOW)).toMatchObject({ type: 'usage-limit', limit, text });
   });
