@@ -7,6 +7,7 @@ const benches = [
   ['run', './run.js'],
   ['load test', './loadtest.js'],
   ['metrics', './metrics.js'],
+  ['parse', './parse.js'],
 ];
 
 const only = process.argv.slice(2);
