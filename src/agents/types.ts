@@ -1,4 +1,5 @@
 import type { IssueRow } from '../store/types.js';
+import type { AgentEvent } from './formats/events.js';
 
 /** Everything a runner needs to start one agent session. */
 export interface SessionSpec {
@@ -10,6 +11,15 @@ export interface SessionSpec {
   cwd: string;
   /** Where the session's combined stdout/stderr goes (runners may ignore). */
   logPath: string | null;
+  /**
+   * Continue this agent conversation (the agent's own session or thread id,
+   * from an earlier session of the issue) instead of starting over, when the
+   * agent's preset can resume. A runner falls back to a fresh start when the
+   * resume itself fails.
+   */
+  resumeFrom?: string | null;
+  /** The spending the issue has left, in USD, for an agent that can stop itself at a budget (Claude's `--max-budget-usd`). */
+  budgetUsd?: number | null;
 }
 
 /** How a session's process ended. */
@@ -31,6 +41,12 @@ export interface SessionCallbacks {
   onSpawn?(pid: number, pgid: number): void;
   /** The session showed progress (output on either stream, a heartbeat) at `at`. */
   onProgress(at: number): void;
+  /**
+   * What the agent's output stream says, parsed (structured formats only:
+   * Claude Code's stream-json, Codex's JSONL, …). Its progress events are
+   * also reported through onProgress; retries are not progress.
+   */
+  onAgentEvents?(events: readonly AgentEvent[], at: number): void;
   /** Once, when the session's process has ended. */
   onExit(exit: SessionExit): void;
 }
