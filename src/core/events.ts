@@ -35,6 +35,11 @@ export interface HarnessEvents {
   };
   'session:recovered': { at: number; sessionId: string; issueId: string; pid: number | null; killed: boolean };
   'run:stopping': { at: number; force: boolean };
+  /** The fleet is on hold: no session starts until `until` (a usage limit's reset) or until what `fix` says is done. */
+  'hold:on': { at: number; kind: string; reason: string; fix: string; until: number | null };
+  'hold:off': { at: number; kind: string; by: string };
+  /** The concurrency the provider allows changed (rate limits: additive increase, multiplicative decrease). */
+  'concurrency:changed': { at: number; from: number; to: number; reason: string };
   /** The run stopped on a failure of its own (the store could not record a change); `reason` says which. */
   'run:failed': { at: number; reason: string };
   /**

@@ -16,7 +16,7 @@
  *   merging  → queued|failed merge conflict or red verify
  *   failed   → queued        retried by the user (a fresh attempt budget)
  *
- * Sessions: open → one outcome (success, failure, stalled, timeout, cancelled, lost); outcomes are final.
+ * Sessions: open → one outcome (success, failure, stalled, timeout, cancelled, lost, held); outcomes are final.
  *
  * Workers:
  *   idle → busy → idle        one session
@@ -41,13 +41,14 @@ export const ISSUE_TRANSITIONS = {
 export type SessionStatus = 'open' | SessionOutcome;
 
 export const SESSION_TRANSITIONS = {
-  open: ['success', 'failure', 'stalled', 'timeout', 'cancelled', 'lost'],
+  open: ['success', 'failure', 'stalled', 'timeout', 'cancelled', 'lost', 'held'],
   success: [],
   failure: [],
   stalled: [],
   timeout: [],
   cancelled: [],
   lost: [],
+  held: [],
 } as const satisfies Record<SessionStatus, readonly SessionStatus[]>;
 
 export const WORKER_TRANSITIONS = {

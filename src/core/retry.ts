@@ -26,6 +26,8 @@ export interface AfterSessionInput {
   now: number;
   /** Why the session ended, e.g. "exit code 1"; null when there is nothing to say. */
   reason: string | null;
+  /** The issue cannot be retried (its budget is spent): fail it whatever attempts remain. */
+  final?: boolean;
 }
 
 export interface AfterSession {
@@ -39,12 +41,15 @@ export interface AfterSession {
 
 export function decideAfterSession(input: AfterSessionInput): AfterSession {
   const { outcome, attempts, maxAttempts, now, reason } = input;
+  // A budget reached is final: another attempt would spend past it.
+  if (input.final) return { status: 'failed', notBefore: null, refundAttempt: false, lastError: reason ?? outcome };
   switch (outcome) {
     case 'success':
       return { status: 'done', notBefore: null, refundAttempt: false, lastError: null };
     case 'cancelled':
     case 'lost':
-      // Neither is the agent's doing: run it again at once, free of charge.
+    case 'held':
+      // None is the agent's doing: run it again (when the hold lifts), free of charge.
       return { status: 'queued', notBefore: now, refundAttempt: true, lastError: reason };
     case 'failure':
     case 'stalled':

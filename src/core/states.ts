@@ -21,19 +21,22 @@ export const ISSUE_STATUSES = ['backlog', 'queued', 'running', 'merging', 'done'
 export type IssueStatus = (typeof ISSUE_STATUSES)[number];
 
 /**
- * Session outcomes. `success` and `failure` come from the agent's exit;
- * `stalled` and `timeout` are kills by the harness; `cancelled` is a second
- * interrupt; `lost` is a session found open after the harness itself died.
- * `cancelled` and `lost` do not spend an attempt.
+ * Session outcomes. `success` and `failure` come from the agent's exit (or
+ * its final result event); `stalled` and `timeout` are kills by the
+ * harness; `cancelled` is a second interrupt; `lost` is a session found
+ * open after the harness itself died; `held` is a session that ran into
+ * something every session would (an authentication failure, a usage
+ * limit): the fleet is put on hold instead. `cancelled`, `lost` and `held`
+ * do not spend an attempt.
  */
-export const SESSION_OUTCOMES = ['success', 'failure', 'stalled', 'timeout', 'cancelled', 'lost'] as const;
+export const SESSION_OUTCOMES = ['success', 'failure', 'stalled', 'timeout', 'cancelled', 'lost', 'held'] as const;
 export type SessionOutcome = (typeof SESSION_OUTCOMES)[number];
 
 /** Outcomes that count as a failed session in metrics (cancelled/lost are not the agent's fault). */
 export const FAILED_OUTCOMES: readonly SessionOutcome[] = ['failure', 'stalled', 'timeout'];
 
 /** Outcomes that give the attempt back. */
-export const REFUNDED_OUTCOMES: readonly SessionOutcome[] = ['cancelled', 'lost'];
+export const REFUNDED_OUTCOMES: readonly SessionOutcome[] = ['cancelled', 'lost', 'held'];
 
 export const WORKER_STATES = ['idle', 'busy', 'draining', 'retired'] as const;
 export type WorkerState = (typeof WORKER_STATES)[number];

@@ -392,12 +392,25 @@ export class StoreQueries {
         : null,
       // Stores before schema 5 have no prior_attempts: none were retried.
       issue: db.prepare<[string], IssueRecord>(
-        `SELECT ${this.hasProcessStart ? ISSUE_COLUMNS : ISSUE_COLUMNS.replace('prior_attempts', '0 AS prior_attempts')} FROM issues WHERE id = ?`,
+        `SELECT ${presentColumns(db, 'issues', ISSUE_COLUMNS)} FROM issues WHERE id = ?`,
       ),
       issueIdsWithStatus: db.prepare<[string], { id: string }>('SELECT id FROM issues WHERE status = ?'),
       sessionsForIssue: db.prepare<[string], SessionRecord>(
-        `SELECT ${this.hasStalledAt ? SESSION_COLUMNS : SESSION_COLUMNS.replace('stalled_at', 'NULL AS stalled_at')} FROM sessions WHERE issue_id = ? ORDER BY started_at, attempt`,
+        `SELECT ${presentColumns(db, 'sessions', SESSION_COLUMNS)} FROM sessions WHERE issue_id = ? ORDER BY started_at, attempt`,
       ),
     };
   }
+}
+
+/** Columns a store written by an older harness lacks read as their default: counts as 0, the rest as NULL. */
+const COLUMN_DEFAULTS: Readonly<Record<string, string>> = { prior_attempts: '0', spent_usd: '0', spent_tokens: '0' };
+
+/** `wanted` (a comma-separated column list) with the columns `table` does not have replaced by their defaults. */
+function presentColumns(db: Database.Database, table: string, wanted: string): string {
+  const have = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
+  return wanted
+    .split(',')
+    .map((c) => c.trim())
+    .map((c) => (have.has(c) ? c : `${COLUMN_DEFAULTS[c] ?? 'NULL'} AS ${c}`))
+    .join(', ');
 }

@@ -193,6 +193,12 @@ export class Engine {
         return this.guard('record session progress', () => store.touchSession(w.sessionId, w.at));
       case 'stalled':
         return this.guard('record a stall', () => store.markStalled(w.sessionId, w.at));
+      case 'agent-session':
+        return this.guard("record the agent's session", () => store.recordAgentSession(w.sessionId, w.agentSessionId, w.model));
+      case 'hold':
+        return this.guard('record a hold', () => store.recordHold({ kind: w.kind, reason: w.reason, fix: w.fix, since: w.since, until: w.until }));
+      case 'hold-end':
+        return this.guard('record the end of a hold', () => store.endHold(w.kind, w.at, w.by));
       case 'finish':
         return this.ask('record the end of a session', () => store.finishSession(w.sessionId, w.end, w.transition), (view) => ({ type: 'queue', view }));
       case 'import':
@@ -269,10 +275,20 @@ export class Engine {
     if (!runner) return exit({ exitCode: null, signal: null, error: 'no runner is configured' });
     try {
       const handle = runner.start(
-        { sessionId: c.sessionId, workerId: c.workerId, attempt: c.attempt, issue: c.issue, cwd: c.cwd ?? this.ports.cwd, logPath: this.ports.logPath?.(c.issue.id, c.attempt, c.sessionId) ?? null },
+        {
+          sessionId: c.sessionId,
+          workerId: c.workerId,
+          attempt: c.attempt,
+          issue: c.issue,
+          cwd: c.cwd ?? this.ports.cwd,
+          logPath: this.ports.logPath?.(c.issue.id, c.attempt, c.sessionId) ?? null,
+          resumeFrom: c.resumeFrom,
+          budgetUsd: c.budgetUsd,
+        },
         {
           onSpawn: (pid, pgid) => this.feed({ type: 'spawned', sessionId: c.sessionId, pid, pgid }),
           onProgress: (at) => this.feed({ type: 'progress', sessionId: c.sessionId, at }),
+          onAgentEvents: (events, at) => this.feed({ type: 'agent', sessionId: c.sessionId, events, at }),
           onExit: exit,
         },
       );

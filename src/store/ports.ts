@@ -22,6 +22,7 @@ import type { IssueStatus } from '../core/states.js';
 import type { StoreFailure } from '../errors.js';
 import type {
   BackpressureChangeRow,
+  HoldRow,
   ImportResult,
   IssueInput,
   IssueRow,
@@ -83,6 +84,12 @@ export interface Sessions {
   /** The health check found the session stalled at `at` (it is being stopped). */
   markStalled(sessionId: string, at: number): void;
   /**
+   * The agent named its own session (or thread) and model: kept with the
+   * session, and as what the issue's next session may resume, so a crash
+   * loses neither.
+   */
+  recordAgentSession(sessionId: string, agentSessionId: string, model: string | null): void;
+  /**
    * One transaction: close the session with its outcome and apply the issue
    * transition (refunding the attempt when asked); answer the queue after.
    * Throws if the session is unknown or already closed, or the transition
@@ -101,6 +108,10 @@ export interface Records {
   recordScaleOperation(op: ScaleOperationRow): void;
   recordBackpressure(change: BackpressureChangeRow): void;
   recordSnapshot(snapshot: MetricsSnapshotRow): void;
+  /** A hold began (one per kind at a time: a new one of a kind already on replaces its reason and end). */
+  recordHold(hold: Omit<HoldRow, 'endedAt' | 'endedBy'>): void;
+  /** The hold of `kind` ended at `at`, `by` what (lifted, reset, the run ended). */
+  endHold(kind: string, at: number, by: string): void;
 }
 
 /** The merge queue's entries, and the issues they belong to. */
@@ -157,6 +168,8 @@ export interface QueryPort {
   listScaleOperations(since?: number): ScaleOperationRow[];
   listBackpressure(since?: number): BackpressureChangeRow[];
   listSnapshots(since?: number): MetricsSnapshotRow[];
+  /** Holds in the order they began; only those still on when `activeOnly`. */
+  listHolds(activeOnly?: boolean): HoldRow[];
 }
 
 /** The store as a whole: where it is, group commits, failures, closing. */

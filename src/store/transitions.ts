@@ -8,16 +8,20 @@
 import { assertTransition } from '../core/machines.js';
 import type { IssueStatus } from '../core/states.js';
 import { StoreError } from '../errors.js';
-import type { IssueRow, IssueTransition, RetryResult } from './types.js';
+import type { AgentUsage, IssueRow, IssueTransition, RetryResult } from './types.js';
 
 /** The fields of an issue a status change writes. */
-export type IssueChange = Pick<IssueRow, 'status' | 'attempts' | 'priorAttempts' | 'notBefore' | 'lastError' | 'branch' | 'updatedAt'>;
+export type IssueChange = Pick<IssueRow, 'status' | 'attempts' | 'priorAttempts' | 'notBefore' | 'lastError' | 'branch' | 'resumeFrom' | 'spentUsd' | 'spentTokens' | 'updatedAt'>;
 
-type IssueState = Pick<IssueRow, 'id' | 'status' | 'attempts' | 'priorAttempts' | 'notBefore' | 'lastError' | 'branch'>;
+type IssueState = Pick<IssueRow, 'id' | 'status' | 'attempts' | 'priorAttempts' | 'notBefore' | 'lastError' | 'branch' | 'resumeFrom' | 'spentUsd' | 'spentTokens'>;
 
-/** The issue after a session's end or a merge's outcome (refunding the attempt when asked). */
-export function afterTransition(issue: IssueState, transition: IssueTransition, now: number): IssueChange {
+/**
+ * The issue after a session's end or a merge's outcome: refunding the
+ * attempt when asked, and adding what the session spent (`usage`).
+ */
+export function afterTransition(issue: IssueState, transition: IssueTransition, now: number, usage?: AgentUsage | null): IssueChange {
   assertTransition('issue', issue.id, issue.status, transition.status);
+  const spend = spendOf(usage);
   return {
     status: transition.status,
     attempts: transition.refundAttempt ? Math.max(issue.attempts - 1, 0) : issue.attempts,
@@ -25,8 +29,16 @@ export function afterTransition(issue: IssueState, transition: IssueTransition, 
     notBefore: transition.notBefore ?? null,
     lastError: transition.lastError === undefined ? issue.lastError : transition.lastError,
     branch: transition.branch === undefined ? issue.branch : transition.branch,
+    resumeFrom: transition.resumeFrom === undefined ? issue.resumeFrom : transition.resumeFrom,
+    spentUsd: issue.spentUsd + spend.costUsd,
+    spentTokens: issue.spentTokens + spend.inputTokens + spend.outputTokens,
     updatedAt: now,
   };
+}
+
+/** What a session's usage adds to the totals (nothing for a session whose agent reported none). */
+export function spendOf(usage: AgentUsage | null | undefined): { costUsd: number; inputTokens: number; outputTokens: number } {
+  return { costUsd: usage?.costUsd ?? 0, inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 };
 }
 
 /** Admitted: backlog → queued, with no backoff. */
@@ -90,5 +102,8 @@ function unchanged(issue: IssueState): Omit<IssueChange, 'updatedAt'> {
     notBefore: issue.notBefore,
     lastError: issue.lastError,
     branch: issue.branch,
+    resumeFrom: issue.resumeFrom,
+    spentUsd: issue.spentUsd,
+    spentTokens: issue.spentTokens,
   };
 }

@@ -42,6 +42,26 @@ export interface IssueRow extends IssueInput {
   lastError: string | null;
   /** Branch holding the work (worktree mode). */
   branch: string | null;
+  /** The agent conversation a retry continues (its agent's session or thread id), or null to start over. */
+  resumeFrom: string | null;
+  /** What the issue's sessions have spent: USD, and tokens (input + output). */
+  spentUsd: number;
+  spentTokens: number;
+}
+
+/** What an agent said of one session: its own id, model, turns, spend and error. */
+export interface AgentUsage {
+  /** The agent's own session or thread id (the latest, since a resume can change it). */
+  agentSessionId: string | null;
+  model: string | null;
+  turns: number | null;
+  costUsd: number | null;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  /** The agent's error kind (auth, usage_limit, api_error, …), when it failed with one. */
+  agentError: string | null;
 }
 
 export interface SessionRow {
@@ -62,6 +82,8 @@ export interface SessionRow {
   logPath: string | null;
   /** Free text: why the session ended as it did. */
   reason: string | null;
+  /** What the agent reported, for agents whose output is read; null otherwise. */
+  usage: AgentUsage | null;
 }
 
 export interface WorkerRow {
@@ -118,6 +140,8 @@ export interface IssueTransition {
   refundAttempt?: boolean;
   lastError?: string | null;
   branch?: string | null;
+  /** Set (an agent conversation to continue) or clear (null) what the issue's next session resumes; absent keeps it. */
+  resumeFrom?: string | null;
 }
 
 export interface SessionEnd {
@@ -126,6 +150,20 @@ export interface SessionEnd {
   exitCode?: number | null;
   signal?: string | null;
   reason?: string | null;
+  /** What the agent reported; its spend is added to the issue's and the state's. */
+  usage?: AgentUsage | null;
+}
+
+/** A hold of the fleet, as recorded (see HOLD_KINDS in src/core/run/state.ts). */
+export interface HoldRow {
+  kind: string;
+  reason: string;
+  fix: string;
+  since: number;
+  until: number | null;
+  /** When it ended, and how (lifted, reset, the run ended); null while it holds. */
+  endedAt: number | null;
+  endedBy: string | null;
 }
 
 export interface ImportResult {

@@ -31,6 +31,9 @@ export function issue(overrides: Partial<IssueRow> = {}): IssueRow {
     notBefore: null,
     lastError: null,
     branch: null,
+    resumeFrom: null,
+    spentUsd: 0,
+    spentTokens: 0,
     ...overrides,
   };
 }

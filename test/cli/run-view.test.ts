@@ -30,7 +30,7 @@ const METRICS: ScaleMetrics = {
 
 const SUMMARY: RunSummary = {
   issues: { backlog: 0, queued: 0, running: 0, merging: 0, done: 5, failed: 0 },
-  sessions: { success: 5, failure: 0, stalled: 0, timeout: 0, cancelled: 0, lost: 0 },
+  sessions: { success: 5, failure: 0, stalled: 0, timeout: 0, cancelled: 0, lost: 0, held: 0 },
   metrics: METRICS,
   failures: [],
   interrupted: false,

@@ -83,7 +83,7 @@ describe('buildResults', () => {
       done: 2,
       failed: 1,
       latencies: [10_000, 20_000, 90_000],
-      outcomes: { success: 2, failure: 1, stalled: 1, timeout: 0, cancelled: 3, lost: 0 },
+      outcomes: { success: 2, failure: 1, stalled: 1, timeout: 0, cancelled: 3, lost: 0, held: 0 },
       sessionDurations: [1, 1, 1, 1, 1, 1, 1],
       peakRunning: 2,
       distinctWorkers: 2,
@@ -100,7 +100,7 @@ describe('buildResults', () => {
   });
 
   it('fails a run judged unhealthy at the end, and one that did not finish', () => {
-    const o = observation({ done: 3, latencies: [1, 1, 1], outcomes: { success: 3, failure: 0, stalled: 0, timeout: 0, cancelled: 0, lost: 0 }, peakRunning: 2, distinctWorkers: 2, endAt: 10 });
+    const o = observation({ done: 3, latencies: [1, 1, 1], outcomes: { success: 3, failure: 0, stalled: 0, timeout: 0, cancelled: 0, lost: 0, held: 0 }, peakRunning: 2, distinctWorkers: 2, endAt: 10 });
     const meta = { mode: 'simulation' as const, policy: 'default', timeScale: 1, wallClockMs: 1 };
     expect(buildResults(spec, config, record(o), meta).passed).toBe(true);
     const unhealthy = buildResults(spec, config, record(o, 'unhealthy'), meta);

@@ -9,6 +9,7 @@ import type { ScaleMetrics } from '../metrics-types.js';
 import type { ScaleDecision } from '../scale.js';
 import { isStalled } from '../stalls.js';
 import { tallyStall } from '../tally.js';
+import { relaxConcurrency } from './agent.js';
 import { dispatch } from './dispatch.js';
 import { growPool, poolSize, shrinkPool, workersIn, type Out } from './pool.js';
 import { stopSession } from './sessions.js';
@@ -56,6 +57,7 @@ export function runCheck(s: RunState, now: number, out: Out): void {
     out.push({ type: 'emit', name: 'health:changed', payload: { at: now, from: s.health, to: health } });
     s.health = health;
   }
+  relaxConcurrency(s, now, out);
   try {
     s.lastDecision = applyScaling(s, now, out);
   } catch (error) {
@@ -67,9 +69,11 @@ export function runCheck(s: RunState, now: number, out: Out): void {
 }
 
 function applyScaling(s: RunState, now: number, out: Out): ScaleDecision {
+  // While the provider rate-limits, the pool may not outgrow the concurrency it allows.
+  const scale = s.concurrency.limit < s.rules.scale.maxWorkers ? { ...s.rules.scale, maxWorkers: s.concurrency.limit, minWorkers: Math.min(s.rules.scale.minWorkers, s.concurrency.limit) } : s.rules.scale;
   const decision = s.rules.policy(
     { workers: poolSize(s.pool), busy: workersIn(s.pool, 'busy').length, queueDepth: s.queueDepth, now, lastScaleAt: s.lastScaleAt },
-    s.rules.scale,
+    scale,
   );
   if (decision.direction === 'hold' || decision.target === decision.from) return decision;
   if (decision.direction === 'up') growPool(s.pool, decision.target, now, out);

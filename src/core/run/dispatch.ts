@@ -5,6 +5,7 @@
  */
 import { admissionRoom, nextBackpressure } from '../backpressure.js';
 import { hasExceededQuota } from '../quota.js';
+import { endsTheRun, mayStart } from './holds.js';
 import type { Out } from './pool.js';
 import type { QueueView, RunState } from './state.js';
 
@@ -64,10 +65,18 @@ function freeWorker(s: RunState) {
   return undefined;
 }
 
-/** Claim an issue for every free worker, as long as the queue may have one for it. */
+/**
+ * Claim an issue for every free worker, as long as the queue may have one
+ * for it, no hold stops the fleet (a usage-limit hold's probe excepted: one
+ * session), and the concurrency the provider allows is not reached.
+ */
 function fill(s: RunState, now: number, out: Out): void {
   if (s.drained) return;
   while (s.queue.counts.queued - s.claimsInFlight > 0) {
+    const start = mayStart(s);
+    if (!start.ok || (start.probe && s.claimsInFlight > 0)) return;
+    const limited = s.concurrency.limit < s.rules.scale.maxWorkers;
+    if (limited && s.sessions.size + s.claimsInFlight >= s.concurrency.limit) return;
     const worker = freeWorker(s);
     if (!worker) return;
     worker.claiming = true;
@@ -115,7 +124,9 @@ export function dispatch(s: RunState, now: number, out: Out): void {
 
 function finishIfDone(s: RunState, out: Out): void {
   if (s.sessions.size > 0 || s.claimsInFlight > 0 || s.admitting) return;
-  if (!s.stopping && (workLeft(s.queue) > 0 || s.intakeHolds > 0)) return;
+  // A hold that no waiting can end (a budget, credentials, a circuit) ends the run once nothing runs.
+  const held = [...s.holds.values()].some((h) => endsTheRun(s, h));
+  if (!s.stopping && !held && (workLeft(s.queue) > 0 || s.intakeHolds > 0)) return;
   s.phase = 'finished';
   s.checking = false;
   out.push({ type: 'cancel-timer', key: 'health' });

@@ -4,14 +4,15 @@
  * commands into calls on the clock, the store, the runner and the event
  * bus, and feeds their answers back as events.
  */
+import type { AgentEvent } from '../../agents/formats/events.js';
 import type { SessionExit } from '../../agents/types.js';
 import type { IssueInput, IssueRow, IssueTransition, SessionEnd } from '../../store/types.js';
 import type { HarnessEvents } from '../events.js';
 import type { SessionOutcome } from '../states.js';
-import type { QueueView } from './state.js';
+import type { HoldKind, QueueView } from './state.js';
 
-/** A timer the reducer set: the health check, the retry wake-up, one session's timeout. */
-export type TimerKey = 'health' | 'retry' | `timeout:${string}`;
+/** A timer the reducer set: the health check, the retry wake-up, a usage-limit hold's probe, one session's timeout. */
+export type TimerKey = 'health' | 'retry' | 'hold' | `timeout:${string}`;
 
 export type RunEvent =
   // --- from the facades ----------------------------------------------------
@@ -39,6 +40,9 @@ export type RunEvent =
   | { type: 'hook-end'; workerId: string; sessionId: string; outcome: SessionOutcome; durationMs: number; at: number }
   /** The merge queue moved (landed, rejected): its counts changed. */
   | { type: 'merge-moved' }
+  /** An operator puts the fleet on hold (pause) or lifts a hold (resume, lift). */
+  | { type: 'pause'; reason: string }
+  | { type: 'lift-hold'; kind: HoldKind; by: string }
   // --- from the clock --------------------------------------------------------
   | { type: 'timer'; key: TimerKey }
   // --- answers to commands -----------------------------------------------------
@@ -51,6 +55,8 @@ export type RunEvent =
   | { type: 'prepare-failed'; sessionId: string; error: string }
   | { type: 'spawned'; sessionId: string; pid: number; pgid: number }
   | { type: 'progress'; sessionId: string; at: number }
+  /** What the agent's output stream said, parsed (structured formats). */
+  | { type: 'agent'; sessionId: string; events: readonly AgentEvent[]; at: number }
   | { type: 'exited'; sessionId: string; exit: SessionExit }
   /** The merge queue's answer for a successful branch: queue it (from `head`), done already, or refused. */
   | { type: 'handed-off'; sessionId: string; status: 'merging' | 'done' | 'failed'; reason: string | null; head: string | null }
@@ -74,6 +80,10 @@ export type StoreWrite =
   | { op: 'touch'; sessionId: string; at: number }
   /** The health check found the session stalled. */
   | { op: 'stalled'; sessionId: string; at: number }
+  /** The agent named its own session: keep it with the session and as what the issue's next session resumes. */
+  | { op: 'agent-session'; sessionId: string; agentSessionId: string; model: string | null }
+  | { op: 'hold'; kind: HoldKind; reason: string; fix: string; since: number; until: number | null }
+  | { op: 'hold-end'; kind: HoldKind; at: number; by: string }
   /** † */
   | { op: 'finish'; sessionId: string; end: SessionEnd; transition: IssueTransition }
   /** † */
@@ -98,7 +108,7 @@ export type Command =
   /** Prepare the issue's workspace; answers `prepared` or `prepare-failed`. */
   | { type: 'prepare'; sessionId: string; issueId: string }
   /** Start the agent; answers `spawned`, `progress` and, once, `exited`. */
-  | { type: 'spawn'; sessionId: string; workerId: string; attempt: number; issue: IssueRow; cwd: string | null }
+  | { type: 'spawn'; sessionId: string; workerId: string; attempt: number; issue: IssueRow; cwd: string | null; resumeFrom: string | null; budgetUsd: number | null }
   /** SIGTERM the session's group, SIGKILL after the grace; `exited` follows. */
   | { type: 'kill'; sessionId: string }
   /** Ask the merge queue about a successful branch; answers `handed-off`. */

@@ -3,40 +3,22 @@
  * issue, follow its progress, stop it when asked, and apply its outcome
  * (done, retry with backoff, failed, handed to the merge queue).
  */
+import { emptySummary } from '../../agents/formats/summary.js';
 import type { SessionExit } from '../../agents/types.js';
 import type { IssueRow } from '../../store/types.js';
 import { hasExceededQuota } from '../quota.js';
 import { decideAfterSession } from '../retry.js';
 import type { IssueStatus, SessionOutcome } from '../states.js';
 import { tallySessionEnd } from '../tally.js';
+import { budgetLeft, usageOf } from './agent.js';
 import { dispatch, takeView } from './dispatch.js';
+import { hold, liftHold, mayStart } from './holds.js';
+import { judgeSession, type SessionVerdict } from './outcome.js';
 import { assignWorker, recycleWorker, releaseWorker, type Out } from './pool.js';
 import type { KillReason, QueueView, RunState, SessionRecord } from './state.js';
+import { countFailure } from './streak.js';
 
-/** The recorded reason of a session the harness stopped. */
-export function killReasonText(reason: KillReason, rules: { workerStallTimeoutMs: number; sessionTimeoutMs: number }): string {
-  switch (reason) {
-    case 'stalled':
-      return `no progress for more than ${rules.workerStallTimeoutMs} ms`;
-    case 'timeout':
-      return `ran longer than sessionTimeoutMs (${rules.sessionTimeoutMs} ms)`;
-    case 'cancelled':
-      return 'cancelled by a second interrupt';
-  }
-}
-
-/** The recorded reason of a session that ended on its own. */
-export function describeExit(exit: SessionExit): string {
-  if (exit.error) return exit.error;
-  if (exit.signal) return `killed by ${exit.signal}`;
-  return exit.exitCode === 0 ? 'exit code 0' : `exit code ${exit.exitCode}`;
-}
-
-/** The outcome of an exit: the harness's own reason to stop it, else the exit code. */
-export function classifyExit(killReason: KillReason | null, exit: SessionExit): SessionOutcome {
-  if (killReason) return killReason;
-  return exit.exitCode === 0 && !exit.error ? 'success' : 'failure';
-}
+export { classifyExit, describeExit, killReasonText } from './outcome.js';
 
 /** The store's answer to a claim: start the session on `issue`, or note that nothing was ready. */
 export function claimed(s: RunState, workerId: string, sessionId: string, issue: IssueRow | null, view: QueueView, now: number, out: Out): void {
@@ -64,6 +46,11 @@ export function claimed(s: RunState, workerId: string, sessionId: string, issue:
     killReason: null,
     branch: null,
     exit: null,
+    agent: s.rules.agentFormat === null ? null : emptySummary(),
+    // A retry after a stall, a timeout, an interrupt, a loss or a hold continues the agent's conversation.
+    resumedFrom: s.rules.resume ? issue.resumeFrom : null,
+    probe: s.holds.size > 0 && mayStart(s).probe,
+    budgetNote: null,
   };
   s.sessions.set(sessionId, session);
   out.push({ type: 'emit', name: 'session:started', payload: { at: now, sessionId, issueId: issue.id, workerId, attempt: session.attempt } });
@@ -75,8 +62,22 @@ export function claimed(s: RunState, workerId: string, sessionId: string, issue:
   }
   out.push({ type: 'set-timer', key: `timeout:${sessionId}`, at: now + s.rules.sessionTimeoutMs });
   if (s.rules.workspaces) out.push({ type: 'prepare', sessionId, issueId: issue.id });
-  else out.push({ type: 'spawn', sessionId, workerId, attempt: session.attempt, issue, cwd: null });
+  else out.push(spawnCommand(s, session, null));
   dispatch(s, now, out);
+}
+
+function spawnCommand(s: RunState, session: SessionRecord, cwd: string | null) {
+  const issue = session.issue as IssueRow;
+  return {
+    type: 'spawn' as const,
+    sessionId: session.id,
+    workerId: session.workerId,
+    attempt: session.attempt,
+    issue,
+    cwd,
+    resumeFrom: session.resumedFrom,
+    budgetUsd: budgetLeft(s, issue.spentUsd),
+  };
 }
 
 /** The workspace is ready: start the agent in it (unless the session was stopped meanwhile). */
@@ -89,7 +90,7 @@ export function prepared(s: RunState, sessionId: string, cwd: string, branch: st
     exited(s, sessionId, { exitCode: null, signal: null }, now, out);
     return;
   }
-  out.push({ type: 'spawn', sessionId, workerId: session.workerId, attempt: session.attempt, issue: session.issue, cwd });
+  out.push(spawnCommand(s, session, cwd));
 }
 
 export function spawned(s: RunState, sessionId: string, pid: number, pgid: number, out: Out): void {
@@ -124,14 +125,26 @@ export function exited(s: RunState, sessionId: string, exit: SessionExit, now: n
   const session = s.sessions.get(sessionId);
   if (!session || !session.issue || session.phase === 'handing-off') return;
   out.push({ type: 'cancel-timer', key: `timeout:${sessionId}` });
-  const outcome = classifyExit(session.killReason, exit);
   session.exit = { at: now, exitCode: exit.exitCode, signal: exit.signal, error: exit.error ?? null };
-  if (outcome === 'success' && s.rules.merges && session.branch) {
+  const verdict = judge(s, session, exit, now);
+  if (verdict.outcome === 'success' && s.rules.merges && session.branch) {
     session.phase = 'handing-off';
+    session.verdict = verdict;
     out.push({ type: 'hand-off', sessionId, issue: session.issue, branch: session.branch });
     return;
   }
-  complete(s, session, outcome, null, now, out);
+  complete(s, session, verdict, null, now, out);
+}
+
+function judge(s: RunState, session: SessionRecord, exit: SessionExit, now: number): SessionVerdict {
+  return judgeSession({
+    killReason: session.killReason,
+    budgetNote: session.budgetNote,
+    exit,
+    format: s.rules.agentFormat,
+    agent: session.agent,
+    rules: { workerStallTimeoutMs: s.rules.scale.workerStallTimeoutMs, sessionTimeoutMs: s.rules.sessionTimeoutMs },
+  });
 }
 
 /** The merge queue took the branch (merging), had nothing to merge (done) or refused it (failed). */
@@ -139,7 +152,7 @@ export function handedOff(s: RunState, sessionId: string, status: 'merging' | 'd
   const session = s.sessions.get(sessionId);
   if (!session || session.phase !== 'handing-off' || !session.issue || !session.branch) return;
   const { issue, branch } = session;
-  complete(s, session, 'success', { status, reason }, now, out);
+  complete(s, session, session.verdict ?? judge(s, session, { exitCode: 0, signal: null }, now), { status, reason }, now, out);
   // After the session's end is written: the queue must find the issue merging.
   if (status === 'merging') out.push({ type: 'enqueue-merge', issue, branch, head, now });
 }
@@ -152,7 +165,7 @@ export function handedOff(s: RunState, sessionId: string, status: 'merging' | 'd
 function complete(
   s: RunState,
   session: SessionRecord,
-  outcome: SessionOutcome,
+  verdict: SessionVerdict,
   handoff: { status: 'merging' | 'done' | 'failed'; reason: string | null } | null,
   now: number,
   out: Out,
@@ -160,11 +173,9 @@ function complete(
   const issue = session.issue as IssueRow;
   const exit = session.exit ?? { at: now, exitCode: null, signal: null, error: null };
   const rules = s.rules;
-  const reason = session.killReason
-    ? killReasonText(session.killReason, { workerStallTimeoutMs: rules.scale.workerStallTimeoutMs, sessionTimeoutMs: rules.sessionTimeoutMs })
-    : describeExit({ exitCode: exit.exitCode, signal: exit.signal, ...(exit.error ? { error: exit.error } : {}) });
+  const { outcome, reason } = verdict;
   // The budget counts the attempts since the issue was last retried.
-  const next = decideAfterSession({ outcome, attempts: issue.attempts, maxAttempts: rules.maxAttempts, retryDelayMs: rules.retryDelayMs, now: exit.at, reason });
+  const next = decideAfterSession({ outcome, attempts: issue.attempts, maxAttempts: rules.maxAttempts, retryDelayMs: rules.retryDelayMs, now: exit.at, reason, final: verdict.final });
   let issueStatus: IssueStatus = next.status;
   let lastError = outcome === 'success' ? null : next.lastError;
   if (handoff) {
@@ -178,13 +189,14 @@ function complete(
     write: {
       op: 'finish',
       sessionId: session.id,
-      end: { outcome, endedAt: exit.at, exitCode: exit.exitCode, signal: exit.signal, reason },
+      end: { outcome, endedAt: exit.at, exitCode: exit.exitCode, signal: exit.signal, reason, usage: usageOf(session.agent, verdict.agentError) },
       transition: {
         status: issueStatus,
         notBefore: next.notBefore,
         refundAttempt: next.refundAttempt,
         lastError,
         ...(session.branch && outcome === 'success' ? { branch: session.branch } : {}),
+        ...resumeAfter(outcome),
       },
     },
   });
@@ -192,6 +204,7 @@ function complete(
   s.outcomes[outcome]++;
   const durationMs = exit.at - session.startedAt;
   endWorkerSession(s, session.workerId, outcome, durationMs, now, out);
+  afterVerdict(s, session, verdict, now, out);
   if (!recorded) return;
   out.push({
     type: 'emit',
@@ -200,6 +213,27 @@ function complete(
   });
   s.sessionsEnded++;
   if (rules.displayEvery > 0 && s.sessionsEnded % rules.displayEvery === 0) out.push({ type: 'display' });
+}
+
+/**
+ * What the next session of the issue resumes: after a stall, a timeout, an
+ * interrupt or a hold, the agent's conversation (kept); after a success or
+ * a failure (a resume that failed included), nothing: it starts over.
+ */
+function resumeAfter(outcome: SessionOutcome): { resumeFrom?: null } {
+  return outcome === 'success' || outcome === 'failure' ? { resumeFrom: null } : {};
+}
+
+/** The fleet's side of a session's end: holds it calls for, a probe's answer, the circuit breaker. */
+function afterVerdict(s: RunState, session: SessionRecord, verdict: SessionVerdict, now: number, out: Out): void {
+  if (verdict.hold) hold(s, verdict.hold.kind, verdict.hold.reason, verdict.hold.fix, verdict.hold.until, now, out);
+  else if (session.probe && verdict.outcome === 'success') liftHold(s, 'usage-limit', 'a probe session succeeded', now, out);
+  else if (session.probe) {
+    // The probe met something else: wait again before the next one.
+    const limit = s.holds.get('usage-limit');
+    if (limit) hold(s, 'usage-limit', limit.reason, limit.fix, null, now, out);
+  }
+  countFailure(s, session, verdict, now, out);
 }
 
 /**

@@ -4,6 +4,8 @@
  * tallies. Plain data only. `step` (step.ts) is the only code that changes
  * it; the seed's classes (Coordinator, ScaleManager, WorkerPool) read it.
  */
+import type { AgentFormat } from '../../agents/formats/events.js';
+import type { AgentSummary } from '../../agents/formats/summary.js';
 import type { IssueRow } from '../../store/types.js';
 import type { BackpressureState } from '../backpressure.js';
 import type { ScaleConfig } from '../scale-config.js';
@@ -14,8 +16,50 @@ import { emptyTally, type SessionTally } from '../tally.js';
 /** A scaling policy: the default is the core's decideScale; the load test compares others. */
 export type ScalePolicy = (input: ScaleInput, config: ScaleConfig) => ScaleDecision;
 
-/** Why the harness stopped a session itself. */
-export type KillReason = 'stalled' | 'timeout' | 'cancelled';
+/** Why the harness stopped a session itself: a stall, the timeout, an interrupt, or the issue's budget spent. */
+export type KillReason = 'stalled' | 'timeout' | 'cancelled' | 'budget';
+
+/**
+ * Why the fleet is on hold: something every session would run into, or an
+ * operator's pause. While any hold is on, no session starts; running ones
+ * go on. A usage limit lifts by itself at its reset time (probed); a pause
+ * lifts when resumed; the others end the run (exit 3) with what to fix.
+ */
+export const HOLD_KINDS = ['usage-limit', 'auth', 'spend-cap', 'budget', 'circuit', 'paused'] as const;
+export type HoldKind = (typeof HOLD_KINDS)[number];
+
+export interface Hold {
+  kind: HoldKind;
+  /** What happened, in a line. */
+  reason: string;
+  /** What ends it: the reset time, or what the operator must do. */
+  fix: string;
+  since: number;
+  /** When it lifts by itself (a usage limit's reset), or null. */
+  until: number | null;
+  /** A probe session may start: the hold's time is up and one session checks whether it has lifted. */
+  probing: boolean;
+}
+
+/** How a run treats holds and failures that repeat. */
+export interface HoldRules {
+  /** `wait` (default): a usage-limit hold waits for its reset; `stop`: it ends the run too (exit 3). */
+  onHold: 'wait' | 'stop';
+  /** The longest a usage-limit hold waits before probing, whatever reset time it was given (ms). */
+  maxWaitMs: number;
+  /** A usage-limit hold with no reset time probes this often (ms). */
+  probeEveryMs: number;
+  /** The same failure this many times in a row, on different issues, holds the fleet (a circuit breaker); 0 off. */
+  circuitBreakerAfter: number;
+}
+
+/** Spending caps, USD and tokens (input + output); null for none. */
+export interface BudgetRules {
+  maxCostUsd: number | null;
+  maxTokens: number | null;
+  issueMaxCostUsd: number | null;
+  issueMaxTokens: number | null;
+}
 
 /** What a run is told once and never changes: the thresholds and how to apply them. */
 export interface RunRules {
@@ -41,6 +85,39 @@ export interface RunRules {
   workspaces: boolean;
   /** Announce the metrics table every this many finished sessions (the seed's display); 0 never. */
   displayEvery: number;
+  /** The agent's output format, when it is read (null: exit codes only, every output line is progress). */
+  agentFormat: AgentFormat | null;
+  /** Continue the agent's conversation on a retry after a stall, timeout, interrupt, loss or hold. */
+  resume: boolean;
+  holds: HoldRules;
+  budgets: BudgetRules;
+  /** Lower the concurrency while the provider rate-limits (additive increase, multiplicative decrease). */
+  adaptiveConcurrency: boolean;
+}
+
+/** Spending, as the store and the running sessions report it. */
+export interface Spend {
+  costUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** The concurrency the provider allows, learnt from its rate limits: AIMD over the running sessions. */
+export interface ConcurrencyLimit {
+  /** At most this many sessions run at once (never above maxWorkers, never below 1). */
+  limit: number;
+  /** When the limit last went down (a rate-limit signal); further signals within one check interval do not lower it again. */
+  loweredAt: number | null;
+  /** When a rate-limit signal was last seen. */
+  signalAt: number | null;
+  /** Rate-limit signals seen in all. */
+  signals: number;
+}
+
+/** The same failure on different issues, counted until something else happens. */
+export interface FailureStreak {
+  signature: string | null;
+  issues: string[];
 }
 
 export interface WorkerRecord {
@@ -83,6 +160,16 @@ export interface SessionRecord {
   branch: string | null;
   /** Set while the exit waits for the merge queue's answer. */
   exit: { at: number; exitCode: number | null; signal: string | null; error: string | null } | null;
+  /** What the agent's output said so far (structured formats); null when it is not read. */
+  agent: AgentSummary | null;
+  /** The agent conversation this session resumed, if any. */
+  resumedFrom: string | null;
+  /** The session probes whether a usage-limit hold has lifted. */
+  probe: boolean;
+  /** Why the issue's budget stopped it, when it did. */
+  budgetNote: string | null;
+  /** Its verdict, kept while the merge queue is asked about its branch. */
+  verdict?: import('./outcome.js').SessionVerdict;
 }
 
 /** The queue as the store last reported it, after each change it made. */
@@ -92,6 +179,8 @@ export interface QueueView {
   nextRetryAt: number | null;
   /** Merge entries waiting or being merged. */
   mergeDepth: number;
+  /** Everything the state has spent, as recorded (ended sessions). */
+  spent: Spend;
 }
 
 export type RunPhase = 'new' | 'ready' | 'running' | 'finished';
@@ -132,6 +221,13 @@ export interface RunState {
   lastCheckError: unknown;
   /** The last scaling decision, for ScaleManager.runHealthCheck(). */
   lastDecision: ScaleDecision | null;
+  holds: Map<HoldKind, Hold>;
+  concurrency: ConcurrencyLimit;
+  streak: FailureStreak;
+}
+
+export function noSpend(): Spend {
+  return { costUsd: 0, inputTokens: 0, outputTokens: 0 };
 }
 
 export function emptyCounts(): Record<IssueStatus, number> {
@@ -148,7 +244,7 @@ export function initialState(rules: RunRules, options: { firstWorkerNumber?: num
     intakeHolds: 0,
     pool: { nextNumber: options.firstWorkerNumber ?? 1, workers: new Map() },
     sessions: new Map(),
-    queue: { counts: emptyCounts(), nextRetryAt: null, mergeDepth: 0 },
+    queue: { counts: emptyCounts(), nextRetryAt: null, mergeDepth: 0, spent: noSpend() },
     queueDepth: 0,
     claimsInFlight: 0,
     admitting: false,
@@ -164,5 +260,8 @@ export function initialState(rules: RunRules, options: { firstWorkerNumber?: num
     failure: null,
     lastCheckError: null,
     lastDecision: null,
+    holds: new Map(),
+    concurrency: { limit: rules.scale.maxWorkers, loweredAt: null, signalAt: null, signals: 0 },
+    streak: { signature: null, issues: [] },
   };
 }

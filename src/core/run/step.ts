@@ -11,6 +11,8 @@ import { assignWorker, drainWorker, growPool, addWorkers, recycleWorker, release
 import { checkTimerFired, runCheck, startChecks, stopChecks } from './check.js';
 import { admitted, dispatch, retryWoke, setQueueDepth, takeView } from './dispatch.js';
 import type { Command, PoolOp, RunEvent } from './protocol.js';
+import { agentSaid } from './agent.js';
+import { hold, holdTimerFired, liftHold } from './holds.js';
 import { claimed, endWorkerSession, exited, handedOff, prepared, progressed, spawned, stopSession } from './sessions.js';
 import type { RunState } from './state.js';
 
@@ -35,6 +37,8 @@ function apply(s: RunState, e: RunEvent, now: number, out: Out): void {
     // The hot events first: the switch compares in order.
     case 'progress':
       return progressed(s, e.sessionId, e.at, out);
+    case 'agent':
+      return agentSaid(s, e.sessionId, e.events, e.at, out);
     case 'exited':
       return exited(s, e.sessionId, e.exit, now, out);
     case 'claimed':
@@ -46,6 +50,10 @@ function apply(s: RunState, e: RunEvent, now: number, out: Out): void {
     case 'timer':
       if (e.key === 'health') return checkTimerFired(s, now, out);
       if (e.key === 'retry') return retryWoke(s, now, out);
+      if (e.key === 'hold') {
+        holdTimerFired(s);
+        return dispatch(s, now, out);
+      }
       return stopSession(s, e.key.slice('timeout:'.length), 'timeout', now, out);
     case 'spawned':
       return spawned(s, e.sessionId, e.pid, e.pgid, out);
@@ -103,6 +111,12 @@ function apply(s: RunState, e: RunEvent, now: number, out: Out): void {
     case 'merge-moved':
       out.push({ type: 'write', write: { op: 'refresh', now } });
       return;
+    case 'pause':
+      hold(s, 'paused', e.reason, 'resume dispatch (the dashboard, or lift the hold)', null, now, out);
+      return;
+    case 'lift-hold':
+      liftHold(s, e.kind, e.by, now, out);
+      return dispatch(s, now, out);
     case 'store-failed':
       return storeFailed(s, e.operation, e.message, now, out);
 
@@ -173,5 +187,9 @@ function hookSession(workerId: string, sessionId: string, at: number) {
     killReason: null,
     branch: null,
     exit: null,
+    agent: null,
+    resumedFrom: null,
+    probe: false,
+    budgetNote: null,
   };
 }

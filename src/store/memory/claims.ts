@@ -52,6 +52,7 @@ export function memoryClaims(m: MemoryState): Claims {
         signal: null,
         logPath: logPath(id, attempt, sessionId),
         reason: null,
+        usage: null,
       };
       const session: StoredSession = { row, order: m.sessionOrder++ };
       m.sessions.set(sessionId, session);

@@ -24,6 +24,9 @@ export function memoryIntake(m: MemoryState): Intake {
           notBefore: null,
           lastError: null,
           branch: null,
+          resumeFrom: null,
+          spentUsd: 0,
+          spentTokens: 0,
         };
         const stored: StoredIssue = { row, token: 0 };
         m.issues.set(row.id, stored);

@@ -45,5 +45,6 @@ export function memoryQueries(m: MemoryState): QueryPort {
     listScaleOperations: (since) => sinceAt(m.scaleOperations, since).map((r) => ({ ...r })),
     listBackpressure: (since) => sinceAt(m.backpressure, since).map((r) => ({ ...r })),
     listSnapshots: (since) => sinceAt(m.snapshots, since).map((r) => ({ ...r })),
+    listHolds: (activeOnly) => m.holds.filter((h) => !activeOnly || h.endedAt === null).map((h) => ({ ...h })),
   };
 }

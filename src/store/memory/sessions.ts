@@ -1,4 +1,4 @@
-import { afterTransition, checkFinish } from '../transitions.js';
+import { afterTransition, checkFinish, spendOf } from '../transitions.js';
 import type { Sessions } from '../ports.js';
 import { insertSorted } from './sorted.js';
 import type { MemoryState, StoredSession } from './state.js';
@@ -22,18 +22,33 @@ export function memorySessions(m: MemoryState): Sessions {
       if (stored && stored.row.stalledAt === null) stored.row.stalledAt = at;
     },
 
+    recordAgentSession(sessionId, agentSessionId, model) {
+      const stored = m.sessions.get(sessionId);
+      if (!stored) return;
+      const usage = stored.row.usage ?? { agentSessionId: null, model: null, turns: null, costUsd: null, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, agentError: null };
+      stored.row.usage = { ...usage, agentSessionId, model: model ?? usage.model };
+      const issue = m.issues.get(stored.row.issueId);
+      if (issue) issue.row.resumeFrom = agentSessionId;
+    },
+
     finishSession(sessionId, end, transition) {
       const session = m.sessions.get(sessionId);
       checkFinish(sessionId, session?.row);
       const row = session!.row;
       const issue = m.issues.get(row.issueId);
       // Checked before anything changes, so a refused transition leaves no trace (as a rolled-back transaction would).
-      const change = issue && afterTransition(issue.row, transition, end.endedAt);
+      const usage = end.usage ?? null;
+      const change = issue && afterTransition(issue.row, transition, end.endedAt, usage);
       row.endedAt = end.endedAt;
       row.outcome = end.outcome;
       row.exitCode = end.exitCode ?? null;
       row.signal = end.signal ?? null;
       row.reason = end.reason ?? null;
+      if (usage) row.usage = { ...usage, agentSessionId: usage.agentSessionId ?? row.usage?.agentSessionId ?? null, model: usage.model ?? row.usage?.model ?? null };
+      const spend = spendOf(usage);
+      m.spent.costUsd += spend.costUsd;
+      m.spent.inputTokens += spend.inputTokens;
+      m.spent.outputTokens += spend.outputTokens;
       m.open.delete(sessionId);
       if (m.retain) insertSorted(m.finished, session!, finishedBefore);
       else forget(m, session!);

@@ -4,6 +4,7 @@ import type { QueueView } from '../ports.js';
 import type { IssueChange } from '../transitions.js';
 import type {
   BackpressureChangeRow,
+  HoldRow,
   IssueRow,
   MergeEntryRow,
   MetricsSnapshotRow,
@@ -54,8 +55,12 @@ export class MemoryState {
   readonly merges: MergeEntryRow[] = [];
   readonly mergeIndex = new Map<number, MergeEntryRow>();
 
+  /** What every ended session has spent. */
+  readonly spent = { costUsd: 0, inputTokens: 0, outputTokens: 0 };
+  readonly holds: HoldRow[] = [];
+
   /** The queue view answers hand out: one object, kept current, so a simulation's millions of steps allocate none. */
-  private readonly view: QueueView = { counts: this.counts, nextRetryAt: null, mergeDepth: 0 };
+  private readonly view: QueueView = { counts: this.counts, nextRetryAt: null, mergeDepth: 0, spent: this.spent };
 
   /** @param retain keep finished sessions, done issues and every snapshot (see MemoryStoreOptions) */
   constructor(readonly retain: boolean) {}

@@ -20,6 +20,9 @@ export function writeIssue(c: SqliteConnection, id: string, change: IssueChange)
     not_before: change.notBefore,
     last_error: change.lastError,
     branch: change.branch,
+    resume_from: change.resumeFrom,
+    spent_usd: change.spentUsd,
+    spent_tokens: change.spentTokens,
     updated_at: change.updatedAt,
   });
 }
@@ -34,5 +37,11 @@ export function countIssues(c: SqliteConnection): Record<IssueStatus, number> {
 
 /** The queue as it is now: counts kept by triggers, the next retry through an index, the merge queue's depth. */
 export function queueView(c: SqliteConnection): QueueView {
-  return { counts: countIssues(c), nextRetryAt: c.sql.nextRetryAt.get()?.at ?? null, mergeDepth: c.sql.mergeDepth.get()?.n ?? 0 };
+  const spent = c.sql.spendTotals.get();
+  return {
+    counts: countIssues(c),
+    nextRetryAt: c.sql.nextRetryAt.get()?.at ?? null,
+    mergeDepth: c.sql.mergeDepth.get()?.n ?? 0,
+    spent: { costUsd: spent?.cost_usd ?? 0, inputTokens: spent?.input_tokens ?? 0, outputTokens: spent?.output_tokens ?? 0 },
+  };
 }

@@ -254,6 +254,46 @@ UPDATE sessions SET stalled_at = ended_at WHERE outcome = 'stalled';
 CREATE INDEX idx_sessions_stalled ON sessions (stalled_at) WHERE stalled_at IS NOT NULL;
 `;
 
+/**
+ * What an agent reports of a session (read from its event stream), what
+ * each issue and the whole state have spent (kept in step by the store in
+ * the transaction that ends a session, so a budget can be checked without
+ * a scan), which agent conversation an issue's next session resumes, and
+ * the fleet's holds.
+ */
+const AGENT_USAGE_AND_HOLDS = `
+ALTER TABLE sessions ADD COLUMN agent_session_id TEXT;
+ALTER TABLE sessions ADD COLUMN model TEXT;
+ALTER TABLE sessions ADD COLUMN turns INTEGER;
+ALTER TABLE sessions ADD COLUMN cost_usd REAL;
+ALTER TABLE sessions ADD COLUMN input_tokens INTEGER;
+ALTER TABLE sessions ADD COLUMN output_tokens INTEGER;
+ALTER TABLE sessions ADD COLUMN cache_read_tokens INTEGER;
+ALTER TABLE sessions ADD COLUMN cache_write_tokens INTEGER;
+ALTER TABLE sessions ADD COLUMN agent_error TEXT;
+ALTER TABLE issues ADD COLUMN resume_from TEXT;
+ALTER TABLE issues ADD COLUMN spent_usd REAL NOT NULL DEFAULT 0;
+ALTER TABLE issues ADD COLUMN spent_tokens INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE spend_totals (
+  id             INTEGER PRIMARY KEY CHECK (id = 1),
+  cost_usd       REAL NOT NULL DEFAULT 0,
+  input_tokens   INTEGER NOT NULL DEFAULT 0,
+  output_tokens  INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO spend_totals (id) VALUES (1);
+CREATE TABLE holds (
+  id        INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind      TEXT NOT NULL,
+  reason    TEXT NOT NULL,
+  fix       TEXT NOT NULL,
+  since     INTEGER NOT NULL,
+  until     INTEGER,
+  ended_at  INTEGER,
+  ended_by  TEXT
+);
+CREATE INDEX idx_holds_active ON holds (kind) WHERE ended_at IS NULL;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', up: (db) => db.exec(INITIAL_SCHEMA) },
   { version: 2, description: 'metrics aggregates, indexes and worker retire reason', up: (db) => db.exec(METRICS_AGGREGATES) },
@@ -271,6 +311,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 6,
     description: 'when the health check found a session stalled',
     up: (db) => db.exec(STALL_DETECTIONS),
+  },
+  {
+    version: 7,
+    description: 'what agents report: their session ids, models, turns, cost and tokens; fleet holds',
+    up: (db) => db.exec(AGENT_USAGE_AND_HOLDS),
   },
 ];
 

@@ -1,7 +1,7 @@
 import type { QueryPort } from '../ports.js';
 import type { SqliteConnection } from './connection.js';
 import { countIssues, readIssue } from './issues.js';
-import { toBackpressure, toIssue, toScaleOperation, toSession, toSnapshot, toWorker } from './rows.js';
+import { toBackpressure, toHold, toIssue, toScaleOperation, toSession, toSnapshot, toWorker } from './rows.js';
 
 /** Lower bound for the optional `since` of list methods. */
 const SINCE_EVER = Number.MIN_SAFE_INTEGER;
@@ -22,5 +22,6 @@ export function sqliteQueries(c: SqliteConnection): QueryPort {
     listScaleOperations: (since) => c.sql.listScaleOperations.all(since ?? SINCE_EVER).map(toScaleOperation),
     listBackpressure: (since) => c.sql.listBackpressure.all(since ?? SINCE_EVER).map(toBackpressure),
     listSnapshots: (since) => c.sql.listSnapshots.all(since ?? SINCE_EVER).map(toSnapshot),
+    listHolds: (activeOnly) => (activeOnly ? c.sql.activeHolds : c.sql.listHolds).all().map(toHold),
   };
 }

@@ -31,5 +31,16 @@ export function sqliteRecords(c: SqliteConnection): Records {
     recordSnapshot(snapshot) {
       c.write(() => c.sql.insertSnapshot.run(snapshotParams(snapshot)));
     },
+
+    recordHold(hold) {
+      c.write(() => {
+        c.sql.endHold.run(hold.since, 'replaced', hold.kind);
+        c.sql.insertHold.run({ kind: hold.kind, reason: hold.reason, fix: hold.fix, since: hold.since, until: hold.until });
+      });
+    },
+
+    endHold(kind, at, by) {
+      c.write(() => c.sql.endHold.run(at, by, kind));
+    },
   };
 }

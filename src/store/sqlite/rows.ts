@@ -10,6 +10,8 @@ import type {
   ScaleOperationRow,
   SessionRow,
   WorkerRow,
+  AgentUsage,
+  HoldRow,
 } from '../types.js';
 
 /** Rows as SQLite returns them (snake_case, booleans as 0/1, labels as JSON), and their mapping to the contract's types. */
@@ -29,6 +31,9 @@ export interface IssueRecord {
   not_before: number | null;
   last_error: string | null;
   branch: string | null;
+  resume_from: string | null;
+  spent_usd: number;
+  spent_tokens: number;
 }
 
 export interface SessionRecord {
@@ -48,6 +53,45 @@ export interface SessionRecord {
   signal: string | null;
   log_path: string | null;
   reason: string | null;
+  agent_session_id: string | null;
+  model: string | null;
+  turns: number | null;
+  cost_usd: number | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cache_read_tokens: number | null;
+  cache_write_tokens: number | null;
+  agent_error: string | null;
+}
+
+export interface HoldRecord {
+  kind: string;
+  reason: string;
+  fix: string;
+  since: number;
+  until: number | null;
+  ended_at: number | null;
+  ended_by: string | null;
+}
+
+export function toHold(r: HoldRecord): HoldRow {
+  return { kind: r.kind, reason: r.reason, fix: r.fix, since: r.since, until: r.until, endedAt: r.ended_at, endedBy: r.ended_by };
+}
+
+/** What the agent reported of a session, or null when nothing was read from it. */
+function toUsage(r: SessionRecord): AgentUsage | null {
+  if (r.agent_session_id == null && r.cost_usd == null && r.input_tokens == null && r.agent_error == null && r.model == null) return null;
+  return {
+    agentSessionId: r.agent_session_id ?? null,
+    model: r.model ?? null,
+    turns: r.turns ?? null,
+    costUsd: r.cost_usd ?? null,
+    inputTokens: r.input_tokens ?? 0,
+    outputTokens: r.output_tokens ?? 0,
+    cacheReadTokens: r.cache_read_tokens ?? 0,
+    cacheWriteTokens: r.cache_write_tokens ?? 0,
+    agentError: r.agent_error ?? null,
+  };
 }
 
 export interface WorkerRecord {
@@ -119,10 +163,11 @@ export interface RunLockRecord {
 }
 
 export const ISSUE_COLUMNS =
-  'id, title, body, priority, labels, status, attempts, prior_attempts, seq, created_at, updated_at, not_before, last_error, branch';
+  'id, title, body, priority, labels, status, attempts, prior_attempts, seq, created_at, updated_at, not_before, last_error, branch, resume_from, spent_usd, spent_tokens';
 
 export const SESSION_COLUMNS =
-  'id, issue_id, worker_id, attempt, pid, pgid, started_at, last_progress_at, stalled_at, ended_at, outcome, exit_code, signal, log_path, reason';
+  'id, issue_id, worker_id, attempt, pid, pgid, started_at, last_progress_at, stalled_at, ended_at, outcome, exit_code, signal, log_path, reason, ' +
+  'agent_session_id, model, turns, cost_usd, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, agent_error';
 
 export const MERGE_ENTRY_COLUMNS =
   'id, issue_id, branch, head, state, queued_at, started_at, ended_at, base, result, reason, url, verify_pid, verify_pgid';
@@ -143,6 +188,9 @@ export function toIssue(r: IssueRecord): IssueRow {
     notBefore: r.not_before,
     lastError: r.last_error,
     branch: r.branch,
+    resumeFrom: r.resume_from ?? null,
+    spentUsd: r.spent_usd ?? 0,
+    spentTokens: r.spent_tokens ?? 0,
   };
 }
 
@@ -183,6 +231,7 @@ export function toSession(r: SessionRecord, statePath: string | null = null): Se
     signal: r.signal,
     logPath: shownLogPath(statePath, r.log_path),
     reason: r.reason,
+    usage: toUsage(r),
   };
 }
 

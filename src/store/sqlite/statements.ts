@@ -4,6 +4,7 @@ import {
   MERGE_ENTRY_COLUMNS,
   SESSION_COLUMNS,
   type BackpressureRecord,
+  type HoldRecord,
   type IssueRecord,
   type MergeEntryRecord,
   type RunLockRecord,
@@ -53,6 +54,9 @@ export interface IssueStateParams {
   not_before: number | null;
   last_error: string | null;
   branch: string | null;
+  resume_from: string | null;
+  spent_usd: number;
+  spent_tokens: number;
   updated_at: number;
 }
 
@@ -62,7 +66,7 @@ export function prepareStatements(db: Database.Database) {
   const command = <P extends unknown[]>(sql: string): Command<P> => db.prepare<P>(sql);
   return {
     maxSeq: query<[], { seq: number | null }>('SELECT max(seq) AS seq FROM issues'),
-    insertIssue: command<[Omit<IssueRecord, 'attempts' | 'prior_attempts' | 'not_before' | 'last_error' | 'branch'>]>(
+    insertIssue: command<[Omit<IssueRecord, 'attempts' | 'prior_attempts' | 'not_before' | 'last_error' | 'branch' | 'resume_from' | 'spent_usd' | 'spent_tokens'>]>(
       `INSERT INTO issues (id, title, body, priority, labels, status, attempts, seq, created_at, updated_at)
        VALUES (@id, @title, @body, @priority, @labels, @status, 0, @seq, @created_at, @updated_at)
        ON CONFLICT (id) DO NOTHING`,
@@ -93,8 +97,16 @@ export function prepareStatements(db: Database.Database) {
     // Every status change of an issue: the fields come from src/store/transitions.ts, which checks the move.
     setIssueState: command<[IssueStateParams]>(
       `UPDATE issues SET status = @status, attempts = @attempts, prior_attempts = @prior_attempts, not_before = @not_before,
-         last_error = @last_error, branch = @branch, updated_at = @updated_at
+         last_error = @last_error, branch = @branch, resume_from = @resume_from, spent_usd = @spent_usd, spent_tokens = @spent_tokens,
+         updated_at = @updated_at
        WHERE id = @id`,
+    ),
+    setResumeFrom: command<[string | null, string]>('UPDATE issues SET resume_from = ? WHERE id = ?'),
+    spendTotals: query<[], { cost_usd: number; input_tokens: number; output_tokens: number }>(
+      'SELECT cost_usd, input_tokens, output_tokens FROM spend_totals WHERE id = 1',
+    ),
+    addSpend: command<[number, number, number]>(
+      'UPDATE spend_totals SET cost_usd = cost_usd + ?, input_tokens = input_tokens + ?, output_tokens = output_tokens + ? WHERE id = 1',
     ),
 
     insertSession: command<[Pick<SessionRecord, 'id' | 'issue_id' | 'worker_id' | 'attempt' | 'started_at' | 'log_path'>]>(
@@ -105,10 +117,20 @@ export function prepareStatements(db: Database.Database) {
     setSessionProcess: command<[number, number, string]>('UPDATE sessions SET pid = ?, pgid = ? WHERE id = ?'),
     touchSession: command<[number, string]>('UPDATE sessions SET last_progress_at = ? WHERE id = ?'),
     markStalled: command<[number, string]>('UPDATE sessions SET stalled_at = ? WHERE id = ? AND stalled_at IS NULL'),
-    endSession: command<[Pick<SessionRecord, 'id' | 'ended_at' | 'outcome' | 'exit_code' | 'signal' | 'reason'>]>(
-      `UPDATE sessions SET ended_at = @ended_at, outcome = @outcome, exit_code = @exit_code, signal = @signal, reason = @reason
+    endSession: command<[Omit<SessionRecord, 'issue_id' | 'worker_id' | 'attempt' | 'pid' | 'pgid' | 'started_at' | 'last_progress_at' | 'stalled_at' | 'log_path'>]>(
+      `UPDATE sessions SET ended_at = @ended_at, outcome = @outcome, exit_code = @exit_code, signal = @signal, reason = @reason,
+         agent_session_id = coalesce(@agent_session_id, agent_session_id), model = coalesce(@model, model), turns = @turns,
+         cost_usd = @cost_usd, input_tokens = @input_tokens, output_tokens = @output_tokens,
+         cache_read_tokens = @cache_read_tokens, cache_write_tokens = @cache_write_tokens, agent_error = @agent_error
        WHERE id = @id`,
     ),
+    setAgentSession: command<[string, string | null, string]>('UPDATE sessions SET agent_session_id = ?, model = coalesce(?, model) WHERE id = ?'),
+    insertHold: command<[Omit<HoldRecord, 'ended_at' | 'ended_by'>]>(
+      'INSERT INTO holds (kind, reason, fix, since, until) VALUES (@kind, @reason, @fix, @since, @until)',
+    ),
+    endHold: command<[number, string, string]>('UPDATE holds SET ended_at = ?, ended_by = ? WHERE kind = ? AND ended_at IS NULL'),
+    listHolds: query<[], HoldRecord>('SELECT kind, reason, fix, since, until, ended_at, ended_by FROM holds ORDER BY since, id'),
+    activeHolds: query<[], HoldRecord>('SELECT kind, reason, fix, since, until, ended_at, ended_by FROM holds WHERE ended_at IS NULL ORDER BY since, id'),
     openSessions: query<[], SessionRecord>(
       `SELECT ${SESSION_COLUMNS} FROM sessions WHERE ended_at IS NULL ORDER BY started_at, rowid`,
     ),

@@ -18,11 +18,11 @@ export function rules(given: Parameters<typeof defaultRules>[0] = {}): RunRules 
 }
 
 export function view(counts: Partial<QueueView['counts']> = {}, nextRetryAt: number | null = null): QueueView {
-  return { counts: { ...emptyCounts(), ...counts }, nextRetryAt, mergeDepth: 0 };
+  return { counts: { ...emptyCounts(), ...counts }, nextRetryAt, mergeDepth: 0, spent: { costUsd: 0, inputTokens: 0, outputTokens: 0 } };
 }
 
 export function issue(id: string, extra: Partial<IssueRow> = {}): IssueRow {
-  return { id, title: `issue ${id}`, body: '', priority: 2, labels: [], status: 'running', attempts: 1, priorAttempts: 0, seq: 1, createdAt: 0, updatedAt: 0, notBefore: null, lastError: null, branch: null, ...extra };
+  return { id, title: `issue ${id}`, body: '', priority: 2, labels: [], status: 'running', attempts: 1, priorAttempts: 0, seq: 1, createdAt: 0, updatedAt: 0, notBefore: null, lastError: null, branch: null, resumeFrom: null, spentUsd: 0, spentTokens: 0, ...extra };
 }
 
 export function worker(id: string, extra: Partial<WorkerRecord> = {}): WorkerRecord {
@@ -44,6 +44,10 @@ export function session(id: string, workerId: string, extra: Partial<SessionReco
     killReason: null,
     branch: null,
     exit: null,
+    agent: null,
+    resumedFrom: null,
+    probe: false,
+    budgetNote: null,
     ...extra,
   };
 }

@@ -29,7 +29,7 @@ describe('a session from claim to end', () => {
     expect(emitted(commands)).toEqual(['session:started']);
     expect(actions(commands)).toEqual([
       { type: 'set-timer', key: 'timeout:s1', at: 60_100 },
-      { type: 'spawn', sessionId: 's1', workerId: 'worker-1', attempt: 1, issue: issue('A'), cwd: null },
+      { type: 'spawn', sessionId: 's1', workerId: 'worker-1', attempt: 1, issue: issue('A'), cwd: null, resumeFrom: null, budgetUsd: null },
     ]);
   });
 
@@ -39,7 +39,7 @@ describe('a session from claim to end', () => {
     const claimed = run(s, [[{ type: 'claimed', workerId: 'worker-1', sessionId: 's1', at: 0, issue: issue('A'), view: view({ running: 1 }) }, 0]]);
     expect(actions(claimed).map((c) => c.type)).toEqual(['set-timer', 'prepare']);
     const ready = run(s, [[{ type: 'prepared', sessionId: 's1', cwd: '/wt/A', branch: 'harness/A' }, 10]]);
-    expect(actions(ready)).toEqual([{ type: 'spawn', sessionId: 's1', workerId: 'worker-1', attempt: 1, issue: issue('A'), cwd: '/wt/A' }]);
+    expect(actions(ready)).toEqual([{ type: 'spawn', sessionId: 's1', workerId: 'worker-1', attempt: 1, issue: issue('A'), cwd: '/wt/A', resumeFrom: null, budgetUsd: null }]);
   });
 
   it.each([

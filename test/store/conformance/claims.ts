@@ -51,6 +51,7 @@ export function describeClaims(make: MakeStore): void {
         signal: null,
         logPath: '/l/s1',
         reason: null,
+        usage: null,
       };
       expect(t.store.getSession('s1')).toEqual(expected);
       expect(t.store.getIssue('p0')).toMatchObject({ status: 'running', attempts: 1 });

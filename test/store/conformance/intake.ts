@@ -23,6 +23,9 @@ export function describeIntake(make: MakeStore): void {
         notBefore: null,
         lastError: null,
         branch: null,
+        resumeFrom: null,
+        spentUsd: 0,
+        spentTokens: 0,
       });
       expect(b?.labels).toEqual(['x', 'y']);
       expect(b!.seq).toBeGreaterThan(a!.seq);
