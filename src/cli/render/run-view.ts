@@ -1,4 +1,3 @@
-import { Chalk } from 'chalk';
 import type { EventBus } from '../../core/events.js';
 import { StoreFailure } from '../../errors.js';
 import type { ScaleMetrics } from '../../core/metrics-types.js';
@@ -7,6 +6,7 @@ import type { RunSummary } from '../../runtime/coordinator-types.js';
 import { formatMs, renderMetricsTable } from '../../metrics/render.js';
 import { terminalSafe } from '../../text/escape.js';
 import { shownPath } from './log-tail.js';
+import { COLOURS, NO_COLOURS } from './palette.js';
 import { renderSummary } from './summary.js';
 
 export interface RunViewOptions {
@@ -45,7 +45,7 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
   // cannot be redrawn in place: the spinner would compute endless lines to clear.
   const tty = Boolean(options.out.isTTY) && options.out.columns !== 0 && !options.env.CI;
   const colored = tty && !('NO_COLOR' in options.env);
-  const color = new Chalk({ level: colored ? 1 : 0 });
+  const color = colored ? COLOURS : NO_COLOURS;
   // The table's width: a terminal's, so it takes its narrow form there; none in pipes and logs.
   const width = (): number | undefined => (tty ? options.out.columns : undefined);
   const tableEvery = options.tableEvery ?? 5;
@@ -53,6 +53,7 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
   let spinner: { text: string; isEnabled: boolean; clear(): unknown; render(): unknown; stop(): unknown } | null = null;
   let refresh: NodeJS.Timeout | null = null;
   let detached = false;
+  let over = false;
   const detach = (): void => {
     detached = true;
     if (refresh) clearInterval(refresh);
@@ -99,7 +100,8 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
 
   if (tty && !options.quiet) {
     void import('ora').then(({ default: ora }) => {
-      if (detached) return;
+      // A run over before the spinner could load (or a terminal gone) gets none.
+      if (detached || over) return;
       // discardStdin would put the terminal in raw mode, where Ctrl-C is a
       // byte to read instead of SIGINT; the run never reads stdin, so Ctrl-C
       // must stay a signal.
@@ -152,6 +154,7 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
 
   return {
     finish(summary) {
+      over = true;
       offs.forEach((off) => off());
       if (refresh) clearInterval(refresh);
       spinner?.stop();
