@@ -64,8 +64,8 @@ export interface PreparedRun {
   metrics(): ScaleMetrics;
   /** Issues by status; the last counts read when the store no longer answers (the run is ending with its failure). */
   status(): Record<IssueStatus, number>;
-  /** The log path recorded for a session, or null. */
-  sessionLog(sessionId: string): string | null;
+  /** A session's log file, or that it has none (its agent printed nothing); null for a session without a log path. */
+  sessionLog(sessionId: string): { file: string } | { noOutput: true } | null;
   /**
    * Claim the store, recover what a dead harness left, import the backlog
    * and work through it; `note` gets the lines to show meanwhile
@@ -165,7 +165,11 @@ export async function prepareRun(options: RunOptions, io: RunIO): Promise<Prepar
         }
         return counts;
       },
-      sessionLog: (sessionId) => store.getSession(sessionId)?.logPath ?? null,
+      sessionLog: (sessionId) => {
+        const file = store.getSession(sessionId)?.logPath ?? null;
+        // A log is made at the agent's first output.
+        return file === null ? null : existsSync(file) ? { file } : { noOutput: true };
+      },
       run: async (note) => {
         await running.initialize();
         // The run lock is held and crash recovery is done: what dead harnesses left in sessions/ can go.

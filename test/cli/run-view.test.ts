@@ -122,6 +122,16 @@ describe('the run view', () => {
     expect(v.text()).toBe(summary);
   });
 
+  it('draws no table while a quiet run works', () => {
+    const out = new PassThrough();
+    let drawn = 0;
+    const events = new EventBus();
+    const quiet = createRunView(events, { out, env: {}, quiet: true, metrics: () => (drawn++, METRICS), status: () => ({ queued: 5, running: 0, done: 5, failed: 0, backlog: 0 }) });
+    for (let n = 1; n <= 10; n++) endSession(events, n);
+    expect(drawn).toBe(0);
+    quiet.finish(SUMMARY);
+  });
+
   it('in a pipe prints the final table once when the last session completes a group of five', () => {
     const v = view({ isTTY: false }, {}, idle);
     for (let n = 1; n <= 5; n++) endSession(v.events, n);

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { SessionOutcome } from '../../src/core/states.js';
 import { openStoreReader, type StoreQueries } from '../../src/metrics/queries.js';
 import { buildReport, type MetricsReport, type ReportOptions } from '../../src/metrics/report.js';
@@ -21,6 +22,8 @@ export interface SessionSpec {
   reason?: string | null;
   /** The issue's status after this session (default: queued again, ready for the next). */
   then?: IssueStatus;
+  /** What the agent printed: its log file is written (a session that printed nothing has none). */
+  output?: string;
 }
 
 export interface TestStore {
@@ -70,13 +73,12 @@ export function recordSessions(store: SqliteStore, specs: readonly SessionSpec[]
     }
     if (store.getIssue(spec.issueId)?.status === 'backlog') store.admit(Number.POSITIVE_INFINITY, spec.startedAt);
     const sessionId = `s${++sessionNumber}-${spec.issueId}`;
-    store.startSession({
-      sessionId,
-      issueId: spec.issueId,
-      workerId: spec.workerId ?? 'worker-1',
-      now: spec.startedAt,
-      logPath: `/logs/${spec.issueId}/${i}.log`,
-    });
+    const logPath = join(dirname(store.location), 'logs', `${spec.issueId}-${i}.log`);
+    if (spec.output !== undefined) {
+      mkdirSync(dirname(logPath), { recursive: true });
+      writeFileSync(logPath, spec.output);
+    }
+    store.startSession({ sessionId, issueId: spec.issueId, workerId: spec.workerId ?? 'worker-1', now: spec.startedAt, logPath });
     if (spec.outcome !== undefined && spec.endedAt !== undefined) {
       store.finishSession(
         sessionId,

@@ -16,8 +16,8 @@ export interface RunViewOptions {
   metrics: () => ScaleMetrics;
   /** Status counts for the status line. */
   status: () => { queued: number; running: number; merging?: number; done: number; failed: number; backlog: number };
-  /** The log of a session, named on the line of each session that did not succeed. */
-  sessionLog?: (sessionId: string) => string | null;
+  /** Where a session's log is, said on the line of each session that did not succeed. */
+  sessionLog?: (sessionId: string) => LogLocation | null;
   /** Log paths are shown relative to this directory. Default: as they are. */
   cwd?: string;
   /** Plain mode prints the table after this many finished sessions. */
@@ -25,6 +25,9 @@ export interface RunViewOptions {
   /** Terminal mode refreshes the table this often (ms). */
   refreshMs?: number;
 }
+
+/** A session's log file, or that it has none because its agent printed nothing. */
+export type LogLocation = { file: string } | { noOutput: true };
 
 export interface RunView {
   finish(summary: RunSummary): void;
@@ -145,10 +148,10 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
       const mark = e.outcome === 'success' ? color.green('✓') : color.red('✗');
       const next = e.outcome === 'success' ? '' : e.issueStatus === 'queued' ? ' → requeued' : e.issueStatus === 'failed' ? ' → failed' : '';
       const log = e.outcome === 'success' ? null : (options.sessionLog?.(e.sessionId) ?? null);
-      const where = log === null ? '' : ` · log ${options.cwd ? shownPath(log, options.cwd) : log}`;
+      const where = log === null ? '' : 'file' in log ? ` · log ${options.cwd ? shownPath(log.file, options.cwd) : log.file}` : ' · no output';
       note(`${e.issueId} attempt ${e.attempt} ${e.outcome} in ${formatMs(e.durationMs)}${e.reason && e.outcome !== 'success' ? ` (${e.reason})` : ''}${next}${where}`, undefined, `${mark} `);
       // The last session's table would only repeat the final summary's, printed a moment later.
-      if (!tty && finished % tableEvery === 0 && !stopping && workLeft()) printTable(renderMetricsTable(options.metrics()));
+      if (!options.quiet && !tty && finished % tableEvery === 0 && !stopping && workLeft()) printTable(renderMetricsTable(options.metrics()));
     }),
   ];
 
