@@ -39,7 +39,9 @@ function firstSpawn(dir, round) {
   const stamp = join(cwd, 'spawned-at');
   const start = Date.now();
   run([BIN, 'run', '--issues', issues, '--agent', agent, '--quiet'], { cwd, env: { ...process.env, BENCH_SPAWN_STAMP: stamp } });
-  return Number(readFileSync(stamp, 'utf8').trim()) - start;
+  const spawnedAt = Number(readFileSync(stamp, 'utf8').trim());
+  if (!Number.isFinite(spawnedAt)) throw new Error('the first-spawn agent needs a `date` that prints milliseconds (GNU date: +%s%3N)');
+  return spawnedAt - start;
 }
 
 function median(values) {
