@@ -1,6 +1,8 @@
-// N no-op sessions (`true` as the agent) through `harness run` with the
-// durable store at 30 workers, against `xargs -P 30` (and GNU parallel when
-// installed) running the same N commands, all in this one run.
+// N no-op sessions (`true` as the agent, N = 600 unless BENCH_SESSIONS says)
+// through `harness run` with the durable store at 30 workers, end to end and
+// start-up included, against `xargs -P 30` (and GNU parallel when installed)
+// running the same N commands, all in this one run. The headline is that
+// ratio; the per-session figures follow.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,7 +68,10 @@ function median(values) {
  * parallel), and the figures are medians, with the range of each shown next
  * to it.
  */
-export async function main({ sessions = Number(process.env.BENCH_SESSIONS ?? 1000), rounds = Number(process.env.BENCH_ROUNDS ?? 3) } = {}) {
+/** The end-to-end target: harness at most this many times xargs. */
+const TARGET_RATIO = 2;
+
+export async function main({ sessions = Number(process.env.BENCH_SESSIONS ?? 600), rounds = Number(process.env.BENCH_ROUNDS ?? 3) } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'harness-bench-run-'));
   try {
     const input = Array.from({ length: sessions }, (_, i) => String(i)).join('\n') + '\n';
@@ -91,7 +96,8 @@ export async function main({ sessions = Number(process.env.BENCH_SESSIONS ?? 100
     const per = (ms) => (ms / sessions).toFixed(2);
     const times = (ms) => `${(ms / m.xargs).toFixed(2)}× xargs`;
     const ratio = m.harness / m.xargs;
-    console.log('run: %d no-op sessions at 30 workers (durable SQLite store) against xargs -P 30; median of %d rounds [range]', sessions, rounds);
+    console.log('run: %d no-op sessions at 30 workers (durable SQLite store) against xargs -P 30, end to end; median of %d rounds [range]', sessions, rounds);
+    console.log('  ratio                        %s× xargs, start-up included (target ≤ %d×) %s', ratio.toFixed(2), TARGET_RATIO, ratio <= TARGET_RATIO ? 'PASS' : 'MISS');
     console.log('  xargs -P 30                  %s ms total%s, %s ms per job', m.xargs.toFixed(0), range('xargs'), per(m.xargs));
     if (m.parallel !== null) console.log('  parallel -j 30               %s ms total%s, %s ms per job (%s)', m.parallel.toFixed(0), range('parallel'), per(m.parallel), times(m.parallel));
     else console.log('  parallel -j 30               not installed (skipped)');
@@ -101,7 +107,6 @@ export async function main({ sessions = Number(process.env.BENCH_SESSIONS ?? 100
     console.log('    of which start-up and exit %s ms%s (a run of one session)', m.startup.toFixed(0), range('startup'));
     console.log('    each further session       %s ms', ((m.harness - m.startup) / (sessions - 1)).toFixed(2));
     console.log('  overhead                     %s ms per session over xargs', ((m.harness - m.xargs) / sessions).toFixed(2));
-    console.log('  ratio                        %s× xargs (target ≤ 2×) %s', ratio.toFixed(2), ratio <= 2 ? 'PASS' : 'MISS');
     return { sessions, rounds, ...m, ratio };
   } finally {
     rmSync(dir, { recursive: true, force: true });

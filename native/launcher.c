@@ -23,7 +23,8 @@
  * built, with one difference: stdin is a pipe already holding the whole
  * prompt and closed (a file, as there, when the prompt is larger than a
  * pipe holds). stdout and stderr go through one pipe into a log capped at
- * logMaxBytes, and the exit is reported once
+ * logMaxBytes, made when the first output arrives (a session that prints
+ * nothing leaves no log file), and the exit is reported once
  * the output is drained, or exitFlushMs after the exit if something the
  * agent left behind holds the pipe. A kill is SIGTERM to the group, then
  * SIGKILL after the grace period if anything in the group is left.
@@ -241,7 +242,9 @@ typedef struct {
   char *key;
   pid_t pid; /* also the process group */
   int out_fd; /* read end of the output pipe, -1 once closed */
-  int log_fd; /* -1 when there is no log or it failed */
+  char *log_path; /* NULL when the session has no log */
+  int log_fd; /* -1 until the first output, and when there is no log or it failed */
+  int log_opened; /* the first output came: log_fd is open, or failed to open */
   int64_t log_written;
   int log_capped;
   char *files[3]; /* issue, heartbeat, prompt (the worker's, rewritten per session; the harness removes them) */
@@ -339,6 +342,11 @@ static void progress(session_t *s, int64_t now) {
 }
 
 static void log_write(session_t *s, const char *data, size_t len) {
+  if (!s->log_opened && s->log_path) {
+    /* The first output: make the log now. One that cannot be made is lost as on a full disk; the session goes on. */
+    s->log_opened = 1;
+    s->log_fd = open_with_parent(s->log_path, O_WRONLY | O_CREAT | O_APPEND);
+  }
   if (s->log_fd == -1 || s->log_capped) return;
   int64_t room = config.log_max_bytes - s->log_written;
   size_t part = (int64_t)len <= room ? len : (size_t)(room > 0 ? room : 0);
@@ -412,6 +420,7 @@ static void on_stdio_closed(session_t *s, int64_t now) {
 
 static void free_session(session_t *s) {
   free(s->key);
+  free(s->log_path);
   free(s->tag);
   for (int i = 0; i < 3; i++) free(s->files[i]);
   free(s);
@@ -605,7 +614,7 @@ static char **session_env(const fields_t *f, size_t from, size_t count) {
 
 /* Write the session's files and start its agent. Returns 0, or -1 after reporting why not. */
 static int launch(session_t *s, const fields_t *f, size_t envc) {
-  const char *cwd = f->items[2], *log_path = f->items[3];
+  const char *cwd = f->items[2];
 
   /* The session's files: issue, heartbeat, prompt (kept open: the agent's stdin). */
   if (write_file(s->files[0], f->items[5], f->lens[5], 0) == -1) return fail(s, "files", errno, s->files[0]);
@@ -616,14 +625,6 @@ static int launch(session_t *s, const fields_t *f, size_t envc) {
   if (prompt_fd == -1) {
     prompt_fd = write_file(s->files[2], f->items[8], f->lens[8], 1);
     if (prompt_fd == -1) return fail(s, "files", errno, s->files[2]);
-  }
-  if (log_path[0]) {
-    s->log_fd = open_with_parent(log_path, O_WRONLY | O_CREAT | O_APPEND);
-    if (s->log_fd == -1) {
-      int err = errno;
-      close(prompt_fd);
-      return fail(s, "files", err, log_path);
-    }
   }
   if (config.argv_has_nul) {
     close(prompt_fd);
@@ -705,6 +706,7 @@ static void handle_start(const fields_t *f) {
     sessions = grown;
   }
   sessions[session_count++] = s;
+  if (f->items[3][0]) s->log_path = xstrdup(f->items[3]);
   s->files[0] = xstrdup(f->items[4]);
   s->files[1] = xstrdup(f->items[6]);
   s->files[2] = xstrdup(f->items[7]);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,5 +45,31 @@ describe('the package', () => {
     const bad = spawnSync(process.execPath, [join(REPO, 'bin', 'harness.js'), 'frobnicate'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/unknown command/);
+  });
+
+  it('runs without loading zod, cosmiconfig or a colour library when no config file is found, and with zod when one is', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'harness-modules-'));
+    try {
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'project' }));
+      writeFileSync(join(dir, 'issues.jsonl'), `${JSON.stringify({ id: 'one', title: 'the one issue' })}\n`);
+      const run = (name: string) => {
+        const log = join(dir, `${name}.txt`);
+        const result = spawnSync(process.execPath, ['--import', join(REPO, 'test', 'fixtures', 'modules', 'record.mjs'), join(REPO, 'bin', 'harness.js'), 'run', '--issues', 'issues.jsonl', '--agent', 'true', '--state', `${name}.db`], {
+          cwd: dir,
+          encoding: 'utf8',
+          env: { ...process.env, HARNESS_TEST_MODULE_LOG: log, HARNESS_MAX_WORKERS: '6' },
+        });
+        expect(result.stderr).toBe('');
+        expect(result.stdout).toContain('all issues done');
+        return readFileSync(log, 'utf8').split('\n').filter(Boolean);
+      };
+      const packages = (loaded: string[]) => [...new Set(loaded.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []))].sort();
+      // The env var and the flags are checked field by field, by the same rules the schema applies to a file.
+      expect(packages(run('bare'))).toEqual(['better-sqlite3', 'commander']);
+      writeFileSync(join(dir, 'harness.config.json'), JSON.stringify({ maxWorkers: 5 }));
+      expect(packages(run('configured'))).toEqual(expect.arrayContaining(['cosmiconfig', 'zod']));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,7 +8,9 @@ export function truncationNotice(maxBytes: number): string {
 
 /**
  * Appends a session's output to its log file, up to `maxBytes`, then writes
- * one truncation notice and discards everything else.
+ * one truncation notice and discards everything else. The file (and its
+ * directory, when missing) is made at the first output: a session that
+ * prints nothing leaves no log, and costs no file creation.
  *
  * Writes are synchronous and unbuffered: each chunk is on disk before the
  * next is read from the pipe, so memory stays flat however fast the agent
@@ -17,7 +19,8 @@ export function truncationNotice(maxBytes: number): string {
  * lets the caller keep draining a flooding agent cheaply.
  */
 export class CappedLogWriter {
-  private fd: number | null;
+  private fd: number | null = null;
+  private opened = false;
   private written = 0;
   private capped = false;
   /** The first write error, after which the log is abandoned (the session goes on). */
@@ -26,12 +29,7 @@ export class CappedLogWriter {
   constructor(
     readonly path: string,
     readonly maxBytes: number,
-  ) {
-    // Each issue has its own log directory, so it is usually new: create it
-    // up front rather than after a failed open.
-    mkdirSync(dirname(path), { recursive: true });
-    this.fd = openSync(path, 'a');
-  }
+  ) {}
 
   /** Bytes of agent output written so far (the notice not included). */
   get bytesWritten(): number {
@@ -47,7 +45,7 @@ export class CappedLogWriter {
   }
 
   write(chunk: Buffer): void {
-    if (this.fd === null || this.capped) return;
+    if (chunk.length === 0 || this.capped || !this.open()) return;
     const room = this.maxBytes - this.written;
     const part = chunk.length <= room ? chunk : chunk.subarray(0, Math.max(0, room));
     this.writeAll(part);
@@ -59,6 +57,8 @@ export class CappedLogWriter {
   }
 
   close(): void {
+    // Closed before any output: the log is never made.
+    this.opened = true;
     if (this.fd === null) return;
     const fd = this.fd;
     this.fd = null;
@@ -67,6 +67,20 @@ export class CappedLogWriter {
     } catch {
       // Already closed or the disk went away; nothing left to save.
     }
+  }
+
+  /** The file is open for appending: opened now at the first output, or earlier. */
+  private open(): boolean {
+    if (!this.opened) {
+      this.opened = true;
+      try {
+        this.fd = openAppend(this.path);
+      } catch (error) {
+        // Like a full disk: the session goes on without its log.
+        this.failure = error instanceof Error ? error : new Error(String(error));
+      }
+    }
+    return this.fd !== null;
   }
 
   private writeAll(data: Buffer): void {
@@ -80,5 +94,16 @@ export class CappedLogWriter {
         this.close();
       }
     }
+  }
+}
+
+/** Open `path` to append, making its directory when it is missing (the first log of a state). */
+function openAppend(path: string): number {
+  try {
+    return openSync(path, 'a');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    mkdirSync(dirname(path), { recursive: true });
+    return openSync(path, 'a');
   }
 }

@@ -3,9 +3,9 @@
  * the layer pipeline, so a file that reads fine but holds bad values gets
  * the full problem list rather than the first parse error.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
+import type { Loader } from 'cosmiconfig';
 import { ConfigError } from '../errors.js';
 import { MAX_NESTING, nestedDeeperThan } from '../text/checks.js';
 import { stripBom } from '../text/input.js';
@@ -32,36 +32,78 @@ export interface RawConfigFile {
 }
 
 /**
- * cosmiconfig's loaders, with two rules of our own for every file type: a
- * UTF-8 byte order mark is dropped (JSON.parse refuses one), and a file
- * holding only `null` counts as empty, as an empty file does. So one rule
- * applies whether a file is found by the search (an empty one is passed
- * over) or named (--config, `config validate`: no settings, the defaults).
+ * cosmiconfig, loaded when a file is to be read, with its loaders wrapped in
+ * two rules of our own for every file type: a UTF-8 byte order mark is
+ * dropped (JSON.parse refuses one), and a file holding only `null` counts as
+ * empty, as an empty file does. So one rule applies whether a file is found
+ * by the search (an empty one is passed over) or named (--config, `config
+ * validate`: no settings, the defaults).
  */
-const LOADERS = Object.fromEntries(
-  Object.entries(defaultLoaders).map(([extension, load]) => [
-    extension,
-    (async (filepath: string, content: string) => {
-      const loaded: unknown = await load(filepath, stripBom(content));
-      return loaded === null ? undefined : loaded;
-    }) as Loader,
-  ]),
-);
-
-function explorer() {
+async function explorer() {
+  const { cosmiconfig, defaultLoaders } = await import('cosmiconfig');
+  const loaders = Object.fromEntries(
+    Object.entries(defaultLoaders).map(([extension, load]) => [
+      extension,
+      (async (filepath: string, content: string) => {
+        const loaded: unknown = await load(filepath, stripBom(content));
+        return loaded === null ? undefined : loaded;
+      }) as Loader,
+    ]),
+  );
   // No cache: a long-lived process (and the tests) must see edits to the file.
   return cosmiconfig('harness', {
     searchPlaces: [...CONFIG_SEARCH_PLACES],
     searchStrategy: 'project',
     cache: false,
-    loaders: LOADERS,
+    loaders,
   });
+}
+
+/** Where cosmiconfig looks, in the directory it runs from, for settings of its own (which may add search places). */
+const META_CONFIG_PLACES = ['package.yaml', ...['json', 'yaml', 'yml', 'js', 'ts', 'cjs', 'mjs'].map((ext) => `.config/config.${ext}`)];
+
+/**
+ * Whether the search from `cwd` could find anything: a file at a search
+ * place in a directory on the way up to the nearest package.json (a
+ * package.json itself only with a "harness" key), or a meta config of
+ * cosmiconfig's own. When this says no, the search would find nothing, and
+ * cosmiconfig (with its parsers) is not loaded at all; when it says yes,
+ * the search decides as it always has.
+ */
+function searchMayFind(cwd: string): boolean {
+  const here = process.cwd();
+  if (hasKey(path.join(here, 'package.json'), 'cosmiconfig') || META_CONFIG_PLACES.some((place) => existsSync(path.join(here, place)))) return true;
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    for (const place of CONFIG_SEARCH_PLACES) {
+      const file = path.join(dir, place);
+      if (place === 'package.json' ? hasKey(file, 'harness') : existsSync(file)) return true;
+    }
+    // The search stops at the project's root, or at the root of the file system.
+    if (existsSync(path.join(dir, 'package.json')) || existsSync(path.join(dir, 'package.yaml')) || path.dirname(dir) === dir) return false;
+  }
+}
+
+/** A package.json that holds `key`, or that does not parse as plain JSON (the search then reads, or reports, it). */
+function hasKey(file: string, key: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return false;
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && Object.hasOwn(parsed, key);
+  } catch {
+    return true;
+  }
 }
 
 /** The nearest config file above `cwd`, or null when there is none. */
 export async function findConfigFile(cwd: string): Promise<RawConfigFile | null> {
+  if (!searchMayFind(cwd)) return null;
   try {
-    const result = await explorer().search(cwd);
+    const result = await (await explorer()).search(cwd);
     return result ? checked({ path: result.filepath, raw: result.config ?? {} }, cwd) : null;
   } catch (error) {
     throw error instanceof ConfigError ? error : parseFailure(error, cwd);
@@ -76,7 +118,7 @@ export async function loadConfigFileRaw(file: string, cwd: string): Promise<RawC
   if (problem) throw new ConfigError([problem], shown);
   let result;
   try {
-    result = await explorer().load(absolute);
+    result = await (await explorer()).load(absolute);
   } catch (error) {
     throw parseFailure(error, cwd, absolute);
   }

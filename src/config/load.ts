@@ -8,9 +8,9 @@ import { ConfigError } from '../errors.js';
 import { displayPath, findConfigFile, loadConfigFileRaw, type RawConfigFile } from './discover.js';
 import { FIELD_PATHS, GROUP_FIELDS, GROUP_SHORTHAND, HARNESS_ENV_VAR, type FieldPath, type GroupName } from './fields.js';
 import { flagFor } from './flags.js';
-import { coerceText, mergeLayers, nestFields, parseLayer, type SourcedLayer } from './layers.js';
 import { checkCrossFieldRules } from './rules.js';
 import { DEFAULT_CONFIG, type HarnessConfig, type ResolvedConfig } from './types.js';
+import { checkEntries, coerceText, mergeLayers, type SourcedLayer } from './values.js';
 
 export { HARNESS_ENV_VAR } from './fields.js';
 export { loadConfigFileRaw } from './discover.js';
@@ -34,7 +34,8 @@ export async function resolveConfig(options: ResolveConfigOptions): Promise<Reso
     options.configPath !== undefined
       ? await loadConfigFileRaw(options.configPath, cwd)
       : await findConfigFile(cwd);
-  const fileLayer = file ? parseFileLayer(file, cwd) : undefined;
+  // Only a config file needs its schema (and zod): env vars and flags are checked field by field.
+  const fileLayer = file ? await parseFileLayer(file, cwd) : undefined;
   const layers = [
     ...(fileLayer ? [fileLayer] : []),
     envLayer(options.env ?? process.env),
@@ -65,13 +66,14 @@ export async function validateConfigFile(file: string, cwd: string): Promise<str
     if (error instanceof ConfigError) return error.problems;
     throw error;
   }
-  const layer = parseFileLayer(raw, cwd);
+  const layer = await parseFileLayer(raw, cwd);
   const { config } = mergeLayers(DEFAULT_CONFIG, [layer]);
   return [...layer.problems, ...checkCrossFieldRules(config).map((p) => p.message)];
 }
 
-function parseFileLayer(file: RawConfigFile, cwd: string): SourcedLayer {
+async function parseFileLayer(file: RawConfigFile, cwd: string): Promise<SourcedLayer> {
   const shown = displayPath(file.path, cwd);
+  const { parseLayer } = await import('./layers.js');
   const layer = parseLayer(file.raw, (path) => path || shown);
   return { ...layer, source: () => ({ kind: 'file', path: file.path }) };
 }
@@ -83,9 +85,7 @@ function envLayer(env: Readonly<Record<string, string | undefined>>): SourcedLay
     // An empty variable is how shells "unset" a value for one command; treat it as absent.
     if (value !== undefined && value !== '') entries.set(path, coerceText(path, value));
   }
-  const layer = parseLayer(nestFields(entries), (path) =>
-    isFieldPath(path) ? HARNESS_ENV_VAR(path) : 'environment',
-  );
+  const layer = checkEntries(entries, HARNESS_ENV_VAR);
   return { ...layer, source: (path) => ({ kind: 'env', variable: HARNESS_ENV_VAR(path) }) };
 }
 
@@ -109,9 +109,7 @@ function flagLayer(flags: ConfigFlagValues): SourcedLayer {
       if (isFieldPath(path) && !entries.has(path)) entries.set(path, given);
     }
   }
-  const layer = parseLayer(nestFields(entries), (path) =>
-    isFieldPath(path) ? flagFor(path) : 'flags',
-  );
+  const layer = checkEntries(entries, flagFor);
   return { ...layer, source: (path) => ({ kind: 'flag', flag: flagFor(path) }) };
 }
 

@@ -1,100 +1,37 @@
 /**
- * The shape of one config layer (a file, the env vars, the flags): every
- * field optional, unknown keys rejected. Each schema's error text is the
- * "expected …" phrase the normaliser puts in front of the received value.
+ * The shape of one config file's layer: every field optional, unknown keys
+ * rejected, groups given as objects (workspace also as its mode alone).
+ * Each field's own rule is its check (checks.ts), applied here inside zod;
+ * a failed check's "expected …" phrase becomes the issue's message, which
+ * the normaliser puts in front of the received value.
  */
 import { z } from 'zod';
-import { splitCommandLine } from './argv.js';
-import { parseDuration } from './duration.js';
-import {
-  EXPECTED,
-  MERGE_MODES,
-  MERGE_STRATEGIES,
-  SCALAR_FIELD_KINDS,
-  WORKSPACE_MODES,
-  type FieldKind,
-  type ScalarField,
-} from './fields.js';
+import { FIELD_CHECKS, type Check } from './checks.js';
+import { EXPECTED, SCALAR_FIELDS, type ScalarField } from './fields.js';
+import type { HarnessConfig } from './types.js';
 
-const count = z
-  .number({ error: EXPECTED.count })
-  .int({ error: EXPECTED.count })
-  .positive({ error: EXPECTED.count });
-
-const ratio = z.number({ error: EXPECTED.ratio }).positive({ error: EXPECTED.ratio });
-
-/** Milliseconds as a number, or a duration string such as "30s" (see parseDuration). */
-const duration = z
-  .union([z.number(), z.string()], { error: EXPECTED.duration })
-  .transform((value, ctx) => {
-    const ms = durationOrUndefined(value);
-    if (ms === undefined || ms <= 0) {
-      ctx.addIssue({ code: 'custom', message: EXPECTED.duration });
+/** A field checked by its rule; a value it refuses is one issue, with the rule's "expected …" text. */
+function field<T>(check: Check<T>) {
+  return z
+    .unknown()
+    .transform((value, ctx): T => {
+      const result = check(value);
+      if (result.ok) return result.value;
+      ctx.addIssue({ code: 'custom', message: result.expected });
       return z.NEVER;
-    }
-    return ms;
-  });
-
-function durationOrUndefined(value: number | string): number | undefined {
-  try {
-    return parseDuration(value);
-  } catch {
-    return undefined;
-  }
+    })
+    .optional();
 }
 
-const path = z.string({ error: EXPECTED.path }).min(1, { error: EXPECTED.path });
-
-const KIND_SCHEMAS = { count, duration, ratio, path } satisfies Record<
-  FieldKind,
-  z.ZodType
->;
-
-/** An argv array, or one command line split without a shell. */
-const agentCommand = z
-  .union([z.array(z.unknown()), z.string()], { error: EXPECTED.command })
-  .transform((value, ctx) => checkArgv(value, EXPECTED.command, ctx));
-
-/** A command that may be switched off with null (workspace.setup, merge.verify). */
-const optionalCommand = z
-  .union([z.null(), z.array(z.unknown()), z.string()], { error: EXPECTED.optionalCommand })
-  .transform((value, ctx) => (value === null ? null : checkArgv(value, EXPECTED.optionalCommand, ctx)));
-
-function checkArgv(value: unknown[] | string, expected: string, ctx: z.RefinementCtx): string[] {
-  // Checked here rather than by z.array(z.string().min(1)) so that a bad
-  // element is reported against the whole command, not `agent.command.1`.
-  const argv = Array.isArray(value) ? value : splitOrUndefined(value);
-  if (argv === undefined) {
-    ctx.addIssue({ code: 'custom', message: EXPECTED.commandLine });
-    return z.NEVER;
-  }
-  if (argv.length === 0 || !argv.every((arg) => typeof arg === 'string' && arg !== '')) {
-    ctx.addIssue({ code: 'custom', message: expected });
-    return z.NEVER;
-  }
-  return argv as string[];
-}
-const boolean = z.boolean({ error: EXPECTED.boolean });
-const name = z.union([z.null(), z.string().min(1)], { error: EXPECTED.name });
-
-/** Paths copied into worktrees must stay inside the project: relative, without `..`. */
-const copyList = z.array(z.unknown(), { error: EXPECTED.copy }).transform((value, ctx) => {
-  const inside = (item: unknown): item is string =>
-    typeof item === 'string' && item !== '' && !item.startsWith('/') && !item.split(/[\\/]/).includes('..');
-  if (!value.every(inside)) {
-    ctx.addIssue({ code: 'custom', message: EXPECTED.copy });
-    return z.NEVER;
-  }
-  return value;
-});
+type Leaves<G extends 'workspace' | 'merge' | 'agent'> = { [K in keyof HarnessConfig[G]]: ReturnType<typeof field<HarnessConfig[G][K]>> };
 
 const workspaceObject = z.strictObject(
   {
-    mode: z.enum(WORKSPACE_MODES, { error: EXPECTED.workspace }).optional(),
-    setup: optionalCommand.optional(),
-    copy: copyList.optional(),
-    keep: boolean.optional(),
-  },
+    mode: field(FIELD_CHECKS['workspace.mode']),
+    setup: field(FIELD_CHECKS['workspace.setup']),
+    copy: field(FIELD_CHECKS['workspace.copy']),
+    keep: field(FIELD_CHECKS['workspace.keep']),
+  } satisfies Leaves<'workspace'>,
   { error: EXPECTED.workspaceGroup },
 );
 
@@ -103,48 +40,31 @@ export const workspaceSchema = z.preprocess((value) => (typeof value === 'string
 
 export const mergeSchema = z.strictObject(
   {
-    mode: z.enum(MERGE_MODES, { error: EXPECTED.mergeMode }).optional(),
-    strategy: z.enum(MERGE_STRATEGIES, { error: EXPECTED.strategy }).optional(),
-    verify: optionalCommand.optional(),
-    target: name.optional(),
-    push: name.optional(),
-    batchSize: count.optional(),
-    requireCommits: boolean.optional(),
-  },
+    mode: field(FIELD_CHECKS['merge.mode']),
+    strategy: field(FIELD_CHECKS['merge.strategy']),
+    verify: field(FIELD_CHECKS['merge.verify']),
+    target: field(FIELD_CHECKS['merge.target']),
+    push: field(FIELD_CHECKS['merge.push']),
+    batchSize: field(FIELD_CHECKS['merge.batchSize']),
+    requireCommits: field(FIELD_CHECKS['merge.requireCommits']),
+  } satisfies Leaves<'merge'>,
   { error: EXPECTED.merge },
 );
 
-function splitOrUndefined(line: string): string[] | undefined {
-  try {
-    return splitCommandLine(line);
-  } catch {
-    return undefined;
-  }
-}
-
 export const agentSchema = z.strictObject(
   {
-    command: agentCommand.optional(),
-    prompt: z.string({ error: EXPECTED.prompt }).optional(),
-  },
+    command: field(FIELD_CHECKS['agent.command']),
+    prompt: field(FIELD_CHECKS['agent.prompt']),
+  } satisfies Leaves<'agent'>,
   { error: EXPECTED.agent },
 );
 
 function scalarShape() {
-  const entries = Object.entries(SCALAR_FIELD_KINDS).map(([field, kind]) => [
-    field,
-    KIND_SCHEMAS[kind].optional(),
-  ]);
-  return Object.fromEntries(entries) as {
-    [F in ScalarField]: (typeof KIND_SCHEMAS)[(typeof SCALAR_FIELD_KINDS)[F]] extends infer S
-      ? S extends z.ZodType
-        ? z.ZodOptional<S>
-        : never
-      : never;
-  };
+  const entries = SCALAR_FIELDS.map((name) => [name, field(FIELD_CHECKS[name])]);
+  return Object.fromEntries(entries) as { [F in ScalarField]: ReturnType<typeof field<HarnessConfig[F]>> };
 }
 
-/** One layer of configuration, as written in a file (or gathered from env vars / flags). */
+/** One layer of configuration, as written in a file. */
 export const configFileSchema = z.strictObject(
   { ...scalarShape(), workspace: workspaceSchema.optional(), merge: mergeSchema.optional(), agent: agentSchema.optional() },
   { error: EXPECTED.settings },

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import Table from 'cli-table3';
 import type { IssueStatus, SessionOutcome } from '../core/states.js';
 import { UsageError } from '../errors.js';
@@ -35,10 +36,14 @@ export interface IssueAttempt {
   exitCode: number | null;
   signal: string | null;
   reason: string | null;
+  /** The session's log file; null when it has none. */
   logPath: string | null;
+  /** Set when the session has a log path but no file there: its agent printed nothing (so far, while it runs). */
+  noOutput?: true;
 }
 
-export function buildIssueReport(queries: StoreQueries, id: string, now: number, state: string): IssueReport {
+/** `hasLog` tells whether a session's log file is there (a log is made at the agent's first output). */
+export function buildIssueReport(queries: StoreQueries, id: string, now: number, state: string, hasLog: (path: string) => boolean = existsSync): IssueReport {
   return queries.snapshot(() => {
     const issue = queries.issue(id);
     if (!issue) throw new UsageError(`no issue ${JSON.stringify(id)} in ${state}: pass an id from the issues file this store was run with`);
@@ -63,7 +68,7 @@ export function buildIssueReport(queries: StoreQueries, id: string, now: number,
         exitCode: s.exitCode,
         signal: s.signal,
         reason: s.reason,
-        logPath: s.logPath,
+        ...(s.logPath !== null && !hasLog(s.logPath) ? { logPath: null, noOutput: true as const } : { logPath: s.logPath }),
       })),
     };
   });
@@ -94,7 +99,7 @@ export function renderIssueReport(report: IssueReport): string {
       s.endedAt === null ? `${formatMs(s.durationMs)} so far` : formatMs(s.durationMs),
       s.outcome ?? 'running',
       s.signal ? safe(s.signal) : s.exitCode === null ? '—' : `code ${s.exitCode}`,
-      s.logPath ? safe(s.logPath) : '—',
+      s.noOutput ? (s.endedAt === null ? '(no output yet)' : '(no output)') : s.logPath ? safe(s.logPath) : '—',
     ]);
   }
   lines.push(table.toString());

@@ -1,5 +1,14 @@
-import Table from 'cli-table3';
+import { createRequire } from 'node:module';
+import type TableClass from 'cli-table3';
 import type { ScaleMetrics } from '../core/metrics-types.js';
+
+const require = createRequire(import.meta.url);
+let tableClass: typeof TableClass | null = null;
+
+/** cli-table3, loaded when the first table is drawn: a run draws none before its first agents start. */
+function Table(): typeof TableClass {
+  return (tableClass ??= require('cli-table3') as typeof TableClass);
+}
 
 /** What the table shows: the seed's set without the bookkeeping fields, so a report read from the store renders too. */
 export type MetricsTableInput = Omit<ScaleMetrics, 'timestamp' | 'drainingWorkers'>;
@@ -43,7 +52,7 @@ export function renderMetricsTable(metrics: MetricsTableInput, options: RenderOp
     ['backpressure', metrics.backpressureActive ? `on (${metrics.backpressureActivations}×)` : `off (${metrics.backpressureActivations}×)`],
     ['scale ops', String(metrics.scaleOperations)],
   ];
-  const wide = new Table({ head: cells.map(([label]) => label), style: { head: [], border: [], compact: true } });
+  const wide = new (Table())({ head: cells.map(([label]) => label), style: { head: [], border: [], compact: true } });
   wide.push(cells.map(([, value]) => value));
   const text = wide.toString();
   if (options.width === undefined || widestLine(text) <= options.width) return text;
@@ -56,7 +65,7 @@ function narrowTable(cells: readonly [string, string][], width: number): string 
   const valueWidth = Math.max(...cells.map(([, value]) => value.length)) + 2;
   // Borders take 3 columns; a value column narrower than its text wraps (down to a floor below which nothing fits anyway).
   const fitted = Math.max(12, Math.min(valueWidth, width - labelWidth - 3));
-  const table = new Table({ colWidths: [labelWidth, fitted], wordWrap: true, style: { head: [], border: [], compact: true } });
+  const table = new (Table())({ colWidths: [labelWidth, fitted], wordWrap: true, style: { head: [], border: [], compact: true } });
   table.push(...cells.map(([label, value]) => [label, value]));
   return table.toString();
 }

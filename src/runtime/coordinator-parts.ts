@@ -12,12 +12,15 @@ import { sanitizeIssueId } from '../workspace/sanitize.js';
 import type { CoordinatorOptions, RunSummary } from './coordinator-types.js';
 
 /**
- * `<logDir>/<issue>/<attempt>-<session id>.log`: one file per session. A
- * lost or cancelled session gives its attempt back, so the session after it
- * has the same attempt number; the session id keeps their logs apart.
+ * `<logDir>/<issue>-<attempt>-<session id>.log`: one file per session, all
+ * in one directory (a directory per issue would cost a directory creation
+ * per issue). A lost or cancelled session gives its attempt back, so the
+ * session after it has the same attempt number; the session id keeps their
+ * logs apart. The runner creates the file when the agent's first output
+ * arrives: a session that printed nothing has none.
  */
 export function sessionLogPath(logDir: string, issueId: string, attempt: number, sessionId: string): string {
-  return join(logDir, sanitizeIssueId(issueId), `${attempt}-${sanitizeIssueId(sessionId)}.log`);
+  return join(logDir, `${sanitizeIssueId(issueId)}-${attempt}-${sanitizeIssueId(sessionId)}.log`);
 }
 
 export function resolveScaleConfig(options: CoordinatorOptions): ScaleConfig {

@@ -15,7 +15,7 @@ export interface RunSettings {
   sessionTimeoutMs: number;
   /** Base retry delay (ms) after a failed session (exponential backoff). */
   retryDelayMs: number;
-  /** Directory for session logs (`<logDir>/<issue>/<attempt>.log`), or null for none. */
+  /** Directory for session logs (`<logDir>/<issue>-<attempt>-<session id>.log`), or null for none. */
   logDir: string | null;
   /** Minimum time (ms) between two writes of a session's progress time to the store. */
   progressPersistMs: number;

@@ -10,7 +10,7 @@ import type { RunLockInfo } from './types.js';
  * (`.harness/a.db`, `.harness/b.db`) never share a log.
  */
 export interface StateFiles {
-  /** Session logs: `<state>.logs/<issue>/<attempt>-<session>.log`. */
+  /** Session logs: `<state>.logs/<issue>-<attempt>-<session>.log`, each made at its session's first output. */
   logs: string;
   /** Each worker's issue, heartbeat and prompt files while a run is live. */
   sessions: string;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -45,10 +45,36 @@ describe('CappedLogWriter', () => {
   it('ignores writes after close', () => {
     const path = join(dir, 'nested', 'd.log');
     const writer = new CappedLogWriter(path, 100);
+    writer.write(Buffer.from('early'));
     writer.close();
     writer.write(Buffer.from('late'));
     writer.close();
-    expect(readFileSync(path, 'utf8')).toBe('');
+    expect(readFileSync(path, 'utf8')).toBe('early');
+  });
+
+  it('makes the file, and its directory, only when the first output arrives', () => {
+    const path = join(dir, 'nested', 'e.log');
+    const writer = new CappedLogWriter(path, 100);
+    writer.write(Buffer.alloc(0));
+    expect(existsSync(join(dir, 'nested'))).toBe(false);
+    writer.write(Buffer.from('hello'));
+    expect(readFileSync(path, 'utf8')).toBe('hello');
+    writer.close();
+    const silent = new CappedLogWriter(join(dir, 'nested', 'f.log'), 100);
+    silent.close();
+    silent.write(Buffer.from('after the end'));
+    expect(existsSync(join(dir, 'nested', 'f.log'))).toBe(false);
+  });
+
+  it('goes on without a log that cannot be made, keeping the error', () => {
+    mkdirSync(join(dir, 'nested'));
+    writeFileSync(join(dir, 'nested', 'file'), '');
+    const writer = new CappedLogWriter(join(dir, 'nested', 'file', 'g.log'), 100);
+    writer.write(Buffer.from('lost'));
+    writer.write(Buffer.from('also lost'));
+    writer.close();
+    expect(writer.error?.message).toMatch(/ENOTDIR/);
+    expect(writer.bytesWritten).toBe(0);
   });
 
   it('names the cap in the notice', () => {

@@ -171,11 +171,12 @@ describe.each(['in-process', 'launcher'] as const)('%s runner', (kind) => {
     expect(log.split('[harness] log truncated').length).toBe(2);
   }, 30_000);
 
-  it('counts heartbeat touches as progress from a silent agent', async () => {
+  it('counts heartbeat touches as progress from a silent agent, which leaves no log file', async () => {
     const runner = sandbox.runner({ command: fixture('heartbeat.mjs'), heartbeatPollMs: 50, env: { ...process.env, FIXTURE_MS: '1200' } });
     const session = sandbox.start(runner);
     expect(await session.exited).toEqual({ exitCode: 0, signal: null });
-    expect(sandbox.log(session)).toBe('');
+    // A log is made at the first output.
+    expect(existsSync(session.spec.logPath!)).toBe(false);
     expect(session.progress.length).toBeGreaterThanOrEqual(2);
   });
 
@@ -221,6 +222,12 @@ describe.each(['in-process', 'launcher'] as const)('%s runner', (kind) => {
     const session = sandbox.start(sandbox.runner({ command: fixture('succeed.mjs') }), { logPath: null });
     expect(await session.exited).toEqual({ exitCode: 0, signal: null });
     expect(readdirSync(sandbox.dir)).not.toContain('logs');
+  });
+
+  it('runs an agent whose log cannot be made, as on a full disk: the session goes on', async () => {
+    writeFileSync(join(sandbox.dir, 'not-a-directory'), '');
+    const session = sandbox.start(sandbox.runner({ command: fixture('succeed.mjs') }), { logPath: join(sandbox.dir, 'not-a-directory', 'a.log') });
+    expect(await session.exited).toEqual({ exitCode: 0, signal: null });
   });
 
   it('refuses an empty command', () => {

@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -46,7 +47,7 @@ describe('harness run names where a failure is', () => {
     const out = t.stdout();
     expect(out).toContain('✗ bad attempt 1 failure in');
     const [one, two] = sessionsOf(p.dir, 'bad').map((s) => relative(p.dir, s.logPath!));
-    expect(one).toMatch(/^\.harness\/state\.db\.logs\/bad\/1-[0-9a-f-]+\.log$/);
+    expect(one).toMatch(/^\.harness\/state\.db\.logs\/bad-1-[0-9a-f-]+\.log$/);
     expect(out).toContain(`✗ bad attempt 1 failure in`);
     expect(out).toMatch(new RegExp(`✗ bad attempt 1 failure in \\S+ \\(exit code 3\\) → requeued · log ${escapeRe(one!)}\\n`));
     expect(out).toMatch(new RegExp(`✗ bad attempt 2 failure in \\S+ \\(exit code 3\\) → failed · log ${escapeRe(two!)}\\n`));
@@ -73,6 +74,31 @@ describe('harness run names where a failure is', () => {
     expect(summary.failures).toEqual(
       ['bad', 'good'].map((id) => ({ id, reason: 'failure after 1 attempt: exit code 1', log: sessionsOf(p.dir, id)[0]!.logPath, logTail: ['could not fix the issue'] })),
     );
+  });
+});
+
+describe('a session that printed nothing', () => {
+  it('has no log file, and the run, its --json summary, harness logs and metrics --issue say "no output"', async () => {
+    const p = setup();
+    const file = writeIssues(p.dir, [{ id: 'quiet', title: 'prints nothing' }]);
+    const t = p.io();
+    expect(await main(['run', '--issues', file, '--agent', 'false', '--max-attempts', '1', ...FAST], t.io)).toBe(1);
+    expect(t.stdout()).toMatch(/✗ quiet attempt 1 failure in \S+ \(exit code 1\) → failed · no output\n/);
+    expect(t.stdout()).toContain('  failed quiet: failure after 1 attempt: exit code 1\n    log: (no output)\n');
+    const [session] = sessionsOf(p.dir, 'quiet');
+    expect(existsSync(session!.logPath!)).toBe(false);
+    expect(await p.logs(['quiet'])).toEqual({ code: 0, stdout: '', stderr: `==> ${relative(p.dir, session!.logPath!)} (issue "quiet", attempt 1, failure) <==\n(no output)\n` });
+
+    const report = p.io();
+    expect(await main(['metrics', '--issue', 'quiet'], report.io)).toBe(0);
+    expect(report.stdout()).toMatch(/│ 1 +│ worker-\d+ .*failure .*code 1 .*│ \(no output\) +│/);
+    const reportJson = p.io();
+    expect(await main(['metrics', '--issue', 'quiet', '--json'], reportJson.io)).toBe(0);
+    expect(JSON.parse(reportJson.stdout()).sessions[0]).toMatchObject({ logPath: null, noOutput: true });
+
+    const j = p.io();
+    expect(await main(['run', '--issues', file, '--agent', 'false', '--max-attempts', '1', '--state', '.harness/json.db', '--json', ...FAST], j.io)).toBe(1);
+    expect(JSON.parse(j.stdout()).failures).toEqual([{ id: 'quiet', reason: 'failure after 1 attempt: exit code 1', log: null, logTail: [], noOutput: true }]);
   });
 });
 
@@ -137,6 +163,29 @@ describe('harness logs', () => {
     expect(followed.stderr).toContain('attempt 1, running) <==');
     expect(followed.stdout).toBe(readFileSync(session!.logPath!, 'utf8'));
     expect(followed.stdout.trim().split('\n')).toHaveLength(12);
+  });
+
+  it('follows a session from before its first output: the log appears, is printed, and the end of the session ends it', async () => {
+    const p = setup();
+    const store = openStore(join(p.dir, '.harness', 'state.db'));
+    try {
+      store.acquireRunLock({ pid: process.pid, hostname: hostname(), startedAt: Date.now(), heartbeatAt: Date.now() }, () => true);
+      store.importIssues([{ id: 'late', title: 'silent at first' }].map((i) => ({ ...i, body: '', priority: 2, labels: [] })), 1);
+      store.admit(1, 2);
+      const log = join(p.dir, '.harness', 'state.db.logs', 'late-1-s1.log');
+      startSessionOn(store, { sessionId: 's1', issueId: 'late', workerId: 'worker-1', now: 3, logPath: log });
+      const t = p.io();
+      const followed = main(['logs', 'late', '--follow'], t.io);
+      await waitFor(() => t.stderr().includes('(issue "late", attempt 1, running) <=='), 5000, 'the follow to start');
+      mkdirSync(join(p.dir, '.harness', 'state.db.logs'), { recursive: true });
+      writeFileSync(log, 'at last\n');
+      await waitFor(() => t.stdout() === 'at last\n', 5000, 'the log to be printed');
+      store.finishSession('s1', { outcome: 'success', endedAt: 4, exitCode: 0, signal: null, reason: 'exit code 0' }, { status: 'done' });
+      expect(await followed).toBe(0);
+      expect(t.stderr()).not.toContain('no output');
+    } finally {
+      store.close();
+    }
   });
 
   it('stops following a session that no harness runs any more', async () => {

@@ -124,13 +124,13 @@ describe('retrying failed issues', () => {
     const old = openStore(oldState!);
     try {
       const log = old.sessionsForIssue('good')[0]!.logPath!;
-      expect(log.startsWith(`${oldLogs}/good/`)).toBe(true);
+      expect(log.startsWith(`${oldLogs}/good-1-`)).toBe(true);
       expect(readFileSync(log, 'utf8')).toContain('working on it');
     } finally {
       old.close();
     }
     const shown = await h.cli('metrics', '--state', oldState!, '--issue', 'good');
-    expect(shown.out).toContain(`${oldLogs}/good/`);
+    expect(shown.out).toContain(`${oldLogs}/good-1-`);
     expect(existsSync(before)).toBe(false);
   });
 

@@ -95,6 +95,43 @@ describe('the run view', () => {
     expect(v.text()).toMatch(/\u001b\[36m[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
   });
 
+  it('colours event lines on a terminal, and not under NO_COLOR or in a pipe', () => {
+    const lines = (out: { isTTY: boolean; columns?: number }, env: NodeJS.ProcessEnv) => {
+      const v = view(out, env, idle);
+      v.events.emit('scale:up', { at: 0, from: 1, to: 2, reason: 'below minWorkers' });
+      v.events.emit('session:ended', { at: 1, sessionId: 's1', issueId: 'I-1', workerId: 'worker-1', attempt: 1, outcome: 'failure', durationMs: 1000, reason: 'exit code 1', issueStatus: 'failed' });
+      v.view.finish(SUMMARY);
+      return v.text();
+    };
+    const coloured = lines({ isTTY: true, columns: 200 }, {});
+    expect(coloured).toContain('\u001b[36m▲ scale up 1 → 2: below minWorkers\u001b[39m\n');
+    expect(coloured).toContain('\u001b[31m✗\u001b[39m I-1 attempt 1 failure in 1.0s (exit code 1) → failed\n');
+    for (const plain of [lines({ isTTY: true, columns: 200 }, { NO_COLOR: '' }), lines({ isTTY: false }, {})]) {
+      expect(plain).toContain('▲ scale up 1 → 2: below minWorkers\n');
+      expect(plain).not.toMatch(SGR);
+    }
+  });
+
+  it('starts no spinner after a run that finished before the spinner loaded', async () => {
+    const v = view({ isTTY: true, columns: 200 }, {}, idle);
+    v.view.finish(SUMMARY);
+    const summary = v.text();
+    // The view's own import of the spinner settles first: it was asked for first.
+    await import('ora');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(v.text()).toBe(summary);
+  });
+
+  it('draws no table while a quiet run works', () => {
+    const out = new PassThrough();
+    let drawn = 0;
+    const events = new EventBus();
+    const quiet = createRunView(events, { out, env: {}, quiet: true, metrics: () => (drawn++, METRICS), status: () => ({ queued: 5, running: 0, done: 5, failed: 0, backlog: 0 }) });
+    for (let n = 1; n <= 10; n++) endSession(events, n);
+    expect(drawn).toBe(0);
+    quiet.finish(SUMMARY);
+  });
+
   it('in a pipe prints the final table once when the last session completes a group of five', () => {
     const v = view({ isTTY: false }, {}, idle);
     for (let n = 1; n <= 5; n++) endSession(v.events, n);

@@ -29,7 +29,7 @@ describe('logs beside their state', () => {
       try {
         const [session] = store.sessionsForIssue('same');
         logPath = session!.logPath!;
-        expect(logPath).toBe(join(tmp.dir, `${state}.logs`, 'same', `1-${session!.id}.log`));
+        expect(logPath).toBe(join(tmp.dir, `${state}.logs`, `same-1-${session!.id}.log`));
       } finally {
         store.close();
       }

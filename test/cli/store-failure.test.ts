@@ -122,7 +122,7 @@ describe('harness run when its store fails', () => {
     const { tmp, marker, args, env } = setup('vanished', 6);
     const state = join(tmp.dir, '.harness', 'state.db');
     const harness = start(process.execPath, [BIN, ...args], tmp.dir, { ...env, FIXTURE_MS: '1500' });
-    await waitFor(() => existsSync(join(tmp.dir, '.harness', 'state.db.logs')), 20_000, 'the first sessions to start');
+    await waitFor(() => existsSync(join(tmp.dir, '.harness', 'state.db.sessions')), 20_000, 'the first sessions to start');
     rmSync(join(tmp.dir, '.harness'), { recursive: true, force: true, maxRetries: 5 });
     expect(await harness.exit).toBe(1);
     expectOneLine(harness.stderr(), state, /the state store .* was deleted \(or its directory was\) while this run used it/);
@@ -133,7 +133,7 @@ describe('harness run when its store fails', () => {
     const { tmp, marker, args, env } = setup('replaced', 6);
     const state = join(tmp.dir, '.harness', 'state.db');
     const harness = start(process.execPath, [BIN, ...args], tmp.dir, { ...env, FIXTURE_MS: '1500' });
-    await waitFor(() => existsSync(join(tmp.dir, '.harness', 'state.db.logs')), 20_000, 'the first sessions to start');
+    await waitFor(() => existsSync(join(tmp.dir, '.harness', 'state.db.sessions')), 20_000, 'the first sessions to start');
     // Another state moved over it, as `mv other.db .harness/state.db` would.
     const other = join(tmp.dir, 'other.db');
     openStore(other).close();

@@ -54,9 +54,9 @@ describe('harness run on a terminal', () => {
   it.skipIf(!hasPty)('runs on a terminal of width 0, then stops gracefully when the terminal goes away', async () => {
     const { tmp, marker, args } = twoIssueRun('pty');
     const harnessArgs = [join(REPO, 'bin', 'harness.js'), ...args];
-    // The terminal goes away half a second after the first session started (its log's directory exists), well before it ends.
-    const firstLog = join(tmp.dir, '.harness', 'state.db.logs', 'first');
-    const result = spawnSync('python3', [join(REPO, 'test', 'fixtures', 'pty-run.py'), firstLog, '15', '0.5', process.execPath, ...harnessArgs], {
+    // The terminal goes away half a second after the first session started (its session files exist), well before it ends.
+    const sessionFiles = join(tmp.dir, '.harness', 'state.db.sessions');
+    const result = spawnSync('python3', [join(REPO, 'test', 'fixtures', 'pty-run.py'), sessionFiles, '15', '0.5', process.execPath, ...harnessArgs], {
       cwd: tmp.dir,
       encoding: 'utf8',
       env: { PATH: process.env.PATH, HARNESS_TEST_MARKER: marker, FIXTURE_MS: '3000' },
@@ -82,7 +82,7 @@ describe('harness run on a terminal', () => {
     let output = '';
     for (const stream of [harness.stdout, harness.stderr]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => harness.on('exit', (code) => resolve(code)));
-    await waitFor(() => existsSync(join(tmp.dir, '.harness', 'state.db.logs', 'first')), 15_000, 'the first session');
+    await waitFor(() => existsSync(join(tmp.dir, '.harness', 'state.db.sessions')), 15_000, 'the first session');
     harness.kill('SIGHUP');
     expect(await exited).toBe(130);
     expect(output).toContain('interrupt: no new sessions');

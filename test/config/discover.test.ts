@@ -64,6 +64,18 @@ describe('findConfigFile', () => {
     expect((await findConfigFile(root))?.raw).toEqual({ maxWorkers: 1 });
   });
 
+  it('reports a package.json that does not parse, as the place a "harness" key would be', async () => {
+    const root = makeProject({ 'package.json': '{ "name": "p", }' });
+    const error = (await findConfigFile(root).catch((caught: unknown) => caught)) as ConfigError;
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.source).toBe('package.json');
+  });
+
+  it('finds a file in a directory that has none of the search places but a parent that has one', async () => {
+    const root = makeProject({ '.harnessrc.yml': 'maxWorkers: 5\n', 'a/b/c/.keep': '' });
+    expect(await findConfigFile(path.join(root, 'a/b/c'))).toEqual({ path: path.join(root, '.harnessrc.yml'), raw: { maxWorkers: 5 } });
+  });
+
   it('reports a file that does not parse as a ConfigError naming it', async () => {
     const root = makeProject({ 'package.json': PACKAGE_JSON, 'harness.config.json': '{ "maxWorkers": 3, }' });
     const error = await findConfigFile(root).catch((caught: unknown) => caught);

@@ -23,7 +23,7 @@ function sampleStore(): TestStore {
   const t = makeStore();
   cleanups.push(t.cleanup);
   recordSessions(t.store, [
-    { issueId: 'ISSUE-1', startedAt: T0, endedAt: T0 + 12_000, outcome: 'failure', exitCode: 1, reason: 'exit code 1', workerId: 'worker-1' },
+    { issueId: 'ISSUE-1', startedAt: T0, endedAt: T0 + 12_000, outcome: 'failure', exitCode: 1, reason: 'exit code 1', workerId: 'worker-1', output: 'tried\n' },
     { issueId: 'ISSUE-1', startedAt: T0 + 20_000, endedAt: T0 + 620_000, outcome: 'stalled', signal: 'SIGTERM', reason: 'no progress for 10m', workerId: 'worker-2' },
     { issueId: 'ISSUE-1', startedAt: T0 + 700_000, endedAt: T0 + 730_000, outcome: 'success', exitCode: 0, reason: 'exit code 0', workerId: 'worker-1', then: 'done' },
     { issueId: 'ISSUE-2', startedAt: T0, endedAt: T0 + 45_000, outcome: 'success', exitCode: 0, then: 'done' },
@@ -107,15 +107,16 @@ describe('harness metrics', () => {
     expect(stdout).toContain('status done');
     const rows = stdout.split('\n').filter((l) => /│ \d+ +│ worker-/.test(l));
     expect(rows).toHaveLength(3);
-    expect(rows[0]).toMatch(/worker-1 .*2025-01-01 12:00:00 .*12\.0s .*failure .*code 1 .*\/logs\/ISSUE-1\//);
-    expect(rows[1]).toMatch(/worker-2 .*10m00s .*stalled .*SIGTERM/);
+    expect(rows[0]).toMatch(/worker-1 .*2025-01-01 12:00:00 .*12\.0s .*failure .*code 1 .*\/logs\/ISSUE-1-0\.log/);
+    // A session that printed nothing has no log file.
+    expect(rows[1]).toMatch(/worker-2 .*10m00s .*stalled .*SIGTERM .*\(no output\)/);
     expect(rows[2]).toMatch(/success .*code 0/);
     expect(stdout).toContain('attempt 2: stalled, no progress for 10m');
     expect(stdout).not.toContain('attempt 3:');
 
     const running = JSON.parse((await metrics(t, ['--issue', 'ISSUE-3', '--json'])).stdout);
     expect(running.sessions).toHaveLength(1);
-    expect(running.sessions[0]).toMatchObject({ outcome: null, endedAt: null, workerId: 'worker-1' });
+    expect(running.sessions[0]).toMatchObject({ outcome: null, endedAt: null, workerId: 'worker-1', logPath: null, noOutput: true });
 
     const unknown = await metrics(t, ['--issue', 'NOPE']);
     expect(unknown.code).toBe(2);

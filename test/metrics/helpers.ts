@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { SessionOutcome } from '../../src/core/states.js';
 import { openStoreReader, type StoreQueries } from '../../src/metrics/queries.js';
 import { buildReport, type MetricsReport, type ReportOptions } from '../../src/metrics/report.js';
@@ -24,6 +25,8 @@ export interface SessionSpec {
   then?: IssueStatus;
   /** When the health check found it stalled: default its end, for a session that ended `stalled`. */
   stalledAt?: number;
+  /** What the agent printed: its log file is written (a session that printed nothing has none). */
+  output?: string;
 }
 
 export interface TestStore {
@@ -73,13 +76,12 @@ export function recordSessions(store: SqliteStore, specs: readonly SessionSpec[]
     }
     if (store.getIssue(spec.issueId)?.status === 'backlog') store.admit(Number.POSITIVE_INFINITY, spec.startedAt);
     const sessionId = `s${++sessionNumber}-${spec.issueId}`;
-    startSessionOn(store, {
-      sessionId,
-      issueId: spec.issueId,
-      workerId: spec.workerId ?? 'worker-1',
-      now: spec.startedAt,
-      logPath: `/logs/${spec.issueId}/${i}.log`,
-    });
+    const logPath = join(dirname(store.location), 'logs', `${spec.issueId}-${i}.log`);
+    if (spec.output !== undefined) {
+      mkdirSync(dirname(logPath), { recursive: true });
+      writeFileSync(logPath, spec.output);
+    }
+    startSessionOn(store, { sessionId, issueId: spec.issueId, workerId: spec.workerId ?? 'worker-1', now: spec.startedAt, logPath });
     const stalledAt = spec.stalledAt ?? (spec.outcome === 'stalled' ? spec.endedAt : undefined);
     if (stalledAt !== undefined) store.markStalled(sessionId, stalledAt);
     if (spec.outcome !== undefined && spec.endedAt !== undefined) {

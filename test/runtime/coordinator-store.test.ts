@@ -109,6 +109,6 @@ describe('Coordinator and its store', () => {
       ['success', 1],
     ]);
     expect(sessions[0]!.logPath).not.toBe(sessions[1]!.logPath);
-    for (const s of sessions) expect(s.logPath).toMatch(new RegExp(`^${logDir}/I-1/1-${s.id}\\.log$`));
+    for (const s of sessions) expect(s.logPath).toMatch(new RegExp(`^${logDir}/I-1-1-${s.id}\\.log$`));
   });
 });

@@ -33,7 +33,8 @@ const READ_CHUNK = 64 * 1024;
  * ends. The log goes to stdout as the agent wrote it when stdout is a pipe
  * or a file; on a terminal its control characters are escaped, so what the
  * agent printed cannot drive the terminal. A line naming the log and the
- * session goes to stderr. Returns the exit code.
+ * session goes to stderr, and `(no output)` after it when the session has
+ * no log file: a log is made at the agent's first output. Returns the exit code.
  */
 export async function logsCommand(options: LogsCommandOptions): Promise<number> {
   const { io } = options;
@@ -46,12 +47,14 @@ export async function logsCommand(options: LogsCommandOptions): Promise<number> 
     if (log === null) throw new StoreError(`attempt ${session.attempt} of issue ${JSON.stringify(options.id)} has no log: it ran without a log directory`);
     io.stderr.write(`==> ${terminalSafe(shownPath(log, io.cwd))} (issue ${JSON.stringify(options.id)}, attempt ${session.attempt}, ${session.outcome ?? 'running'}) <==\n`);
     const printer = new LogPrinter(log, io.stdout);
+    let ended = session.endedAt !== null;
     try {
       printer.drain();
-      if (options.follow && session.endedAt === null) await follow(queries, session, printer, options);
+      if (options.follow && !ended) ended = await follow(queries, session, printer, options);
     } finally {
       printer.close();
     }
+    if (!printer.found) io.stderr.write(ended ? '(no output)\n' : '(no output yet)\n');
     return 0;
   } finally {
     queries.close();
@@ -79,8 +82,11 @@ function pickSession(queries: StoreQueries, id: string, attempt: number | null, 
   return match;
 }
 
-/** Print the log as it grows, until its session ends (or nothing runs it any more, or an interrupt). */
-async function follow(queries: StoreQueries, session: SessionRow, printer: LogPrinter, options: LogsCommandOptions): Promise<void> {
+/**
+ * Print the log as it grows (from when it is made), until its session ends
+ * (or nothing runs it any more, or an interrupt). Resolves with whether the session ended.
+ */
+async function follow(queries: StoreQueries, session: SessionRow, printer: LogPrinter, options: LogsCommandOptions): Promise<boolean> {
   const clock = options.clock ?? realClock;
   const pollMs = options.pollMs ?? 200;
   let interrupted = false;
@@ -95,10 +101,10 @@ async function follow(queries: StoreQueries, session: SessionRow, printer: LogPr
       const ended = now === undefined || now.endedAt !== null;
       const orphaned = !ended && liveHolder(queries, clock.now()) === null;
       printer.drain();
-      if (ended) return;
+      if (ended) return true;
       if (orphaned) {
         options.io.stderr.write('harness: the session is still open but no harness is running it; the next `harness run` on this state recovers it\n');
-        return;
+        return false;
       }
       await new Promise<void>((resolve) => {
         wake = resolve;
@@ -108,29 +114,43 @@ async function follow(queries: StoreQueries, session: SessionRow, printer: LogPr
   } finally {
     off();
   }
+  return false;
 }
 
-/** Copies what a log file holds beyond what was already printed; escapes it for a terminal. */
+/**
+ * Copies what a log file holds beyond what was already printed; escapes it
+ * for a terminal. The file may not be there yet (a log is made at the
+ * agent's first output): then there is nothing to print so far.
+ */
 class LogPrinter {
-  private readonly fd: number;
+  private fd: number | null = null;
+  private opened = false;
   private offset = 0;
   private readonly decoder = new StringDecoder('utf8');
   private readonly chunk = Buffer.alloc(READ_CHUNK);
 
   constructor(
-    path: string,
+    private readonly path: string,
     private readonly out: CliIO['stdout'],
-  ) {
-    try {
-      this.fd = openSync(path, 'r');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new StoreError(`cannot read the log ${path}${code === 'ENOENT' ? ': the file is gone (it was deleted after the session)' : `: ${code ?? String(error)}`}`);
-    }
+  ) {}
+
+  /** Whether the log file was there to print from. */
+  get found(): boolean {
+    return this.opened;
   }
 
   /** Print everything written so far. */
   drain(): void {
+    if (this.fd === null) {
+      try {
+        this.fd = openSync(this.path, 'r');
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return;
+        throw new StoreError(`cannot read the log ${this.path}: ${code ?? String(error)}`);
+      }
+      this.opened = true;
+    }
     const size = fstatSync(this.fd).size;
     while (this.offset < size) {
       const n = readSync(this.fd, this.chunk, 0, Math.min(READ_CHUNK, size - this.offset), this.offset);
@@ -143,10 +163,12 @@ class LogPrinter {
   }
 
   close(): void {
+    if (this.fd === null) return;
     if (this.out.isTTY) {
       const rest = this.decoder.end();
       if (rest) this.out.write(terminalSafeText(rest));
     }
     closeSync(this.fd);
+    this.fd = null;
   }
 }

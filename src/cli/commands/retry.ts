@@ -4,7 +4,7 @@ import { realClock } from '../../runtime/clock.js';
 import { openStore } from '../../store/open.js';
 import type { CliIO } from '../io.js';
 import { missingStore, resolveStatePath } from '../state-path.js';
-import { shownId } from './run-state.js';
+import { shownId } from '../../app/run-state.js';
 
 export interface RetryCommandOptions extends Record<string, unknown> {
   io: CliIO;

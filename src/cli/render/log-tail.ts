@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import { readLogTail } from '../../agents/log-tail.js';
 import type { RunSummary } from '../../runtime/coordinator-types.js';
@@ -17,12 +18,20 @@ export interface FailureDetail {
   log: string | null;
   /** Its last non-blank lines, control characters escaped; empty when the log is empty or unreadable. */
   logTail: string[];
+  /** Set when that session printed nothing, so it has no log file (`log` is null). */
+  noOutput?: true;
 }
 
 /** The failures of a run summary with where to look: each issue's latest log and its last lines. */
-export function describeFailures(failures: RunSummary['failures'], sessionsOf: (issueId: string) => SessionRow[]): FailureDetail[] {
+export function describeFailures(
+  failures: RunSummary['failures'],
+  sessionsOf: (issueId: string) => SessionRow[],
+  hasLog: (path: string) => boolean = existsSync,
+): FailureDetail[] {
   return failures.map((failure) => {
     const log = sessionsOf(failure.id).filter((s) => s.logPath !== null).at(-1)?.logPath ?? null;
+    // A log is made at the agent's first output.
+    if (log !== null && !hasLog(log)) return { ...failure, log: null, logTail: [], noOutput: true };
     const tail = log === null ? [] : (readLogTail(log, FAILURE_TAIL_LINES) ?? []);
     return { ...failure, log, logTail: tail.map((line) => cut(terminalSafe(line))) };
   });
@@ -40,6 +49,7 @@ export function shownPath(path: string, cwd: string): string {
 
 /** The lines under `failed <id>: <reason>` in the final summary: the log, then its tail, indented. */
 export function renderFailureDetail(failure: FailureDetail, cwd?: string): string[] {
+  if (failure.noOutput) return ['    log: (no output)'];
   if (failure.log === null) return [];
   const lines = [`    log: ${terminalSafe(cwd === undefined ? failure.log : shownPath(failure.log, cwd))}${failure.logTail.length === 0 ? ' (empty)' : `, last ${failure.logTail.length} line(s):`}`];
   for (const line of failure.logTail) lines.push(`      | ${line}`);

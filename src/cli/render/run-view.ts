@@ -1,4 +1,3 @@
-import { Chalk } from 'chalk';
 import type { EventBus } from '../../core/events.js';
 import { StoreFailure } from '../../errors.js';
 import type { ScaleMetrics } from '../../core/metrics-types.js';
@@ -7,6 +6,7 @@ import type { RunSummary } from '../../runtime/coordinator-types.js';
 import { formatMs, renderMetricsTable } from '../../metrics/render.js';
 import { terminalSafe } from '../../text/escape.js';
 import { shownPath } from './log-tail.js';
+import { COLOURS, NO_COLOURS } from './palette.js';
 import { renderSummary } from './summary.js';
 
 export interface RunViewOptions {
@@ -16,8 +16,8 @@ export interface RunViewOptions {
   metrics: () => ScaleMetrics;
   /** Status counts for the status line. */
   status: () => { queued: number; running: number; merging?: number; done: number; failed: number; backlog: number };
-  /** The log of a session, named on the line of each session that did not succeed. */
-  sessionLog?: (sessionId: string) => string | null;
+  /** Where a session's log is, said on the line of each session that did not succeed. */
+  sessionLog?: (sessionId: string) => LogLocation | null;
   /** Log paths are shown relative to this directory. Default: as they are. */
   cwd?: string;
   /** Plain mode prints the table after this many finished sessions. */
@@ -25,6 +25,9 @@ export interface RunViewOptions {
   /** Terminal mode refreshes the table this often (ms). */
   refreshMs?: number;
 }
+
+/** A session's log file, or that it has none because its agent printed nothing. */
+export type LogLocation = { file: string } | { noOutput: true };
 
 export interface RunView {
   finish(summary: RunSummary): void;
@@ -45,7 +48,7 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
   // cannot be redrawn in place: the spinner would compute endless lines to clear.
   const tty = Boolean(options.out.isTTY) && options.out.columns !== 0 && !options.env.CI;
   const colored = tty && !('NO_COLOR' in options.env);
-  const color = new Chalk({ level: colored ? 1 : 0 });
+  const color = colored ? COLOURS : NO_COLOURS;
   // The table's width: a terminal's, so it takes its narrow form there; none in pipes and logs.
   const width = (): number | undefined => (tty ? options.out.columns : undefined);
   const tableEvery = options.tableEvery ?? 5;
@@ -53,6 +56,7 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
   let spinner: { text: string; isEnabled: boolean; clear(): unknown; render(): unknown; stop(): unknown } | null = null;
   let refresh: NodeJS.Timeout | null = null;
   let detached = false;
+  let over = false;
   const detach = (): void => {
     detached = true;
     if (refresh) clearInterval(refresh);
@@ -99,7 +103,8 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
 
   if (tty && !options.quiet) {
     void import('ora').then(({ default: ora }) => {
-      if (detached) return;
+      // A run over before the spinner could load (or a terminal gone) gets none.
+      if (detached || over) return;
       // discardStdin would put the terminal in raw mode, where Ctrl-C is a
       // byte to read instead of SIGINT; the run never reads stdin, so Ctrl-C
       // must stay a signal.
@@ -143,15 +148,16 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
       const mark = e.outcome === 'success' ? color.green('✓') : color.red('✗');
       const next = e.outcome === 'success' ? '' : e.issueStatus === 'queued' ? ' → requeued' : e.issueStatus === 'failed' ? ' → failed' : '';
       const log = e.outcome === 'success' ? null : (options.sessionLog?.(e.sessionId) ?? null);
-      const where = log === null ? '' : ` · log ${options.cwd ? shownPath(log, options.cwd) : log}`;
+      const where = log === null ? '' : 'file' in log ? ` · log ${options.cwd ? shownPath(log.file, options.cwd) : log.file}` : ' · no output';
       note(`${e.issueId} attempt ${e.attempt} ${e.outcome} in ${formatMs(e.durationMs)}${e.reason && e.outcome !== 'success' ? ` (${e.reason})` : ''}${next}${where}`, undefined, `${mark} `);
       // The last session's table would only repeat the final summary's, printed a moment later.
-      if (!tty && finished % tableEvery === 0 && !stopping && workLeft()) printTable(renderMetricsTable(options.metrics()));
+      if (!options.quiet && !tty && finished % tableEvery === 0 && !stopping && workLeft()) printTable(renderMetricsTable(options.metrics()));
     }),
   ];
 
   return {
     finish(summary) {
+      over = true;
       offs.forEach((off) => off());
       if (refresh) clearInterval(refresh);
       spinner?.stop();

@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
-import type { IssueStatus } from '../../core/states.js';
-import { describeHolder } from '../../runtime/coordinator-parts.js';
-import { isAlive, processIdentity } from '../../runtime/processes.js';
-import { moveStateAside } from '../../store/layout.js';
-import { holderState } from '../../store/run-lock.js';
-import type { Store } from '../../store/types.js';
+import type { IssueStatus } from '../core/states.js';
+import { describeHolder } from '../runtime/coordinator-parts.js';
+import { isAlive, processIdentity } from '../runtime/processes.js';
+import { moveStateAside } from '../store/layout.js';
+import { holderState } from '../store/run-lock.js';
+import type { Store } from '../store/types.js';
 
 /** What `harness run` says about the state it starts from: --fresh, --retry-failed, and a state with nothing left to do. */
 

@@ -1,0 +1,224 @@
+/**
+ * The composition root of `harness run`: the store, the session runner, the
+ * worktrees and merge queue, the coordinator and the metrics server, put
+ * together from a resolved config. The CLI parses flags, calls prepareRun,
+ * draws the run's events and prints the summary; everything a run is made
+ * of is wired here, once.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { createAgentRunner, LauncherRunner } from '../agents/launcher/runner.js';
+import { resolveAgentCommand } from '../agents/resolve-command.js';
+import { removeStaleSessionFiles } from '../agents/session-files.js';
+import type { SessionRunner } from '../agents/types.js';
+import type { HarnessConfig } from '../config/types.js';
+import { EventBus } from '../core/events.js';
+import type { ScaleMetrics } from '../core/metrics-types.js';
+import type { IssueStatus } from '../core/states.js';
+import { UsageError } from '../errors.js';
+import { realClock } from '../runtime/clock.js';
+import { Coordinator } from '../runtime/coordinator.js';
+import type { RunSummary } from '../runtime/coordinator-types.js';
+import { isAlive } from '../runtime/processes.js';
+import { firstProblems, readIssuesFile } from '../sources/issues-file.js';
+import { stateFiles } from '../store/layout.js';
+import { openStore } from '../store/open.js';
+import type { SqliteStore } from '../store/sqlite/index.js';
+import type { Store } from '../store/types.js';
+import { terminalSafeLines } from '../text/escape.js';
+import { directoryProblem } from '../text/input.js';
+import { finishedStateNote, freshState, retryFailed } from './run-state.js';
+
+export interface RunOptions {
+  /** The resolved config; its agent command is resolved here, once, from `cwd`. */
+  config: HarnessConfig;
+  /** The issues file: its absolute path, and the path as the user gave it (for messages). */
+  issues: { path: string; shown: string; skipInvalid: boolean };
+  /** Move the state (and its logs) aside to a timestamped name and start a new one. */
+  fresh?: boolean;
+  /** Put every failed issue back in the queue with a fresh budget of attempts. */
+  retryFailed?: boolean;
+  /** Take the run lock whoever holds it. */
+  forceUnlock?: boolean;
+  /** No advice about how the run could be faster (the launcher note). */
+  quiet?: boolean;
+  /** Serve /metrics on this port (0: any free one) while running, bound to `host` (default 127.0.0.1). */
+  metricsPort?: string;
+  metricsHost?: string;
+}
+
+/** What a run may touch of the process that starts it. */
+export interface RunIO {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Text for the user before the run starts (skipped records, --fresh, the metrics address); each ends in a newline. */
+  say(text: string): void;
+}
+
+/** A run put together and not yet started: its parts, to watch, and how to start, stop and close it. */
+export interface PreparedRun {
+  readonly coordinator: Coordinator;
+  readonly store: SqliteStore;
+  readonly events: EventBus;
+  /** The seed's metric set of this run, now. */
+  metrics(): ScaleMetrics;
+  /** Issues by status; the last counts read when the store no longer answers (the run is ending with its failure). */
+  status(): Record<IssueStatus, number>;
+  /** A session's log file, or that it has none (its agent printed nothing); null for a session without a log path. */
+  sessionLog(sessionId: string): { file: string } | { noOutput: true } | null;
+  /**
+   * Claim the store, recover what a dead harness left, import the backlog
+   * and work through it; `note` gets the lines to show meanwhile
+   * (--retry-failed, a state with nothing left to do).
+   */
+  run(note: (line: string) => void): Promise<RunSummary>;
+  /** Stop starting sessions; a second call cancels the running ones. */
+  stop(): void;
+  /** Stop the launchers and the metrics server and close the store. Call it once, however the run ended. */
+  close(): Promise<void>;
+}
+
+/** Read the backlog, open the state and wire the run; nothing is spawned until run(). */
+export async function prepareRun(options: RunOptions, io: RunIO): Promise<PreparedRun> {
+  const parsed = readIssuesFile(options.issues.path, { skipInvalid: options.issues.skipInvalid });
+  if (parsed.problems.length > 0) {
+    io.say(terminalSafeLines(`skipped ${parsed.problems.length} invalid record(s) of ${options.issues.shown}:\n${firstProblems(parsed.problems).map((p) => `  - ${p}`).join('\n')}`) + '\n');
+  }
+  const resolved = options.config;
+  // Resolved once, from where harness was started: sessions may run elsewhere (worktrees).
+  const config: HarnessConfig = { ...resolved, agent: { ...resolved.agent, command: resolveAgentCommand(resolved.agent.command, io) } };
+
+  const statePath = resolve(io.cwd, config.state);
+  const stateIsDirectory = directoryProblem(statePath, config.state, { what: 'state database', fix: `pass --state <file>, e.g. --state ${join(config.state, 'state.db')}` });
+  if (stateIsDirectory) throw new UsageError(stateIsDirectory);
+  const harnessDir = dirname(statePath);
+  const files = stateFiles(statePath);
+  if (options.fresh) io.say(freshState(statePath, config.state));
+  const store = openStore(statePath);
+  ignoreInGit(harnessDir);
+  let metricsServer: { close(): Promise<void> } | null = null;
+  let runner: SessionRunner | null = null;
+  const close = async (): Promise<void> => {
+    await runner?.close?.();
+    await metricsServer?.close();
+    store.close();
+  };
+  try {
+    const events = new EventBus();
+    const worktreeRun = await setUpWorktrees(config, { cwd: io.cwd, env: io.env, harnessDir, logDir: files.logs, store, events, issueIds: parsed.issues.map((i) => i.id) });
+    let coordinator: Coordinator | null = null;
+    runner = createAgentRunner({
+      command: worktreeRun?.agentCommand ?? config.agent.command,
+      promptTemplate: config.agent.prompt,
+      clock: realClock,
+      killGraceMs: config.killGraceMs,
+      logMaxBytes: config.logMaxBytes,
+      heartbeatDir: files.sessions,
+      env: io.env,
+      // Events that arrive together (a session ending, the next one's pid) are committed together;
+      // the coordinator turns a store failure there into the end of the run.
+      deliver: (events) => (coordinator ? coordinator.batch(events) : store.batch(events)),
+    });
+    if (!(runner instanceof LauncherRunner) && !options.quiet) {
+      io.say('note: the session launcher is not built or does not run here (a C compiler and `npm run build` make it); agents start from the harness process, which costs more per session\n');
+    }
+    coordinator = new Coordinator(
+      {
+        issues: parsed.issues,
+        store,
+        runner,
+        workspaces: worktreeRun?.workspaces ?? null,
+        merge: worktreeRun?.merge ?? null,
+        settings: {
+          maxAttempts: config.maxAttempts,
+          sessionTimeoutMs: config.sessionTimeoutMs,
+          retryDelayMs: config.retryDelayMs,
+          logDir: files.logs,
+        },
+      },
+      // The CLI's view shows the table itself (refreshed on a terminal, every few sessions in a pipe).
+      { cwd: io.cwd, scaleConfig: config, events, displayMetrics: false, forceUnlock: Boolean(options.forceUnlock) },
+    );
+    const running = coordinator;
+    // Bound before the run starts: a port in use then stops it before any agent is spawned.
+    if (options.metricsHost !== undefined && options.metricsPort === undefined) throw new UsageError('--metrics-host needs --metrics-port <port>');
+    if (options.metricsPort !== undefined) {
+      const [{ serveStoreMetrics }, { exposureWarning }] = await Promise.all([import('../metrics/serve-store.js'), import('../metrics/server.js')]);
+      const host = options.metricsHost !== undefined ? { host: options.metricsHost } : {};
+      const exposed = options.metricsHost !== undefined ? exposureWarning(options.metricsHost) : null;
+      if (exposed) io.say(`${exposed}\n`);
+      const server = await serveStoreMetrics({ statePath, port: options.metricsPort, ...host, now: realClock.now });
+      metricsServer = server;
+      io.say(`metrics: serving ${server.url}\n`);
+    }
+    let counts = store.countIssues();
+    return {
+      coordinator: running,
+      store,
+      events,
+      metrics: () => running.scaleManager.getMetrics(),
+      status: () => {
+        try {
+          counts = store.countIssues();
+        } catch {
+          // A store that failed may not answer reads either; the run is ending with its message.
+        }
+        return counts;
+      },
+      sessionLog: (sessionId) => {
+        const file = store.getSession(sessionId)?.logPath ?? null;
+        // A log is made at the agent's first output.
+        return file === null ? null : existsSync(file) ? { file } : { noOutput: true };
+      },
+      run: async (note) => {
+        await running.initialize();
+        // The run lock is held and crash recovery is done: what dead harnesses left in sessions/ can go.
+        removeStaleSessionFiles(files.sessions, isAlive);
+        if (options.retryFailed) note(retryFailed(store, config.maxAttempts, realClock.now()));
+        const finished = finishedStateNote(store.countIssues(), config.state);
+        if (finished) note(finished);
+        return running.run();
+      },
+      stop: () => running.stop(),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/**
+ * Worktree mode: issue worktrees, their bootstrap and the merge queue,
+ * checked before anything starts. In shared mode, refuse a store whose
+ * issues wait for a merge queue that this run would not have.
+ */
+async function setUpWorktrees(
+  config: HarnessConfig,
+  context: { cwd: string; env: NodeJS.ProcessEnv; harnessDir: string; logDir: string; store: Store; events: EventBus; issueIds: string[] },
+) {
+  if (config.workspace.mode !== 'worktree') {
+    const merging = context.store.countIssues().merging;
+    if (merging > 0) {
+      throw new UsageError(`${merging} issue(s) in this state file are waiting to merge from a worktree run: run with --worktrees to land them`);
+    }
+    return null;
+  }
+  const { setUpWorktreeRun } = await import('../merge/worktree-run.js');
+  return setUpWorktreeRun({ repoDir: context.cwd, harnessDir: context.harnessDir, logDir: context.logDir, config, store: context.store, events: context.events, clock: realClock, env: context.env, issueIds: context.issueIds });
+}
+
+/**
+ * Keep harness's own directory (state, logs, worktrees) out of the user's
+ * `git status`. Only a directory named `.harness` is touched: a state file
+ * placed elsewhere may share a directory with the user's files.
+ */
+function ignoreInGit(harnessDir: string): void {
+  const file = join(harnessDir, '.gitignore');
+  if (basename(harnessDir) !== '.harness' || existsSync(file)) return;
+  try {
+    writeFileSync(file, '*\n');
+  } catch {
+    // Cosmetic only.
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * What each config field accepts, as plain functions of one value: the one
+ * definition of every field's rule. The config file's schema (schema.ts)
+ * applies them inside zod, which also checks the file's shape (unknown
+ * keys, groups); env vars and flags are checked with them directly, so a
+ * run without a config file never loads zod. A failed check names what was
+ * expected; the layer puts it in the message `label: expected …, received …`.
+ */
+import { splitCommandLine } from './argv.js';
+import { parseDuration } from './duration.js';
+import {
+  EXPECTED,
+  MERGE_MODES,
+  MERGE_STRATEGIES,
+  SCALAR_FIELD_KINDS,
+  WORKSPACE_MODES,
+  type FieldKind,
+  type FieldPath,
+  type ScalarField,
+} from './fields.js';
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; expected: string };
+/** A field's rule: the value as the config holds it (ms, argv…), or what was expected instead. */
+export type Check<T = unknown> = (value: unknown) => Checked<T>;
+
+const ok = <T>(value: T): Checked<T> => ({ ok: true, value });
+const expected = (what: string): Checked<never> => ({ ok: false, expected: what });
+
+const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+/** A positive whole number (at most 2^53 − 1, beyond which integers are not exact). */
+const count: Check<number> = (value) => (isNumber(value) && Number.isSafeInteger(value) && value > 0 ? ok(value) : expected(EXPECTED.count));
+
+const ratio: Check<number> = (value) => (isNumber(value) && value > 0 ? ok(value) : expected(EXPECTED.ratio));
+
+/** Milliseconds as a number, or a duration string such as "30s" (see parseDuration). */
+const duration: Check<number> = (value) => {
+  if (!isNumber(value) && typeof value !== 'string') return expected(EXPECTED.duration);
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch {
+    return expected(EXPECTED.duration);
+  }
+  return ms > 0 ? ok(ms) : expected(EXPECTED.duration);
+};
+
+const path: Check<string> = (value) => (typeof value === 'string' && value !== '' ? ok(value) : expected(EXPECTED.path));
+
+export const KIND_CHECKS = { count, duration, ratio, path } satisfies Record<FieldKind, Check>;
+
+/**
+ * An argv array, or one command line split without a shell. A bad element
+ * is reported against the whole command, not as `agent.command.1`.
+ */
+function argv(value: unknown, what: string): Checked<string[]> {
+  let args: unknown[];
+  if (Array.isArray(value)) args = value;
+  else if (typeof value === 'string') {
+    try {
+      args = splitCommandLine(value);
+    } catch {
+      return expected(EXPECTED.commandLine);
+    }
+  } else return expected(what);
+  return args.length > 0 && args.every((arg) => typeof arg === 'string' && arg !== '') ? ok(args as string[]) : expected(what);
+}
+
+const command: Check<string[]> = (value) => argv(value, EXPECTED.command);
+
+/** A command that may be switched off with null (workspace.setup, merge.verify). */
+const optionalCommand: Check<string[] | null> = (value) => (value === null ? ok(null) : argv(value, EXPECTED.optionalCommand));
+
+const oneOf =
+  <T extends string>(values: readonly T[], what: string): Check<T> =>
+  (value) =>
+    values.includes(value as T) ? ok(value as T) : expected(what);
+
+const boolean: Check<boolean> = (value) => (typeof value === 'boolean' ? ok(value) : expected(EXPECTED.boolean));
+
+const name: Check<string | null> = (value) => (value === null || (typeof value === 'string' && value !== '') ? ok(value) : expected(EXPECTED.name));
+
+/** Paths copied into worktrees must stay inside the project: relative, without `..`. */
+const copyList: Check<string[]> = (value) => {
+  const inside = (item: unknown): item is string =>
+    typeof item === 'string' && item !== '' && !item.startsWith('/') && !item.split(/[\\/]/).includes('..');
+  return Array.isArray(value) && value.every(inside) ? ok(value as string[]) : expected(EXPECTED.copy);
+};
+
+const prompt: Check<string> = (value) => (typeof value === 'string' ? ok(value) : expected(EXPECTED.prompt));
+
+const scalarChecks = Object.fromEntries(Object.entries(SCALAR_FIELD_KINDS).map(([field, kind]) => [field, KIND_CHECKS[kind]])) as Record<ScalarField, Check>;
+
+/** Every leaf field's rule. */
+export const FIELD_CHECKS = {
+  ...scalarChecks,
+  'workspace.mode': oneOf(WORKSPACE_MODES, EXPECTED.workspace),
+  'workspace.setup': optionalCommand,
+  'workspace.copy': copyList,
+  'workspace.keep': boolean,
+  'merge.mode': oneOf(MERGE_MODES, EXPECTED.mergeMode),
+  'merge.strategy': oneOf(MERGE_STRATEGIES, EXPECTED.strategy),
+  'merge.verify': optionalCommand,
+  'merge.target': name,
+  'merge.push': name,
+  'merge.batchSize': count,
+  'merge.requireCommits': boolean,
+  'agent.command': command,
+  'agent.prompt': prompt,
+} satisfies Record<FieldPath, Check>;
