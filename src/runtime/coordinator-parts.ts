@@ -9,6 +9,7 @@ import { StoreError } from '../errors.js';
 import type { LockProbe } from '../store/run-lock.js';
 import type { RunLockClaim, RunLockInfo, Store } from '../store/types.js';
 import { sanitizeIssueId } from '../workspace/sanitize.js';
+import type { Hold, Spend } from '../core/run/state.js';
 import type { CoordinatorOptions, RunSummary } from './coordinator-types.js';
 
 /**
@@ -54,17 +55,24 @@ export function claimRunLock(
 }
 
 /** What a run reports when it ends. */
-export function summarizeRun(store: Store, outcomes: Record<SessionOutcome, number>, metrics: ScaleMetrics): RunSummary {
+/**
+ * What a run reports when it ends. Work left behind a hold is not an
+ * interruption: exit 3 says the fleet stopped itself and the holds say why.
+ */
+export function summarizeRun(store: Store, outcomes: Record<SessionOutcome, number>, metrics: ScaleMetrics, holds: Hold[] = [], spent: Spend = { costUsd: 0, inputTokens: 0, outputTokens: 0 }): RunSummary {
   const counts = store.countIssues();
   const failures = store.listIssues('failed').map((i) => ({ id: i.id, reason: i.lastError }));
   const interrupted = counts.backlog + counts.queued + counts.running + counts.merging > 0;
+  const held = interrupted && holds.length > 0;
   return {
     issues: counts,
     sessions: { ...outcomes },
     metrics,
     failures,
-    interrupted,
-    exitCode: interrupted ? 130 : failures.length > 0 ? 1 : 0,
+    interrupted: interrupted && !held,
+    holds,
+    spent,
+    exitCode: held ? 3 : interrupted ? 130 : failures.length > 0 ? 1 : 0,
   };
 }
 

@@ -4,6 +4,8 @@ import type { ScaleMetrics } from '../core/metrics-types.js';
 import type { ScaleConfig } from '../core/scale-config.js';
 import type { IssueStatus, SessionOutcome } from '../core/states.js';
 import type { IssueInput, IssueRow, Store } from '../store/types.js';
+import type { AgentFormat } from '../agents/formats/events.js';
+import type { BudgetRules, Hold, HoldRules, Spend } from '../core/run/state.js';
 import type { Clock } from './clock.js';
 import type { ScalePolicy } from './scale-manager.js';
 
@@ -19,6 +21,14 @@ export interface RunSettings {
   logDir: string | null;
   /** Minimum time (ms) between two writes of a session's progress time to the store. */
   progressPersistMs: number;
+  /** The agent's output format, when it is read; null: exit codes only. Default null. */
+  agentFormat: AgentFormat | null;
+  /** Continue the agent's conversation on a retry after a stall, timeout, interrupt, loss or hold. Default false. */
+  resume: boolean;
+  holds: HoldRules;
+  budgets: BudgetRules;
+  /** Halve the concurrency under rate limits and grow it back by one per check. Default true. */
+  adaptiveConcurrency: boolean;
 }
 
 /**
@@ -126,6 +136,10 @@ export interface RunSummary {
   /** Issues that failed, with their reason. */
   failures: { id: string; reason: string | null }[];
   interrupted: boolean;
-  /** 0 all done, 1 some failed, 130 interrupted. */
-  exitCode: 0 | 1 | 130;
+  /** Holds the fleet was under when the run ended (what stopped it, and what ends each). */
+  holds: Hold[];
+  /** What the state has spent: USD and tokens, as the agents reported. */
+  spent: Spend;
+  /** 0 all done, 1 some failed, 3 held with work left, 130 interrupted. */
+  exitCode: 0 | 1 | 3 | 130;
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { EventBus } from '../core/events.js';
-import { defaultRules } from '../core/run/rules.js';
+import { totalSpend } from '../core/run/agent.js';
+import { activeHolds } from '../core/run/holds.js';
+import { DEFAULT_HOLD_RULES, defaultRules, NO_BUDGETS } from '../core/run/rules.js';
 import { initialState } from '../core/run/state.js';
 import type { ScaleConfig } from '../core/scale-config.js';
 import { DEFAULT_RUN_SETTINGS } from '../core/scale-config.js';
@@ -57,7 +59,16 @@ export class Coordinator {
     this.processes = options.processes ?? systemProcesses;
     this.owner = options.owner ?? { pid: process.pid, hostname: hostname() };
     this.scaleConfig = resolveScaleConfig(options);
-    this.settings = { ...DEFAULT_RUN_SETTINGS, logDir: null, ...stripUndefined(state.settings ?? {}) };
+    this.settings = {
+      ...DEFAULT_RUN_SETTINGS,
+      logDir: null,
+      agentFormat: null,
+      resume: false,
+      holds: { ...DEFAULT_HOLD_RULES },
+      budgets: { ...NO_BUDGETS },
+      adaptiveConcurrency: true,
+      ...stripUndefined(state.settings ?? {}),
+    };
     const { store } = state;
     const maxWorkerNumber = store.lastWorkerNumber();
     const rules = defaultRules({
@@ -66,6 +77,11 @@ export class Coordinator {
       sessionTimeoutMs: this.settings.sessionTimeoutMs,
       retryDelayMs: this.settings.retryDelayMs,
       progressPersistMs: this.settings.progressPersistMs,
+      agentFormat: this.settings.agentFormat,
+      resume: this.settings.resume,
+      holds: this.settings.holds,
+      budgets: this.settings.budgets,
+      adaptiveConcurrency: this.settings.adaptiveConcurrency,
       ...(options.policy ? { policy: options.policy } : {}),
       dispatches: true,
       merges: Boolean(state.merge),
@@ -186,7 +202,8 @@ export class Coordinator {
       const failed = this.engine.failure !== null;
       // After a store failure the lock stays: the next run sees its holder gone and takes it.
       if (this.options.lock !== false && !failed) this.engine.guard('release the run lock', () => this.state.store.releaseRunLock(this.owner.pid));
-      this.resolveRun?.(this.engine.failure !== null ? null : summarizeRun(this.state.store, this.engine.state.outcomes, this.engine.metrics()));
+      const s = this.engine.state;
+      this.resolveRun?.(this.engine.failure !== null ? null : summarizeRun(this.state.store, s.outcomes, this.engine.metrics(), activeHolds(s), totalSpend(s)));
     });
   }
 }

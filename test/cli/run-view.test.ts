@@ -34,6 +34,8 @@ const SUMMARY: RunSummary = {
   metrics: METRICS,
   failures: [],
   interrupted: false,
+  holds: [],
+  spent: { costUsd: 0, inputTokens: 0, outputTokens: 0 },
   exitCode: 0,
 };
 

@@ -24,8 +24,18 @@ export function renderSummary(summary: RunSummary, options: { width?: number; cw
     if ('log' in f) lines.push(...renderFailureDetail(f as FailureDetail, options.cwd));
   }
   if (summary.failures.length > 20) lines.push(`  … and ${summary.failures.length - 20} more`);
-  if (summary.interrupted) lines.push('interrupted: run `harness run` again on the same state to continue');
+  const spent = summary.spent;
+  if (spent && (spent.costUsd > 0 || spent.inputTokens > 0 || spent.outputTokens > 0)) {
+    lines.push(`spent: ${formatUsd(spent.costUsd)}, ${spent.inputTokens} input and ${spent.outputTokens} output tokens`);
+  }
+  for (const hold of summary.holds ?? []) lines.push(terminalSafe(`held (${hold.kind}): ${hold.reason}; ${hold.fix}`));
+  if (summary.exitCode === 3) lines.push('held with work left: fix what the hold says, then run `harness run` again to continue');
+  else if (summary.interrupted) lines.push('interrupted: run `harness run` again on the same state to continue');
   else if (summary.exitCode === 0) lines.push('all issues done');
   else lines.push(`${summary.failures.length} issue(s) failed`);
   return lines.join('\n');
+}
+
+export function formatUsd(usd: number): string {
+  return `$${usd < 0.01 && usd > 0 ? usd.toFixed(4) : usd.toFixed(2)}`;
 }
