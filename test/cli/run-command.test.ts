@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { openStore } from '../../src/store/open.js';
-import { fixture, guardProcesses, makeIO, tempDir, writeIssues } from '../helpers/cli.js';
+import { openStoreReader } from '../../src/metrics/queries.js';
+import { FIXTURES, fixture, guardProcesses, makeIO, tempDir, waitFor, writeIssues } from '../helpers/cli.js';
 
 const FAST = ['--min-workers', '2', '--max-workers', '4', '--health-interval', '100ms', '--cooldown', '200ms', '--retry-delay', '100ms', '--kill-grace', '300ms'];
 
@@ -17,6 +18,27 @@ function setup(issues: object[]) {
   const t = makeIO(tmp.dir);
   markers.push(t.marker);
   return { dir: tmp.dir, file, t };
+}
+
+/** Sessions of the state as `harness metrics` reads them, while a run writes it: open ones (their agent started), and done issues. */
+function sessionCounts(dir: string): { open: number; done: number } {
+  const path = join(dir, '.harness', 'state.db');
+  if (!existsSync(path)) return { open: 0, done: 0 };
+  const reader = openStoreReader(path);
+  try {
+    const open = (reader.db.prepare('SELECT count(*) AS n FROM sessions WHERE ended_at IS NULL AND pid IS NOT NULL').get() as { n: number }).n;
+    return { open, done: reader.issueCounts().done };
+  } finally {
+    reader.db.close();
+  }
+}
+
+/** An agent command that runs a different fixture for each issue (by HARNESS_ISSUE_ID). */
+function writeAgentByIssue(dir: string, byIssue: Record<string, string>): string {
+  const script = join(dir, 'by-issue.mjs');
+  const table = Object.fromEntries(Object.entries(byIssue).map(([id, name]) => [id, join(FIXTURES, name)]));
+  writeFileSync(script, `import(${JSON.stringify(table)}[process.env.HARNESS_ISSUE_ID]);\n`);
+  return `"${process.execPath}" "${script}"`;
 }
 
 function readState(dir: string) {
@@ -124,7 +146,7 @@ describe('harness run with real agent processes', () => {
     expect(alive).toBe(false);
   });
 
-  it('caps the log of an agent flooding 50 MB and stays responsive', async () => {
+  it('caps the log of an agent flooding 50 MB', async () => {
     const { dir, file, t } = setup([issue('flood')]);
     const code = await main(['run', '--issues', file, '--agent', fixture('flood.mjs'), '--log-max-bytes', '100000', ...FAST], t.io);
     expect(code).toBe(0);
@@ -132,6 +154,20 @@ describe('harness run with real agent processes', () => {
     const size = statSync(session!.logPath!).size;
     expect(size).toBeLessThan(100_000 + 200);
     expect(readFileSync(session!.logPath!, 'utf8')).toMatch(/log truncated at 100000 bytes/);
+  });
+
+  it('stays responsive while an agent floods without end: another session finishes, and an interrupt cancels the flood', async () => {
+    const { dir, file, t } = setup([issue('flood'), issue('quiet')]);
+    const agents = writeAgentByIssue(dir, { flood: 'flood-forever.mjs', quiet: 'succeed.mjs' });
+    const running = main(['run', '--issues', file, '--agent', agents, '--log-max-bytes', '100000', ...FAST], t.io);
+    // While `flood` writes as fast as it can, the harness still starts, follows and records `quiet`.
+    await waitFor(() => sessionCounts(dir).done === 1 && sessionCounts(dir).open === 1, 15_000, 'the quiet session to finish beside the flood');
+    t.interrupt();
+    t.interrupt();
+    expect(await running).toBe(130);
+    const state = readState(dir);
+    expect(state.sessions('flood').map((s) => s.outcome)).toEqual(['cancelled']);
+    expect(statSync(state.sessions('flood')[0]!.logPath!).size).toBeLessThan(100_000 + 200);
   });
 
   it('never lets issue text reach a shell', async () => {
@@ -197,7 +233,7 @@ describe('harness run with real agent processes', () => {
       ...t.io,
       env: { ...t.io.env, FIXTURE_MS: '1500' },
     });
-    await new Promise((r) => setTimeout(r, 700));
+    await waitFor(() => sessionCounts(dir).open === 2, 10_000, 'two sessions to start');
     t.interrupt();
     const code = await running;
     expect(code).toBe(130);
@@ -210,7 +246,7 @@ describe('harness run with real agent processes', () => {
   it('on a second interrupt cancels running sessions without spending their attempt', async () => {
     const { dir, file, t } = setup([issue('a'), issue('b')]);
     const running = main(['run', '--issues', file, '--agent', fixture('hang.mjs'), '--min-workers', '2', '--max-workers', '2', '--kill-grace', '300ms'], t.io);
-    await new Promise((r) => setTimeout(r, 700));
+    await waitFor(() => sessionCounts(dir).open === 2, 10_000, 'two sessions to start');
     t.interrupt();
     t.interrupt();
     const code = await running;

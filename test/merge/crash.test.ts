@@ -99,10 +99,26 @@ describe('harness run --worktrees after kill -9 during a merge', () => {
     const args = ['--issues', issues, '--config', config, '--worktrees', '--agent', `"${process.execPath}" "${AGENT}"`, '--min-workers', '2', '--max-workers', '2', '--health-interval', '100ms'];
     const allowed = new Set([git(temp.repo, 'rev-parse', 'main')]);
 
-    for (const delayMs of [700, 1000, 1300]) {
+    // Killed at three points of a merge: while one is under way, once its result is recorded but before
+    // the target has moved to it, and once a landing is done while another is under way.
+    const entries = () => {
+      try {
+        return merges(temp.repo).entries;
+      } catch {
+        return [];
+      }
+    };
+    const phases = [
+      () => entries().some((e) => e.state === 'merging'),
+      () => entries().some((e) => e.state === 'merging' && e.result !== null),
+      () => entries().some((e) => e.state === 'landed') && entries().some((e) => e.state === 'merging'),
+    ];
+    for (const phase of phases) {
       const child = start(temp.repo, args, marker);
       const exit = exitOf(child);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      let exited = false;
+      void exit.then(() => (exited = true));
+      await waitFor(() => exited || phase(), 20_000, 'the merge to reach the point to kill it at');
       child.kill('SIGKILL');
       await exit;
       // Every result the queue recorded for a landing is a state the target may be in; nothing else is.

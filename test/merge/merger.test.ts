@@ -204,6 +204,13 @@ describe('the target branch', () => {
 
   it('waits while the checkout is dirty and lands once it is clean again', async () => {
     const r = await rig();
+    // Count the landing's tries: each one records that it waits.
+    let tries = 0;
+    const setMergeState = r.store.setMergeState;
+    r.store.setMergeState = (id, update, now, transition) => {
+      if (update.reason?.startsWith('waiting: ')) tries++;
+      return setMergeState(id, update, now, transition);
+    };
     r.merge.start();
     writeFileSync(join(r.temp.repo, 'README.md'), 'someone is editing\n');
     const before = main(r);
@@ -211,7 +218,7 @@ describe('the target branch', () => {
     await r.until(() => /^waiting: .*uncommitted changes in README\.md/.test(r.store.listMerges()[0]?.reason ?? ''), 'the landing to wait');
     expect(main(r)).toBe(before);
     // Said once, however many times the landing is retried.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await r.until(() => tries >= 3, 'the landing to be tried three times');
     const waits = r.log.filter((e) => e.name === 'merge:waiting').map((e) => e.payload);
     expect(waits).toEqual([expect.objectContaining({ issueIds: ['A'], target: 'main', reason: expect.stringMatching(/uncommitted changes in README\.md/) })]);
     git(r.temp.repo, 'checkout', '--', 'README.md');

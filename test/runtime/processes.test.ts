@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { systemProcesses } from '../../src/runtime/processes.js';
+import { waitFor } from '../helpers/cli.js';
 
 describe('systemProcesses', () => {
   it('finds every live process carrying a session id, and only those', async () => {
@@ -12,7 +13,8 @@ describe('systemProcesses', () => {
     });
     const exited = new Promise((resolve) => child.on('exit', resolve));
     try {
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((resolve) => child.once('spawn', resolve));
+      await waitFor(() => systemProcesses.findSessionProcesses(sessionId).length > 0, 5000, 'the child to carry its session id');
       expect(systemProcesses.findSessionProcesses(sessionId)).toEqual([child.pid]);
       expect(systemProcesses.findSessionProcesses(randomUUID())).toEqual([]);
       expect(systemProcesses.belongsToSession(child.pid!, sessionId)).toBe(true);
