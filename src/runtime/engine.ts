@@ -18,6 +18,7 @@ import { step } from '../core/run/step.js';
 import type { ScaleMetrics } from '../core/metrics-types.js';
 import type { RunStore } from '../store/ports.js';
 import { snapshotOf } from '../store/types.js';
+import { storeCall } from './store-writes.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { MergeService, WorkspaceProvider } from './coordinator-types.js';
 
@@ -186,34 +187,8 @@ export class Engine {
   private write(w: StoreWrite): void {
     const store = this.ports.store;
     if (!store) return;
-    switch (w.op) {
-      case 'process':
-        return this.guard('record a session process', () => store.setSessionProcess(w.sessionId, w.pid, w.pgid));
-      case 'touch':
-        return this.guard('record session progress', () => store.touchSession(w.sessionId, w.at));
-      case 'stalled':
-        return this.guard('record a stall', () => store.markStalled(w.sessionId, w.at));
-      case 'agent-session':
-        return this.guard("record the agent's session", () => store.recordAgentSession(w.sessionId, w.agentSessionId, w.model));
-      case 'hold':
-        return this.guard('record a hold', () => store.recordHold({ kind: w.kind, reason: w.reason, fix: w.fix, since: w.since, until: w.until }));
-      case 'hold-end':
-        return this.guard('record the end of a hold', () => store.endHold(w.kind, w.at, w.by));
-      case 'finish':
-        return this.ask('record the end of a session', () => store.finishSession(w.sessionId, w.end, w.transition), (view) => ({ type: 'queue', view }));
-      case 'import':
-        return this.ask('import issues', () => store.importIssues(w.issues, w.now), (r) => ({ type: 'queue', view: r.view }));
-      case 'refresh':
-        return this.ask('read the queue', () => store.queueView(w.now), (view) => ({ type: 'queue', view }));
-      case 'worker':
-        return this.guard('record a worker', () =>
-          store.upsertWorker({ id: w.id, state: w.state, sessionsRun: w.sessionsRun, createdAt: w.createdAt, retiredAt: w.retiredAt, retireReason: w.retireReason }),
-        );
-      case 'scale':
-        return this.guard('record a scale operation', () => store.recordScaleOperation({ at: w.at, direction: w.direction, from: w.from, to: w.to, reason: w.reason }));
-      case 'backpressure':
-        return this.guard('record backpressure', () => store.recordBackpressure({ at: w.at, active: w.active, queueDepth: w.queueDepth }));
-    }
+    const { operation, call, answer } = storeCall(store, w);
+    this.ask(operation, call, answer as ((result: unknown) => RunEvent) | null);
   }
 
   /**
