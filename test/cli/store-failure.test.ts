@@ -103,7 +103,10 @@ describe('harness run when its store fails', () => {
       : start('sh', ['-c', 'ulimit -f 1024; exec "$0" "$@"', process.execPath, BIN, ...args, '--state', state], tmp.dir, env);
     let filler: string | null = null;
     if (tmpfs) {
-      await waitFor(() => sessionsDone(state) >= 3, 20_000, 'a few sessions to finish');
+      let ended = false;
+      void harness.exit.then(() => (ended = true));
+      await waitFor(() => ended || sessionsDone(state) >= 3, 25_000, 'a few sessions to finish');
+      if (ended) throw new Error(`harness ended before the disk filled: ${harness.stdout()}${harness.stderr()}`);
       filler = fillUp(disk);
     }
     expect(await harness.exit).toBe(1);
@@ -123,8 +126,10 @@ describe('harness run when its store fails', () => {
     const state = join(tmp.dir, '.harness', 'state.db');
     const harness = start(process.execPath, [BIN, ...args], tmp.dir, { ...env, FIXTURE_MS: '1500' });
     await waitFor(() => existsSync(join(tmp.dir, '.harness', 'state.db.sessions')), 20_000, 'the first sessions to start');
-    rmSync(join(tmp.dir, '.harness'), { recursive: true, force: true, maxRetries: 5 });
+    // Gone from its path at once (agents still write their heartbeat files into it), then removed.
+    renameSync(join(tmp.dir, '.harness'), join(tmp.dir, 'gone'));
     expect(await harness.exit).toBe(1);
+    rmSync(join(tmp.dir, 'gone'), { recursive: true, force: true });
     expectOneLine(harness.stderr(), state, /the state store .* was deleted \(or its directory was\) while this run used it/);
     expect(processesWithMarker(marker)).toEqual([]);
   });

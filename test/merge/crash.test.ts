@@ -54,14 +54,18 @@ describe('harness run --worktrees after kill -9 during a merge', () => {
     const first = start(temp.repo, args, marker);
     const firstExit = exitOf(first);
     let verifying: ReturnType<typeof merges>['entries'][number] | undefined;
+    let ended = false;
+    void firstExit.then(() => (ended = true));
     await waitFor(() => {
+      if (ended) return true;
       try {
         verifying = merges(temp.repo).entries.find((e) => e.state === 'merging' && e.verifyPid !== null);
         return verifying !== undefined;
       } catch {
         return false;
       }
-    }, 20_000, 'a merge to be verifying');
+    }, 25_000, 'a merge to be verifying');
+    if (ended) throw new Error(`harness ended before a merge was seen verifying: ${first.output()}`);
     first.kill('SIGKILL');
     await firstExit;
 
