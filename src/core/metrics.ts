@@ -19,7 +19,7 @@ export function percentileOfSorted(sorted: readonly number[], p: number): number
   return sorted[nearestRank(p, sorted.length) - 1] ?? 0;
 }
 
-function checkPercentile(p: number): void {
+export function checkPercentile(p: number): void {
   if (Number.isNaN(p) || p <= 0 || p > 1) {
     throw new RangeError(`percentile p must be in (0, 1], received ${p}: pass 0.95 for p95`);
   }
@@ -139,10 +139,22 @@ export function digestMean(digest: DurationDigest): number {
 export function digestPercentile(digest: DurationDigest, p: number): number {
   checkPercentile(p);
   if (digest.count === 0) return 0;
-  let rank = nearestRank(p, digest.count);
-  for (const block of digest.blocks) {
-    if (rank <= block.length) return block[rank - 1] ?? 0;
-    rank -= block.length;
+  const rank = nearestRank(p, digest.count);
+  const blocks = digest.blocks;
+  // Walk from the nearer end: p95 and p99 sit near the top, so a read touches a few blocks however many there are.
+  if (rank * 2 <= digest.count) {
+    let left = rank;
+    for (const block of blocks) {
+      if (left <= block.length) return block[left - 1] ?? 0;
+      left -= block.length;
+    }
+    return 0;
+  }
+  let fromTop = digest.count - rank;
+  for (let i = blocks.length - 1; i >= 0; i--) {
+    const block = blocks[i] as number[];
+    if (fromTop < block.length) return block[block.length - 1 - fromTop] ?? 0;
+    fromTop -= block.length;
   }
   return 0;
 }

@@ -1,5 +1,7 @@
 import type { EventBus } from '../core/events.js';
 import { SESSION_OUTCOMES, type HealthStatus, type SessionOutcome } from '../core/states.js';
+import { MakespanBound } from './quality.js';
+import { ValueSample } from './value-sample.js';
 
 /** The pool at one health check, for the charts. Times in scenario ms. */
 export interface TimelineSample {
@@ -34,14 +36,13 @@ export interface Observation {
   done: number;
   failed: number;
   /** Arrival → final outcome (done or failed), per finished issue. */
-  latencies: number[];
+  latencies: ValueSample;
   /** Arrival → start of the issue's first session. */
-  queueWaits: number[];
+  queueWaits: ValueSample;
   /** Every ended session's duration. */
-  sessionDurations: number[];
-  /** Per finished issue: its arrival and the summed durations of its sessions. */
-  issueArrivals: number[];
-  issueWork: number[];
+  sessionDurations: ValueSample;
+  /** Per finished issue, its arrival and the summed durations of its sessions, folded into the makespan's lower bound. */
+  makespan: MakespanBound;
   outcomes: Record<SessionOutcome, number>;
   peakRunning: number;
   distinctWorkers: number;
@@ -49,6 +50,7 @@ export interface Observation {
   backpressureActivations: number;
   stalls: number;
   worstHealth: HealthStatus;
+  /** At most 2 × SAMPLE_LIMIT: past that, neighbours are merged in pairs as `downsample` merges them. */
   samples: TimelineSample[];
   integrals: Integrals;
   /** Time of the last final outcome (the makespan's end); 0 when nothing finished. */
@@ -80,6 +82,21 @@ interface IssueTrack {
   work: number;
 }
 
+/** Health checks kept one by one; a longer run keeps them merged in pairs (a chart shows at most a few hundred points). */
+export const SAMPLE_LIMIT = 8192;
+
+/** Each pair of neighbours as one sample: the later one's time and done count, the larger of each level. */
+export function mergePairs(samples: readonly TimelineSample[]): TimelineSample[] {
+  const out: TimelineSample[] = [];
+  for (let i = 0; i + 1 < samples.length; i += 2) {
+    const a = samples[i] as TimelineSample;
+    const b = samples[i + 1] as TimelineSample;
+    out.push({ at: b.at, workers: Math.max(a.workers, b.workers), busy: Math.max(a.busy, b.busy), queueDepth: Math.max(a.queueDepth, b.queueDepth), waiting: Math.max(a.waiting, b.waiting), done: b.done });
+  }
+  if (samples.length % 2 === 1) out.push({ ...(samples[samples.length - 1] as TimelineSample) });
+  return out;
+}
+
 const HEALTH_RANK: Record<HealthStatus, number> = { healthy: 0, degraded: 1, unhealthy: 2 };
 
 /**
@@ -107,11 +124,10 @@ export function emptyObservation(): Observation {
     issuesArrived: 0,
     done: 0,
     failed: 0,
-    latencies: [],
-    queueWaits: [],
-    sessionDurations: [],
-    issueArrivals: [],
-    issueWork: [],
+    latencies: new ValueSample(),
+    queueWaits: new ValueSample(),
+    sessionDurations: new ValueSample(),
+    makespan: new MakespanBound(),
     outcomes: Object.fromEntries(SESSION_OUTCOMES.map((k) => [k, 0])) as Record<SessionOutcome, number>,
     peakRunning: 0,
     distinctWorkers: 0,
@@ -162,7 +178,7 @@ export function observe(events: EventBus, options: ObserverOptions): Observer {
       const track = issues.get(e.issueId);
       if (track && !track.started) {
         track.started = true;
-        o.queueWaits.push(time(e.at) - track.arrival);
+        o.queueWaits.add(time(e.at) - track.arrival);
       }
     }),
     events.on('session:ended', (e) => {
@@ -171,7 +187,7 @@ export function observe(events: EventBus, options: ObserverOptions): Observer {
       running = options.running();
       o.outcomes[e.outcome]++;
       const duration = e.durationMs * options.stretch;
-      o.sessionDurations.push(duration);
+      o.sessionDurations.add(duration);
       const track = issues.get(e.issueId);
       if (track) track.work += duration;
       wip = options.storeWip();
@@ -181,9 +197,8 @@ export function observe(events: EventBus, options: ObserverOptions): Observer {
       else o.failed++;
       o.endAt = at;
       if (track) {
-        o.latencies.push(at - track.arrival);
-        o.issueArrivals.push(track.arrival);
-        o.issueWork.push(track.work);
+        o.latencies.add(at - track.arrival);
+        o.makespan.add(track.arrival, track.work);
         issues.delete(e.issueId);
       }
       options.onFinal?.({ finished: o.done + o.failed, done: o.done, failed: o.failed, running });
@@ -196,6 +211,7 @@ export function observe(events: EventBus, options: ObserverOptions): Observer {
       advance(time(at));
       if (HEALTH_RANK[metrics.health] > HEALTH_RANK[o.worstHealth]) o.worstHealth = metrics.health;
       o.samples.push({ at: time(at), workers: pool, busy: running, queueDepth: metrics.queueDepth, waiting: inSystem - running, done: o.done });
+      if (o.samples.length >= 2 * SAMPLE_LIMIT) o.samples = mergePairs(o.samples);
     }),
   ];
 

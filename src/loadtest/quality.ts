@@ -1,4 +1,3 @@
-import { percentile } from '../core/metrics.js';
 import type { Observation } from './observe.js';
 
 /**
@@ -51,18 +50,54 @@ export const LITTLES_LAW_TOLERANCE = 0.01;
  * a + W(≥a) ÷ m for every arrival time a (a = 0 gives total work ÷ m); and an
  * issue's attempts run one after another, so it lasts at least
  * arrival + Σ its session durations.
+ *
+ * Folded in issue by issue: the work is summed per arrival time, and past
+ * ARRIVAL_LIMIT distinct times, per interval of arrival times (the bound
+ * is then taken at the intervals' starts, which keeps it a lower bound,
+ * lower by less than one interval at most). Memory stays bounded however
+ * many issues arrive.
  */
-export function makespanLowerBound(arrivals: readonly number[], work: readonly number[], maxWorkers: number): number {
-  const order = arrivals.map((_, i) => i).sort((a, b) => (arrivals[b] ?? 0) - (arrivals[a] ?? 0));
-  let bound = 0;
-  let suffixWork = 0;
-  for (const i of order) {
-    const a = arrivals[i] ?? 0;
-    const w = work[i] ?? 0;
-    suffixWork += w;
-    bound = Math.max(bound, a + suffixWork / maxWorkers, a + w);
+export class MakespanBound {
+  private longest = 0;
+  private width = 0;
+  private readonly work = new Map<number, number>();
+
+  add(arrival: number, work: number): void {
+    if (arrival + work > this.longest) this.longest = arrival + work;
+    const key = this.width === 0 ? arrival : Math.floor(arrival / this.width) * this.width;
+    this.work.set(key, (this.work.get(key) ?? 0) + work);
+    if (this.work.size > ARRIVAL_LIMIT) this.coarsen();
   }
-  return bound;
+
+  bound(maxWorkers: number): number {
+    let bound = this.longest;
+    let suffixWork = 0;
+    for (const a of [...this.work.keys()].sort((x, y) => y - x)) {
+      suffixWork += this.work.get(a) as number;
+      bound = Math.max(bound, a + suffixWork / maxWorkers);
+    }
+    return bound;
+  }
+
+  private coarsen(): void {
+    const keys = [...this.work.keys()];
+    const span = Math.max(...keys) - Math.min(...keys);
+    this.width = this.width === 0 ? 2 ** Math.ceil(Math.log2(Math.max(1, span / (ARRIVAL_LIMIT / 4)))) : this.width * 2;
+    const entries = [...this.work];
+    this.work.clear();
+    for (const [a, w] of entries) {
+      const key = Math.floor(a / this.width) * this.width;
+      this.work.set(key, (this.work.get(key) ?? 0) + w);
+    }
+  }
+}
+
+export const ARRIVAL_LIMIT = 4096;
+
+export function makespanLowerBound(arrivals: readonly number[], work: readonly number[], maxWorkers: number): number {
+  const bound = new MakespanBound();
+  arrivals.forEach((a, i) => bound.add(a, work[i] ?? 0));
+  return bound.bound(maxWorkers);
 }
 
 /** Direction changes that came within `windowMs` of the operation they reverse. */
@@ -78,12 +113,12 @@ export function countReversals(ops: readonly { at: number; direction: 'up' | 'do
 
 export function computeQuality(o: Observation, config: { maxWorkers: number; scaleCooldownMs: number }): ScalingQuality {
   const makespanMs = o.endAt;
-  const lowerBoundMs = makespanLowerBound(o.issueArrivals, o.issueWork, config.maxWorkers);
+  const lowerBoundMs = o.makespan.bound(config.maxWorkers);
   const g = o.integrals;
   const share = (x: number) => (makespanMs > 0 ? x / makespanMs : 0);
   const departures = o.done + o.failed;
   const meanWip = share(g.wipMs);
-  const meanLatencyMs = o.latencies.length ? o.latencies.reduce((s, x) => s + x, 0) / o.latencies.length : 0;
+  const meanLatencyMs = o.latencies.mean();
   const departuresPerMs = share(departures);
   const predicted = departuresPerMs * meanLatencyMs;
   const relativeError = meanWip > 0 ? Math.abs(meanWip - predicted) / meanWip : predicted === 0 ? 0 : 1;
@@ -94,7 +129,7 @@ export function computeQuality(o: Observation, config: { maxWorkers: number; sca
     workerSeconds: g.workerMs / 1000,
     busyWorkerSeconds: g.busyMs / 1000,
     idleShare: g.workerMs > 0 ? 1 - g.busyMs / g.workerMs : 0,
-    p95QueueWaitMs: percentile(o.queueWaits, 0.95),
+    p95QueueWaitMs: o.queueWaits.percentile(0.95),
     // The cooldown forbids a reversal sooner than one cooldown; one more is the window.
     scaleReversals: countReversals(o.scaleOperations, 2 * config.scaleCooldownMs),
     underProvisionedShare: share(g.underMs),

@@ -1,5 +1,4 @@
 import { successRateOf } from '../core/metric-set.js';
-import { percentile } from '../core/metrics.js';
 import { FAILED_OUTCOMES, type HealthStatus, type SessionOutcome } from '../core/states.js';
 import { formatMs, formatPercent } from '../metrics/render.js';
 import { terminalSafe } from '../text/escape.js';
@@ -92,12 +91,12 @@ export function buildResults(spec: LoadTestSpec, config: LoadTestConfig, record:
     peakConcurrentWorkers: o.peakRunning,
     targetConcurrency: spec.concurrentAgents,
   });
-  const sessions = { ...o.outcomes, total: o.sessionDurations.length };
+  const sessions = { ...o.outcomes, total: o.sessionDurations.count };
   const results: LoadTestResults = {
     throughputPerSecond: quality.makespanMs > 0 ? o.done / (quality.makespanMs / 1000) : 0,
-    avgLatencyMs: o.latencies.length ? o.latencies.reduce((s, x) => s + x, 0) / o.latencies.length : 0,
-    p95LatencyMs: percentile(o.latencies, 0.95),
-    p99LatencyMs: percentile(o.latencies, 0.99),
+    avgLatencyMs: o.latencies.mean(),
+    p95LatencyMs: o.latencies.percentile(0.95),
+    p99LatencyMs: o.latencies.percentile(0.99),
     successRate,
     peakConcurrentWorkers: o.peakRunning,
     scaleOperations: o.scaleOperations.length,

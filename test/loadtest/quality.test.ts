@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { deriveLoadTestConfig } from '../../src/loadtest/config.js';
-import { computeQuality, countReversals, makespanLowerBound } from '../../src/loadtest/quality.js';
+import { ARRIVAL_LIMIT, computeQuality, countReversals, MakespanBound, makespanLowerBound } from '../../src/loadtest/quality.js';
+import { ValueSample } from '../../src/loadtest/value-sample.js';
+
+function bound(arrivals: number[], work: number[]): MakespanBound {
+  const b = new MakespanBound();
+  arrivals.forEach((a, i) => b.add(a, work[i] ?? 0));
+  return b;
+}
 import { buildResults } from '../../src/loadtest/results.js';
 import { generateLoadTestSpec } from '../../src/loadtest/spec.js';
 import { observation, record } from './helpers.js';
@@ -14,6 +21,26 @@ describe('makespanLowerBound', () => {
     ['a burst after a lull', [0, 100, 100, 100, 100], [10, 30, 30, 30, 30], 2, 160],
   ])('%s', (_, arrivals, work, workers, bound) => {
     expect(makespanLowerBound(arrivals, work, workers)).toBe(bound);
+  });
+});
+
+describe('MakespanBound past ARRIVAL_LIMIT distinct arrival times', () => {
+  it('stays a lower bound, within one interval of the exact one, in bounded memory', () => {
+    const n = ARRIVAL_LIMIT * 8;
+    const arrivals = Array.from({ length: n }, (_, i) => i * 10);
+    const work = Array.from({ length: n }, (_, i) => 500 + ((i * 7919) % 1000));
+    // The exact bound, by the definition: over every arrival time a, a + W(≥a) ÷ m, and the longest issue.
+    let exact = 0;
+    let suffix = 0;
+    for (let i = n - 1; i >= 0; i--) {
+      suffix += work[i] as number;
+      exact = Math.max(exact, (arrivals[i] as number) + suffix / 4, (arrivals[i] as number) + (work[i] as number));
+    }
+    const folded = bound(arrivals, work);
+    const got = folded.bound(4);
+    expect(got).toBeLessThanOrEqual(exact);
+    expect(exact - got).toBeLessThan((n * 10) / (ARRIVAL_LIMIT / 8));
+    expect((folded as unknown as { work: Map<number, number> }).work.size).toBeLessThanOrEqual(ARRIVAL_LIMIT);
   });
 });
 
@@ -35,10 +62,9 @@ describe('computeQuality', () => {
   const o = observation({
     done: 2,
     failed: 0,
-    latencies: [40_000, 60_000],
-    queueWaits: [0, 20_000],
-    issueArrivals: [0, 0],
-    issueWork: [40_000, 40_000],
+    latencies: ValueSample.of([40_000, 60_000]),
+    queueWaits: ValueSample.of([0, 20_000]),
+    makespan: bound([0, 0], [40_000, 40_000]),
     integrals: { workerMs: 160_000, busyMs: 80_000, wipMs: 100_000, underMs: 10_000, overMs: 20_000 },
     endAt: 60_000,
     scaleOperations: [
@@ -82,9 +108,9 @@ describe('buildResults', () => {
     const o = observation({
       done: 2,
       failed: 1,
-      latencies: [10_000, 20_000, 90_000],
+      latencies: ValueSample.of([10_000, 20_000, 90_000]),
       outcomes: { success: 2, failure: 1, stalled: 1, timeout: 0, cancelled: 3, lost: 0, held: 0 },
-      sessionDurations: [1, 1, 1, 1, 1, 1, 1],
+      sessionDurations: ValueSample.of([1, 1, 1, 1, 1, 1, 1]),
       peakRunning: 2,
       distinctWorkers: 2,
       endAt: 100_000,
@@ -100,7 +126,7 @@ describe('buildResults', () => {
   });
 
   it('fails a run judged unhealthy at the end, and one that did not finish', () => {
-    const o = observation({ done: 3, latencies: [1, 1, 1], outcomes: { success: 3, failure: 0, stalled: 0, timeout: 0, cancelled: 0, lost: 0, held: 0 }, peakRunning: 2, distinctWorkers: 2, endAt: 10 });
+    const o = observation({ done: 3, latencies: ValueSample.of([1, 1, 1]), outcomes: { success: 3, failure: 0, stalled: 0, timeout: 0, cancelled: 0, lost: 0, held: 0 }, peakRunning: 2, distinctWorkers: 2, endAt: 10 });
     const meta = { mode: 'simulation' as const, policy: 'default', timeScale: 1, wallClockMs: 1 };
     expect(buildResults(spec, config, record(o), meta).passed).toBe(true);
     const unhealthy = buildResults(spec, config, record(o, 'unhealthy'), meta);

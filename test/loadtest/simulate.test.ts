@@ -52,7 +52,7 @@ describe('simulation mode', () => {
     expect(observation.peakRunning).toBe(25);
     expect(Math.max(...observation.samples.map((s) => s.workers))).toBe(25);
     // Session durations are the drawn ones: busy time equals the sum of durations.
-    const work = observation.sessionDurations.reduce((s, d) => s + d, 0);
+    const work = observation.sessionDurations.sum;
     expect(observation.integrals.busyMs).toBeCloseTo(work, 6);
   });
 
