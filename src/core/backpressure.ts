@@ -12,6 +12,11 @@ export interface BackpressureState {
   activations: number;
 }
 
+/** Whether `queueDepth` turns backpressure on or off (nextBackpressure's `changed`, without building its answer). */
+export function backpressureFlips(state: BackpressureState, queueDepth: number, config: Pick<ScaleConfig, 'maxQueueDepth' | 'targetQueueDepth'>): boolean {
+  return state.active ? queueDepth <= Math.min(config.targetQueueDepth, config.maxQueueDepth) : queueDepth > config.maxQueueDepth;
+}
+
 export function nextBackpressure(
   state: BackpressureState,
   queueDepth: number,

@@ -90,12 +90,19 @@ export const realClock: Clock = {
   },
 };
 
-interface Pending {
-  at: number;
-  seq: number;
-  fn: () => void;
-  every: number | null;
-  cancelled: boolean;
+/** A timer of the virtual clock, and its own handle: one object per timer. */
+class Pending implements TimerHandle {
+  cancelled = false;
+  constructor(
+    public at: number,
+    public seq: number,
+    readonly fn: () => void,
+    readonly every: number | null,
+  ) {}
+
+  cancel(): void {
+    this.cancelled = true;
+  }
 }
 
 /**
@@ -189,13 +196,9 @@ export class VirtualClock implements Clock {
   }
 
   private schedule(fn: () => void, delay: number, every: number | null): TimerHandle {
-    const entry: Pending = { at: this.current + delay, seq: this.seq++, fn, every, cancelled: false };
+    const entry = new Pending(this.current + delay, this.seq++, fn, every);
     this.push(entry);
-    return {
-      cancel: () => {
-        entry.cancelled = true;
-      },
-    };
+    return entry;
   }
 
   private dropCancelled(): void {
@@ -209,13 +212,16 @@ export class VirtualClock implements Clock {
   private push(entry: Pending): void {
     const heap = this.heap;
     heap.push(entry);
+    // Sift up: move parents down into the hole until the entry's place is found.
     let i = heap.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      const above = heap[parent] as Pending;
+      if (!this.less(entry, above)) break;
+      heap[i] = above;
       i = parent;
     }
+    heap[i] = entry;
   }
 
   private pop(): Pending | undefined {
@@ -223,18 +229,19 @@ export class VirtualClock implements Clock {
     const top = heap[0];
     const last = heap.pop();
     if (heap.length > 0 && last) {
-      heap[0] = last;
+      // Sift down: move the smaller child up into the hole until `last` fits.
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= heap.length) break;
         const r = l + 1;
-        let m = i;
-        if (l < heap.length && this.less(heap[l]!, heap[m]!)) m = l;
-        if (r < heap.length && this.less(heap[r]!, heap[m]!)) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-        i = m;
+        const child = r < heap.length && this.less(heap[r] as Pending, heap[l] as Pending) ? r : l;
+        const below = heap[child] as Pending;
+        if (!this.less(below, last)) break;
+        heap[i] = below;
+        i = child;
       }
+      heap[i] = last;
     }
     return top;
   }

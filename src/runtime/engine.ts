@@ -11,14 +11,14 @@
 import type { SessionExit, SessionHandle, SessionRunner } from '../agents/types.js';
 import { EventBus } from '../core/events.js';
 import { liveMetrics } from '../core/run/check.js';
-import type { Command, RunEvent, StoreWrite, TimerKey } from '../core/run/protocol.js';
+import type { Command, RunEvent, TimerKey } from '../core/run/protocol.js';
 import type { RunRules, RunState } from '../core/run/state.js';
 import { emptyTally } from '../core/tally.js';
-import { step } from '../core/run/step.js';
+import { stepInto } from '../core/run/step.js';
 import type { ScaleMetrics } from '../core/metrics-types.js';
 import type { RunStore } from '../store/ports.js';
 import { snapshotOf } from '../store/types.js';
-import { storeCall } from './store-writes.js';
+import { answerTo, callStore, operationOf, type StoreCommand } from './store-writes.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { MergeService, WorkspaceProvider } from './coordinator-types.js';
 
@@ -41,8 +41,6 @@ export interface EnginePorts {
   display?: (metrics: ScaleMetrics) => void;
   onFinish?: () => void;
 }
-
-type Answer<T> = T | Promise<T>;
 
 export class Engine {
   private readonly inbox: RunEvent[] = [];
@@ -92,7 +90,7 @@ export class Engine {
         next = this.head < this.inbox.length ? this.inbox[this.head++] : undefined;
       }
     } finally {
-      this.inbox.length = 0;
+      if (this.inbox.length !== 0) this.inbox.length = 0;
       this.head = 0;
       this.working = false;
     }
@@ -101,8 +99,8 @@ export class Engine {
   /** One step: the commands go into one array, reused, and are carried out in order. */
   private handle(event: RunEvent): void {
     const commands = this.commands;
-    commands.length = 0;
-    this.state = step(this.state, event, this.ports.clock.now(), commands).state;
+    if (commands.length !== 0) commands.length = 0;
+    stepInto(this.state, event, this.ports.clock.now(), commands);
     // Commands may feed answers (queued in the inbox), never start another step, so the array is ours until the loop ends.
     for (let i = 0; i < commands.length; i++) this.execute(commands[i] as Command);
   }
@@ -126,18 +124,9 @@ export class Engine {
         this.timers.delete(c.key);
         return;
       case 'admit':
-        return this.ask('admit', () => this.store().admit(c.limit, c.now), (r) => ({ type: 'admitted', count: r.count, view: r.view }));
-      case 'claim': {
-        const sessionId = (this.ports.newSessionId ?? defaultSessionId)();
-        const logPath = this.ports.logPath ?? (() => null);
-        return this.ask(
-          'claim',
-          () => this.store().claim({ sessionId, workerId: c.workerId, now: c.now, logPath }),
-          (r) => ({ type: 'claimed', workerId: c.workerId, sessionId, at: c.now, issue: r.issue, view: r.view }),
-        );
-      }
+      case 'claim':
       case 'write':
-        return this.write(c.write);
+        return this.storeCommand(c);
       case 'prepare':
         return this.prepare(c.sessionId, c.issueId);
       case 'spawn':
@@ -184,39 +173,48 @@ export class Engine {
     return store;
   }
 
-  private write(w: StoreWrite): void {
+  /** Ask the store, and feed its answer: after this step's other commands, or when its promise settles. */
+  private storeCommand(c: StoreCommand): void {
+    if (this.failure !== null) return;
     const store = this.ports.store;
-    if (!store) return;
-    const { operation, call, answer } = storeCall(store, w);
-    this.ask(operation, call, answer as ((result: unknown) => RunEvent) | null);
+    if (!store && c.type === 'write') return;
+    const sessionId = c.type === 'claim' ? (this.ports.newSessionId ?? defaultSessionId)() : '';
+    let result: unknown;
+    try {
+      result = callStore(store ?? this.store(), c, sessionId, this.logPath);
+    } catch (error) {
+      return this.fail(operationOf(c), error);
+    }
+    if (isPromise(result)) {
+      result.then(
+        (value) => {
+          const answer = answerTo(c, value, sessionId);
+          if (answer) this.feed(answer);
+        },
+        (error: unknown) => this.fail(operationOf(c), error),
+      );
+      return;
+    }
+    const answer = answerTo(c, result, sessionId);
+    if (answer) this.inbox.push(answer);
   }
 
+  private readonly logPath = (issueId: string, attempt: number, sessionId: string): string | null => this.ports.logPath?.(issueId, attempt, sessionId) ?? null;
+
   /**
-   * Run a port call and feed its answer (after this step's other commands,
-   * or when its promise settles). A failure stops the run; once the store
-   * has failed, nothing more is asked of it.
+   * A store call nothing waits for, outside the reducer too (a snapshot, the
+   * lock's heartbeat, a batch's commit): a failure stops the run, never
+   * throws; once the store has failed, nothing more is asked of it.
    */
-  private ask<T>(operation: string, call: () => Answer<T>, answer: ((result: T) => RunEvent) | null): void {
+  guard(operation: string, call: () => unknown): void {
     if (this.failure !== null) return;
-    let result: Answer<T>;
+    let result: unknown;
     try {
       result = call();
     } catch (error) {
       return this.fail(operation, error);
     }
-    if (isPromise(result)) {
-      result.then(
-        (value) => answer && this.feed(answer(value)),
-        (error: unknown) => this.fail(operation, error),
-      );
-    } else if (answer) {
-      this.inbox.push(answer(result));
-    }
-  }
-
-  /** A store call nothing waits for, outside the reducer too (the lock's heartbeat, a batch's commit): a failure stops the run, never throws. */
-  guard(operation: string, call: () => unknown): void {
-    this.ask(operation, call, null);
+    if (isPromise(result)) result.then(undefined, (error: unknown) => this.fail(operation, error));
   }
 
   /** The store failed (`operation` is what it could not do): stop the run, once, with `error`. */
@@ -262,7 +260,7 @@ export class Engine {
         },
         {
           onSpawn: (pid, pgid) => this.feed({ type: 'spawned', sessionId: c.sessionId, pid, pgid }),
-          onProgress: (at) => this.feed({ type: 'progress', sessionId: c.sessionId, at }),
+          onProgress: (at) => this.progress(c.sessionId, at),
           onAgentEvents: (events, at) => this.feed({ type: 'agent', sessionId: c.sessionId, events, at }),
           onExit: exit,
         },
@@ -272,6 +270,17 @@ export class Engine {
       exit({ exitCode: null, signal: null, error: error instanceof Error ? error.message : String(error) });
     }
   }
+
+  /** The most frequent event of all: when nothing is being handled, one reused object carries it (the reducer keeps no event). */
+  private progress(sessionId: string, at: number): void {
+    if (this.working) return this.feed({ type: 'progress', sessionId, at });
+    const event = this.progressEvent;
+    event.sessionId = sessionId;
+    event.at = at;
+    this.feed(event);
+  }
+
+  private readonly progressEvent = { type: 'progress' as const, sessionId: '', at: 0 };
 
   private handOff(c: Extract<Command, { type: 'hand-off' }>): void {
     const merge = this.ports.merge;
@@ -287,8 +296,8 @@ export class Engine {
   }
 }
 
-function isPromise<T>(value: Answer<T>): value is Promise<T> {
-  return typeof (value as Promise<T> | null)?.then === 'function';
+function isPromise(value: unknown): value is Promise<unknown> {
+  return typeof (value as Promise<unknown> | null)?.then === 'function';
 }
 
 function defaultSessionId(): string {

@@ -44,13 +44,13 @@ export function spendOf(usage: AgentUsage | null | undefined): { costUsd: number
 /** Admitted: backlog → queued, with no backoff. */
 export function afterAdmission(issue: IssueState, now: number): IssueChange {
   assertTransition('issue', issue.id, issue.status, 'queued');
-  return { ...unchanged(issue), status: 'queued', notBefore: null, updatedAt: now };
+  return changed(issue, 'queued', issue.attempts, now);
 }
 
 /** Claimed: queued → running, one more attempt spent; the session's attempt number is priorAttempts + attempts. */
 export function afterClaim(issue: IssueState, now: number): IssueChange {
   assertTransition('issue', issue.id, issue.status, 'running');
-  return { ...unchanged(issue), status: 'running', attempts: issue.attempts + 1, notBefore: null, updatedAt: now };
+  return changed(issue, 'running', issue.attempts + 1, now);
 }
 
 /**
@@ -92,6 +92,22 @@ export function checkMergeOutcome(issueId: string, status: IssueStatus | undefin
 /** The session id is new: a claim never reuses one. */
 export function checkNewSession(sessionId: string, exists: boolean): void {
   if (exists) throw new StoreError(`cannot start session ${sessionId}: a session with that id already exists`);
+}
+
+/** A move with no backoff: one object, as admissions and claims happen for every issue. */
+function changed(issue: IssueState, status: IssueStatus, attempts: number, now: number): IssueChange {
+  return {
+    status,
+    attempts,
+    priorAttempts: issue.priorAttempts,
+    notBefore: null,
+    lastError: issue.lastError,
+    branch: issue.branch,
+    resumeFrom: issue.resumeFrom,
+    spentUsd: issue.spentUsd,
+    spentTokens: issue.spentTokens,
+    updatedAt: now,
+  };
 }
 
 function unchanged(issue: IssueState): Omit<IssueChange, 'updatedAt'> {

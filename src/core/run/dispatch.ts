@@ -3,7 +3,7 @@
  * an issue for each idle worker under quota, wake up when a retry backoff
  * ends, and notice when the run is over.
  */
-import { admissionRoom, nextBackpressure } from '../backpressure.js';
+import { admissionRoom, backpressureFlips, nextBackpressure } from '../backpressure.js';
 import { hasExceededQuota } from '../quota.js';
 import { endsTheRun, mayStart } from './holds.js';
 import type { Out } from './pool.js';
@@ -18,9 +18,9 @@ export function workLeft(view: QueueView): number {
 /** The queue depth changed: update backpressure (an activation is counted on each off → on). */
 export function setQueueDepth(s: RunState, depth: number, now: number, out: Out): void {
   s.queueDepth = depth;
+  if (!backpressureFlips(s.backpressure, depth, s.rules.scale)) return;
   const next = nextBackpressure(s.backpressure, depth, s.rules.scale);
   s.backpressure = { active: next.active, activations: next.activations };
-  if (!next.changed) return;
   const active = next.changed === 'on';
   out.push({ type: 'emit', name: active ? 'backpressure:on' : 'backpressure:off', payload: { at: now, queueDepth: depth } });
   out.push({ type: 'write', write: { op: 'backpressure', at: now, active, queueDepth: depth } });
@@ -125,7 +125,8 @@ export function dispatch(s: RunState, now: number, out: Out): void {
 function finishIfDone(s: RunState, out: Out): void {
   if (s.sessions.size > 0 || s.claimsInFlight > 0 || s.admitting) return;
   // A hold that no waiting can end (a budget, credentials, a circuit) ends the run once nothing runs.
-  const held = [...s.holds.values()].some((h) => endsTheRun(s, h));
+  let held = false;
+  for (const h of s.holds.values()) if (endsTheRun(s, h)) held = true;
   if (!s.stopping && !held && (workLeft(s.queue) > 0 || s.intakeHolds > 0)) return;
   s.phase = 'finished';
   s.checking = false;

@@ -18,12 +18,17 @@ export function endsTheRun(s: RunState, hold: Hold): boolean {
 }
 
 /** Whether a session may start now: no hold, or a probe of a usage-limit hold whose time is up (one at a time). */
-export function mayStart(s: RunState): { ok: boolean; probe: boolean } {
-  if (s.holds.size === 0) return { ok: true, probe: false };
-  for (const hold of s.holds.values()) if (!hold.probing) return { ok: false, probe: false };
-  for (const session of s.sessions.values()) if (session.probe) return { ok: false, probe: false };
-  return { ok: true, probe: true };
+export function mayStart(s: RunState): Readonly<{ ok: boolean; probe: boolean }> {
+  if (s.holds.size === 0) return FREE;
+  for (const hold of s.holds.values()) if (!hold.probing) return HELD;
+  for (const session of s.sessions.values()) if (session.probe) return HELD;
+  return PROBE;
 }
+
+// Asked before every claim: constant answers allocate nothing.
+const FREE = Object.freeze({ ok: true, probe: false });
+const HELD = Object.freeze({ ok: false, probe: false });
+const PROBE = Object.freeze({ ok: true, probe: true });
 
 /** Put the fleet on hold (or renew a hold of that kind with a new reason and end). */
 export function hold(s: RunState, kind: HoldKind, reason: string, fix: string, until: number | null, now: number, out: Out): void {

@@ -33,7 +33,8 @@ export function killReasonText(reason: KillReason, rules: { workerStallTimeoutMs
 export function describeExit(exit: SessionExit): string {
   if (exit.error) return exit.error;
   if (exit.signal) return `killed by ${exit.signal}`;
-  return exit.exitCode === 0 ? 'exit code 0' : `exit code ${exit.exitCode}`;
+  if (exit.exitCode === 0) return 'exit code 0';
+  return exit.exitCode === 1 ? 'exit code 1' : `exit code ${exit.exitCode}`;
 }
 
 /** The outcome of an exit read by its code: the harness's own reason to stop it, else the exit code. */
@@ -75,8 +76,8 @@ export function judgeSession(input: VerdictInput): SessionVerdict {
   // An agent that could not be started at all fails the same way for every issue.
   const unstartable = exit.error !== undefined ? `could not start: ${exit.error}` : null;
   if (!agent || format === null) {
-    const outcome = classifyExit(null, exit);
-    return { ...none, outcome, reason: describeExit(exit), signature: unstartable };
+    // The common case (an agent read by its exit code) builds one object.
+    return { outcome: classifyExit(null, exit), reason: describeExit(exit), agentError: null, hold: null, final: false, signature: unstartable };
   }
   const verdict = decideOutcome(agent, exit, format);
   if (verdict.kind === 'success') return { ...none, outcome: 'success', reason: verdict.reason };

@@ -23,10 +23,14 @@ export interface StepResult {
 
 /** `into`: where to append the commands (an interpreter reuses one array); a fresh one by default. */
 export function step(state: RunState, event: RunEvent, now: number, into: Command[] = []): StepResult {
-  const out = into;
-  if (state.phase === 'finished' && !AFTER_FINISH.has(event.type)) return { state, commands: out };
+  stepInto(state, event, now, into);
+  return { state, commands: into };
+}
+
+/** `step` without its result object, for an interpreter that keeps the state and the command array itself. */
+export function stepInto(state: RunState, event: RunEvent, now: number, out: Command[]): void {
+  if (state.phase === 'finished' && !AFTER_FINISH.has(event.type)) return;
   apply(state, event, now, out);
-  return { state, commands: out };
 }
 
 /** Events that still mean something once the run has finished: the scale manager's own use, answers in flight. */

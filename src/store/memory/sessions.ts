@@ -69,6 +69,10 @@ function forget(m: MemoryState, session: StoredSession): void {
   m.sessions.delete(id);
   const forIssue = m.sessionsByIssue.get(issueId);
   if (!forIssue) return;
+  if (forIssue.length === 1 && forIssue[0] === session) {
+    m.sessionsByIssue.delete(issueId);
+    return;
+  }
   const rest = forIssue.filter((s) => s !== session);
   if (rest.length) m.sessionsByIssue.set(issueId, rest);
   else m.sessionsByIssue.delete(issueId);
