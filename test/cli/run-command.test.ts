@@ -161,7 +161,11 @@ describe('harness run with real agent processes', () => {
     const agents = writeAgentByIssue(dir, { flood: 'flood-forever.mjs', quiet: 'succeed.mjs' });
     const running = main(['run', '--issues', file, '--agent', agents, '--log-max-bytes', '100000', ...FAST], t.io);
     // While `flood` writes as fast as it can, the harness still starts, follows and records `quiet`.
-    await waitFor(() => sessionCounts(dir).done === 1 && sessionCounts(dir).open === 1, 15_000, 'the quiet session to finish beside the flood');
+    const flooding = () => {
+      const log = readState(dir).sessions('flood')[0]?.logPath;
+      return log !== null && log !== undefined && existsSync(log) && statSync(log).size > 0;
+    };
+    await waitFor(() => sessionCounts(dir).done === 1 && sessionCounts(dir).open === 1 && flooding(), 15_000, 'the quiet session to finish beside the flood');
     t.interrupt();
     t.interrupt();
     expect(await running).toBe(130);
