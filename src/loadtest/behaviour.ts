@@ -81,3 +81,13 @@ export function drawBehaviour(params: BehaviourParams, issueId: string, attempt:
   const stalls = stallDraw < params.stallRate;
   return { durationMs, stalls, fails: !stalls && failDraw < params.failureRate };
 }
+
+/**
+ * The jitter of a session's `n`-th wait after a 429 (n ≥ 1), in [0.5, 1):
+ * drawn after the three draws above, so a rate limit leaves a session's
+ * stall, failure and duration as they were.
+ */
+export function drawRetryJitter(params: Pick<BehaviourParams, 'seed'>, issueId: string, attempt: number, n: number): number {
+  const state = hashInt(hashText(hashInt(FNV_OFFSET, params.seed), issueId), attempt) >>> 0;
+  return 0.5 + 0.5 * mulberry32(state, 3 + n);
+}

@@ -55,6 +55,8 @@ export interface Observation {
   integrals: Integrals;
   /** Time of the last final outcome (the makespan's end); 0 when nothing finished. */
   endAt: number;
+  /** Moves of the adaptive concurrency (rate limits), and the lowest limit it reached. */
+  concurrency: { changes: number; lowest: number | null };
 }
 
 export interface ObserverOptions {
@@ -138,6 +140,7 @@ export function emptyObservation(): Observation {
     samples: [],
     integrals: { workerMs: 0, busyMs: 0, wipMs: 0, underMs: 0, overMs: 0 },
     endAt: 0,
+    concurrency: { changes: 0, lowest: null },
   };
 }
 
@@ -206,6 +209,10 @@ export function observe(events: EventBus, options: ObserverOptions): Observer {
     events.on('scale:up', (e) => o.scaleOperations.push({ at: time(e.at), direction: 'up', from: e.from, to: e.to })),
     events.on('scale:down', (e) => o.scaleOperations.push({ at: time(e.at), direction: 'down', from: e.from, to: e.to })),
     events.on('backpressure:on', () => o.backpressureActivations++),
+    events.on('concurrency:changed', (e) => {
+      o.concurrency.changes++;
+      if (o.concurrency.lowest === null || e.to < o.concurrency.lowest) o.concurrency.lowest = e.to;
+    }),
     events.on('session:stalled', () => o.stalls++),
     events.on('health:checked', ({ at, metrics }) => {
       advance(time(at));

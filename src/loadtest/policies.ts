@@ -13,6 +13,8 @@ export interface PolicyEntry {
   create(config: ScaleConfig): ScalePolicy;
   /** Changes to the scale config the policy needs (a fixed pool starts full). */
   adjust?(config: ScaleConfig): ScaleConfig;
+  /** Lower the concurrency under a provider's rate limits. Only the harness's own policy does; the baselines stand for systems that do not. */
+  adaptiveConcurrency: boolean;
 }
 
 function decision(input: ScaleInput, target: number, reason: string): ScaleDecision {
@@ -67,18 +69,20 @@ export function hpaPolicy(options: HpaOptions): ScalePolicy {
 const HPA_WINDOW_CHECKS = 20;
 
 export const COMPARED_POLICIES: readonly PolicyEntry[] = [
-  { name: 'default', description: 'the harness scaler (decideScale)', create: () => decideScale },
+  { name: 'default', description: 'the harness scaler (decideScale) with adaptive concurrency', create: () => decideScale, adaptiveConcurrency: true },
   {
     name: 'fixed-max',
     description: 'a fixed pool of maxWorkers',
     create: (c) => fixedPolicy(c.maxWorkers),
     adjust: (c) => ({ ...c, minWorkers: c.maxWorkers }),
+    adaptiveConcurrency: false,
   },
-  { name: 'fixed-min', description: 'a fixed pool of minWorkers', create: (c) => fixedPolicy(c.minWorkers) },
+  { name: 'fixed-min', description: 'a fixed pool of minWorkers', create: (c) => fixedPolicy(c.minWorkers), adaptiveConcurrency: false },
   {
     name: 'hpa',
     description: 'Kubernetes HPA-style proportional scaling, 1 issue per worker',
     create: (c) => hpaPolicy({ stabilizationMs: HPA_WINDOW_CHECKS * c.healthCheckIntervalMs }),
+    adaptiveConcurrency: false,
   },
 ];
 

@@ -95,6 +95,7 @@ export function renderComparison(runs: readonly LoadTestResults[], paint: Paint 
   const t = ` (${timeLabel(first)})`;
   const rows: [string, (r: LoadTestResults) => string][] = [
     [`makespan${t}`, (r) => formatMs(r.quality.makespanMs)],
+    ['throughput (issues/s)', (r) => r.throughputPerSecond.toFixed(3)],
     ['× lower bound', (r) => r.quality.makespanRatio.toFixed(2)],
     ['worker-seconds', (r) => fixed(r.quality.workerSeconds, 0)],
     ['idle share', (r) => formatPercent(r.quality.idleShare)],
@@ -105,6 +106,13 @@ export function renderComparison(runs: readonly LoadTestResults[], paint: Paint 
     ['scale reversals', (r) => String(r.quality.scaleReversals)],
     ['under-provisioned', (r) => formatPercent(r.quality.underProvisionedShare)],
     ['over-provisioned', (r) => formatPercent(r.quality.overProvisionedShare)],
+    ...(first.rateLimit
+      ? ([
+          ['429 responses', (r) => (r.rateLimit ? `${r.rateLimit.rejected} of ${r.rateLimit.requests}` : '–')],
+          [`retry wait${t}`, (r) => (r.rateLimit ? formatMs(r.rateLimit.retryWaitMs) : '–')],
+          ['lowest concurrency', (r) => (r.rateLimit?.lowestConcurrency === null || !r.rateLimit ? 'never lowered' : String(r.rateLimit.lowestConcurrency))],
+        ] as [string, (r: LoadTestResults) => string][])
+      : []),
     ['criteria', (r) => (r.passed ? paint.pass('PASS') : paint.fail(`FAIL (${r.criteria.filter((c) => !c.passed).map((c) => c.name).join(', ') || 'incomplete'})`))],
   ];
   const out = table(['policy', ...runs.map((r) => terminalSafe(r.policy))]);

@@ -1,6 +1,7 @@
 import { successRateOf } from '../core/metric-set.js';
 import { FAILED_OUTCOMES, type HealthStatus, type SessionOutcome } from '../core/states.js';
 import { formatMs, formatPercent } from '../metrics/render.js';
+import type { ProviderCounts, RateLimitSpec } from './provider.js';
 import { terminalSafe } from '../text/escape.js';
 import type { RunSummary } from '../runtime/coordinator-types.js';
 import type { LoadTestConfig } from './config.js';
@@ -15,6 +16,8 @@ export interface RunRecord {
   observation: Observation;
   /** False when the run was stopped before every issue finished. */
   complete: boolean;
+  /** What the provider's rate limit saw, when the spec has one. */
+  provider?: ProviderCounts | null;
 }
 
 export type LoadTestMode = 'simulation' | 'process';
@@ -62,8 +65,22 @@ export interface LoadTestResults {
   quality: ScalingQuality;
   /** Pool and queue over time, at most TIMELINE_POINTS points. */
   timeline: TimelineSample[];
+  /** The provider's rate limit and what it did, when the spec has one. */
+  rateLimit: RateLimitResult | null;
   /** The only fields that differ between two runs of one seed. */
   wallClock: { elapsedMs: number };
+}
+
+export interface RateLimitResult {
+  limit: RateLimitSpec;
+  requests: number;
+  /** Requests answered 429 (each retried by its agent after a backoff). */
+  rejected: number;
+  /** Time sessions spent waiting to retry, summed over sessions (scenario ms). */
+  retryWaitMs: number;
+  /** Times the coordinator's adaptive concurrency moved, and the lowest it went (null: it never moved). */
+  concurrencyChanges: number;
+  lowestConcurrency: number | null;
 }
 
 export const TIMELINE_POINTS = 240;
@@ -121,6 +138,17 @@ export function buildResults(spec: LoadTestSpec, config: LoadTestConfig, record:
     distinctWorkers: o.distinctWorkers,
     quality,
     timeline: downsample(o.samples, TIMELINE_POINTS),
+    rateLimit:
+      spec.rateLimit && record.provider
+        ? {
+            limit: spec.rateLimit,
+            requests: record.provider.requests,
+            rejected: record.provider.rejected,
+            retryWaitMs: record.provider.waitedMs,
+            concurrencyChanges: o.concurrency.changes,
+            lowestConcurrency: o.concurrency.lowest,
+          }
+        : null,
     wallClock: { elapsedMs: meta.wallClockMs },
   };
   results.summary = summarize(results);
@@ -161,6 +189,19 @@ export function summarize(r: LoadTestResults): string {
       `latency avg ${formatMs(r.avgLatencyMs)}, p95 ${formatMs(r.p95LatencyMs)}, p99 ${formatMs(r.p99LatencyMs)}`,
     `peak ${r.peakConcurrentWorkers} concurrent (target ${r.spec.concurrentAgents}); ${r.scaleOperations} scale operations; ` +
       `backpressure ${r.backpressureActivations}×; ${r.workerStalls} stalls; health ${r.health.final} (worst ${r.health.worst})`,
+    ...(r.rateLimit
+      ? [
+          `rate limit ${describeLimit(r.rateLimit.limit)}: ${r.rateLimit.rejected} of ${r.rateLimit.requests} requests answered 429, ` +
+            `${formatMs(r.rateLimit.retryWaitMs)} waited in retries; concurrency ${r.rateLimit.lowestConcurrency === null ? 'never lowered' : `lowered to ${r.rateLimit.lowestConcurrency} at the least (${r.rateLimit.concurrencyChanges} changes)`}`,
+        ]
+      : []),
     failed.length ? `failed criteria: ${failed.join('; ')}` : 'all four acceptance criteria passed',
   ].join('\n');
+}
+
+function describeLimit(limit: RateLimitSpec): string {
+  const parts = [];
+  if (limit.requestsPerMinute !== undefined) parts.push(`${limit.requestsPerMinute} requests/min`);
+  if (limit.tokensPerMinute !== undefined) parts.push(`${limit.tokensPerMinute} tokens/min`);
+  return parts.join(', ');
 }

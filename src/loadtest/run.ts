@@ -79,13 +79,17 @@ async function runWithConfig(spec: LoadTestSpec, config: LoadTestConfig, cwd: st
   if (mode === 'process' && !(timeScale > 0 && Number.isFinite(timeScale))) {
     throw new UsageError(`--time-scale: expected a positive number (e.g. 0.01 for 100× faster than real time), received ${timeScale}`);
   }
+  if (mode === 'process' && spec.rateLimit) {
+    throw new UsageError('a rate-limited scenario (rateLimit) runs in simulation only: its provider exists only on the virtual clock; drop --mode process, or the rateLimit field');
+  }
   const started = performance.now();
   const bounds = { minWorkers: config.scale.minWorkers, maxWorkers: config.scale.maxWorkers };
   const common = { cwd, bounds, ...(policy ? { policy } : {}), ...(options.onProgress ? { onFinal: options.onProgress } : {}) };
+  const adaptive = entry ? { adaptiveConcurrency: entry.adaptiveConcurrency } : {};
   const record: RunRecord =
     mode === 'process'
       ? await runProcessMode(spec, used, { ...common, timeScale, ...(options.signal ? { signal: options.signal } : {}) })
-      : await simulate(spec, used, common);
+      : await simulate(spec, used, { ...common, ...adaptive });
   const policyName = typeof options.policy === 'function' ? 'custom' : (options.policy ?? 'default');
   // Process mode ran with the floored real-time config; report that one, in scenario time.
   const ran = mode === 'process' ? inScenarioTime(scaleForProcessMode(used, timeScale), timeScale) : used;

@@ -1,5 +1,6 @@
 import type { SessionCallbacks, SessionHandle, SessionRunner, SessionSpec } from '../agents/types.js';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
+import { retryDelay, type ProviderLimit } from './provider.js';
 
 /** What one simulated session will do. */
 export interface SimulatedBehaviour {
@@ -9,6 +10,8 @@ export interface SimulatedBehaviour {
   fails: boolean;
   /** Go silent after starting and never exit on its own (until killed). */
   stalls: boolean;
+  /** Under a rate limit: the jitter in [0.5, 1) of the n-th wait after a 429. Default 1. */
+  jitter?: (n: number) => number;
 }
 
 export type SessionPlan = (spec: SessionSpec) => SimulatedBehaviour;
@@ -18,6 +21,12 @@ export interface SimulatedRunnerOptions {
   progressEveryMs: number;
   /** Time from a kill to the exit (ms); a simulated agent honours SIGTERM. Default 0. */
   exitAfterKillMs?: number;
+  /**
+   * The provider's rate limit: each session then works request by request,
+   * and a request the provider refuses is retried after a backoff, during
+   * which the session makes no progress and reports the 429 as a retry.
+   */
+  provider?: ProviderLimit;
 }
 
 /**
@@ -45,17 +54,20 @@ export class SimulatedRunner implements SessionRunner {
   start(spec: SessionSpec, callbacks: SessionCallbacks): SessionHandle {
     const behaviour = this.plan(spec);
     let exited = false;
-    let exitTimer: TimerHandle | null = null;
+    let timer: TimerHandle | null = null;
     const exit = (exitCode: number | null, signal: string | null): void => {
       if (exited) return;
       exited = true;
-      exitTimer?.cancel();
+      timer?.cancel();
       this.stopReporting(callbacks);
       callbacks.onExit({ exitCode, signal });
     };
-    if (!behaviour.stalls) {
+    const provider = this.options.provider;
+    if (!behaviour.stalls && provider) {
+      this.requestByRequest(provider, behaviour, callbacks, (next) => (exited ? null : (timer = next)), () => exit(behaviour.fails ? 1 : 0, null));
+    } else if (!behaviour.stalls) {
       this.startReporting(callbacks);
-      exitTimer = this.clock.setTimeout(() => exit(behaviour.fails ? 1 : 0, null), behaviour.durationMs);
+      timer = this.clock.setTimeout(() => exit(behaviour.fails ? 1 : 0, null), behaviour.durationMs);
     }
     return {
       pid: null,
@@ -65,6 +77,43 @@ export class SimulatedRunner implements SessionRunner {
         this.clock.setTimeout(() => exit(null, 'SIGTERM'), this.options.exitAfterKillMs ?? 0);
       },
     };
+  }
+
+  /**
+   * A session under the provider's rate limit: a request, then requestEveryMs
+   * of work (progress), and so on until its duration is worked; a refused
+   * request waits (no progress) and is tried again. `arm` keeps the pending
+   * timer so a kill cancels it; `finish` is the session's own exit.
+   */
+  private requestByRequest(
+    provider: ProviderLimit,
+    behaviour: SimulatedBehaviour,
+    callbacks: SessionCallbacks,
+    arm: (timer: TimerHandle) => void,
+    finish: () => void,
+  ): void {
+    let left = behaviour.durationMs;
+    let refused = 0;
+    let waits = 0;
+    const next = (): void => {
+      const now = this.clock.now();
+      if (provider.request(now)) {
+        refused = 0;
+        this.startReporting(callbacks);
+        const work = Math.min(provider.requestEveryMs, left);
+        left -= work;
+        arm(this.clock.setTimeout(left > 0 ? next : finish, work));
+        return;
+      }
+      refused++;
+      waits++;
+      this.stopReporting(callbacks);
+      const delayMs = retryDelay(refused, behaviour.jitter?.(waits) ?? 1);
+      provider.counts.waitedMs += delayMs;
+      callbacks.onAgentEvents?.([{ type: 'retry', attempt: refused, maxRetries: null, delayMs, status: 429, error: 'rate_limited', message: 'rate limited (429): retrying' }], now);
+      arm(this.clock.setTimeout(next, delayMs));
+    };
+    next();
   }
 
   private startReporting(callbacks: SessionCallbacks): void {

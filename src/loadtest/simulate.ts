@@ -1,7 +1,9 @@
 import { VirtualClock } from '../runtime/clock.js';
+import type { SessionSpec } from '../agents/types.js';
 import type { ScalePolicy } from '../runtime/scale-manager.js';
 import { MemoryStore } from '../store/memory/index.js';
-import { drawBehaviour } from './behaviour.js';
+import { drawBehaviour, drawRetryJitter } from './behaviour.js';
+import { ProviderLimit } from './provider.js';
 import type { LoadTestConfig } from './config.js';
 import type { RunRecord } from './results.js';
 import { SimulatedRunner } from './sim-runner.js';
@@ -13,6 +15,7 @@ export interface SimulateOptions {
   policy?: ScalePolicy;
   bounds?: WorkloadOptions['bounds'];
   onFinal?: WorkloadOptions['onFinal'];
+  adaptiveConcurrency?: boolean;
 }
 
 /**
@@ -36,7 +39,11 @@ export function simulationDeadline(spec: LoadTestSpec, config: LoadTestConfig, t
  */
 export async function simulate(spec: LoadTestSpec, config: LoadTestConfig, options: SimulateOptions): Promise<RunRecord> {
   const clock = new VirtualClock(0);
-  const runner = new SimulatedRunner(clock, (s) => drawBehaviour(spec, s.issue.id, s.attempt), { progressEveryMs: config.progressEveryMs });
+  const provider = spec.rateLimit ? new ProviderLimit(spec.rateLimit, clock.now()) : null;
+  const plan = provider
+    ? (s: SessionSpec) => ({ ...drawBehaviour(spec, s.issue.id, s.attempt), jitter: (n: number) => drawRetryJitter(spec, s.issue.id, s.attempt, n) })
+    : (s: SessionSpec) => drawBehaviour(spec, s.issue.id, s.attempt);
+  const runner = new SimulatedRunner(clock, plan, { progressEveryMs: config.progressEveryMs, ...(provider ? { provider } : {}) });
   const { coordinator, done } = await startWorkload({
     spec,
     config,
@@ -49,6 +56,7 @@ export async function simulate(spec: LoadTestSpec, config: LoadTestConfig, optio
     ...(options.policy ? { policy: options.policy } : {}),
     ...(options.bounds ? { bounds: options.bounds } : {}),
     ...(options.onFinal ? { onFinal: options.onFinal } : {}),
+    ...(options.adaptiveConcurrency !== undefined ? { adaptiveConcurrency: options.adaptiveConcurrency } : {}),
   });
   const deadline = simulationDeadline(spec, config);
   let complete = true;
@@ -59,5 +67,5 @@ export async function simulate(spec: LoadTestSpec, config: LoadTestConfig, optio
     }
   }
   const { summary, observation } = await done;
-  return { summary, observation, complete: complete && !summary.interrupted };
+  return { summary, observation, complete: complete && !summary.interrupted, provider: provider?.counts ?? null };
 }

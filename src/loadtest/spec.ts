@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import type { BehaviourParams } from './behaviour.js';
+import { rateLimitProblems, type RateLimitSpec } from './provider.js';
 
 /**
  * A load test's workload: how many issues arrive, over how long, how long
@@ -17,6 +18,8 @@ export interface LoadTestSpec extends BehaviourParams {
   concurrentAgents: number;
   /** Issues arrive evenly spaced over this many ms, the first at time 0. */
   rampUpMs: number;
+  /** The model provider's rate limit, shared by the fleet (simulation only); none when absent. */
+  rateLimit?: RateLimitSpec;
 }
 
 export type LoadTestSpecOptions = Partial<LoadTestSpec>;
@@ -43,7 +46,7 @@ const isNonNegative: Check = (v) => v >= 0;
 const isSeed: Check = (v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 
 /** Every numeric field: the rule it obeys, as a check and as the words of an error. */
-const RULES: Record<Exclude<keyof LoadTestSpec, 'name' | 'description'>, [Check, string]> = {
+const RULES: Record<Exclude<keyof LoadTestSpec, 'name' | 'description' | 'rateLimit'>, [Check, string]> = {
   totalIssues: [isCount, 'a positive integer'],
   concurrentAgents: [isCount, 'a positive integer'],
   avgSessionDurationMs: [isPositive, 'a positive number of milliseconds'],
@@ -71,6 +74,7 @@ export function specProblems(spec: object, label: (field: string) => string = (f
       problems.push(`${label(field)}: expected ${expected}, received ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
     }
   }
+  problems.push(...rateLimitProblems(record.rateLimit, label('rateLimit')));
   if (typeof record.name !== 'string' || record.name === '') {
     problems.push(`${label('name')}: expected a non-empty string, received ${JSON.stringify(record.name)}`);
   }

@@ -28,6 +28,8 @@ export interface WorkloadOptions {
    */
   bounds?: { minWorkers: number; maxWorkers: number };
   onFinal?: ObserverOptions['onFinal'];
+  /** Lower the concurrency under rate limits (the harness's own behaviour); a fixed-pool baseline turns it off. Default true. */
+  adaptiveConcurrency?: boolean;
 }
 
 export interface Workload {
@@ -58,7 +60,13 @@ export async function startWorkload(options: WorkloadOptions): Promise<Workload>
       issues: [],
       store,
       runner: options.runner,
-      settings: { maxAttempts: config.maxAttempts, sessionTimeoutMs: config.sessionTimeoutMs, retryDelayMs: config.retryDelayMs, logDir: null },
+      settings: {
+        maxAttempts: config.maxAttempts,
+        sessionTimeoutMs: config.sessionTimeoutMs,
+        retryDelayMs: config.retryDelayMs,
+        logDir: null,
+        adaptiveConcurrency: options.adaptiveConcurrency ?? true,
+      },
     },
     {
       cwd: options.cwd,

@@ -20,7 +20,7 @@ export function agentSaid(s: RunState, sessionId: string, events: readonly Agent
   const before = summary.sessionId;
   for (const event of events) {
     summary = applyAgentEvent(summary, event);
-    if (isRateLimitSignal(event)) rateLimited(s, at, out);
+    if (isRateLimitSignal(event)) rateLimited(s, session.startedAt, at, out);
   }
   session.agent = summary;
   if (summary.sessionId !== null && summary.sessionId !== before) {
@@ -36,13 +36,20 @@ function isRateLimitSignal(event: AgentEvent): boolean {
   return false;
 }
 
-/** A rate-limit signal: halve the concurrency, at most once per check interval. */
-export function rateLimited(s: RunState, at: number, out: Out): void {
+/**
+ * A rate-limit signal from a session started at `startedAt`: halve the
+ * concurrency, at most once per check interval, and only for a session
+ * started since the last decrease. A session started before it was let in
+ * under the old limit, so its 429s say nothing of the new one; heeding
+ * them would halve again and again while the sessions of the old limit
+ * finish (as TCP decreases once per window, not once per lost packet).
+ */
+export function rateLimited(s: RunState, startedAt: number, at: number, out: Out): void {
   const c = s.concurrency;
   c.signals++;
   c.signalAt = at;
   if (!s.rules.adaptiveConcurrency) return;
-  if (c.loweredAt !== null && at - c.loweredAt < s.rules.scale.healthCheckIntervalMs) return;
+  if (c.loweredAt !== null && (at - c.loweredAt < s.rules.scale.healthCheckIntervalMs || startedAt < c.loweredAt)) return;
   const limit = Math.max(1, Math.floor(c.limit / 2));
   c.loweredAt = at;
   if (limit === c.limit) return;

@@ -140,14 +140,18 @@ describe('budgets', () => {
 });
 
 describe('adaptive concurrency', () => {
-  it('halves the concurrency on a rate-limit signal, at most once per check interval, and grows it back by one per quiet check', () => {
+  it('halves the concurrency on a rate-limit signal, at most once per check interval and only for a session started since, and grows it back by one per quiet check', () => {
     const s = agentRun({ scale: { maxWorkers: 8, minWorkers: 2 } });
+    s.sessions.set('s2', { ...s.sessions.get('s1')!, id: 's2', workerId: 'worker-2', startedAt: 600 });
     const retry: AgentEvent = { type: 'retry', attempt: 1, maxRetries: 10, delayMs: 1000, status: 429, error: 'rate_limited', message: '429' };
     expect(emitted(run(s, [[{ type: 'agent', sessionId: 's1', events: [retry], at: 10 }, 10]]))).toContain('concurrency:changed');
     expect(s.concurrency.limit).toBe(4);
-    run(s, [[{ type: 'agent', sessionId: 's1', events: [retry], at: 500 }, 500]]);
+    run(s, [[{ type: 'agent', sessionId: 's2', events: [retry], at: 500 }, 500]]);
     expect(s.concurrency.limit).toBe(4);
+    // s1 was started under the old limit: its 429s do not lower the new one.
     run(s, [[{ type: 'agent', sessionId: 's1', events: [retry], at: 1010 }, 1010]]);
+    expect(s.concurrency.limit).toBe(4);
+    run(s, [[{ type: 'agent', sessionId: 's2', events: [retry], at: 1020 }, 1020]]);
     expect(s.concurrency.limit).toBe(2);
     s.checking = true;
     run(s, [[{ type: 'check' }, 1500]]);
