@@ -23,6 +23,8 @@ export function storeCall(store: RunStore, w: StoreWrite): StoreCall {
       return nothing('record a stall', () => store.markStalled(w.sessionId, w.at));
     case 'agent-session':
       return nothing("record the agent's session", () => store.recordAgentSession(w.sessionId, w.agentSessionId, w.model));
+    case 'activity':
+      return nothing("record the agent's activity", () => store.recordActivity(w.sessionId, w.activity));
     case 'hold':
       return nothing('record a hold', () => store.recordHold({ kind: w.kind, reason: w.reason, fix: w.fix, since: w.since, until: w.until }));
     case 'hold-end':
