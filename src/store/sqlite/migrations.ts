@@ -303,7 +303,8 @@ CREATE INDEX idx_holds_active ON holds (kind) WHERE ended_at IS NULL;
  *   final figures, and only the end adds them to spend_totals);
  * - operators' requests to the running harness (pause, resume, cancel a
  *   session, retry an issue, lift a hold): posted pending, taken once by
- *   the run, answered with what came of them.
+ *   the run, answered with what came of them;
+ * - issues indexed by when they last changed, for a table of the latest.
  */
 const DASHBOARD_CONTROLS = `
 ALTER TABLE sessions ADD COLUMN last_activity TEXT;
@@ -319,6 +320,8 @@ CREATE TABLE control_requests (
   applied       INTEGER,
   result        TEXT
 );
+-- The dashboard's issue table lists the latest changed first, and notices a change, through this index.
+CREATE INDEX idx_issues_updated ON issues (updated_at);
 -- takeControls walks the pending requests only.
 CREATE INDEX idx_control_requests_pending ON control_requests (id) WHERE taken_at IS NULL;
 `;
