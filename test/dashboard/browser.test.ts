@@ -70,7 +70,8 @@ describe.skipIf(!hasChromium)('the dashboard in a browser, on a live run', () =>
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
     await page.goto(url);
     await page.waitForSelector('body[data-ready="1"]');
-    await page.evaluate(() => ((window as unknown as { __noReload: number }).__noReload = 1));
+    // Marks this page: gone if it were ever reloaded.
+    await page.evaluate('window.__noReload = 1');
   }, 60_000);
 
   afterAll(async () => {
@@ -101,7 +102,7 @@ describe.skipIf(!hasChromium)('the dashboard in a browser, on a live run', () =>
     await expect.poll(() => hostileRow.locator('td.title').textContent()).toBe(HOSTILE);
     await expect.poll(() => page.locator('#issues tr[data-issue="H-1"] td.title').textContent()).toBe(HOSTILE);
     await page.locator('#issues tr[data-issue="H-1"] td.title').hover();
-    expect(await page.evaluate(() => ({ images: document.querySelectorAll('img').length, scripts: document.scripts.length, pwned: (window as unknown as { __pwned?: number }).__pwned }))).toEqual({
+    expect(await page.evaluate('({ images: document.querySelectorAll("img").length, scripts: document.scripts.length, pwned: window.__pwned })')).toEqual({
       images: 0,
       scripts: 1,
       pwned: undefined,
@@ -117,7 +118,7 @@ describe.skipIf(!hasChromium)('the dashboard in a browser, on a live run', () =>
     await expect.poll(lines, { timeout: 10_000 }).toBeGreaterThan(before + 5);
     const text = (await page.locator('#log-text').textContent()) ?? '';
     expect(text).toContain('<script>window.__fromLog=1</script> \\e[2J');
-    expect(await page.evaluate(() => (window as unknown as { __fromLog?: number }).__fromLog)).toBeUndefined();
+    expect(await page.evaluate('window.__fromLog')).toBeUndefined();
     await screenshot(page, 'dashboard-log');
     await page.locator('#log-close').click();
   });
@@ -153,7 +154,7 @@ describe.skipIf(!hasChromium)('the dashboard in a browser, on a live run', () =>
     await page.locator('.hold.paused button', { hasText: 'Resume' }).click();
     await expect.poll(() => page.locator('.hold.paused').count(), { timeout: 10_000 }).toBe(0);
     await expect.poll(() => page.locator('tr[data-session]').count(), { timeout: 15_000 }).toBe(2);
-    expect(await page.evaluate(() => (window as unknown as { __noReload?: number }).__noReload)).toBe(1);
+    expect(await page.evaluate('window.__noReload')).toBe(1);
 
     const q = store();
     try {
@@ -184,7 +185,7 @@ describe.skipIf(!hasChromium)('the dashboard in a browser, on a live run', () =>
     } finally {
       q.close();
     }
-    expect(await page.evaluate(() => (window as unknown as { __noReload?: number }).__noReload)).toBe(1);
+    expect(await page.evaluate('window.__noReload')).toBe(1);
     expect(consoleErrors).toEqual([]);
   }, 30_000);
 });
