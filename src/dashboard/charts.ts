@@ -28,8 +28,28 @@ export interface Charts {
   points: ChartPoint[];
 }
 
-export function readCharts(fleet: FleetQueries, queries: StoreQueries, at: { now: number; runStart: number | null; recordedCostUsd: number }): Charts {
-  const to = at.runStart !== null ? at.now : queries.snapshotRange({ from: Number.MIN_SAFE_INTEGER, to: at.now }).last;
+/**
+ * The charts end at the latest snapshot, so they stay the same between two
+ * health checks: read once per snapshot (and per change of the spend), not
+ * once per update.
+ */
+export class ChartCache {
+  private key: string | null = null;
+  private charts: Charts | null = null;
+
+  read(fleet: FleetQueries, queries: StoreQueries, at: { now: number; runStart: number | null; recordedCostUsd: number }): Charts {
+    const last = queries.snapshotRange({ from: at.runStart ?? Number.MIN_SAFE_INTEGER, to: at.now }).last;
+    const key = `${last}:${at.runStart}:${at.recordedCostUsd}`;
+    if (this.charts === null || key !== this.key) {
+      this.charts = readCharts(fleet, queries, { to: last, runStart: at.runStart, recordedCostUsd: at.recordedCostUsd });
+      this.key = key;
+    }
+    return this.charts;
+  }
+}
+
+export function readCharts(fleet: FleetQueries, queries: StoreQueries, at: { to: number | null; runStart: number | null; recordedCostUsd: number }): Charts {
+  const to = at.to;
   if (to === null) return { from: null, to: null, stepMs: 0, points: [] };
   const earliest = to - CHART_SPAN_MS;
   const first = queries.snapshotRange({ from: Math.max(earliest, at.runStart ?? earliest) - 1, to }).first;

@@ -13,9 +13,9 @@ import { nearestRank, rankOffset, type Liveness } from '../metrics/derive.js';
 import { ALL_TIME, COUNTED_OUTCOMES, type StoreQueries } from '../metrics/queries.js';
 import { buildReport, type MetricsReport } from '../metrics/report.js';
 import type { ControlRequestRow } from '../store/types.js';
-import { readCharts, type Charts } from './charts.js';
+import { ChartCache, type Charts } from './charts.js';
 import { feedEvents, type FeedEvent } from './feed.js';
-import type { LogTails } from './log-tail.js';
+import { LogTails } from './log-tail.js';
 
 export type StallRisk = 'ok' | 'warn' | 'stalled';
 
@@ -107,7 +107,17 @@ export interface DashboardReadOptions extends Liveness {
 const ENDED_HOLDS = 5;
 const CONTROLS_SHOWN = 10;
 
-export function readDashboard(queries: StoreQueries, fleet: FleetQueries, tails: LogTails, options: DashboardReadOptions): DashboardState {
+/** What one reader keeps between reads: the logs' last lines, the charts. */
+export interface DashboardCaches {
+  tails: LogTails;
+  charts: ChartCache;
+}
+
+export function dashboardCaches(): DashboardCaches {
+  return { tails: new LogTails(), charts: new ChartCache() };
+}
+
+export function readDashboard(queries: StoreQueries, fleet: FleetQueries, caches: DashboardCaches, options: DashboardReadOptions): DashboardState {
   return queries.snapshot(() => {
     const report = buildReport(queries, { ...options, eventLimit: options.eventLimit ?? 60 });
     const { now } = report;
@@ -150,8 +160,8 @@ export function readDashboard(queries: StoreQueries, fleet: FleetQueries, tails:
       },
       coordinators: report.run ? [{ id: `${report.run.hostname} pid ${report.run.pid}`, hostname: report.run.hostname, pid: report.run.pid, live: report.live, startedAt: report.run.startedAt, heartbeatAt: report.run.heartbeatAt, workers }] : [],
       holds,
-      sessions: runningSessions(fleet, tails, now, options.stallTimeoutMs),
-      charts: readCharts(fleet, queries, { now, runStart, recordedCostUsd: spend.recorded.costUsd }),
+      sessions: runningSessions(fleet, caches.tails, now, options.stallTimeoutMs),
+      charts: caches.charts.read(fleet, queries, { now, runStart, recordedCostUsd: spend.recorded.costUsd }),
       events: feedEvents(report.events, fleet, holds, { now, limit: options.eventLimit ?? 60 }),
       issues: { counts: report.issuesByStatus, version: fleet.issuesVersion() },
       controls: fleet.controls(CONTROLS_SHOWN),

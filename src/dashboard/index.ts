@@ -5,6 +5,6 @@
  */
 export { serveDashboard, parseDashboardPort, DEFAULT_DASHBOARD_HOST, DEFAULT_DASHBOARD_PORT, type ServeDashboardOptions, type ServedDashboard } from './serve.js';
 export { startDashboardServer, type DashboardServer, type DashboardServerOptions } from './server.js';
-export { readDashboard, stallRisk, type DashboardState, type RunningSessionView, type CoordinatorView, type FleetView, type HoldView, type StallRisk } from './data.js';
+export { readDashboard, dashboardCaches, stallRisk, type DashboardState, type RunningSessionView, type CoordinatorView, type FleetView, type HoldView, type StallRisk, type DashboardCaches } from './data.js';
 export { parseAction } from './actions.js';
 export { newToken, tokenMatches } from './auth.js';

@@ -17,10 +17,9 @@ import type { Clock } from '../runtime/clock.js';
 import type { Controls } from '../store/ports.js';
 import { answerAction, type ActionContext } from './actions.js';
 import { loopbackHosts, requestToken, tokenMatches } from './auth.js';
-import { readDashboard } from './data.js';
+import { dashboardCaches, readDashboard } from './data.js';
 import { StateHub } from './hub.js';
 import { answerIssue, answerIssues, answerLog, answerLogText } from './routes.js';
-import { LogTails } from './log-tail.js';
 import { renderPage } from './page/html.js';
 import { fail, json } from './reply.js';
 import { startEventStream } from './sse.js';
@@ -69,13 +68,13 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
 async function listen(options: DashboardServerOptions, queries: StoreQueries, loopback: boolean): Promise<DashboardServer> {
   const { clock } = options;
   const fleet = new FleetQueries(queries.db, options.statePath);
-  const tails = new LogTails();
+  const caches = dashboardCaches();
   const liveness = () => ({ ...options.liveness, now: clock.now() });
   const hub = new StateHub({
     clock,
     updateMs: options.updateMs ?? 1000,
     version: () => fleet.dataVersion(),
-    read: () => readDashboard(queries, fleet, tails, { ...liveness(), state: options.shownState, stallTimeoutMs: options.stallTimeoutMs, actions: options.controls !== null }),
+    read: () => readDashboard(queries, fleet, caches, { ...liveness(), state: options.shownState, stallTimeoutMs: options.stallTimeoutMs, actions: options.controls !== null }),
   });
   const followers = new Set<{ stop(): void }>();
   let allowedHosts: Set<string> | null = null;
