@@ -1,13 +1,12 @@
 // The dashboard with 30 running sessions and 10,000 finished issues, the
 // store changing every second as a live run changes it (every running
 // session's progress and activity, the lock's heartbeat, a session ending
-// and the next starting every other second, a health check's snapshot every
-// 5 s): the page's
-// first render and each update, measured in the system's headless Chromium
-// through the page's own performance measures, and the CPU the
-// `harness dashboard` process uses per second while a page is open, read
-// from /proc. Targets: first render < 500 ms, each update < 50 ms, the
-// server < 2 % of one core.
+// and the next starting every other second, a health check's snapshot
+// every 5 s): the page's first render and each update, measured in the
+// system's headless Chromium through the page's own performance measures,
+// and the CPU the `harness dashboard` process uses per second while a page
+// is open, read from /proc. Targets: first render < 500 ms, each update
+// < 50 ms, the server < 2 % of one core.
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';

@@ -93,7 +93,6 @@ describe.skipIf(!hasChromium)('the dashboard in a browser, on a live run', () =>
     await expect.poll(() => page.locator('tr[data-session]').count()).toBe(2);
     expect(await page.locator('tr[data-session] td.id').first().textContent()).toMatch(/^(H-1|A-1)$/);
     expect(await page.locator('#live').textContent()).toBe('live run');
-    await screenshot(page, 'dashboard');
     expect(consoleErrors).toEqual([]);
   });
 
@@ -187,5 +186,11 @@ describe.skipIf(!hasChromium)('the dashboard in a browser, on a live run', () =>
     }
     expect(await page.evaluate('window.__noReload')).toBe(1);
     expect(consoleErrors).toEqual([]);
+    // The main view, once the run has some history: for the README.
+    await page.evaluate("document.getElementById('toast').hidden = true");
+    await page.locator('#issues-wrap').scrollIntoViewIfNeeded();
+    await screenshot(page, 'dashboard-issues');
+    await page.evaluate('window.scrollTo(0, 0)');
+    await screenshot(page, 'dashboard');
   }, 30_000);
 });
