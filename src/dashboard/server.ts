@@ -89,7 +89,8 @@ async function listen(options: DashboardServerOptions, queries: StoreQueries, lo
     try {
       route(request, response);
     } catch (error) {
-      fail(response, 500, error instanceof Error ? error.message : String(error));
+      // A malformed %-escape in a path is the request's fault.
+      fail(response, error instanceof URIError ? 400 : 500, error instanceof Error ? error.message : String(error));
     }
   });
 

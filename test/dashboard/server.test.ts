@@ -255,3 +255,10 @@ describe('tokenMatches', () => {
     expect(tokenMatches(given, 'the-token')).toBe(expected);
   });
 });
+
+describe('the dashboard server, given a malformed path', () => {
+  it('answers 400, not 500', async () => {
+    const { base } = await serve();
+    expect((await fetch(`${base}/api/issues/%E0%A4%A`)).status).toBe(400);
+  });
+});
