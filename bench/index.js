@@ -8,6 +8,7 @@ const benches = [
   ['load test', './loadtest.js'],
   ['metrics', './metrics.js'],
   ['parse', './parse.js'],
+  ['dashboard', './dashboard.js'],
 ];
 
 const only = process.argv.slice(2);

@@ -45,6 +45,8 @@ export interface RunOptions {
   /** Serve /metrics on this port (0: any free one) while running, bound to `host` (default 127.0.0.1). */
   metricsPort?: string;
   metricsHost?: string;
+  /** Serve the live dashboard from this run (port as given; 0: any free one), bound to `host` (default 127.0.0.1), with actions when asked. */
+  dashboard?: { port: string; host?: string | undefined; actions: boolean };
 }
 
 /** What a run may touch of the process that starts it. */
@@ -97,10 +99,12 @@ export async function prepareRun(options: RunOptions, io: RunIO): Promise<Prepar
   const store = openStore(statePath);
   ignoreInGit(harnessDir);
   let metricsServer: { close(): Promise<void> } | null = null;
+  let dashboard: { close(): Promise<void> } | null = null;
   let runner: SessionRunner | null = null;
   const close = async (): Promise<void> => {
     await runner?.close?.();
     await metricsServer?.close();
+    await dashboard?.close();
     store.close();
   };
   try {
@@ -150,6 +154,22 @@ export async function prepareRun(options: RunOptions, io: RunIO): Promise<Prepar
       const server = await serveStoreMetrics({ statePath, port: options.metricsPort, ...host, now: realClock.now });
       metricsServer = server;
       io.say(`metrics: serving ${server.url}\n`);
+    }
+    if (options.dashboard) {
+      // The page reads the state through its own read-only connection; actions are posted to this run's store, which takes them.
+      const { serveDashboard } = await import('../dashboard/serve.js');
+      const served = await serveDashboard({
+        statePath,
+        shownState: config.state,
+        port: options.dashboard.port,
+        flag: { port: '--dashboard-port', host: '--dashboard-host' },
+        ...(options.dashboard.host !== undefined ? { host: options.dashboard.host } : {}),
+        allowActions: options.dashboard.actions,
+        stallTimeoutMs: config.workerStallTimeoutMs,
+        controls: store,
+      });
+      dashboard = served;
+      for (const note of served.notes) io.say(`${note}\n`);
     }
     let counts = store.countIssues();
     return {

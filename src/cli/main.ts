@@ -30,6 +30,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .option('-q, --quiet', 'print only the final summary')
     .option('--metrics-port <port>', 'serve Prometheus metrics at http://<host>:<port>/metrics while running (0: any free port)')
     .option('--metrics-host <host>', 'address the metrics server binds to (default 127.0.0.1)')
+    .option('--dashboard-port <port>', 'serve the live web dashboard at http://<host>:<port>/ while running (0: any free port)')
+    .option('--dashboard-host <host>', 'address the dashboard binds to (default 127.0.0.1; any other needs the printed token for every request)')
+    .option('--dashboard-actions', "let the dashboard pause and resume dispatch, cancel sessions, retry failed issues and lift holds, with the token it prints")
     .option('--retry-failed', 'put every failed issue back in the queue with a fresh budget of attempts (its sessions are kept)')
     .option('--fresh', 'move the state and its logs aside to a timestamped name (nothing is deleted) and start a new state')
     .option('--force-unlock', 'take the run lock from whatever holds it (use only when that is not a running harness); says whose it was')
@@ -78,6 +81,19 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .action(async (opts) => {
       const { metricsCommand } = await import('./commands/metrics.js');
       exitCode = await metricsCommand({ ...opts, io });
+    });
+
+  program
+    .command('dashboard')
+    .description('serve a live web dashboard of a state store (a run in progress, or a finished one) until interrupted')
+    .option('--state <path>', 'state database (default: the configured one, .harness/state.db)')
+    .option('--config <path>', 'config file to take the state path and stall timeout from (default: search up from cwd)')
+    .option('--port <port>', 'port to serve on (default 8710; 0: any free port)')
+    .option('--host <host>', 'address to bind (default 127.0.0.1; any other needs the printed token for every request)')
+    .option('--allow-actions', 'let the page pause and resume dispatch, cancel sessions, retry failed issues and lift holds, with the token printed at start')
+    .action(async (opts: Record<string, unknown>) => {
+      const { dashboardCommand } = await import('./commands/dashboard.js');
+      exitCode = await dashboardCommand({ ...opts, io });
     });
 
   program

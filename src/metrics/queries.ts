@@ -406,7 +406,7 @@ export class StoreQueries {
 const COLUMN_DEFAULTS: Readonly<Record<string, string>> = { prior_attempts: '0', spent_usd: '0', spent_tokens: '0' };
 
 /** `wanted` (a comma-separated column list) with the columns `table` does not have replaced by their defaults. */
-function presentColumns(db: Database.Database, table: string, wanted: string): string {
+export function presentColumns(db: Database.Database, table: string, wanted: string): string {
   const have = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
   return wanted
     .split(',')

@@ -125,6 +125,14 @@ export interface CoordinatorOptions {
   owner?: { pid: number; hostname: string };
   /** Take the run lock whoever holds it (`harness run --force-unlock`); `lock:taken` names the holder. Default false. */
   forceUnlock?: boolean;
+  /**
+   * How often the run takes operators' requests (the dashboard's actions)
+   * from the store besides each health check (ms); 0: at health checks
+   * only. Default 1000 for a run that holds the store's lock, 0 for one
+   * that does not (the load test's simulations, whose virtual time a
+   * timer would only crowd).
+   */
+  controlPollMs?: number;
 }
 
 export interface RunSummary {

@@ -14,6 +14,7 @@ import type { IssueInput } from '../store/types.js';
 import { realClock, type Clock, type TimerHandle } from './clock.js';
 import { stripUndefined } from '../core/objects.js';
 import { claimRunLock, resolveScaleConfig, sessionLogPath, summarizeRun } from './coordinator-parts.js';
+import { ControlDesk } from './controls.js';
 import type { CoordinatorOptions, HarnessState, ProcessInspector, RunSettings, RunSummary } from './coordinator-types.js';
 import { Engine } from './engine.js';
 import { systemProcesses } from './processes.js';
@@ -23,6 +24,9 @@ import { WorkerPool } from './worker-pool.js';
 
 /** The seed's Coordinator displays the metrics after every this many finished sessions. */
 export const METRICS_DISPLAY_EVERY = 5;
+
+/** How often a run that holds its store's lock takes operators' requests besides each health check (ms). */
+export const DEFAULT_CONTROL_POLL_MS = 1000;
 
 /**
  * The seed's Coordinator: runs the backlog. It admits issues (throttled by
@@ -45,6 +49,7 @@ export class Coordinator {
   private readonly owner: { pid: number; hostname: string };
   private initialized = false;
   private lockHeartbeat: TimerHandle | null = null;
+  private controls: ControlDesk | null = null;
   private unsubscribe: (() => void)[] = [];
   /** Resolves with the summary, or null when the store failed (run() then throws the failure). */
   private resolveRun: ((summary: RunSummary | null) => void) | null = null;
@@ -132,6 +137,16 @@ export class Coordinator {
       this.events.on('merge:rejected', moved),
     );
     this.state.merge?.start();
+    // Operators' requests (the dashboard's actions) come through the store: taken at each health check, and every controlPollMs.
+    this.controls = new ControlDesk({
+      store,
+      engine: this.engine,
+      clock: this.clock,
+      events: this.events,
+      pollMs: this.options.controlPollMs ?? (this.options.lock !== false ? DEFAULT_CONTROL_POLL_MS : 0),
+      runStartedAt: now,
+    });
+    this.controls.start();
     this.initialized = true;
     this.engine.feed({ type: 'initialized', view: store.queueView(now) });
     await this.scaleManager.start();
@@ -196,6 +211,7 @@ export class Coordinator {
   /** The reducer finished the run: finish the merge in progress, release the store, resolve run(). */
   private finish(): void {
     this.lockHeartbeat?.cancel();
+    this.controls?.stop();
     const mergeIdle = this.state.merge?.stop() ?? Promise.resolve();
     void mergeIdle.then(() => {
       this.unsubscribe.forEach((off) => off());

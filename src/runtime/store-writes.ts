@@ -25,6 +25,8 @@ export function callStore(store: RunStore, c: StoreCommand, sessionId: string, l
       return store.markStalled(w.sessionId, w.at);
     case 'agent-session':
       return store.recordAgentSession(w.sessionId, w.agentSessionId, w.model);
+    case 'activity':
+      return store.recordActivity(w.sessionId, w.activity);
     case 'hold':
       return store.recordHold({ kind: w.kind, reason: w.reason, fix: w.fix, since: w.since, until: w.until });
     case 'hold-end':
@@ -75,6 +77,8 @@ export function operationOf(c: StoreCommand): string {
       return 'record a stall';
     case 'agent-session':
       return "record the agent's session";
+    case 'activity':
+      return "record the agent's activity";
     case 'hold':
       return 'record a hold';
     case 'hold-end':

@@ -10,6 +10,7 @@
  * | MergePort     | the merge queue                                       |
  * | LockPort      | the coordinator: one live harness per store           |
  * | QueryPort     | reports, `harness metrics --issue`, `harness logs`    |
+ * | ControlPort   | the dashboard's actions, the running coordinator      |
  *
  * An implementation (SQLite, memory; PostgreSQL for a fleet) provides them
  * all; one conformance suite (test/store/conformance/) checks each port on
@@ -22,6 +23,8 @@ import type { IssueStatus } from '../core/states.js';
 import type { StoreFailure } from '../errors.js';
 import type {
   BackpressureChangeRow,
+  ControlRequestInput,
+  ControlRequestRow,
   HoldRow,
   ImportResult,
   IssueInput,
@@ -35,6 +38,7 @@ import type {
   RunLockInfo,
   RunLockOptions,
   ScaleOperationRow,
+  SessionActivity,
   SessionEnd,
   SessionRow,
   WorkerRow,
@@ -81,6 +85,13 @@ export interface Sessions {
   setSessionProcess(sessionId: string, pid: number, pgid: number): void;
   /** Persist the time of the latest progress (callers throttle this). */
   touchSession(sessionId: string, at: number): void;
+  /**
+   * What the running session's agent has said so far (its latest activity,
+   * its spend): kept with the session until it ends, for readers elsewhere.
+   * Does not add to the spend totals (the session's end does). Ignored for a
+   * session that has ended.
+   */
+  recordActivity(sessionId: string, activity: SessionActivity): void;
   /** The health check found the session stalled at `at` (it is being stopped). */
   markStalled(sessionId: string, at: number): void;
   /**
@@ -172,6 +183,22 @@ export interface QueryPort {
   listHolds(activeOnly?: boolean): HoldRow[];
 }
 
+/**
+ * Operators' requests to the running harness (the dashboard's actions),
+ * kept in the store so they may come from another process: posted
+ * pending, taken once by the run, answered with what came of them.
+ */
+export interface Controls {
+  /** Append a pending request; returns it as stored, with its id. */
+  postControl(request: ControlRequestInput): ControlRequestRow;
+  /** One transaction: every pending request, oldest first, marked taken at `at`; each is taken once. */
+  takeControls(at: number): ControlRequestRow[];
+  /** Record what came of a taken request. Unknown ids are ignored. */
+  answerControl(id: number, answer: { at: number; applied: boolean; result: string }): void;
+  /** The latest `limit` requests, newest first. */
+  listControls(limit: number): ControlRequestRow[];
+}
+
 /** The store as a whole: where it is, group commits, failures, closing. */
 export interface StoreLifecycle {
   /** Path or description of where the state lives (for messages). */
@@ -204,6 +231,7 @@ export type IntakePort = Answering<Intake>;
 export type ClaimPort = Answering<Claims>;
 export type SessionPort = Answering<Sessions>;
 export type RecordPort = Answering<Records>;
+export type ControlPort = Answering<Controls>;
 
 /** Everything the run's interpreter writes through. */
 export type RunStore = IntakePort & ClaimPort & SessionPort & RecordPort & Pick<StoreLifecycle, 'checkFile'>;
@@ -213,4 +241,4 @@ export type RunStore = IntakePort & ClaimPort & SessionPort & RecordPort & Pick<
  * provide, and what the CLI and tests use. A store across the network
  * implements the Answering ports instead.
  */
-export interface Store extends Intake, Claims, Sessions, Records, MergePort, LockPort, QueryPort, StoreLifecycle {}
+export interface Store extends Intake, Claims, Sessions, Records, MergePort, LockPort, QueryPort, Controls, StoreLifecycle {}

@@ -1,4 +1,5 @@
 import type { IssueStatus, SessionOutcome, WorkerState, HealthStatus } from '../core/states.js';
+import type { ControlKind } from '../core/controls.js';
 import type { MergeEntryState } from '../merge/states.js';
 import type { LockProbe, LockVerdict } from './run-lock.js';
 
@@ -82,8 +83,26 @@ export interface SessionRow {
   logPath: string | null;
   /** Free text: why the session ended as it did. */
   reason: string | null;
-  /** What the agent reported, for agents whose output is read; null otherwise. */
+  /** What the agent reported, for agents whose output is read; null otherwise. While it runs: what it has reported so far. */
   usage: AgentUsage | null;
+  /** The agent's latest activity (a message, a tool call) and when it was recorded; absent until one is. */
+  activity?: { at: number; text: string | null };
+}
+
+/**
+ * What a running session's agent has said so far: its latest activity and
+ * its spend, kept with the session while it runs (throttled), so a reader
+ * in another process sees it. The session's end writes the final figures.
+ */
+export interface SessionActivity {
+  at: number;
+  /** The latest activity text, or null when the agent has reported none yet. */
+  text: string | null;
+  costUsd: number | null;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
 }
 
 export interface WorkerRow {
@@ -227,6 +246,28 @@ export interface RunLockOptions {
 export type RunLockClaim =
   | { acquired: true; taken?: { holder: RunLockInfo; why: Exclude<Extract<LockVerdict, { claim: true }>['why'], 'free' | 'own'> } }
   | { acquired: false; holder: RunLockInfo };
+
+/** An operator's request to a running harness (src/core/controls.ts), as posted. */
+export interface ControlRequestInput {
+  kind: ControlKind;
+  /** The session, issue or hold kind it is about; null for `pause` and `resume`. */
+  target: string | null;
+  requestedAt: number;
+  /** Who asked, for the record (`dashboard`, or a user name). */
+  requestedBy: string;
+}
+
+/** A control request as stored: pending until a run takes it, then answered with what came of it. */
+export interface ControlRequestRow extends ControlRequestInput {
+  /** Increasing with every request: taken in id order. */
+  id: number;
+  takenAt: number | null;
+  answeredAt: number | null;
+  /** Whether the run did what was asked; null until answered. */
+  applied: boolean | null;
+  /** What came of it, in a line; null until answered. */
+  result: string | null;
+}
 
 /** What `retryIssues` did: every id retried, or nothing at all when some id is unknown or not failed. */
 export interface RetryResult {

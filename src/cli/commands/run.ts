@@ -19,6 +19,10 @@ export interface RunCommandOptions extends Record<string, unknown> {
   metricsPort?: string;
   /** Address for the metrics server (default 127.0.0.1). */
   metricsHost?: string;
+  /** Serve the live dashboard on this port while running, bound to dashboardHost, with actions when dashboardActions. */
+  dashboardPort?: string;
+  dashboardHost?: string;
+  dashboardActions?: boolean;
   /** Take the run lock whoever holds it. */
   forceUnlock?: boolean;
   /** Put every failed issue back in the queue with a fresh budget of attempts. */
@@ -57,6 +61,9 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   if (!issuesPath) {
     throw new UsageError('no issues to work on: pass --issues <file> (JSON Lines or a JSON array of {id, title, body?}), or --example for the bundled example');
   }
+  if (options.dashboardPort === undefined && (options.dashboardHost !== undefined || options.dashboardActions)) {
+    throw new UsageError(`${options.dashboardHost !== undefined ? '--dashboard-host' : '--dashboard-actions'} needs --dashboard-port <port>`);
+  }
   const human = options.json ? io.stderr : io.stdout;
   const run = await prepareRun(
     {
@@ -68,6 +75,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
       quiet: Boolean(options.quiet),
       ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
       ...(options.metricsHost !== undefined ? { metricsHost: options.metricsHost } : {}),
+      ...(options.dashboardPort !== undefined ? { dashboard: { port: options.dashboardPort, host: options.dashboardHost, actions: Boolean(options.dashboardActions) } } : {}),
     },
     { cwd: io.cwd, env: io.env, say: (text) => human.write(text) },
   );

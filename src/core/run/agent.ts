@@ -23,11 +23,38 @@ export function agentSaid(s: RunState, sessionId: string, events: readonly Agent
     if (isRateLimitSignal(event)) rateLimited(s, session.startedAt, at, out);
   }
   session.agent = summary;
+  writeActivity(s, session, at, false, out);
   if (summary.sessionId !== null && summary.sessionId !== before) {
     // Kept at once: a crash must not lose the conversation a retry resumes.
     out.push({ type: 'write', write: { op: 'agent-session', sessionId, agentSessionId: summary.sessionId, model: summary.model } });
   }
   checkBudgets(s, session, at, out);
+}
+
+/** The longest activity text kept with a session (characters). */
+export const ACTIVITY_TEXT_MAX = 500;
+
+/**
+ * Keep the agent's latest activity and spend with its running session, for
+ * readers in other processes: at most once per progressPersistMs, and
+ * whatever is left unwritten at the next health check (`flush`).
+ */
+export function writeActivity(s: RunState, session: SessionRecord, at: number, flush: boolean, out: Out): void {
+  const summary = session.agent;
+  if (!summary || !session.issue || session.phase !== 'running') return;
+  const written = session.activityWritten;
+  if (written?.summary === summary) return;
+  if (!flush && written && at - written.at < s.rules.progressPersistMs) return;
+  session.activityWritten = { at, summary };
+  const text = summary.lastActivity === null ? null : cut(summary.lastActivity, ACTIVITY_TEXT_MAX);
+  out.push({ type: 'write', write: { op: 'activity', sessionId: session.id, activity: { at, text, costUsd: summary.costUsd, ...summary.tokens } } });
+}
+
+/** At most `max` characters, never ending inside a surrogate pair. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
 }
 
 function isRateLimitSignal(event: AgentEvent): boolean {

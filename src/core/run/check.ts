@@ -9,7 +9,7 @@ import type { ScaleMetrics } from '../metrics-types.js';
 import type { ScaleDecision } from '../scale.js';
 import { isStalled } from '../stalls.js';
 import { tallyStall } from '../tally.js';
-import { relaxConcurrency } from './agent.js';
+import { relaxConcurrency, writeActivity } from './agent.js';
 import { dispatch } from './dispatch.js';
 import { growPool, poolSize, shrinkPool, workersIn, type Out } from './pool.js';
 import { stopSession } from './sessions.js';
@@ -44,6 +44,7 @@ function armCheck(s: RunState, now: number, out: Out): void {
 /** One health check. A policy that throws is reported as `health:error`; the check goes on without scaling. */
 export function runCheck(s: RunState, now: number, out: Out): void {
   for (const session of s.sessions.values()) {
+    writeActivity(s, session, now, true, out);
     if (session.stalledAt !== null || !isStalled(session, s.rules.scale.workerStallTimeoutMs, now)) continue;
     session.stalledAt = now;
     tallyStall(s.tally, now);

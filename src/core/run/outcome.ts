@@ -60,6 +60,8 @@ export interface SessionVerdict {
 export interface VerdictInput {
   killReason: KillReason | null;
   budgetNote: string | null;
+  /** Why the harness stopped it, said better than the kill reason does (an operator's cancel). */
+  stopNote?: string | null;
   exit: SessionExit;
   format: AgentFormat | null;
   agent: AgentSummary | null;
@@ -72,7 +74,7 @@ export function judgeSession(input: VerdictInput): SessionVerdict {
   if (killReason === 'budget') {
     return { ...none, outcome: 'failure', reason: input.budgetNote ?? killReasonText('budget', input.rules), final: true };
   }
-  if (killReason) return { ...none, outcome: killReason, reason: killReasonText(killReason, input.rules) };
+  if (killReason) return { ...none, outcome: killReason, reason: input.stopNote ?? killReasonText(killReason, input.rules) };
   // An agent that could not be started at all fails the same way for every issue.
   const unstartable = exit.error !== undefined ? `could not start: ${exit.error}` : null;
   if (!agent || format === null) {

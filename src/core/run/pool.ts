@@ -63,6 +63,8 @@ export function drainWorker(pool: PoolState, workerId: string, reason: string, n
   else if (worker.state === 'busy') {
     worker.state = 'draining';
     out.push({ type: 'emit', name: 'pool:draining', payload: { workerId, at: now, reason } });
+    // Recorded, so a reader of the store (the dashboard) can tell draining workers from busy ones.
+    out.push({ type: 'write', write: { op: 'worker', id: workerId, state: 'draining', sessionsRun: worker.sessionsRun, createdAt: worker.createdAt, retiredAt: null, retireReason: reason } });
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import type { AgentEvent } from '../../agents/formats/events.js';
 import type { SessionExit } from '../../agents/types.js';
-import type { IssueInput, IssueRow, IssueTransition, SessionEnd } from '../../store/types.js';
+import type { IssueInput, IssueRow, IssueTransition, SessionActivity, SessionEnd } from '../../store/types.js';
 import type { HarnessEvents } from '../events.js';
 import type { SessionOutcome } from '../states.js';
 import type { HoldKind, QueueView } from './state.js';
@@ -43,6 +43,8 @@ export type RunEvent =
   /** An operator puts the fleet on hold (pause) or lifts a hold (resume, lift). */
   | { type: 'pause'; reason: string }
   | { type: 'lift-hold'; kind: HoldKind; by: string }
+  /** An operator stops one session (its issue goes back to the queue without spending an attempt); `by` says who, for its record. */
+  | { type: 'cancel-session'; sessionId: string; by: string }
   // --- from the clock --------------------------------------------------------
   | { type: 'timer'; key: TimerKey }
   // --- answers to commands -----------------------------------------------------
@@ -82,6 +84,8 @@ export type StoreWrite =
   | { op: 'stalled'; sessionId: string; at: number }
   /** The agent named its own session: keep it with the session and as what the issue's next session resumes. */
   | { op: 'agent-session'; sessionId: string; agentSessionId: string; model: string | null }
+  /** What the running session's agent has said so far: its latest activity and spend. */
+  | { op: 'activity'; sessionId: string; activity: SessionActivity }
   | { op: 'hold'; kind: HoldKind; reason: string; fix: string; since: number; until: number | null }
   | { op: 'hold-end'; kind: HoldKind; at: number; by: string }
   /** † */
@@ -90,7 +94,7 @@ export type StoreWrite =
   | { op: 'import'; issues: readonly IssueInput[]; now: number }
   /** † */
   | { op: 'refresh'; now: number }
-  | { op: 'worker'; id: string; state: 'idle' | 'retired'; sessionsRun: number; createdAt: number; retiredAt: number | null; retireReason: string | null }
+  | { op: 'worker'; id: string; state: 'idle' | 'draining' | 'retired'; sessionsRun: number; createdAt: number; retiredAt: number | null; retireReason: string | null }
   | { op: 'scale'; at: number; direction: 'up' | 'down'; from: number; to: number; reason: string }
   | { op: 'backpressure'; at: number; active: boolean; queueDepth: number };
 

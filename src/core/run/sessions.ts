@@ -120,6 +120,14 @@ export function stopSession(s: RunState, sessionId: string, reason: KillReason, 
   if (session.phase === 'running') out.push({ type: 'kill', sessionId });
 }
 
+/** An operator stops a running session: it ends `cancelled`, and its issue goes back to the queue without spending an attempt. */
+export function cancelSession(s: RunState, sessionId: string, by: string, now: number, out: Out): void {
+  const session = s.sessions.get(sessionId);
+  if (!session || !session.issue || session.phase === 'handing-off') return;
+  session.stopNote = `cancelled ${by}`;
+  stopSession(s, sessionId, 'cancelled', now, out);
+}
+
 /** The session's process ended (or never started). */
 export function exited(s: RunState, sessionId: string, exit: SessionExit, now: number, out: Out): void {
   const session = s.sessions.get(sessionId);
@@ -140,6 +148,7 @@ function judge(s: RunState, session: SessionRecord, exit: SessionExit, now: numb
   return judgeSession({
     killReason: session.killReason,
     budgetNote: session.budgetNote,
+    stopNote: session.stopNote ?? null,
     exit,
     format: s.rules.agentFormat,
     agent: session.agent,

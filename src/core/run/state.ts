@@ -168,6 +168,10 @@ export interface SessionRecord {
   probe: boolean;
   /** Why the budget stopped it, when it did. */
   budgetNote: string | null;
+  /** Why the harness stopped it, when the kill reason alone does not say (an operator cancelled it). */
+  stopNote?: string;
+  /** The agent's summary as last written to the store, and when (its activity is kept throttled). */
+  activityWritten?: { at: number; summary: AgentSummary };
   /** Its verdict, kept while the merge queue is asked about its branch. */
   verdict?: import('./outcome.js').SessionVerdict;
 }

@@ -13,7 +13,7 @@ import { admitted, dispatch, retryWoke, setQueueDepth, takeView } from './dispat
 import type { Command, PoolOp, RunEvent } from './protocol.js';
 import { agentSaid } from './agent.js';
 import { hold, holdTimerFired, liftHold } from './holds.js';
-import { claimed, endWorkerSession, exited, handedOff, prepared, progressed, spawned, stopSession } from './sessions.js';
+import { cancelSession, claimed, endWorkerSession, exited, handedOff, prepared, progressed, spawned, stopSession } from './sessions.js';
 import type { RunState } from './state.js';
 
 export interface StepResult {
@@ -121,6 +121,8 @@ function apply(s: RunState, e: RunEvent, now: number, out: Out): void {
     case 'lift-hold':
       liftHold(s, e.kind, e.by, now, out);
       return dispatch(s, now, out);
+    case 'cancel-session':
+      return cancelSession(s, e.sessionId, e.by, now, out);
     case 'store-failed':
       return storeFailed(s, e.operation, e.message, now, out);
 

@@ -1,5 +1,6 @@
 import type { Store } from '../ports.js';
 import { memoryClaims } from './claims.js';
+import { memoryControls } from './controls.js';
 import { memoryIntake } from './intake.js';
 import { memoryLock } from './lock.js';
 import { memoryMerges } from './merges.js';
@@ -29,7 +30,7 @@ export class MemoryStore {
 
   constructor(options: MemoryStoreOptions = {}) {
     const m = new MemoryState(options.retainFinished ?? true);
-    Object.assign(this, memoryIntake(m), memoryClaims(m), memorySessions(m), memoryRecords(m), memoryMerges(m), memoryLock(m), memoryQueries(m));
+    Object.assign(this, memoryIntake(m), memoryClaims(m), memorySessions(m), memoryRecords(m), memoryMerges(m), memoryLock(m), memoryQueries(m), memoryControls(m));
   }
 
   /** Each change here is already whole or nothing; a batch adds nothing to that. */

@@ -17,6 +17,16 @@ export function memorySessions(m: MemoryState): Sessions {
       if (stored) stored.row.lastProgressAt = at;
     },
 
+    recordActivity(sessionId, a) {
+      const stored = m.sessions.get(sessionId);
+      if (!stored || stored.row.endedAt !== null) return;
+      const row = stored.row;
+      const usage = row.usage ?? { agentSessionId: null, model: null, turns: null, costUsd: null, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, agentError: null };
+      const { costUsd, inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens } = a;
+      row.usage = { ...usage, costUsd, inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens };
+      row.activity = { at: a.at, text: a.text ?? row.activity?.text ?? null };
+    },
+
     markStalled(sessionId, at) {
       const stored = m.sessions.get(sessionId);
       if (stored && stored.row.stalledAt === null) stored.row.stalledAt = at;

@@ -4,6 +4,7 @@ import type { QueueView } from '../ports.js';
 import type { IssueChange } from '../transitions.js';
 import type {
   BackpressureChangeRow,
+  ControlRequestRow,
   HoldRow,
   IssueRow,
   MergeEntryRow,
@@ -58,6 +59,9 @@ export class MemoryState {
   /** What every ended session has spent. */
   readonly spent = { costUsd: 0, inputTokens: 0, outputTokens: 0 };
   readonly holds: HoldRow[] = [];
+  /** Control requests in id order (id = index + 1); the first `controlsTaken` have been taken. */
+  readonly controls: ControlRequestRow[] = [];
+  controlsTaken = 0;
 
   /** The queue view answers hand out: one object, kept current, so a simulation's millions of steps allocate none. */
   private readonly view: QueueView = { counts: this.counts, nextRetryAt: null, mergeDepth: 0, spent: this.spent };

@@ -1,6 +1,7 @@
 import type { Store } from '../ports.js';
 import { sqliteClaims } from './claims.js';
 import { SqliteConnection } from './connection.js';
+import { sqliteControls } from './controls.js';
 import { sqliteIntake } from './intake.js';
 import { sqliteLock } from './lock.js';
 import { sqliteMerges } from './merges.js';
@@ -15,7 +16,7 @@ import { sqliteSessions } from './sessions.js';
 export class SqliteStore extends SqliteConnection {
   constructor(path: string) {
     super(path);
-    Object.assign(this, sqliteIntake(this), sqliteClaims(this), sqliteSessions(this), sqliteRecords(this), sqliteMerges(this), sqliteLock(this), sqliteQueries(this));
+    Object.assign(this, sqliteIntake(this), sqliteClaims(this), sqliteSessions(this), sqliteRecords(this), sqliteMerges(this), sqliteLock(this), sqliteQueries(this), sqliteControls(this));
   }
 }
 

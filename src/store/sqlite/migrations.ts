@@ -294,6 +294,38 @@ CREATE TABLE holds (
 CREATE INDEX idx_holds_active ON holds (kind) WHERE ended_at IS NULL;
 `;
 
+/**
+ * What version 9 adds, for watching and steering a run from another
+ * process (the dashboard):
+ * - a running session keeps its agent's latest activity (a message, a tool
+ *   call) and when it was recorded; while it runs, its cost and token
+ *   columns hold what its agent has reported so far (its end writes the
+ *   final figures, and only the end adds them to spend_totals);
+ * - operators' requests to the running harness (pause, resume, cancel a
+ *   session, retry an issue, lift a hold): posted pending, taken once by
+ *   the run, answered with what came of them;
+ * - issues indexed by when they last changed, for a table of the latest.
+ */
+const DASHBOARD_CONTROLS = `
+ALTER TABLE sessions ADD COLUMN last_activity TEXT;
+ALTER TABLE sessions ADD COLUMN last_activity_at INTEGER;
+CREATE TABLE control_requests (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind          TEXT NOT NULL,
+  target        TEXT,
+  requested_at  INTEGER NOT NULL,
+  requested_by  TEXT NOT NULL,
+  taken_at      INTEGER,
+  answered_at   INTEGER,
+  applied       INTEGER,
+  result        TEXT
+);
+-- The dashboard's issue table lists the latest changed first, and notices a change, through this index.
+CREATE INDEX idx_issues_updated ON issues (updated_at);
+-- takeControls walks the pending requests only.
+CREATE INDEX idx_control_requests_pending ON control_requests (id) WHERE taken_at IS NULL;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', up: (db) => db.exec(INITIAL_SCHEMA) },
   { version: 2, description: 'metrics aggregates, indexes and worker retire reason', up: (db) => db.exec(METRICS_AGGREGATES) },
@@ -316,6 +348,13 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 7,
     description: 'what agents report: their session ids, models, turns, cost and tokens; fleet holds',
     up: (db) => db.exec(AGENT_USAGE_AND_HOLDS),
+  },
+  // Version 8 belongs to tracker dependencies and the outbox; it changes nothing here until that step lands.
+  { version: 8, description: 'reserved: tracker dependencies and outbox', up: () => {} },
+  {
+    version: 9,
+    description: "a running session's latest activity; operators' control requests",
+    up: (db) => db.exec(DASHBOARD_CONTROLS),
   },
 ];
 

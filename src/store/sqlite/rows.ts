@@ -11,8 +11,10 @@ import type {
   SessionRow,
   WorkerRow,
   AgentUsage,
+  ControlRequestRow,
   HoldRow,
 } from '../types.js';
+import type { ControlKind } from '../../core/controls.js';
 
 /** Rows as SQLite returns them (snake_case, booleans as 0/1, labels as JSON), and their mapping to the contract's types. */
 
@@ -62,6 +64,9 @@ export interface SessionRecord {
   cache_read_tokens: number | null;
   cache_write_tokens: number | null;
   agent_error: string | null;
+  /** Absent from stores before schema 9, read without migrating. */
+  last_activity?: string | null;
+  last_activity_at?: number | null;
 }
 
 export interface HoldRecord {
@@ -167,7 +172,8 @@ export const ISSUE_COLUMNS =
 
 export const SESSION_COLUMNS =
   'id, issue_id, worker_id, attempt, pid, pgid, started_at, last_progress_at, stalled_at, ended_at, outcome, exit_code, signal, log_path, reason, ' +
-  'agent_session_id, model, turns, cost_usd, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, agent_error';
+  'agent_session_id, model, turns, cost_usd, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, agent_error, ' +
+  'last_activity, last_activity_at';
 
 export const MERGE_ENTRY_COLUMNS =
   'id, issue_id, branch, head, state, queued_at, started_at, ended_at, base, result, reason, url, verify_pid, verify_pgid';
@@ -232,6 +238,35 @@ export function toSession(r: SessionRecord, statePath: string | null = null): Se
     logPath: shownLogPath(statePath, r.log_path),
     reason: r.reason,
     usage: toUsage(r),
+    ...(r.last_activity_at != null ? { activity: { at: r.last_activity_at, text: r.last_activity ?? null } } : {}),
+  };
+}
+
+export interface ControlRequestRecord {
+  id: number;
+  kind: ControlKind;
+  target: string | null;
+  requested_at: number;
+  requested_by: string;
+  taken_at: number | null;
+  answered_at: number | null;
+  applied: number | null;
+  result: string | null;
+}
+
+export const CONTROL_COLUMNS = 'id, kind, target, requested_at, requested_by, taken_at, answered_at, applied, result';
+
+export function toControl(r: ControlRequestRecord): ControlRequestRow {
+  return {
+    id: r.id,
+    kind: r.kind,
+    target: r.target,
+    requestedAt: r.requested_at,
+    requestedBy: r.requested_by,
+    takenAt: r.taken_at,
+    answeredAt: r.answered_at,
+    applied: r.applied === null ? null : r.applied !== 0,
+    result: r.result,
   };
 }
 

@@ -15,6 +15,21 @@ export function sqliteSessions(c: SqliteConnection): Sessions {
       c.write(() => c.sql.touchSession.run(at, sessionId));
     },
 
+    recordActivity(sessionId, a) {
+      c.write(() =>
+        c.sql.recordActivity.run({
+          id: sessionId,
+          at: a.at,
+          text: a.text,
+          cost_usd: a.costUsd,
+          input_tokens: a.inputTokens,
+          output_tokens: a.outputTokens,
+          cache_read_tokens: a.cacheReadTokens,
+          cache_write_tokens: a.cacheWriteTokens,
+        }),
+      );
+    },
+
     markStalled(sessionId, at) {
       c.write(() => c.sql.markStalled.run(at, sessionId));
     },

@@ -1,9 +1,11 @@
 import type Database from 'better-sqlite3';
 import {
+  CONTROL_COLUMNS,
   ISSUE_COLUMNS,
   MERGE_ENTRY_COLUMNS,
   SESSION_COLUMNS,
   type BackpressureRecord,
+  type ControlRequestRecord,
   type HoldRecord,
   type IssueRecord,
   type MergeEntryRecord,
@@ -124,6 +126,11 @@ export function prepareStatements(db: Database.Database) {
          cache_read_tokens = @cache_read_tokens, cache_write_tokens = @cache_write_tokens, agent_error = @agent_error
        WHERE id = @id`,
     ),
+    recordActivity: command<[{ id: string; at: number; text: string | null; cost_usd: number | null; input_tokens: number; output_tokens: number; cache_read_tokens: number; cache_write_tokens: number }]>(
+      `UPDATE sessions SET last_activity = coalesce(@text, last_activity), last_activity_at = @at, cost_usd = @cost_usd,
+         input_tokens = @input_tokens, output_tokens = @output_tokens, cache_read_tokens = @cache_read_tokens, cache_write_tokens = @cache_write_tokens
+       WHERE id = @id AND ended_at IS NULL`,
+    ),
     setAgentSession: command<[string, string | null, string]>('UPDATE sessions SET agent_session_id = ?, model = coalesce(?, model) WHERE id = ?'),
     insertHold: command<[Omit<HoldRecord, 'ended_at' | 'ended_by'>]>(
       'INSERT INTO holds (kind, reason, fix, since, until) VALUES (@kind, @reason, @fix, @since, @until)',
@@ -200,6 +207,15 @@ export function prepareStatements(db: Database.Database) {
     mergeDepth: query<[], { n: number }>(
       "SELECT count(*) AS n FROM merge_entries WHERE state IN ('queued', 'merging')",
     ),
+
+    insertControl: command<[Pick<ControlRequestRecord, 'kind' | 'target' | 'requested_at' | 'requested_by'>]>(
+      'INSERT INTO control_requests (kind, target, requested_at, requested_by) VALUES (@kind, @target, @requested_at, @requested_by)',
+    ),
+    getControl: query<[number | bigint], ControlRequestRecord>(`SELECT ${CONTROL_COLUMNS} FROM control_requests WHERE id = ?`),
+    pendingControls: query<[], ControlRequestRecord>(`SELECT ${CONTROL_COLUMNS} FROM control_requests WHERE taken_at IS NULL ORDER BY id`),
+    takeControl: command<[number, number]>('UPDATE control_requests SET taken_at = ? WHERE id = ? AND taken_at IS NULL'),
+    answerControl: command<[number, number, string, number]>('UPDATE control_requests SET answered_at = ?, applied = ?, result = ? WHERE id = ?'),
+    latestControls: query<[number], ControlRequestRecord>(`SELECT ${CONTROL_COLUMNS} FROM control_requests ORDER BY id DESC LIMIT ?`),
 
     getRunLock: query<[], RunLockRecord>('SELECT pid, hostname, started_at, heartbeat_at, process_start FROM run_lock WHERE id = 1'),
     claimRunLock: command<[RunLockRecord]>(

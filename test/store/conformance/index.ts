@@ -1,5 +1,6 @@
 import { describe } from 'vitest';
 import { describeClaims } from './claims.js';
+import { describeControls } from './controls.js';
 import type { MakeStore } from './fixtures.js';
 import { describeIntake } from './intake.js';
 import { describeLock } from './lock.js';
@@ -24,5 +25,6 @@ export function describeStoreConformance(name: string, make: MakeStore): void {
     describe('MergePort', () => describeMerges(make));
     describe('LockPort', () => describeLock(make));
     describe('QueryPort', () => describeQueries(make));
+    describe('ControlPort', () => describeControls(make));
   });
 }

@@ -15,6 +15,25 @@ export function describeSessions(make: MakeStore): void {
     expect(t.store.getSession(s)).toMatchObject({ pid: 4242, pgid: 4240, lastProgressAt: 25, startedAt: 10, stalledAt: 40 });
   });
 
+  it("keeps a running session's latest activity and spend so far, leaves the spend totals alone, and lets its end write the final figures", () => {
+    const s = start('a', 10);
+    expect(t.store.getSession(s)?.activity).toBeUndefined();
+    const spend = { costUsd: 0.5, inputTokens: 100, outputTokens: 20, cacheReadTokens: 3, cacheWriteTokens: 4 };
+    t.store.recordActivity(s, { at: 15, text: 'Bash: npm test', ...spend });
+    expect(t.store.getSession(s)).toMatchObject({ activity: { at: 15, text: 'Bash: npm test' }, usage: { costUsd: 0.5, inputTokens: 100, outputTokens: 20, cacheReadTokens: 3, cacheWriteTokens: 4 } });
+    // A report without text keeps the last activity; the figures are the session's so far, not added up.
+    t.store.recordActivity(s, { at: 18, text: null, ...spend, costUsd: 0.75, inputTokens: 150 });
+    expect(t.store.getSession(s)).toMatchObject({ activity: { at: 18, text: 'Bash: npm test' }, usage: { costUsd: 0.75, inputTokens: 150 } });
+    expect(t.store.queueView(18).spent).toEqual({ costUsd: 0, inputTokens: 0, outputTokens: 0 });
+
+    const final = { agentSessionId: null, model: null, turns: 2, costUsd: 1, inputTokens: 200, outputTokens: 30, cacheReadTokens: 0, cacheWriteTokens: 0, agentError: null };
+    const view = t.store.finishSession(s, { outcome: 'success', endedAt: 20, usage: final }, { status: 'done' });
+    expect(view.spent).toEqual({ costUsd: 1, inputTokens: 200, outputTokens: 30 });
+    // An ended session takes no more activity.
+    t.store.recordActivity(s, { at: 25, text: 'late', ...spend });
+    expect(t.store.getSession(s)).toMatchObject({ activity: { at: 18, text: 'Bash: npm test' }, usage: { costUsd: 1, inputTokens: 200 } });
+  });
+
   it('finishes a session and applies the transition, answering the queue', () => {
     const s = start('a', 10);
     const view = t.store.finishSession(
