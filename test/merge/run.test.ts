@@ -68,7 +68,7 @@ describe('harness run --worktrees with the merge queue', () => {
 
     const state = p.state();
     expect(Object.values(state.issues).map((i) => i.status)).toEqual(['done', 'done', 'done', 'done']);
-    expect(state.merges.map((m) => m.state)).toEqual(['landed', 'landed', 'landed', 'landed']);
+    expect(state.merges.map((m) => [m.state, m.reason])).toEqual(ids.map(() => ['landed', null]));
     expect(subjects(p.temp.repo).slice(1).sort()).toEqual(ids.map((id) => `${id}: fix ${id}`));
     // The order on main is the order the branches were queued in.
     expect(subjects(p.temp.repo).slice(1)).toEqual(state.merges.map((m) => `${m.issueId}: fix ${m.issueId}`));
