@@ -20,27 +20,9 @@ import type { RunStore } from '../store/ports.js';
 import { snapshotOf } from '../store/types.js';
 import { answerTo, callStore, operationOf, type StoreCommand } from './store-writes.js';
 import type { Clock, TimerHandle } from './clock.js';
-import type { MergeService, WorkspaceProvider } from './coordinator-types.js';
+import { defaultSessionId, handOffBranch, isPromise, prepareWorkspace, type EnginePorts } from './engine-ports.js';
 
-export interface EnginePorts {
-  clock: Clock;
-  events: EventBus;
-  /** Where dispatched runs keep their state; none for a standalone ScaleManager. */
-  store?: RunStore | null;
-  runner?: SessionRunner | null;
-  workspaces?: WorkspaceProvider | null;
-  merge?: MergeService | null;
-  /** Working directory of sessions without a workspace. */
-  cwd: string;
-  newSessionId?: () => string;
-  /** Where a session's log goes. */
-  logPath?: (issueId: string, attempt: number, sessionId: string) => string | null;
-  /** The merge queue's depth, when a probe reports it (standalone ScaleManager). */
-  mergeDepth?: () => number;
-  /** Print the metrics table (the seed's display every N sessions). */
-  display?: (metrics: ScaleMetrics) => void;
-  onFinish?: () => void;
-}
+export type { EnginePorts } from './engine-ports.js';
 
 export class Engine {
   private readonly inbox: RunEvent[] = [];
@@ -128,13 +110,13 @@ export class Engine {
       case 'write':
         return this.storeCommand(c);
       case 'prepare':
-        return this.prepare(c.sessionId, c.issueId);
+        return prepareWorkspace(this.ports.workspaces, c.sessionId, c.issueId, this.answer);
       case 'spawn':
         return this.spawn(c);
       case 'kill':
         return this.handles.get(c.sessionId)?.kill();
       case 'hand-off':
-        return this.handOff(c);
+        return handOffBranch(this.ports.merge, c, this.answer);
       case 'enqueue-merge': {
         const merge = this.ports.merge;
         if (merge) this.guard('queue a merge', () => merge.enqueue(c.issue, c.branch, c.head, c.now));
@@ -225,17 +207,6 @@ export class Engine {
     this.feed({ type: 'store-failed', operation, message });
   }
 
-  private prepare(sessionId: string, issueId: string): void {
-    const workspaces = this.ports.workspaces;
-    if (!workspaces) return this.feed({ type: 'prepare-failed', sessionId, error: 'no workspaces are configured' });
-    Promise.resolve()
-      .then(() => workspaces.prepare(issueId))
-      .then(
-        (ws) => this.feed({ type: 'prepared', sessionId, cwd: ws.path, branch: ws.branch }),
-        (error: unknown) => this.feed({ type: 'prepare-failed', sessionId, error: error instanceof Error ? error.message : String(error) }),
-      );
-  }
-
   private spawn(c: Extract<Command, { type: 'spawn' }>): void {
     const runner = this.ports.runner;
     let ended = false;
@@ -282,24 +253,6 @@ export class Engine {
 
   private readonly progressEvent = { type: 'progress' as const, sessionId: '', at: 0 };
 
-  private handOff(c: Extract<Command, { type: 'hand-off' }>): void {
-    const merge = this.ports.merge;
-    const answer = (status: 'merging' | 'done' | 'failed', reason: string | null, head: string | null) =>
-      this.feed({ type: 'handed-off', sessionId: c.sessionId, status, reason, head });
-    if (!merge) return answer('done', null, null);
-    Promise.resolve()
-      .then(() => merge.assess(c.issue, c.branch))
-      .then(
-        (r) => answer(r.status, r.status === 'failed' ? r.reason : null, r.status === 'merging' ? r.head : null),
-        (error: unknown) => answer('failed', `could not assess the branch for merging: ${error instanceof Error ? error.message : String(error)}`, null),
-      );
-  }
-}
-
-function isPromise(value: unknown): value is Promise<unknown> {
-  return typeof (value as Promise<unknown> | null)?.then === 'function';
-}
-
-function defaultSessionId(): string {
-  return crypto.randomUUID();
+  /** Feed an answer that arrives later (a promise settled). */
+  private readonly answer = (event: RunEvent): void => this.feed(event);
 }
