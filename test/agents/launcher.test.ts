@@ -171,17 +171,23 @@ describe('protocol', () => {
       heartbeatFile: '/h/s.heartbeat',
       promptFile: '/h/s.prompt',
       prompt: 'line\nline',
+      mode: 'structured',
+      argv: ['claude', '--resume', 'a\tb'],
       env: { HARNESS_ISSUE_TITLE: 'a\tb' },
     });
     expect(line).not.toContain('\n');
     expect(line.split('\t').map(decodeField)).toEqual([
-      'start', '7', '/w', '', '/h/s.issue.json', '{"title":"a\tb"}\n', '/h/s.heartbeat', '/h/s.prompt', 'line\nline', '1', 'HARNESS_ISSUE_TITLE=a\tb',
+      'start', '7', '/w', '', '/h/s.issue.json', '{"title":"a\tb"}\n', '/h/s.heartbeat', '/h/s.prompt', 'line\nline',
+      's', '3', 'claude', '--resume', 'a\tb', '1', 'HARNESS_ISSUE_TITLE=a\tb',
     ]);
   });
 
   it('reads every event the launcher sends', () => {
     expect(decodeEvent('spawn\t3\t4242')).toEqual({ type: 'spawn', key: '3', pid: 4242 });
     expect(decodeEvent('progress\t3')).toEqual({ type: 'progress', key: '3' });
+    expect(decodeEvent('out\t3\t{"type":"x","a":"%09%0A%25%00"}')).toEqual({ type: 'out', key: '3', line: '{"type":"x","a":"\t\n%\0"}' });
+    expect(decodeEvent('long\t3\t5000000')).toEqual({ type: 'long', key: '3', bytes: 5000000 });
+    expect(decodeEvent('err\t3\tError: no rollout%0A')).toEqual({ type: 'err', key: '3', text: 'Error: no rollout\n' });
     expect(decodeEvent('exit\t3\t7\t0')).toEqual({ type: 'exit', key: '3', exitCode: 7, signal: null });
     expect(decodeEvent('exit\t3\t-\t15')).toEqual({ type: 'exit', key: '3', exitCode: null, signal: 'SIGTERM' });
     expect(decodeEvent('fail\t3\tspawn\tENOENT\tNo such file%09x')).toEqual({

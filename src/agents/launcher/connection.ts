@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import type { Clock } from '../../runtime/clock.js';
 import { findSessionProcesses, killGroup } from '../process-group.js';
 import { describeSpawnFailure } from '../session-files.js';
+import type { AgentOutput } from '../agent-output.js';
 import type { SessionCallbacks, SessionExit, SessionHandle } from '../types.js';
 import { setLauncherReferenced, spawnLauncher, stopLauncher } from './binary.js';
 import {
@@ -20,6 +21,10 @@ import {
 interface LaunchedSession {
   sessionId: string;
   cwd: string;
+  /** The program the session runs, for a spawn failure's message. */
+  program: string;
+  /** The reader of a structured session's stdout; null for a text one. */
+  output: AgentOutput | null;
   callbacks: SessionCallbacks;
   handle: { pid: number | null; pgid: number | null; kill(): void };
 }
@@ -100,8 +105,11 @@ export class LauncherConnection {
     return this.sessions.size;
   }
 
-  /** Start a session; `request` has everything but the key, which is this connection's to give. */
-  start(sessionId: string, request: Omit<LauncherStart, 'key'>, callbacks: SessionCallbacks): SessionHandle {
+  /**
+   * Start a session; `request` has everything but the key, which is this
+   * connection's to give. A structured session's stdout lines go to `output`.
+   */
+  start(sessionId: string, request: Omit<LauncherStart, 'key'>, callbacks: SessionCallbacks, output: AgentOutput | null = null): SessionHandle {
     const key = String(this.nextKey++);
     const handle = {
       pid: null as number | null,
@@ -110,7 +118,8 @@ export class LauncherConnection {
         if (this.sessions.has(key)) this.outbox.send(encodeKill(key));
       },
     };
-    this.sessions.set(key, { sessionId, cwd: request.cwd, callbacks, handle });
+    const program = request.argv[0] ?? this.init.command[0] ?? '';
+    this.sessions.set(key, { sessionId, cwd: request.cwd, program, output, callbacks, handle });
     this.setReferenced(true);
     this.outbox.send(encodeStart({ ...request, key }));
     return handle;
@@ -171,6 +180,15 @@ export class LauncherConnection {
       case 'progress':
         session.callbacks.onProgress(this.clock.now());
         return;
+      case 'out':
+        session.output?.stdout(`${event.line}\n`);
+        return;
+      case 'long':
+        session.output?.skipped(event.bytes, this.init.lineMaxBytes);
+        return;
+      case 'err':
+        session.output?.stderr(event.text);
+        return;
       case 'exit':
         this.end(event.key, session, { exitCode: event.exitCode, signal: event.signal });
         return;
@@ -178,7 +196,7 @@ export class LauncherConnection {
         const error =
           event.stage === 'files'
             ? `could not prepare files for session ${session.sessionId}: ${event.message}`
-            : describeSpawnFailure(event.code, event.message, this.init.command[0] ?? '', session.cwd, existsSync(session.cwd));
+            : describeSpawnFailure(event.code, event.message, session.program, session.cwd, existsSync(session.cwd));
         this.end(event.key, session, { exitCode: null, signal: null, error });
         return;
       }

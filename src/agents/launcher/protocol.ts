@@ -21,6 +21,8 @@ export interface LauncherInit {
   exitFlushMs: number;
   /** Written once to a log that reached logMaxBytes. */
   truncationNotice: string;
+  /** Longest stdout line of a structured session sent whole; a longer one is reported by its size. */
+  lineMaxBytes: number;
   /** Base environment of the agents. */
   env: Readonly<Record<string, string>>;
 }
@@ -35,6 +37,14 @@ export interface LauncherStart {
   heartbeatFile: string;
   promptFile: string;
   prompt: string;
+  /**
+   * `text`: the agent's output is progress (stdout and stderr share a pipe);
+   * `structured`: its stdout comes back line by line (`out`), the head of
+   * its stderr as it is (`err`), and only a heartbeat is progress.
+   */
+  mode: 'text' | 'structured';
+  /** This session's own argv (a resume id, a budget); empty for the init line's command. */
+  argv: readonly string[];
   /** Variables put over the base environment. */
   env: Readonly<Record<string, string>>;
 }
@@ -42,6 +52,9 @@ export interface LauncherStart {
 export type LauncherEvent =
   | { type: 'spawn'; key: string; pid: number }
   | { type: 'progress'; key: string }
+  | { type: 'out'; key: string; line: string }
+  | { type: 'long'; key: string; bytes: number }
+  | { type: 'err'; key: string; text: string }
   | { type: 'exit'; key: string; exitCode: number | null; signal: string | null }
   | { type: 'fail'; key: string; stage: 'files' | 'spawn'; code: string; message: string };
 
@@ -73,6 +86,7 @@ export function encodeInit(init: LauncherInit): string {
     init.progressCoalesceMs,
     init.exitFlushMs,
     init.truncationNotice,
+    init.lineMaxBytes,
     init.command.length,
     ...init.command,
     ...envFields(init.env),
@@ -90,6 +104,9 @@ export function encodeStart(start: LauncherStart): string {
     start.heartbeatFile,
     start.promptFile,
     start.prompt,
+    start.mode === 'structured' ? 's' : 't',
+    start.argv.length,
+    ...start.argv,
     ...envFields(start.env),
   ]);
 }
@@ -109,6 +126,12 @@ export function decodeEvent(text: string): LauncherEvent | null {
       return { type, key, pid: Number(rest[0]) };
     case 'progress':
       return { type, key };
+    case 'out':
+      return { type, key, line: decodeField(rest[0] ?? '') };
+    case 'long':
+      return { type, key, bytes: Number(rest[0] ?? 0) };
+    case 'err':
+      return { type, key, text: decodeField(rest[0] ?? '') };
     case 'exit': {
       const signal = Number(rest[1] ?? 0);
       return {
@@ -132,15 +155,15 @@ export class LineReader {
   constructor(private readonly onLine: (line: string) => void) {}
 
   push(chunk: string): void {
-    let text = this.pending + chunk;
+    const text = this.pending === '' ? chunk : this.pending + chunk;
+    let start = 0;
     let newline = text.indexOf('\n');
     while (newline !== -1) {
-      const found = text.slice(0, newline);
-      text = text.slice(newline + 1);
-      if (found.length > 0) this.onLine(found);
-      newline = text.indexOf('\n');
+      if (newline > start) this.onLine(text.slice(start, newline));
+      start = newline + 1;
+      newline = text.indexOf('\n', start);
     }
-    this.pending = text;
+    this.pending = start === 0 ? text : text.slice(start);
   }
 }
 
