@@ -81,6 +81,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
       cwd: io.cwd,
       sessionLog: run.sessionLog,
       metrics: run.metrics,
+      fleet: run.fleet,
       status: run.status,
     });
     const shown = view;
