@@ -26,6 +26,8 @@ export interface SessionArgs {
   resumeFrom?: string | null;
   /** The spending the issue has left (USD), for an agent that stops itself at a budget. */
   budgetUsd?: number | null;
+  /** Where the session works (its worktree in worktree mode). */
+  cwd?: string;
 }
 
 export interface AgentInvocation {
@@ -45,6 +47,8 @@ export interface InvocationContext {
   bin?: string;
   /** Codex: directories its sandbox may also write, e.g. the repository's git directory (so the agent can commit). */
   writableDirs?: readonly string[];
+  /** Codex: more such directories for a session working in `cwd` (a worktree's own git directory). */
+  sessionDirs?: (cwd: string) => readonly string[];
   /** Codex: the sessions do not work in a git repository. */
   skipGitRepoCheck?: boolean;
 }
@@ -76,6 +80,7 @@ export function agentInvocation(agent: AgentSettings, context: InvocationContext
   const argv = (session: SessionArgs = {}): string[] =>
     preset.argv({
       ...options,
+      writableDirs: [...options.writableDirs, ...(session.cwd !== undefined && context.sessionDirs ? context.sessionDirs(session.cwd) : [])],
       resumeId: resume ? (session.resumeFrom ?? null) : null,
       maxBudgetUsd: preset.supportsBudget && session.budgetUsd != null ? Math.max(MIN_BUDGET_USD, session.budgetUsd) : null,
     });

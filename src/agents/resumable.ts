@@ -80,14 +80,14 @@ export function startResumable(
  */
 function argvOf(spec: SessionSpec, options: AgentRunOptions & { command: readonly string[] }): [string[], string | null] {
   const resumeFrom = spec.resumeFrom ?? null;
-  const budgetUsd = spec.budgetUsd ?? null;
+  const fresh = { resumeFrom: null, budgetUsd: spec.budgetUsd ?? null, cwd: spec.cwd };
   if (!options.argvFor) return [[...options.command], resumeFrom];
-  if (resumeFrom === null) return [options.argvFor({ resumeFrom: null, budgetUsd }), null];
+  if (resumeFrom === null) return [options.argvFor(fresh), null];
   try {
-    return [options.argvFor({ resumeFrom, budgetUsd }), resumeFrom];
+    return [options.argvFor({ ...fresh, resumeFrom }), resumeFrom];
   } catch (error) {
     note(spec.logPath, `cannot resume conversation ${JSON.stringify(resumeFrom.slice(0, 80))} (${error instanceof Error ? error.message : String(error)}); starting this session without it`);
-    return [options.argvFor({ resumeFrom: null, budgetUsd }), null];
+    return [options.argvFor(fresh), null];
   }
 }
 

@@ -5,6 +5,8 @@
  * its agent can commit), and the argv each session gets. A command line is
  * resolved as it always was, and checked for the same refusals.
  */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { AgentFormat } from '../agents/formats/events.js';
 import { knownRefusals, preflight, type PreflightProblem, type VersionProbe } from '../agents/formats/preflight.js';
 import { spawnVersionProbe } from '../agents/formats/probe.js';
@@ -80,10 +82,26 @@ export async function prepareAgent(config: HarnessConfig, context: AgentContext)
  * main repository's) is made writable too. Outside a repository codex
  * refuses to run unless told to skip that check.
  */
-async function codexRepository(context: AgentContext): Promise<{ writableDirs?: string[]; skipGitRepoCheck?: boolean }> {
+async function codexRepository(context: AgentContext): Promise<{ writableDirs?: string[]; skipGitRepoCheck?: boolean; sessionDirs?: (cwd: string) => string[] }> {
   const out = await runProgram('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: context.workDir, env: context.env });
   const dir = out.stdout.trim();
-  return out.code === 0 && dir !== '' ? { writableDirs: [dir] } : { skipGitRepoCheck: true };
+  if (out.code !== 0 || dir === '') return { skipGitRepoCheck: true };
+  // A worktree's own git directory (`.git/worktrees/<name>`) stays read-only to codex even inside a writable one: it is named too.
+  return { writableDirs: [dir], sessionDirs: (cwd) => worktreeGitDir(cwd, dir) };
+}
+
+/** The git directory a worktree's `.git` file points to, when it is not the common one; read directly, as a session starts. */
+export function worktreeGitDir(cwd: string, commonDir: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(join(cwd, '.git'), 'utf8');
+  } catch {
+    return [];
+  }
+  const found = /^gitdir: (.+)$/m.exec(text)?.[1]?.trim();
+  if (!found) return [];
+  const gitDir = resolve(cwd, found);
+  return gitDir === commonDir ? [] : [gitDir];
 }
 
 function refuse(problems: readonly PreflightProblem[]): void {

@@ -1,6 +1,6 @@
 import type { FleetStatus } from '../../runtime/coordinator-types.js';
 import { terminalSafe } from '../../text/escape.js';
-import { formatUsd } from './summary.js';
+import { formatUsd } from '../../metrics/render.js';
 
 /**
  * The lines under the live table: each hold on now with what ends it, what
