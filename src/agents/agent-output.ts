@@ -41,6 +41,7 @@ export class AgentOutput {
   private ended = false;
   private lastProgressAt = Number.NEGATIVE_INFINITY;
   private stdoutHead = '';
+  private deferred: AgentEvent[] = [];
   private stderrHead = '';
 
   constructor(
@@ -53,16 +54,28 @@ export class AgentOutput {
     this.held = options.resuming ? [] : null;
   }
 
-  stdout(chunk: Buffer | string): void {
+  /** Output as it comes. With `defer`, its events wait for flush() (a runner reporting a group of lines at once). */
+  stdout(chunk: Buffer | string, defer = false): void {
     if (this.ended) return;
     if (this.held !== null && this.stdoutHead.length < HEAD_BYTES) this.stdoutHead += headOf(chunk, HEAD_BYTES - this.stdoutHead.length);
     const now = this.clock.now();
-    this.deliver(this.parser.push(chunk, now), now);
+    const events = this.parser.push(chunk, now);
+    if (!defer) return this.deliver(events, now);
+    for (const event of events) this.deferred.push(event);
+  }
+
+  /** Report the events of deferred output. */
+  flush(): void {
+    if (this.deferred.length === 0) return;
+    const events = this.deferred;
+    this.deferred = [];
+    this.deliver(events, this.clock.now());
   }
 
   /** A stdout line too long to be sent whole (the launcher's cap): work of some kind, reported by its size. */
   skipped(bytes: number, limit: number): void {
     if (this.ended) return;
+    this.flush();
     this.deliver([{ type: 'progress', kind: 'text', activity: `output line of ${bytes} bytes skipped: longer than ${limit} bytes` }], this.clock.now());
   }
 
@@ -74,6 +87,7 @@ export class AgentOutput {
   /** The stream is over: parse a last line without a line break. Held events stay held (release or discard them). */
   end(): void {
     if (this.ended) return;
+    this.flush();
     const now = this.clock.now();
     this.deliver(this.parser.end(now), now);
     this.ended = true;
@@ -107,6 +121,7 @@ export class AgentOutput {
   /** Forget what was held back (the attempt is being started over) and report nothing more. */
   discard(): void {
     this.held = null;
+    this.deferred = [];
     this.ended = true;
   }
 

@@ -7,11 +7,11 @@ import type { AgentOutput } from '../agent-output.js';
 import type { SessionCallbacks, SessionExit, SessionHandle } from '../types.js';
 import { setLauncherReferenced, spawnLauncher, stopLauncher } from './binary.js';
 import {
-  decodeEvent,
   encodeInit,
   encodeKill,
   encodeStart,
-  LineReader,
+  ByteLineReader,
+  decodeEventBytes,
   Outbox,
   type LauncherEvent,
   type LauncherInit,
@@ -46,6 +46,8 @@ export class LauncherConnection {
   private readonly sessions = new Map<string, LaunchedSession>();
   private readonly exited: Promise<void>;
   private nextKey = 1;
+  /** Outputs with parsed events not yet reported, in the group of events being reported. */
+  private readonly parsed = new Set<AgentOutput>();
   private closing = false;
   private dead = false;
   private referenced = true;
@@ -73,12 +75,11 @@ export class LauncherConnection {
     });
     this.outbox.send(encodeInit(init));
     const pending: LauncherEvent[] = [];
-    const reader = new LineReader((line) => {
-      const event = decodeEvent(line);
+    const reader = new ByteLineReader((bytes, start, end) => {
+      const event = decodeEventBytes(bytes, start, end);
       if (event) pending.push(event);
     });
-    stdout.setEncoding('utf8');
-    stdout.on('data', (chunk: string) => {
+    stdout.on('data', (chunk: Buffer) => {
       reader.push(chunk);
       this.report(pending.splice(0));
     });
@@ -154,6 +155,14 @@ export class LauncherConnection {
           errors.push(error);
         }
       }
+      for (const output of this.parsed) {
+        try {
+          output.flush();
+        } catch (error) {
+          errors.push(error);
+        }
+      }
+      this.parsed.clear();
     };
     try {
       this.deliver(reportAll);
@@ -181,7 +190,10 @@ export class LauncherConnection {
         session.callbacks.onProgress(this.clock.now());
         return;
       case 'out':
-        session.output?.stdout(`${event.line}\n`);
+        // Parsed now, reported at the end of the group (report()): one report per read, not per line.
+        if (!session.output) return;
+        session.output.stdout(event.line, true);
+        this.parsed.add(session.output);
         return;
       case 'long':
         session.output?.skipped(event.bytes, this.init.lineMaxBytes);
