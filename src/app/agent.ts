@@ -57,14 +57,11 @@ export async function prepareAgent(config: HarnessConfig, context: AgentContext)
   }
 
   const given = agent.bin ?? preset.bin;
-  const report = await preflight({
-    argv: agentInvocation(agent, { bin: given }).baseArgv,
-    preset,
-    env: context.env,
-    uid,
-    probe: context.probe ?? spawnVersionProbe({ env: context.env, cwd: context.cwd }),
-  });
-  refuse(report.problems);
+  const argv = agentInvocation(agent, { bin: given }).baseArgv;
+  const report = await preflight({ argv, preset, env: context.env, uid, probe: context.probe ?? spawnVersionProbe({ env: context.env, cwd: context.cwd }) });
+  // The preset's refusals whatever its binary is called (agent.bin may name a wrapper or another path).
+  const asNamed = knownRefusals([preset.bin, ...argv.slice(1)], context.env, uid).filter((p) => !report.problems.some((q) => q.code === p.code));
+  refuse([...report.problems, ...asNamed]);
   const [bin] = resolveAgentCommand([given], context);
   const invocation = agentInvocation(agent, { ...(bin ? { bin } : {}), ...(preset.name === 'codex' ? await codexRepository(context) : {}) });
   return {

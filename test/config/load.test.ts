@@ -180,6 +180,26 @@ describe('resolveConfig', () => {
     expect(resolved.sources['agent.command']).toEqual({ kind: 'flag', flag: '--agent' });
   });
 
+  it('reads the agent, budget and hold flags: a bare preset name, amounts, a mode and a count that may be 0', async () => {
+    const cwd = makeProject({ 'package.json': PACKAGE_JSON });
+    const resolved = await resolveConfig({
+      cwd,
+      env: {},
+      flags: { 'agent.command': 'codex', 'agent.model': 'gpt-5-codex', maxCostUsd: '12.5', maxTokens: '2000000', issueMaxCostUsd: '0.75', issueMaxTokens: '90000', onHold: 'stop', circuitBreaker: '0' },
+    });
+    expect(resolved.config).toMatchObject({ maxCostUsd: 12.5, maxTokens: 2_000_000, issueMaxCostUsd: 0.75, issueMaxTokens: 90_000, onHold: 'stop', circuitBreaker: 0 });
+    expect(resolved.config.agent).toMatchObject({ command: ['codex'], model: 'gpt-5-codex' });
+    expect(resolved.sources.maxCostUsd).toEqual({ kind: 'flag', flag: '--max-cost-usd' });
+    expect(resolved.sources.circuitBreaker).toEqual({ kind: 'flag', flag: '--circuit-breaker' });
+  });
+
+  it('refuses agent settings that do not go together, naming the flag or field and the fix', async () => {
+    const cwd = makeProject({ 'package.json': PACKAGE_JSON, 'harness.config.json': json({ agent: { command: 'gemini', resume: true } }) });
+    await expect(resolveConfig({ cwd, env: {}, flags: { 'agent.format': 'codex-json', maxCostUsd: '-1' } })).rejects.toThrow(
+      /invalid configuration in harness\.config\.json:\n {2}- --max-cost-usd: expected null or a positive amount in USD, e\.g\. 25 or 0\.5, received -1\n {2}- agent\.format: expected gemini-stream-json \(what the gemini preset prints\) or nothing, received "codex-json"[^\n]*\n {2}- agent\.resume: the gemini preset cannot resume a session/,
+    );
+  });
+
   it('uses the file given by configPath instead of searching', async () => {
     const cwd = makeProject({
       'package.json': PACKAGE_JSON,
