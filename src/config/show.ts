@@ -93,7 +93,8 @@ export function describeAgent(config: Readonly<HarnessConfig>): string {
   const invocation = agentInvocation(config.agent);
   const how = invocation.preset ? `the ${invocation.preset.name} preset` : 'a command line';
   const argv = invocation.baseArgv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(' ');
-  return `agent: ${how}, read as ${invocation.format}, ${invocation.resume ? 'retries resume its conversation' : 'retries start over'}: ${argv}`;
+  const later = invocation.preset?.name === 'codex' ? ' (+ --add-dir <git directory>, or --skip-git-repo-check outside a repository, when the run starts)' : '';
+  return `agent: ${how}, read as ${invocation.format}, ${invocation.resume ? 'retries resume its conversation' : 'retries start over'}: ${argv}${later}`;
 }
 
 /** The JSON form: `{ config, sources, file, agent }`, paths as resolved (absolute); `agent` is what sessions run (see describeAgent). */

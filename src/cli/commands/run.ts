@@ -48,7 +48,7 @@ function exampleOverrides(): Record<string, unknown> {
   };
 }
 
-/** `harness run`: returns the exit code (0 all done, 1 some failed, 130 interrupted). */
+/** `harness run`: returns the exit code (0 all done, 1 some failed, 3 held with work left, 130 interrupted). */
 export async function runCommand(options: RunCommandOptions): Promise<number> {
   const { io } = options;
   const flags = { ...(options.example ? exampleOverrides() : {}), ...flagsToOverrides(options) };
