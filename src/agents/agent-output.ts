@@ -12,7 +12,8 @@
  */
 import type { Clock } from '../runtime/clock.js';
 import type { AgentEvent, AgentFormat } from './formats/events.js';
-import { createParser, type AgentStreamParser, type ParserOptions } from './formats/index.js';
+import type { AgentStreamParser, ParserOptions } from './formats/parser.js';
+import { createParser } from './formats/parsers.js';
 import { activityText } from './formats/values.js';
 import type { SessionCallbacks } from './types.js';
 

@@ -9,13 +9,10 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AgentFormat } from '../agents/formats/events.js';
 import { knownRefusals, preflight, type PreflightProblem, type VersionProbe } from '../agents/formats/preflight.js';
-import { spawnVersionProbe } from '../agents/formats/probe.js';
 import { agentInvocation, presetOfCommand, type AgentInvocation, type SessionArgs } from '../agents/invocation.js';
 import { resolveAgentCommand } from '../agents/resolve-command.js';
 import type { HarnessConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
-import { runProgram } from '../git/run.js';
-import { withSetup } from '../workspace/bootstrap.js';
 
 /** The agent cannot work here: every session would fail the same way. Exit 2, before any session starts. */
 export class AgentPreflightError extends UsageError {}
@@ -47,6 +44,8 @@ export async function prepareAgent(config: HarnessConfig, context: AgentContext)
   const { agent } = config;
   const uid = context.uid !== undefined ? context.uid : (process.getuid?.() ?? null);
   const setup = config.workspace.mode === 'worktree' ? config.workspace.setup : null;
+  // Loaded only when needed: a run's start-up is on the clock until its first agent starts.
+  const withSetup = setup ? (await import('../workspace/bootstrap.js')).withSetup : (_: unknown, argv: readonly string[]) => [...argv];
   const preset = presetOfCommand(agent.command);
   if (!preset) {
     // Resolved once, from where harness was started: sessions may run elsewhere (worktrees).
@@ -58,7 +57,7 @@ export async function prepareAgent(config: HarnessConfig, context: AgentContext)
 
   const given = agent.bin ?? preset.bin;
   const argv = agentInvocation(agent, { bin: given }).baseArgv;
-  const report = await preflight({ argv, preset, env: context.env, uid, probe: context.probe ?? spawnVersionProbe({ env: context.env, cwd: context.cwd }) });
+  const report = await preflight({ argv, preset, env: context.env, uid, probe: context.probe ?? (await import('../agents/formats/probe.js')).spawnVersionProbe({ env: context.env, cwd: context.cwd }) });
   // The preset's refusals whatever its binary is called (agent.bin may name a wrapper or another path).
   const asNamed = knownRefusals([preset.bin, ...argv.slice(1)], context.env, uid).filter((p) => !report.problems.some((q) => q.code === p.code));
   refuse([...report.problems, ...asNamed]);
@@ -80,6 +79,7 @@ export async function prepareAgent(config: HarnessConfig, context: AgentContext)
  * refuses to run unless told to skip that check.
  */
 async function codexRepository(context: AgentContext): Promise<{ writableDirs?: string[]; skipGitRepoCheck?: boolean; sessionDirs?: (cwd: string) => string[] }> {
+  const { runProgram } = await import('../git/run.js');
   const out = await runProgram('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: context.workDir, env: context.env });
   const dir = out.stdout.trim();
   if (out.code !== 0 || dir === '') return { skipGitRepoCheck: true };
