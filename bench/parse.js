@@ -3,8 +3,14 @@
 // against the 100 MB/s target. The log mixes what sessions print: assistant
 // text and tool calls (small Bash commands, whole files written), user tool
 // results (short outputs, long file reads), retries and other system lines.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createParser } from '../dist/agents/formats/index.js';
+import { LauncherRunner } from '../dist/agents/launcher/runner.js';
+import { ProcessRunner } from '../dist/agents/process-runner.js';
+import { realClock } from '../dist/runtime/clock.js';
 
 const TARGET_MB_PER_S = 100;
 const CHUNK_BYTES = 64 * 1024;
@@ -116,6 +122,57 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+/**
+ * The same log printed by an agent (`cat`) and read by a runner, from spawn
+ * to the reported exit: with `text` the bytes are only logged and counted
+ * as progress; with stream-json they are also parsed (the launcher sends
+ * them to the harness line by line first). Milliseconds.
+ */
+async function throughRunner(kind, format, file, dir) {
+  const options = { command: ['cat', file], format, promptTemplate: '', clock: realClock, killGraceMs: 2000, logMaxBytes: 10 * 1024 * 1024, heartbeatDir: join(dir, 'sessions') };
+  const runner = kind === 'launcher' ? new LauncherRunner(options) : new ProcessRunner(options);
+  let events = 0;
+  const start = process.hrtime.bigint();
+  await new Promise((resolve, reject) => {
+    runner.start(
+      { sessionId: `bench-${kind}-${format}`, workerId: 'worker-1', attempt: 1, issue: { id: 'B', title: 'b', body: '', priority: 2, labels: [], status: 'running', attempts: 1, priorAttempts: 0, seq: 1, createdAt: 0, updatedAt: 0, notBefore: null, lastError: null, branch: null, resumeFrom: null, spentUsd: 0, spentTokens: 0 }, cwd: dir, logPath: join(dir, `${kind}-${format}.log`) },
+      {
+        onProgress: () => {},
+        onAgentEvents: (e) => (events += e.length),
+        onExit: (exit) => (exit.exitCode === 0 ? resolve() : reject(new Error(`cat exited ${JSON.stringify(exit)}`))),
+      },
+    );
+  });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  await runner.close();
+  return { ms, events };
+}
+
+async function runnerFigures(buffer, runs) {
+  const dir = mkdtempSync(join(tmpdir(), 'harness-bench-parse-'));
+  try {
+    const file = join(dir, 'stream.jsonl');
+    writeFileSync(file, buffer);
+    const figures = [];
+    for (const kind of ['launcher', 'in-process']) {
+      for (const format of ['text', 'claude-stream-json']) {
+        await throughRunner(kind, format, file, dir);
+        const times = [];
+        let events = 0;
+        for (let i = 0; i < runs; i++) {
+          const run = await throughRunner(kind, format, file, dir);
+          times.push(run.ms);
+          events = run.events;
+        }
+        figures.push({ kind, format, ms: median(times), events });
+      }
+    }
+    return figures;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function main({ megabytes = 50, runs = 5 } = {}) {
   const { buffer, lines } = generateLog(megabytes * 1_000_000);
   const chunks = chunksOf(buffer);
@@ -144,7 +201,12 @@ export async function main({ megabytes = 50, runs = 5 } = {}) {
   console.log('  parser           %s MB/s (%s ms)', parseRate.toFixed(0), parseMs.toFixed(1));
   console.log('  overhead         %s µs per line; parser takes %s× the time of line counting', perLineUs.toFixed(2), (parseMs / countMs).toFixed(1));
   console.log('  target           ≥ %d MB/s %s', TARGET_MB_PER_S, parseRate >= TARGET_MB_PER_S ? 'PASS' : 'MISS');
-  return { megabytes: mb, lines, events, countRate, parseRate, perLineUs };
+  const figures = await runnerFigures(buffer, Math.min(runs, 3));
+  console.log('  the same log printed by an agent (cat) and read by a runner, spawn to reported exit (median of %d):', Math.min(runs, 3));
+  for (const f of figures) {
+    console.log('    %s %s %s MB/s (%s ms%s)', f.kind.padEnd(10), f.format.padEnd(18), (mb / (f.ms / 1000)).toFixed(0).padStart(5), f.ms.toFixed(0), f.events ? `, ${f.events} events` : ', logged only');
+  }
+  return { megabytes: mb, lines, events, countRate, parseRate, perLineUs, runners: figures };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -6,15 +6,23 @@
  * %25, %09, %0A and %00 (src/agents/launcher/protocol.ts is the other side).
  *
  *   init   <killGraceMs> <logMaxBytes> <heartbeatPollMs> <progressCoalesceMs>
- *          <exitFlushMs> <truncationNotice> <argc> <arg>... <envc> <KEY=VALUE>...
+ *          <exitFlushMs> <truncationNotice> <lineMaxBytes> <argc> <arg>...
+ *          <envc> <KEY=VALUE>...
  *   start  <key> <cwd> <logPath or empty> <issueFile> <issueJson>
- *          <heartbeatFile> <promptFile> <prompt> <envc> <KEY=VALUE>...
+ *          <heartbeatFile> <promptFile> <prompt> <mode> <argc> <arg>...
+ *          <envc> <KEY=VALUE>...
  *   kill   <key>
  *
- * and it answers with
+ * A start's mode is `t` (text: the agent's output is progress) or `s`
+ * (structured: the harness reads the agent's stdout, see below); argc 0
+ * runs the init line's command, anything else this session's own argv (a
+ * resume id, a budget). It answers with
  *
  *   spawn    <key> <pid>                   the agent runs, in its own session and group
- *   progress <key>                         output, or a touched heartbeat file
+ *   progress <key>                         output (mode t), or a touched heartbeat file
+ *   out      <key> <line>                  mode s: one line of the agent's stdout, without its newline
+ *   long     <key> <bytes>                 mode s: a stdout line longer than lineMaxBytes, not sent
+ *   err      <key> <text>                  mode s: the agent's stderr, its first ERR_FORWARD_MAX bytes
  *   exit     <key> <code or -> <signal>    the agent ended (signal 0: none)
  *   fail     <key> <stage> <errno name> <message>   it could not be started
  *
@@ -22,9 +30,12 @@
  * (src/agents/process-session.ts), the runner used where this program is not
  * built, with one difference: stdin is a pipe already holding the whole
  * prompt and closed (a file, as there, when the prompt is larger than a
- * pipe holds). stdout and stderr go through one pipe into a log capped at
- * logMaxBytes, made when the first output arrives (a session that prints
- * nothing leaves no log file), and the exit is reported once
+ * pipe holds). stdout and stderr go into a log capped at logMaxBytes, made
+ * when the first output arrives (a session that prints nothing leaves no
+ * log file): through one pipe in mode t, where any output is progress; in
+ * mode s through two, stdout also sent to the harness line by line (its
+ * parser decides what is progress) and stderr's head sent as it is (for
+ * the agent's own words when it refuses to start). The exit is reported once
  * the output is drained, or exitFlushMs after the exit if something the
  * agent left behind holds the pipe. A kill is SIGTERM to the group, then
  * SIGKILL after the grace period if anything in the group is left.
@@ -70,6 +81,8 @@
 
 #define READ_CHUNK 65536
 #define NO_DEADLINE INT64_MAX
+/* Bytes of a structured session's stderr sent to the harness; the log keeps all of it. */
+#define ERR_FORWARD_MAX 8192
 
 #ifdef __APPLE__
 #define MTIME_NS(st) ((int64_t)(st).st_mtimespec.tv_sec * 1000000000 + (st).st_mtimespec.tv_nsec)
@@ -204,6 +217,20 @@ static void out_field(const char *s) {
   }
 }
 
+/* A field of `len` bytes that may hold anything (agent output): NUL is escaped too. */
+static void out_field_n(const char *s, size_t len) {
+  out_append("\t", 1);
+  const char *run = s;
+  for (const char *p = s; p < s + len; p++) {
+    const char *esc = *p == '%' ? "%25" : *p == '\t' ? "%09" : *p == '\n' ? "%0A" : *p == '\0' ? "%00" : NULL;
+    if (!esc) continue;
+    out_append(run, (size_t)(p - run));
+    out_append(esc, 3);
+    run = p + 1;
+  }
+  out_append(run, (size_t)(s + len - run));
+}
+
 static void out_event(const char *type, const char *key, const char *a, const char *b, const char *c) {
   out_append(type, strlen(type));
   out_field(key);
@@ -230,6 +257,7 @@ static struct {
   int64_t heartbeat_poll_ms;
   int64_t progress_coalesce_ms;
   int64_t exit_flush_ms;
+  int64_t line_max_bytes;
   char *notice;
   char **argv;
   char **env;
@@ -241,7 +269,13 @@ static struct {
 typedef struct {
   char *key;
   pid_t pid; /* also the process group */
-  int out_fd; /* read end of the output pipe, -1 once closed */
+  int structured; /* mode s: stdout sent line by line, stderr apart; output is not progress */
+  int out_fd; /* read end of the output pipe (stdout, and stderr in mode t), -1 once closed */
+  int err_fd; /* mode s: read end of the stderr pipe, -1 once closed (always in mode t) */
+  char *line; /* mode s: the stdout line being read */
+  size_t line_len, line_cap;
+  int64_t line_skipped; /* bytes of a line over line_max_bytes being skipped; -1 when not skipping */
+  int64_t err_sent; /* stderr bytes sent so far */
   char *log_path; /* NULL when the session has no log */
   int log_fd; /* -1 until the first output, and when there is no log or it failed */
   int log_opened; /* the first output came: log_fd is open, or failed to open */
@@ -334,6 +368,92 @@ static void kill_leftovers(session_t *s, int64_t now) {
   kill_sweep_until = now + config.kill_grace_ms;
 }
 
+/* ---- a structured session's stdout, line by line ---------------------- */
+
+static void send_line(session_t *s) {
+  size_t len = s->line_len;
+  if (len > 0 && s->line[len - 1] == '\r') len--;
+  s->line_len = 0;
+  if (len == 0) return;
+  out_append("out", 3);
+  out_field(s->key);
+  out_field_n(s->line, len);
+  out_append("\n", 1);
+}
+
+static void send_long(session_t *s) {
+  char bytes[24];
+  snprintf(bytes, sizeof bytes, "%lld", (long long)s->line_skipped);
+  s->line_skipped = -1;
+  out_event("long", s->key, bytes, NULL, NULL);
+}
+
+/* The line read so far, when the stream ends or the exit is reported without a last newline. */
+static void flush_line(session_t *s) {
+  if (!s->structured) return;
+  if (s->line_skipped >= 0) send_long(s);
+  else send_line(s);
+}
+
+static void line_append(session_t *s, const char *data, size_t len) {
+  if (s->line_skipped >= 0) {
+    s->line_skipped += (int64_t)len;
+    return;
+  }
+  if ((int64_t)(s->line_len + len) > config.line_max_bytes) {
+    /* Too long to send: counted, and reported by its size once it ends. */
+    s->line_skipped = (int64_t)(s->line_len + len);
+    s->line_len = 0;
+    return;
+  }
+  if (s->line_len + len > s->line_cap) {
+    size_t cap = (s->line_len + len) * 2 + 256;
+    char *grown = xmalloc(cap);
+    if (s->line_len) memcpy(grown, s->line, s->line_len);
+    free(s->line);
+    s->line = grown;
+    s->line_cap = cap;
+  }
+  memcpy(s->line + s->line_len, data, len);
+  s->line_len += len;
+}
+
+static void stdout_bytes(session_t *s, const char *data, size_t len) {
+  const char *end = data + len;
+  while (data < end) {
+    const char *nl = memchr(data, '\n', (size_t)(end - data));
+    if (!nl) {
+      line_append(s, data, (size_t)(end - data));
+      return;
+    }
+    if (s->line_len == 0 && s->line_skipped < 0 && (int64_t)(nl - data) <= config.line_max_bytes) {
+      /* The whole line is in this chunk: sent from it, without a copy. */
+      size_t n = (size_t)(nl - data);
+      if (n > 0 && data[n - 1] == '\r') n--;
+      if (n > 0) {
+        out_append("out", 3);
+        out_field(s->key);
+        out_field_n(data, n);
+        out_append("\n", 1);
+      }
+    } else {
+      line_append(s, data, (size_t)(nl - data));
+      flush_line(s);
+    }
+    data = nl + 1;
+  }
+}
+
+static void stderr_bytes(session_t *s, const char *data, size_t len) {
+  if (s->err_sent >= ERR_FORWARD_MAX) return;
+  size_t part = (int64_t)len <= ERR_FORWARD_MAX - s->err_sent ? len : (size_t)(ERR_FORWARD_MAX - s->err_sent);
+  s->err_sent += (int64_t)part;
+  out_append("err", 3);
+  out_field(s->key);
+  out_field_n(data, part);
+  out_append("\n", 1);
+}
+
 static void progress(session_t *s, int64_t now) {
   if (s->reported) return;
   if (now - s->last_progress < config.progress_coalesce_ms) return;
@@ -369,6 +489,8 @@ static void finish(session_t *s) {
   s->flush_at = s->abandon_at = NO_DEADLINE;
   if (s->out_fd != -1) close(s->out_fd);
   s->out_fd = -1;
+  if (s->err_fd != -1) close(s->err_fd);
+  s->err_fd = -1;
   if (s->log_fd != -1) close(s->log_fd);
   s->log_fd = -1;
   if (s->group_gone || !group_alive(s->pid)) s->group_gone = 1;
@@ -376,9 +498,13 @@ static void finish(session_t *s) {
   if (s->group_gone && (!s->terminating || sweep_orphans(0, 0) == 0)) s->kill_at = NO_DEADLINE;
 }
 
+static void flush_line(session_t *s);
+
 static void report(session_t *s, int64_t now) {
   if (s->reported || !s->exited) return;
   s->reported = 1;
+  /* What the agent printed before it exited goes first, a last line without its newline too. */
+  flush_line(s);
   s->flush_at = NO_DEADLINE;
   if (s->stdio_closed) finish(s);
   else s->abandon_at = now + config.kill_grace_ms + config.exit_flush_ms;
@@ -410,10 +536,14 @@ static void on_exit_status(session_t *s, int status, int64_t now) {
   }
 }
 
-static void on_stdio_closed(session_t *s, int64_t now) {
+/* One of the output pipes reached its end (or failed); the session's output is over when both have. */
+static void on_stream_closed(session_t *s, int is_err, int64_t now) {
+  int *fd = is_err ? &s->err_fd : &s->out_fd;
+  if (*fd != -1) close(*fd);
+  *fd = -1;
+  if (!is_err) flush_line(s);
+  if (s->out_fd != -1 || s->err_fd != -1) return;
   s->stdio_closed = 1;
-  if (s->out_fd != -1) close(s->out_fd);
-  s->out_fd = -1;
   if (s->exited && !s->reported) report(s, now);
   else if (s->reported) finish(s);
 }
@@ -422,6 +552,7 @@ static void free_session(session_t *s) {
   free(s->key);
   free(s->log_path);
   free(s->tag);
+  free(s->line);
   for (int i = 0; i < 3; i++) free(s->files[i]);
   free(s);
 }
@@ -508,7 +639,7 @@ static char **copy_strings(const fields_t *f, size_t from, size_t count) {
 static int64_t next_heartbeat = NO_DEADLINE;
 
 static void handle_init(const fields_t *f) {
-  if (f->count < 9) protocol_error("init: too few fields");
+  if (f->count < 10) protocol_error("init: too few fields");
   config.kill_grace_ms = strtoll(f->items[1], NULL, 10);
   config.log_max_bytes = strtoll(f->items[2], NULL, 10);
   config.heartbeat_poll_ms = strtoll(f->items[3], NULL, 10);
@@ -516,8 +647,10 @@ static void handle_init(const fields_t *f) {
   config.progress_coalesce_ms = strtoll(f->items[4], NULL, 10);
   config.exit_flush_ms = strtoll(f->items[5], NULL, 10);
   config.notice = xstrdup(f->items[6]);
-  const size_t args = 8;
-  size_t argc = strtoul(f->items[7], NULL, 10);
+  config.line_max_bytes = strtoll(f->items[7], NULL, 10);
+  if (config.line_max_bytes <= 0) config.line_max_bytes = 4 << 20;
+  const size_t args = 9;
+  size_t argc = strtoul(f->items[8], NULL, 10);
   if (argc == 0 || args + argc >= f->count) protocol_error("init: bad argument count");
   config.argv = copy_strings(f, args, argc);
   size_t envc = strtoul(f->items[args + argc], NULL, 10);
@@ -613,7 +746,7 @@ static char **session_env(const fields_t *f, size_t from, size_t count) {
 }
 
 /* Write the session's files and start its agent. Returns 0, or -1 after reporting why not. */
-static int launch(session_t *s, const fields_t *f, size_t envc) {
+static int launch(session_t *s, const fields_t *f, size_t args, size_t argc, size_t env_at, size_t envc) {
   const char *cwd = f->items[2];
 
   /* The session's files: issue, heartbeat, prompt (kept open: the agent's stdin). */
@@ -626,20 +759,31 @@ static int launch(session_t *s, const fields_t *f, size_t envc) {
     prompt_fd = write_file(s->files[2], f->items[8], f->lens[8], 1);
     if (prompt_fd == -1) return fail(s, "files", errno, s->files[2]);
   }
-  if (config.argv_has_nul) {
+  int argv_has_nul = argc == 0 && config.argv_has_nul;
+  for (size_t i = 0; i < argc; i++)
+    if (has_nul(f, args + i)) argv_has_nul = 1;
+  if (argv_has_nul) {
     close(prompt_fd);
     return fail(s, "spawn", EINVAL, "the agent command holds a NUL byte");
   }
   for (size_t i = 0; i < envc; i++)
-    if (has_nul(f, 10 + i)) {
+    if (has_nul(f, env_at + i)) {
       close(prompt_fd);
       return fail(s, "spawn", EINVAL, "an environment value holds a NUL byte");
     }
 
-  int out[2];
+  /* out: stdout (and stderr in mode t); err: stderr in mode s. */
+  int out[2], err_pipe[2] = {-1, -1};
   if (make_pipe(out, 1) == -1) {
     int err = errno;
     close(prompt_fd);
+    return fail(s, "spawn", err, NULL);
+  }
+  if (s->structured && make_pipe(err_pipe, 1) == -1) {
+    int err = errno;
+    close(prompt_fd);
+    close(out[0]);
+    close(out[1]);
     return fail(s, "spawn", err, NULL);
   }
 
@@ -649,7 +793,7 @@ static int launch(session_t *s, const fields_t *f, size_t envc) {
   posix_spawnattr_init(&attr);
   posix_spawn_file_actions_adddup2(&actions, prompt_fd, STDIN_FILENO);
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDERR_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, s->structured ? err_pipe[1] : out[1], STDERR_FILENO);
   posix_spawn_file_actions_addchdir_np(&actions, cwd);
   sigset_t all, none;
   sigfillset(&all);
@@ -665,20 +809,31 @@ static int launch(session_t *s, const fields_t *f, size_t envc) {
 #endif
   posix_spawnattr_setflags(&attr, flags);
 
-  char **env = session_env(f, 10, envc);
+  char **env = session_env(f, env_at, envc);
+  /* The fields stay valid until the request is handled: this session's own argv needs no copy. */
+  char **argv = config.argv;
+  if (argc > 0) {
+    argv = xmalloc((argc + 1) * sizeof *argv);
+    for (size_t i = 0; i < argc; i++) argv[i] = f->items[args + i];
+    argv[argc] = NULL;
+  }
   pid_t pid;
-  int err = posix_spawnp(&pid, config.argv[0], &actions, &attr, config.argv, env);
+  int err = posix_spawnp(&pid, argv[0], &actions, &attr, argv, env);
+  if (argv != config.argv) free(argv);
   free(env);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   close(prompt_fd);
   close(out[1]);
+  if (err_pipe[1] != -1) close(err_pipe[1]);
   if (err != 0) {
     close(out[0]);
+    if (err_pipe[0] != -1) close(err_pipe[0]);
     return fail(s, "spawn", err, NULL);
   }
   s->pid = pid;
   s->out_fd = out[0];
+  s->err_fd = err_pipe[0];
   char pid_text[16];
   snprintf(pid_text, sizeof pid_text, "%d", (int)pid);
   out_event("spawn", s->key, pid_text, NULL, NULL);
@@ -687,15 +842,20 @@ static int launch(session_t *s, const fields_t *f, size_t envc) {
 
 static void handle_start(const fields_t *f) {
   if (!config.ready) protocol_error("start before init");
-  if (f->count < 10) protocol_error("start: too few fields");
-  size_t envc = strtoul(f->items[9], NULL, 10);
-  if (10 + envc != f->count) protocol_error("start: bad environment count");
+  if (f->count < 12) protocol_error("start: too few fields");
+  const size_t args = 11;
+  size_t argc = strtoul(f->items[10], NULL, 10);
+  if (args + argc >= f->count) protocol_error("start: bad argument count");
+  size_t envc = strtoul(f->items[args + argc], NULL, 10);
+  if (args + 1 + argc + envc != f->count) protocol_error("start: bad environment count");
 
   session_t *s = xmalloc(sizeof *s);
   memset(s, 0, sizeof *s);
   s->key = xstrdup(f->items[1]);
   s->pid = 0;
-  s->out_fd = s->log_fd = -1;
+  s->structured = f->items[9][0] == 's';
+  s->out_fd = s->err_fd = s->log_fd = -1;
+  s->line_skipped = -1;
   s->last_progress = INT64_MIN / 2;
   s->flush_at = s->abandon_at = s->kill_at = NO_DEADLINE;
   if (session_count == session_cap) {
@@ -710,9 +870,10 @@ static void handle_start(const fields_t *f) {
   s->files[0] = xstrdup(f->items[4]);
   s->files[1] = xstrdup(f->items[6]);
   s->files[2] = xstrdup(f->items[7]);
+  size_t env_at = args + argc + 1;
   for (size_t i = 0; i < envc; i++)
-    if (strncmp(f->items[10 + i], "HARNESS_SESSION_ID=", 19) == 0) s->tag = xstrdup(f->items[10 + i]);
-  (void)launch(s, f, envc);
+    if (strncmp(f->items[env_at + i], "HARNESS_SESSION_ID=", 19) == 0) s->tag = xstrdup(f->items[env_at + i]);
+  (void)launch(s, f, args, argc, env_at, envc);
 }
 static void handle_kill(const fields_t *f) {
   if (f->count < 2) protocol_error("kill: no key");
@@ -787,14 +948,19 @@ static void reap_children(int64_t now) {
   if (orphan_died && now < kill_sweep_until) sweep_orphans(SIGKILL, 0);
 }
 
-static void read_output(session_t *s, int64_t now) {
+static void read_output(session_t *s, int is_err, int64_t now) {
   static char chunk[READ_CHUNK];
-  ssize_t n = read(s->out_fd, chunk, sizeof chunk);
+  int fd = is_err ? s->err_fd : s->out_fd;
+  if (fd == -1) return; /* closed earlier in this turn of the loop */
+  ssize_t n = read(fd, chunk, sizeof chunk);
   if (n > 0) {
     log_write(s, chunk, (size_t)n);
-    progress(s, now);
+    if (!s->structured) progress(s, now);
+    else if (s->reported) return; /* the harness has the exit: what comes after goes to the log only */
+    else if (is_err) stderr_bytes(s, chunk, (size_t)n);
+    else stdout_bytes(s, chunk, (size_t)n);
   } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-    on_stdio_closed(s, now);
+    on_stream_closed(s, is_err, now);
   }
 }
 
@@ -842,14 +1008,17 @@ int main(void) {
 
   struct pollfd *fds = NULL;
   session_t **owners = NULL;
+  int *streams = NULL; /* per descriptor: 1 for a structured session's stderr */
   size_t fds_cap = 0;
   for (;;) {
-    if (fds_cap < session_count + 2) {
-      fds_cap = (session_count + 2) * 2;
+    if (fds_cap < 2 * session_count + 2) {
+      fds_cap = (2 * session_count + 2) * 2;
       free(fds);
       free(owners);
+      free(streams);
       fds = xmalloc(fds_cap * sizeof *fds);
       owners = xmalloc(fds_cap * sizeof *owners);
+      streams = xmalloc(fds_cap * sizeof *streams);
     }
     size_t nfds = 0;
     fds[nfds++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
@@ -859,7 +1028,13 @@ int main(void) {
       session_t *s = sessions[i];
       if (s->out_fd != -1) {
         owners[nfds] = s;
+        streams[nfds] = 0;
         fds[nfds++] = (struct pollfd){.fd = s->out_fd, .events = POLLIN};
+      }
+      if (s->err_fd != -1) {
+        owners[nfds] = s;
+        streams[nfds] = 1;
+        fds[nfds++] = (struct pollfd){.fd = s->err_fd, .events = POLLIN};
       }
       if (s->flush_at < deadline) deadline = s->flush_at;
       if (s->abandon_at < deadline) deadline = s->abandon_at;
@@ -876,7 +1051,7 @@ int main(void) {
     if (ready > 0 && fds[1].revents) reap_children(now);
     if (ready > 0) {
       for (size_t i = 2; i < nfds; i++)
-        if (fds[i].revents) read_output(owners[i], now);
+        if (fds[i].revents) read_output(owners[i], streams[i], now);
     }
     run_timers(now);
     if (config.ready && now >= next_heartbeat) {

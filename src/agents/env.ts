@@ -35,7 +35,7 @@ export function toEnvValue(text: string, maxBytes = MAX_ENV_VALUE_BYTES): string
  * through a shell.
  */
 export function sessionEnvVars(spec: SessionSpec, files: SessionFiles): Record<string, string> {
-  return {
+  const vars: Record<string, string> = {
     HARNESS_ISSUE_ID: toEnvValue(spec.issue.id),
     HARNESS_ISSUE_TITLE: toEnvValue(spec.issue.title),
     HARNESS_ISSUE_BODY: toEnvValue(spec.issue.body),
@@ -45,6 +45,9 @@ export function sessionEnvVars(spec: SessionSpec, files: SessionFiles): Record<s
     HARNESS_ATTEMPT: String(spec.attempt),
     HARNESS_HEARTBEAT_FILE: files.heartbeatFile,
   };
+  // The conversation to continue, for a wrapper script that passes it on (presets get it on their command line).
+  if (spec.resumeFrom) vars.HARNESS_AGENT_RESUME_ID = toEnvValue(spec.resumeFrom);
+  return vars;
 }
 
 /** The environment of an agent process: the base environment plus the session's HARNESS_* variables. */

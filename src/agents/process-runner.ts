@@ -1,11 +1,12 @@
 import { UsageError } from '../errors.js';
 import { ProcessSession, type ProcessSessionOptions } from './process-session.js';
+import { startResumable, type AgentRunOptions } from './resumable.js';
 import { removeSessionFiles, sessionFilePrefix, sessionPaths, type SessionPaths } from './session-files.js';
 import type { SessionCallbacks, SessionHandle, SessionRunner, SessionSpec } from './types.js';
 
 export { PROGRESS_COALESCE_MS, EXIT_FLUSH_MS } from './process-session.js';
 
-export type ProcessRunnerOptions = ProcessSessionOptions;
+export type ProcessRunnerOptions = ProcessSessionOptions & AgentRunOptions;
 
 /** Throws a UsageError when the agent command is missing. */
 export function checkAgentCommand(command: readonly string[]): void {
@@ -30,9 +31,11 @@ export class ProcessRunner implements SessionRunner {
   start(spec: SessionSpec, callbacks: SessionCallbacks): SessionHandle {
     const paths = sessionPaths(this.options.heartbeatDir, this.prefix, spec.workerId);
     this.files.set(spec.workerId, paths);
-    const session = new ProcessSession(this.options, spec, callbacks, paths);
-    session.begin();
-    return { pid: session.pid, pgid: session.pgid, kill: () => session.kill() };
+    return startResumable(spec, callbacks, this.options, (runSpec, argv, output, runCallbacks) => {
+      const session = new ProcessSession(this.options, runSpec, runCallbacks, paths, { argv, output });
+      session.begin();
+      return { pid: session.pid, pgid: session.pgid, kill: () => session.kill() };
+    });
   }
 
   /** Remove the session files (call once no session runs). */

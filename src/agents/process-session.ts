@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
+import type { AgentOutput } from './agent-output.js';
 import { withParentDir } from './dirs.js';
 import { buildSessionEnv } from './env.js';
 import { CappedLogWriter } from './log-writer.js';
@@ -10,7 +11,7 @@ import { describeSpawnFailure, issueFileText, type SessionPaths } from './sessio
 import type { SessionCallbacks, SessionExit, SessionSpec } from './types.js';
 
 export interface ProcessSessionOptions {
-  /** The agent command and its arguments, run without a shell (e.g. ['claude', '-p']). */
+  /** The agent command and its arguments, run without a shell (e.g. ['claude', '-p']), unless a run gives its own argv. */
   command: string[];
   /** Prompt written to the agent's stdin; placeholders as in renderPrompt. */
   promptTemplate: string;
@@ -104,12 +105,14 @@ export class ProcessSession {
     private readonly callbacks: SessionCallbacks,
     /** Where the session's files go (./session-files.ts). */
     private readonly paths: SessionPaths,
+    /** This run's argv; the reader of its stdout when its format is read (null: every output is progress). */
+    private readonly run: { argv: readonly string[]; output: AgentOutput | null } = { argv: options.command, output: null },
   ) {
     this.clock = options.clock;
   }
 
   begin(): void {
-    const [command = '', ...args] = this.options.command;
+    const [command = '', ...args] = this.run.argv;
     let promptFd: number;
     try {
       this.files = this.prepareFiles();
@@ -148,10 +151,9 @@ export class ProcessSession {
 
     this.pid = child.pid;
     this.pgid = child.pid;
-    for (const stream of [child.stdout, child.stderr]) {
-      stream?.on('error', () => {});
-      stream?.on('data', (chunk: Buffer) => this.onOutput(chunk));
-    }
+    for (const stream of [child.stdout, child.stderr]) stream?.on('error', () => {});
+    child.stdout?.on('data', (chunk: Buffer) => this.onOutput(chunk, 'stdout'));
+    child.stderr?.on('data', (chunk: Buffer) => this.onOutput(chunk, 'stderr'));
     child.on('exit', (code, signal) => this.onExit(code, signal));
     child.on('close', () => this.onStdioClosed());
     this.heartbeatTimer = this.clock.setInterval(
@@ -196,9 +198,12 @@ export class ProcessSession {
     }
   }
 
-  private onOutput(chunk: Buffer): void {
+  /** Output goes to the log; it is progress itself unless the agent's stdout is read, whose work events are then the progress. */
+  private onOutput(chunk: Buffer, stream: 'stdout' | 'stderr'): void {
     this.log?.write(chunk);
-    this.progress();
+    const output = this.run.output;
+    if (output === null) this.progress();
+    else if (!this.reported) output[stream](chunk);
   }
 
   private progress(): void {

@@ -8,7 +8,6 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createAgentRunner, LauncherRunner } from '../agents/launcher/runner.js';
-import { resolveAgentCommand } from '../agents/resolve-command.js';
 import { removeStaleSessionFiles } from '../agents/session-files.js';
 import type { SessionRunner } from '../agents/types.js';
 import type { HarnessConfig } from '../config/types.js';
@@ -18,7 +17,7 @@ import type { IssueStatus } from '../core/states.js';
 import { UsageError } from '../errors.js';
 import { realClock } from '../runtime/clock.js';
 import { Coordinator } from '../runtime/coordinator.js';
-import type { RunSummary } from '../runtime/coordinator-types.js';
+import type { FleetStatus, RunSummary } from '../runtime/coordinator-types.js';
 import { isAlive } from '../runtime/processes.js';
 import { firstProblems, readIssuesFile } from '../sources/issues-file.js';
 import { stateFiles } from '../store/layout.js';
@@ -27,7 +26,9 @@ import type { SqliteStore } from '../store/sqlite/index.js';
 import type { Store } from '../store/types.js';
 import { terminalSafeLines } from '../text/escape.js';
 import { directoryProblem } from '../text/input.js';
+import { prepareAgent } from './agent.js';
 import { finishedStateNote, freshState, retryFailed } from './run-state.js';
+import { runSettings } from './settings.js';
 
 export interface RunOptions {
   /** The resolved config; its agent command is resolved here, once, from `cwd`. */
@@ -64,6 +65,8 @@ export interface PreparedRun {
   readonly events: EventBus;
   /** The seed's metric set of this run, now. */
   metrics(): ScaleMetrics;
+  /** Holds on now, what the state has spent, the concurrency rate limits allow. */
+  fleet(): FleetStatus;
   /** Issues by status; the last counts read when the store no longer answers (the run is ending with its failure). */
   status(): Record<IssueStatus, number>;
   /** A session's log file, or that it has none (its agent printed nothing); null for a session without a log path. */
@@ -86,9 +89,9 @@ export async function prepareRun(options: RunOptions, io: RunIO): Promise<Prepar
   if (parsed.problems.length > 0) {
     io.say(terminalSafeLines(`skipped ${parsed.problems.length} invalid record(s) of ${options.issues.shown}:\n${firstProblems(parsed.problems).map((p) => `  - ${p}`).join('\n')}`) + '\n');
   }
-  const resolved = options.config;
-  // Resolved once, from where harness was started: sessions may run elsewhere (worktrees).
-  const config: HarnessConfig = { ...resolved, agent: { ...resolved.agent, command: resolveAgentCommand(resolved.agent.command, io) } };
+  const config: HarnessConfig = options.config;
+  // Before anything is opened: an agent that cannot run here fails once, with what to fix, not once per issue.
+  const agent = await prepareAgent(config, { cwd: io.cwd, env: io.env, workDir: io.cwd });
 
   const statePath = resolve(io.cwd, config.state);
   const stateIsDirectory = directoryProblem(statePath, config.state, { what: 'state database', fix: `pass --state <file>, e.g. --state ${join(config.state, 'state.db')}` });
@@ -112,7 +115,9 @@ export async function prepareRun(options: RunOptions, io: RunIO): Promise<Prepar
     const worktreeRun = await setUpWorktrees(config, { cwd: io.cwd, env: io.env, harnessDir, logDir: files.logs, store, events, issueIds: parsed.issues.map((i) => i.id) });
     let coordinator: Coordinator | null = null;
     runner = createAgentRunner({
-      command: worktreeRun?.agentCommand ?? config.agent.command,
+      command: agent.command,
+      format: agent.format,
+      ...(agent.argvFor ? { argvFor: agent.argvFor } : {}),
       promptTemplate: config.agent.prompt,
       clock: realClock,
       killGraceMs: config.killGraceMs,
@@ -133,12 +138,7 @@ export async function prepareRun(options: RunOptions, io: RunIO): Promise<Prepar
         runner,
         workspaces: worktreeRun?.workspaces ?? null,
         merge: worktreeRun?.merge ?? null,
-        settings: {
-          maxAttempts: config.maxAttempts,
-          sessionTimeoutMs: config.sessionTimeoutMs,
-          retryDelayMs: config.retryDelayMs,
-          logDir: files.logs,
-        },
+        settings: { ...runSettings(config, agent.invocation), logDir: files.logs },
       },
       // The CLI's view shows the table itself (refreshed on a terminal, every few sessions in a pipe).
       { cwd: io.cwd, scaleConfig: config, events, displayMetrics: false, forceUnlock: Boolean(options.forceUnlock) },
@@ -177,6 +177,7 @@ export async function prepareRun(options: RunOptions, io: RunIO): Promise<Prepar
       store,
       events,
       metrics: () => running.scaleManager.getMetrics(),
+      fleet: () => running.fleetStatus(),
       status: () => {
         try {
           counts = store.countIssues();

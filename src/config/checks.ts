@@ -6,6 +6,8 @@
  * run without a config file never loads zod. A failed check names what was
  * expected; the layer puts it in the message `label: expected …, received …`.
  */
+import { AGENT_FORMATS } from '../agents/formats/events.js';
+import { CLAUDE_PERMISSION_MODES, CODEX_SANDBOXES } from '../agents/formats/presets.js';
 import { splitCommandLine } from './argv.js';
 import { parseDuration } from './duration.js';
 import {
@@ -47,7 +49,18 @@ const duration: Check<number> = (value) => {
 
 const path: Check<string> = (value) => (typeof value === 'string' && value !== '' ? ok(value) : expected(EXPECTED.path));
 
-export const KIND_CHECKS = { count, duration, ratio, path } satisfies Record<FieldKind, Check>;
+/** A cap in USD: a positive finite amount, or null for none. */
+const usd: Check<number | null> = (value) => (value === null || (isNumber(value) && value > 0) ? ok(value) : expected(EXPECTED.usd));
+
+/** A cap in tokens: a positive whole number, or null for none. */
+const tokens: Check<number | null> = (value) =>
+  value === null || (isNumber(value) && Number.isSafeInteger(value) && value > 0) ? ok(value) : expected(EXPECTED.tokens);
+
+const countOrZero: Check<number> = (value) => (isNumber(value) && Number.isSafeInteger(value) && value >= 0 ? ok(value) : expected(EXPECTED.countOrZero));
+
+const holdMode: Check<'wait' | 'stop'> = (value) => (value === 'wait' || value === 'stop' ? ok(value) : expected(EXPECTED.holdMode));
+
+export const KIND_CHECKS = { count, duration, ratio, path, usd, tokens, countOrZero, holdMode } satisfies Record<FieldKind, Check>;
 
 /**
  * An argv array, or one command line split without a shell. A bad element
@@ -89,6 +102,18 @@ const copyList: Check<string[]> = (value) => {
 
 const prompt: Check<string> = (value) => (typeof value === 'string' ? ok(value) : expected(EXPECTED.prompt));
 
+const orNull =
+  <T>(check: Check<T>, what: string): Check<T | null> =>
+  (value) => {
+    if (value === null) return ok(null);
+    const result = check(value);
+    return result.ok ? result : expected(what);
+  };
+
+/** A value that goes on an agent's command line as one argument: printable, not taken for a flag. */
+const word: Check<string> = (value) =>
+  typeof value === 'string' && value !== '' && !value.startsWith('-') && !/[\u0000-\u001f\u007f]/.test(value) ? ok(value) : expected(EXPECTED.name);
+
 const scalarChecks = Object.fromEntries(Object.entries(SCALAR_FIELD_KINDS).map(([field, kind]) => [field, KIND_CHECKS[kind]])) as Record<ScalarField, Check>;
 
 /** Every leaf field's rule. */
@@ -107,4 +132,10 @@ export const FIELD_CHECKS = {
   'merge.requireCommits': boolean,
   'agent.command': command,
   'agent.prompt': prompt,
+  'agent.format': orNull(oneOf(AGENT_FORMATS, EXPECTED.format), EXPECTED.format),
+  'agent.resume': (value) => (value === null || typeof value === 'boolean' ? ok(value) : expected(EXPECTED.resume)),
+  'agent.model': orNull(word, 'null or a model name (not starting with "-")'),
+  'agent.permissionMode': oneOf(CLAUDE_PERMISSION_MODES, EXPECTED.permissionMode),
+  'agent.sandbox': oneOf(CODEX_SANDBOXES, EXPECTED.sandbox),
+  'agent.bin': orNull(word, EXPECTED.bin),
 } satisfies Record<FieldPath, Check>;

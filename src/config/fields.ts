@@ -3,15 +3,23 @@
  * the env-var layer, the flag layer and `config show` all read it, so a new
  * HarnessConfig field is added here once.
  */
-import type { HarnessConfig, MergeConfig, WorkspaceConfig } from './types.js';
+import { AGENT_FORMATS } from '../agents/formats/events.js';
+import { CLAUDE_PERMISSION_MODES, CODEX_SANDBOXES } from '../agents/formats/presets.js';
+import type { AgentConfig, HarnessConfig, MergeConfig, WorkspaceConfig } from './types.js';
 
-/** count: positive integer; duration: positive ms; ratio: positive number. */
-export type FieldKind = 'count' | 'duration' | 'ratio' | 'path';
+const quoted = (values: readonly string[]): string => values.map((v) => `"${v}"`).join(', ');
+
+/**
+ * count: positive integer; duration: positive ms; ratio: positive number;
+ * usd: positive amount or null; tokens: positive integer or null;
+ * countOrZero: integer ≥ 0; holdMode: `wait` or `stop`.
+ */
+export type FieldKind = 'count' | 'duration' | 'ratio' | 'path' | 'usd' | 'tokens' | 'countOrZero' | 'holdMode';
 
 /** Fields that hold an object of settings rather than one value. */
 export type GroupName = 'workspace' | 'merge' | 'agent';
 export type ScalarField = Exclude<keyof HarnessConfig, GroupName>;
-export type AgentField = 'agent.command' | 'agent.prompt';
+export type AgentField = `agent.${keyof AgentConfig & string}`;
 export type WorkspaceField = `workspace.${keyof WorkspaceConfig & string}`;
 export type MergeField = `merge.${keyof MergeConfig & string}`;
 /** A dotted path to one leaf of HarnessConfig, e.g. `maxWorkers` or `agent.command`. */
@@ -34,6 +42,12 @@ export const SCALAR_FIELD_KINDS = {
   retryDelayMs: 'duration',
   logMaxBytes: 'count',
   state: 'path',
+  maxCostUsd: 'usd',
+  maxTokens: 'tokens',
+  issueMaxCostUsd: 'usd',
+  issueMaxTokens: 'tokens',
+  onHold: 'holdMode',
+  circuitBreaker: 'countOrZero',
 } as const satisfies Record<ScalarField, FieldKind>;
 
 /**
@@ -46,6 +60,7 @@ export const TEXT_KINDS: Partial<Record<FieldPath, 'count' | 'boolean' | 'list'>
   'workspace.keep': 'boolean',
   'merge.batchSize': 'count',
   'merge.requireCommits': 'boolean',
+  'agent.resume': 'boolean',
 };
 
 export const SCALAR_FIELDS = Object.keys(SCALAR_FIELD_KINDS) as ScalarField[];
@@ -59,7 +74,16 @@ export const MERGE_FIELDS: readonly MergeField[] = [
   'merge.batchSize',
   'merge.requireCommits',
 ];
-export const AGENT_FIELDS: readonly AgentField[] = ['agent.command', 'agent.prompt'];
+export const AGENT_FIELDS: readonly AgentField[] = [
+  'agent.command',
+  'agent.prompt',
+  'agent.format',
+  'agent.resume',
+  'agent.model',
+  'agent.permissionMode',
+  'agent.sandbox',
+  'agent.bin',
+];
 export const FIELD_PATHS: readonly FieldPath[] = [...SCALAR_FIELDS, ...WORKSPACE_FIELDS, ...MERGE_FIELDS, ...AGENT_FIELDS];
 
 /** The leaf fields of each group, as dotted paths. */
@@ -86,6 +110,15 @@ export const EXPECTED = {
   duration: 'a positive duration (milliseconds, or e.g. "30s", "10m", "1h")',
   ratio: 'a positive number',
   path: 'a non-empty string',
+  usd: 'null or a positive amount in USD, e.g. 25 or 0.5',
+  tokens: 'null or a positive whole number of tokens',
+  countOrZero: 'a whole number ≥ 0 (0 turns it off)',
+  holdMode: '"wait" or "stop"',
+  format: `null or one of ${quoted(AGENT_FORMATS)}`,
+  resume: 'null, true or false',
+  permissionMode: `one of ${quoted(CLAUDE_PERMISSION_MODES)}`,
+  sandbox: `one of ${quoted(CODEX_SANDBOXES)}`,
+  bin: 'null or a path to the preset\'s binary',
   workspace: '"shared" or "worktree"',
   workspaceGroup: '"shared" or "worktree", or an object with "mode", "setup", "copy" and/or "keep"',
   merge: 'an object of merge settings ("mode", "strategy", "verify", "target", "push", "batchSize", "requireCommits")',
@@ -95,7 +128,7 @@ export const EXPECTED = {
   copy: 'an array of relative paths inside the project',
   boolean: 'true or false',
   name: 'null or a non-empty string',
-  agent: 'an object with "command" and/or "prompt"',
+  agent: 'an object of agent settings ("command", "prompt", "format", "resume", "model", "permissionMode", "sandbox", "bin")',
   command: 'a non-empty array of non-empty strings, or a command line string',
   commandLine: 'a command line with matching quotes',
   prompt: 'a string',

@@ -22,6 +22,8 @@ export interface ConfigFlag {
 
 const d = DEFAULT_CONFIG;
 const ms = formatDuration;
+/** Why the load test refuses the spending and hold flags. */
+const NO_SPEND = "the load test's simulated agent reports no cost, tokens or errors of its own";
 
 // Descriptions fit an 80-column help screen without wrapping.
 export const CONFIG_FLAGS: readonly ConfigFlag[] = [
@@ -53,11 +55,24 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
     runOnly: 'the load test runs no git worktrees',
   },
   {
-    spec: '--agent <command line>',
+    spec: '--agent <preset|command line>',
     field: 'agent.command',
-    description: `agent command, no shell (default: ${d.agent.command[0]} …)`,
+    description: `preset or command line, no shell (default ${d.agent.command.join(' ')})`,
     runOnly: 'the load test runs its own simulated agent',
   },
+  {
+    spec: '--agent-format <format>',
+    field: 'agent.format',
+    description: 'stdout format of a command line (default text)',
+    runOnly: 'the load test runs its own simulated agent',
+  },
+  { spec: '--model <name>', field: 'agent.model', description: "model a preset asks for (default: the agent's)", runOnly: 'the load test runs its own simulated agent' },
+  { spec: '--max-cost-usd <usd>', field: 'maxCostUsd', description: 'stop dispatching at this spend (default: none)', runOnly: NO_SPEND },
+  { spec: '--max-tokens <n>', field: 'maxTokens', description: 'the same in tokens, in + out (default: none)', runOnly: NO_SPEND },
+  { spec: '--issue-max-cost-usd <usd>', field: 'issueMaxCostUsd', description: 'an issue fails at this spend (default: none)', runOnly: NO_SPEND },
+  { spec: '--issue-max-tokens <n>', field: 'issueMaxTokens', description: 'the same in tokens (default: none)', runOnly: NO_SPEND },
+  { spec: '--on-hold <wait|stop>', field: 'onHold', description: `wait out a usage limit or stop (default ${d.onHold})`, runOnly: NO_SPEND },
+  { spec: '--circuit-breaker <K>', field: 'circuitBreaker', description: `hold after K like failures, 0 off (default ${d.circuitBreaker})`, runOnly: NO_SPEND },
 ];
 
 export const CONFIG_PATH_FLAG = { spec: '--config <path>', description: 'config file (default: search up from cwd)' };

@@ -3,6 +3,8 @@
  * every layer, because the two sides may come from different layers (min from
  * the file, max from a flag). Every broken rule is reported, not just the first.
  */
+import { agentSettingsProblems } from '../agents/invocation.js';
+import type { FieldPath } from './fields.js';
 import type { HarnessConfig } from './types.js';
 
 type NumericField = {
@@ -47,8 +49,8 @@ function holds(value: number, relation: PairRule['relation'], other: number): bo
 }
 
 export interface CrossFieldProblem {
-  /** The two fields involved, the blamed one first. */
-  fields: [NumericField, NumericField];
+  /** The fields involved, the blamed one first. */
+  fields: FieldPath[];
   /** e.g. `maxWorkers: expected ≥ minWorkers (4), received 2: raise maxWorkers or lower minWorkers` */
   message: string;
 }
@@ -69,6 +71,11 @@ export function checkCrossFieldRules(config: Readonly<HarnessConfig>): CrossFiel
         message: `${rule.field}: expected ${rule.relation} ${rule.other} (${other}), received ${value}: ${rule.fix}`,
       });
     }
+  }
+  // The agent's settings relate to its command: a preset has its own format, not every one can resume.
+  for (const message of agentSettingsProblems(config.agent)) {
+    const field = message.slice(0, message.indexOf(':')) as FieldPath;
+    problems.push({ fields: [field, 'agent.command'], message });
   }
   return problems;
 }

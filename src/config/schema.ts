@@ -55,6 +55,12 @@ export const agentSchema = z.strictObject(
   {
     command: field(FIELD_CHECKS['agent.command']),
     prompt: field(FIELD_CHECKS['agent.prompt']),
+    format: field(FIELD_CHECKS['agent.format']),
+    resume: field(FIELD_CHECKS['agent.resume']),
+    model: field(FIELD_CHECKS['agent.model']),
+    permissionMode: field(FIELD_CHECKS['agent.permissionMode']),
+    sandbox: field(FIELD_CHECKS['agent.sandbox']),
+    bin: field(FIELD_CHECKS['agent.bin']),
   } satisfies Leaves<'agent'>,
   { error: EXPECTED.agent },
 );

@@ -2,6 +2,7 @@
  * Rendering a resolved configuration for `harness config show`: pure
  * functions from ResolvedConfig to text, so the listing is testable as is.
  */
+import { agentInvocation } from '../agents/invocation.js';
 import { terminalSafe } from '../text/escape.js';
 import { formatDuration } from './duration.js';
 import { displayPath } from './discover.js';
@@ -41,6 +42,14 @@ const NULL_MEANS = {
   'merge.verify': 'land without verifying',
   'merge.target': 'the branch checked out at start',
   'merge.push': 'no push',
+  maxCostUsd: 'no cap',
+  maxTokens: 'no cap',
+  issueMaxCostUsd: 'no cap',
+  issueMaxTokens: 'no cap',
+  'agent.format': "the preset's, or text for a command line",
+  'agent.resume': 'on for presets that can resume',
+  'agent.model': "the agent's own choice",
+  'agent.bin': "the preset's name on PATH",
 } as const;
 
 function valueAt(config: Readonly<HarnessConfig>, path: FieldPath): unknown {
@@ -71,10 +80,26 @@ export function renderConfigListing(resolved: ResolvedConfig, cwd: string): stri
     `${field.padEnd(widths[0] ?? 0)}  ${value.padEnd(widths[1] ?? 0)}  ${source}`,
   );
   const file = resolved.file ? terminalSafe(displayPath(resolved.file, cwd)) : 'none (defaults, env and flags only)';
-  return [`config file: ${file}`, '', ...lines].join('\n') + '\n';
+  return [`config file: ${file}`, '', ...lines, '', terminalSafe(describeAgent(resolved.config))].join('\n') + '\n';
 }
 
-/** The JSON form: `{ config, sources, file }`, paths as resolved (absolute). */
+/**
+ * What sessions will run, in one line: the preset and its argv (before a
+ * resume id or a budget is added to it), the format read, and whether
+ * retries resume. In worktree mode codex also gets its repository's git
+ * directory as writable; that is found when the run starts.
+ */
+export function describeAgent(config: Readonly<HarnessConfig>): string {
+  const invocation = agentInvocation(config.agent);
+  const how = invocation.preset ? `the ${invocation.preset.name} preset` : 'a command line';
+  const argv = invocation.baseArgv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(' ');
+  const later = invocation.preset?.name === 'codex' ? ' (+ --add-dir <git directory>, or --skip-git-repo-check outside a repository, when the run starts)' : '';
+  return `agent: ${how}, read as ${invocation.format}, ${invocation.resume ? 'retries resume its conversation' : 'retries start over'}: ${argv}${later}`;
+}
+
+/** The JSON form: `{ config, sources, file, agent }`, paths as resolved (absolute); `agent` is what sessions run (see describeAgent). */
 export function renderConfigJson(resolved: ResolvedConfig): string {
-  return `${JSON.stringify(resolved, null, 2)}\n`;
+  const invocation = agentInvocation(resolved.config.agent);
+  const agent = { preset: invocation.preset?.name ?? null, format: invocation.format, resume: invocation.resume, argv: invocation.baseArgv };
+  return `${JSON.stringify({ ...resolved, agent }, null, 2)}\n`;
 }

@@ -1,3 +1,5 @@
+import type { AgentFormat } from '../agents/formats/events.js';
+import type { ClaudePermissionMode, CodexSandbox } from '../agents/formats/presets.js';
 import { DEFAULT_SCALE_CONFIG, type ScaleConfig } from '../core/scale-config.js';
 
 export type WorkspaceMode = 'shared' | 'worktree';
@@ -41,8 +43,9 @@ export interface MergeConfig {
 
 export interface AgentConfig {
   /**
-   * The agent's argv (no shell). Default: Claude Code in non-interactive
-   * mode, reading the prompt on stdin and streaming JSON progress.
+   * A preset's name alone (`claude`, `codex`, `gemini`, `opencode`: its
+   * command line is built per session, see README), or the agent's argv
+   * (no shell). Default `claude`: Claude Code in print mode, streaming JSON.
    */
   command: string[];
   /**
@@ -50,7 +53,29 @@ export interface AgentConfig {
    * {{id}}, {{title}}, {{body}}, {{priority}}, {{labels}}, {{attempt}}.
    */
   prompt: string;
+  /**
+   * How the agent's stdout is read. Default null: the preset's format, or
+   * `text` for a command line (exit code decides, every output is progress).
+   */
+  format: AgentFormat | null;
+  /**
+   * A retry after a stall, timeout, interrupt, lost session or hold
+   * continues the agent's conversation. Default null: on for the presets
+   * that can resume (claude, codex, opencode), off otherwise.
+   */
+  resume: boolean | null;
+  /** The model a preset asks for. Default null: the agent's own default. */
+  model: string | null;
+  /** Claude's `--permission-mode`. Default `bypassPermissions` (nobody is there to approve a tool). */
+  permissionMode: ClaudePermissionMode;
+  /** Codex's `--sandbox`. Default `workspace-write`. */
+  sandbox: CodexSandbox;
+  /** A preset's binary, if not its name on PATH. Default null. */
+  bin: string | null;
 }
+
+/** What a usage-limit hold does: wait for the reset (probing), or end the run like the other holds. */
+export type OnHold = 'wait' | 'stop';
 
 /**
  * Everything `harness run` needs: the seed's ScaleConfig plus how sessions
@@ -69,6 +94,18 @@ export interface HarnessConfig extends ScaleConfig {
   logMaxBytes: number;
   /** Path of the SQLite state database, relative to the working directory. Default `.harness/state.db`. */
   state: string;
+  /** Stop dispatching once the state has spent this much (USD, as the agents report it); the run ends held (exit 3). Default null (no cap). */
+  maxCostUsd: number | null;
+  /** The same for tokens (input + output). Default null. */
+  maxTokens: number | null;
+  /** An issue that has spent this much (USD) fails with reason budget; Claude sessions get the rest as --max-budget-usd. Default null. */
+  issueMaxCostUsd: number | null;
+  /** The same for one issue's tokens (input + output). Default null. */
+  issueMaxTokens: number | null;
+  /** `wait` (default): a usage-limit hold waits for its reset; `stop`: the run ends held (exit 3). */
+  onHold: OnHold;
+  /** The same agent error on this many different issues in a row holds the fleet (exit 3); 0 turns it off. Default 3. */
+  circuitBreaker: number;
   /** Where sessions run, and how worktrees are prepared and cleaned up. Default mode `shared`. */
   workspace: WorkspaceConfig;
   /** The merge queue for worktree mode. */
@@ -94,6 +131,12 @@ export const DEFAULT_CONFIG: Readonly<HarnessConfig> = Object.freeze({
   retryDelayMs: 5000,
   logMaxBytes: 10 * 1024 * 1024,
   state: '.harness/state.db',
+  maxCostUsd: null,
+  maxTokens: null,
+  issueMaxCostUsd: null,
+  issueMaxTokens: null,
+  onHold: 'wait',
+  circuitBreaker: 3,
   workspace: Object.freeze({ mode: 'shared', setup: null, copy: [], keep: false }) as WorkspaceConfig,
   merge: Object.freeze({
     mode: 'local',
@@ -105,8 +148,14 @@ export const DEFAULT_CONFIG: Readonly<HarnessConfig> = Object.freeze({
     requireCommits: true,
   }) as MergeConfig,
   agent: Object.freeze({
-    command: ['claude', '-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'bypassPermissions'],
+    command: ['claude'],
     prompt: DEFAULT_PROMPT,
+    format: null,
+    resume: null,
+    model: null,
+    permissionMode: 'bypassPermissions',
+    sandbox: 'workspace-write',
+    bin: null,
   }) as AgentConfig,
 });
 

@@ -80,7 +80,7 @@ export function coerceText(path: FieldPath, value: unknown): unknown {
   const kind = (SCALAR_FIELD_KINDS as Partial<Record<FieldPath, string>>)[path] ?? TEXT_KINDS[path];
   if (typeof value !== 'string') return value;
   const text = value.trim();
-  if (kind === 'count' || kind === 'ratio') return NUMERIC.test(text) ? Number(text) : value;
+  if (kind === 'count' || kind === 'ratio' || kind === 'usd' || kind === 'tokens' || kind === 'countOrZero') return NUMERIC.test(text) ? Number(text) : value;
   if (kind === 'boolean') return BOOLEAN_WORDS[text.toLowerCase()] ?? value;
   if (kind === 'list') return text.split(',').map((item) => item.trim()).filter((item) => item !== '');
   return value;

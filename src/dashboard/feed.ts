@@ -24,7 +24,8 @@ export interface FeedEvent {
 
 export function feedEvents(events: readonly MetricsEvent[], fleet: FleetQueries, holds: readonly HoldView[], options: { now: number; limit: number }): FeedEvent[] {
   const window = { from: Number.MIN_SAFE_INTEGER, to: options.now };
-  const feed: FeedEvent[] = events.map(fromReport);
+  // Holds come from the holds table below, with their ends: the report's hold events would repeat them.
+  const feed: FeedEvent[] = events.filter((e) => e.type !== 'hold:on' && e.type !== 'hold:off').map(fromReport);
   for (const f of fleet.latestFailures(window, options.limit)) {
     const then = f.retried ? 'retried' : 'no attempts left';
     feed.push({ at: f.at, kind: 'session:failed', text: `${f.issueId} attempt ${f.attempt} failed${f.reason ? `: ${f.reason}` : ''} → ${then}`, tone: 'bad', issueId: f.issueId, sessionId: f.sessionId });
@@ -52,7 +53,7 @@ export function feedEvents(events: readonly MetricsEvent[], fleet: FleetQueries,
     .map(([e]) => e);
 }
 
-function fromReport(e: MetricsEvent): FeedEvent {
+function fromReport(e: Exclude<MetricsEvent, { type: 'hold:on' | 'hold:off' }>): FeedEvent {
   switch (e.type) {
     case 'scale:up':
     case 'scale:down':

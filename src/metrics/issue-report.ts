@@ -4,7 +4,7 @@ import type { IssueStatus, SessionOutcome } from '../core/states.js';
 import { UsageError } from '../errors.js';
 import { terminalSafe } from '../text/escape.js';
 import type { StoreQueries } from './queries.js';
-import { formatMs } from './render.js';
+import { formatMs, formatUsd } from './render.js';
 import { formatTimestamp } from './render-report.js';
 
 /** `harness metrics --issue <id>`: one issue and every session it has had. */
@@ -17,6 +17,9 @@ export interface IssueReport {
   attempts: number;
   lastError: string | null;
   branch: string | null;
+  /** What the issue's sessions have spent, as their agents reported it (USD, and input + output tokens). */
+  spentUsd: number;
+  spentTokens: number;
   /** When the figures were read (ms); a running session's duration runs up to here. */
   now: number;
   sessions: IssueAttempt[];
@@ -40,6 +43,16 @@ export interface IssueAttempt {
   logPath: string | null;
   /** Set when the session has a log path but no file there: its agent printed nothing (so far, while it runs). */
   noOutput?: true;
+  /** What the agent reported (structured formats), null otherwise: its own session id, the model, turns, spend, its error kind. */
+  agentSessionId: string | null;
+  model: string | null;
+  turns: number | null;
+  costUsd: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  cacheReadTokens: number | null;
+  cacheWriteTokens: number | null;
+  agentError: string | null;
 }
 
 /** `hasLog` tells whether a session's log file is there (a log is made at the agent's first output). */
@@ -56,6 +69,8 @@ export function buildIssueReport(queries: StoreQueries, id: string, now: number,
       attempts: issue.priorAttempts + issue.attempts,
       lastError: issue.lastError,
       branch: issue.branch,
+      spentUsd: issue.spentUsd,
+      spentTokens: issue.spentTokens,
       now,
       sessions: queries.sessionsForIssue(id).map((s) => ({
         sessionId: s.id,
@@ -69,6 +84,15 @@ export function buildIssueReport(queries: StoreQueries, id: string, now: number,
         signal: s.signal,
         reason: s.reason,
         ...(s.logPath !== null && !hasLog(s.logPath) ? { logPath: null, noOutput: true as const } : { logPath: s.logPath }),
+        agentSessionId: s.usage?.agentSessionId ?? null,
+        model: s.usage?.model ?? null,
+        turns: s.usage?.turns ?? null,
+        costUsd: s.usage?.costUsd ?? null,
+        inputTokens: s.usage ? s.usage.inputTokens : null,
+        outputTokens: s.usage ? s.usage.outputTokens : null,
+        cacheReadTokens: s.usage ? s.usage.cacheReadTokens : null,
+        cacheWriteTokens: s.usage ? s.usage.cacheWriteTokens : null,
+        agentError: s.usage?.agentError ?? null,
       })),
     };
   });
@@ -80,18 +104,22 @@ export function renderIssueReport(report: IssueReport): string {
   const lines = [
     `issue ${safe(report.id)}: ${safe(report.title)}`,
     `status ${report.status} · priority ${report.priority} · ${report.attempts} attempt(s) spent` +
-      (report.branch ? ` · branch ${safe(report.branch)}` : ''),
+      (report.branch ? ` · branch ${safe(report.branch)}` : '') +
+      (report.spentUsd > 0 || report.spentTokens > 0 ? ` · spent ${formatUsd(report.spentUsd)}, ${report.spentTokens} tokens` : ''),
   ];
   if (report.lastError) lines.push(`last error: ${safe(report.lastError)}`);
   if (report.sessions.length === 0) {
     lines.push('no sessions yet');
     return lines.join('\n');
   }
+  // Cost and tokens only for an agent whose output is read: a plain command reports neither.
+  const spend = report.sessions.some((s) => s.inputTokens !== null || s.costUsd !== null);
   const table = new Table({
-    head: ['attempt', 'worker', 'started (UTC)', 'duration', 'outcome', 'exit', 'log'],
+    head: ['attempt', 'worker', 'started (UTC)', 'duration', 'outcome', 'exit', ...(spend ? ['cost', 'tokens in/out'] : []), 'log'],
     style: { head: [], border: [], compact: true },
   });
   for (const s of report.sessions) {
+    const costs = spend ? [s.costUsd === null ? '—' : formatUsd(s.costUsd), s.inputTokens === null ? '—' : `${s.inputTokens}/${s.outputTokens ?? 0}`] : [];
     table.push([
       String(s.attempt),
       safe(s.workerId),
@@ -99,6 +127,7 @@ export function renderIssueReport(report: IssueReport): string {
       s.endedAt === null ? `${formatMs(s.durationMs)} so far` : formatMs(s.durationMs),
       s.outcome ?? 'running',
       s.signal ? safe(s.signal) : s.exitCode === null ? '—' : `code ${s.exitCode}`,
+      ...costs,
       s.noOutput ? (s.endedAt === null ? '(no output yet)' : '(no output)') : s.logPath ? safe(s.logPath) : '—',
     ]);
   }

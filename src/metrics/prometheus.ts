@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, type Metric } from 'prom-client';
+import { HOLD_KINDS } from '../core/run/state.js';
 import { HEALTH_STATES, ISSUE_STATUSES, SESSION_OUTCOMES } from '../core/states.js';
 import { ALL_TIME, type StoreQueries } from './queries.js';
 import { buildReport, type MetricsReport, type ReportOptions } from './report.js';
@@ -86,6 +87,13 @@ export async function renderPrometheus(report: MetricsReport, histogram: Duratio
   gauge('harness_backpressure_active', '1 while intake is paused by backpressure, else 0.', report.backpressureActive ? 1 : 0);
   new Counter({ name: 'harness_backpressure_activations_total', help: 'Times backpressure turned on.', registers }).inc(report.backpressureActivations);
   counter('harness_scale_operations_total', 'Scale operations that changed the pool size, by direction.', 'direction', report.scaleOperationsByDirection);
+  const on = new Set(report.holds.map((h) => h.kind));
+  labelled('harness_hold', '1 while the fleet is on hold for this reason (no new session starts), else 0.', 'kind', Object.fromEntries(HOLD_KINDS.map((k) => [k, on.has(k) ? 1 : 0])));
+  new Counter({ name: 'harness_cost_usd_total', help: 'What the agents reported spending, in USD.', registers }).inc(report.totalCostUsd);
+  counter('harness_tokens_total', 'Tokens the agents reported, by direction (input excludes cache reads and writes).', 'direction', {
+    input: report.totalInputTokens,
+    output: report.totalOutputTokens,
+  });
   return registry.metrics();
 }
 

@@ -75,6 +75,24 @@ export interface KilledSessionRow {
   reason: string | null;
 }
 
+/** What the state has spent, as the agents reported it (the store's running totals). */
+export interface SpendTotals {
+  costUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** A hold as recorded (the holds table), newest changes first in latestHoldChanges. */
+export interface HoldRecordRow {
+  kind: string;
+  reason: string;
+  fix: string;
+  since: number;
+  until: number | null;
+  endedAt: number | null;
+  endedBy: string | null;
+}
+
 export interface RecycleRow {
   at: number;
   workerId: string;
@@ -194,6 +212,22 @@ export class StoreQueries {
   /** Sessions of the live run (started at or after `since`) found stalled and not ended yet. */
   stalledOpenSessions(since: number): number {
     return this.sql.stalledOpen.get(since)?.n ?? 0;
+  }
+
+  /** Everything the state has spent: one row kept in step by the store (schema 7); zero before. */
+  spendTotals(): SpendTotals {
+    const row = this.sql.spendTotals?.get();
+    return { costUsd: row?.cost_usd ?? 0, inputTokens: row?.input_tokens ?? 0, outputTokens: row?.output_tokens ?? 0 };
+  }
+
+  /** Holds still on (not ended), oldest first; none before schema 7. */
+  activeHolds(): HoldRecordRow[] {
+    return (this.sql.activeHolds?.all() ?? []).map(toHoldRow);
+  }
+
+  /** Holds that began or ended in `range`, the latest `limit` of them, newest first. */
+  latestHoldChanges(range: TimeRange, limit: number): HoldRecordRow[] {
+    return (this.sql.holdChanges?.all({ from: range.from, to: range.to, limit }) ?? []).map(toHoldRow);
   }
 
   /** Times of the latest `limit` snapshots, newest first. */
@@ -390,6 +424,19 @@ export class StoreQueries {
              WHERE retire_reason LIKE 'recycled%' AND retired_at > ? AND retired_at <= ? ORDER BY retired_at DESC LIMIT ?`,
           )
         : null,
+      spendTotals: this.schema.has('spend_totals')
+        ? db.prepare<[], { cost_usd: number; input_tokens: number; output_tokens: number }>('SELECT cost_usd, input_tokens, output_tokens FROM spend_totals WHERE id = 1')
+        : null,
+      // The holds table holds a few rows per run: read whole, through its partial index for the active ones.
+      activeHolds: this.schema.has('holds')
+        ? db.prepare<[], HoldRecord>('SELECT kind, reason, fix, since, until, ended_at, ended_by FROM holds WHERE ended_at IS NULL ORDER BY since, id')
+        : null,
+      holdChanges: this.schema.has('holds')
+        ? db.prepare<[{ from: number; to: number; limit: number }], HoldRecord>(
+            `SELECT kind, reason, fix, since, until, ended_at, ended_by FROM holds
+             WHERE (since > @from AND since <= @to) OR (ended_at > @from AND ended_at <= @to) ORDER BY id DESC LIMIT @limit`,
+          )
+        : null,
       // Stores before schema 5 have no prior_attempts: none were retried.
       issue: db.prepare<[string], IssueRecord>(
         `SELECT ${presentColumns(db, 'issues', ISSUE_COLUMNS)} FROM issues WHERE id = ?`,
@@ -400,6 +447,20 @@ export class StoreQueries {
       ),
     };
   }
+}
+
+interface HoldRecord {
+  kind: string;
+  reason: string;
+  fix: string;
+  since: number;
+  until: number | null;
+  ended_at: number | null;
+  ended_by: string | null;
+}
+
+function toHoldRow(r: HoldRecord): HoldRecordRow {
+  return { kind: r.kind, reason: r.reason, fix: r.fix, since: r.since, until: r.until, endedAt: r.ended_at, endedBy: r.ended_by };
 }
 
 /** Columns a store written by an older harness lacks read as their default: counts as 0, the rest as NULL. */

@@ -1,5 +1,5 @@
 import { terminalSafe } from '../text/escape.js';
-import { formatMs, renderMetricsTable } from './render.js';
+import { formatMs, formatUsd, renderMetricsTable } from './render.js';
 import type { MetricsEvent, MetricsReport } from './report.js';
 
 /**
@@ -18,6 +18,12 @@ export function renderReport(report: MetricsReport, options: { width?: number } 
     ...wrap(`sessions: ${countsLine(report.sessionsByOutcome)}`, width, '          '),
     ...wrap(`issues:   ${countsLine(report.issuesByStatus)}`, width, '          '),
   ];
+  if (report.totalCostUsd > 0 || report.totalInputTokens > 0 || report.totalOutputTokens > 0) {
+    lines.push(...wrap(`spent:    ${formatUsd(report.totalCostUsd)} · ${report.totalInputTokens} input / ${report.totalOutputTokens} output tokens`, width, '          '));
+  }
+  for (const hold of report.holds) {
+    lines.push(...wrap(terminalSafe(`on hold (${hold.kind}) since ${formatTimestamp(hold.since)}: ${hold.reason} · ${hold.fix}`), width, '          '));
+  }
   if (report.events.length === 0) lines.push(report.since === null ? 'no events recorded' : 'no events in the window');
   else {
     lines.push(`latest events (UTC):`);
@@ -100,6 +106,10 @@ function eventText(event: MetricsEvent): string {
       return `⚠ ${event.issueId} timed out on ${event.workerId}; session stopped (${event.sessionId})`;
     case 'pool:recycled':
       return `↻ ${event.workerId} recycled after ${event.sessionsRun} sessions`;
+    case 'hold:on':
+      return `⏸ fleet on hold (${event.kind}): ${event.reason} · ${event.fix}`;
+    case 'hold:off':
+      return `▶ hold lifted (${event.kind}): ${event.by ?? 'ended'}`;
   }
 }
 

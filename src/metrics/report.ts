@@ -5,7 +5,7 @@ import type { ScaleMetrics } from '../core/metrics-types.js';
 import type { IssueStatus, SessionOutcome } from '../core/states.js';
 import type { RunLockInfo } from '../store/types.js';
 import { HEALTH_INTERVAL_SAMPLE, healthIntervalFromSnapshots, isRunLive, nearestRank, rankOffset, type Liveness } from './derive.js';
-import { ALL_TIME, COUNTED_OUTCOMES, type StoreQueries, type TimeRange } from './queries.js';
+import { ALL_TIME, COUNTED_OUTCOMES, type HoldRecordRow, type StoreQueries, type TimeRange } from './queries.js';
 
 /**
  * The seed's metric set as `harness metrics` computes it from the store:
@@ -21,7 +21,9 @@ export type MetricsEvent =
   | { at: number; type: 'scale:up' | 'scale:down'; from: number; to: number; reason: string }
   | { at: number; type: 'backpressure:on' | 'backpressure:off'; queueDepth: number }
   | { at: number; type: 'session:stalled' | 'session:timeout'; sessionId: string; issueId: string; workerId: string; reason: string | null }
-  | { at: number; type: 'pool:recycled'; workerId: string; sessionsRun: number };
+  | { at: number; type: 'pool:recycled'; workerId: string; sessionsRun: number }
+  | { at: number; type: 'hold:on'; kind: string; reason: string; fix: string; until: number | null }
+  | { at: number; type: 'hold:off'; kind: string; by: string | null };
 
 export interface MetricsReport extends SeedMetrics {
   /** The state file read. */
@@ -48,6 +50,15 @@ export interface MetricsReport extends SeedMetrics {
   /** Finished sessions in the window by outcome, cancelled and lost included. */
   sessionsByOutcome: Record<SessionOutcome, number>;
   issuesByStatus: Record<IssueStatus, number>;
+  /** What the state has spent in all, as the agents reported it (USD; tokens without cache reads and writes). Not windowed. */
+  totalCostUsd: number;
+  totalInputTokens: number;
+  totalOutputTokens: number;
+  /**
+   * Holds on the fleet: those of the live run, or those the last run ended
+   * under (what the next run must fix), oldest first. A new run ends them.
+   */
+  holds: HoldRecordRow[];
   /** The latest notable events in the window, oldest first. */
   events: MetricsEvent[];
 }
@@ -174,8 +185,23 @@ function readReport(q: StoreQueries, options: ReportOptions): MetricsReport {
     scaleOperationsByDirection: scale,
     sessionsByOutcome: Object.fromEntries(Object.entries(totals).map(([o, t]) => [o, t.count])) as Record<SessionOutcome, number>,
     issuesByStatus,
+    ...spendFields(q),
+    holds: q.activeHolds(),
     events: latestEvents(q, window, options.eventLimit ?? DEFAULT_EVENT_LIMIT),
   };
+}
+
+function spendFields(q: StoreQueries): Pick<MetricsReport, 'totalCostUsd' | 'totalInputTokens' | 'totalOutputTokens'> {
+  const spent = q.spendTotals();
+  return { totalCostUsd: spent.costUsd, totalInputTokens: spent.inputTokens, totalOutputTokens: spent.outputTokens };
+}
+
+/** A hold's start, and its end when that is in the window too. */
+function holdEvents(hold: HoldRecordRow, window: TimeRange): MetricsEvent[] {
+  const events: MetricsEvent[] = [];
+  if (hold.since > window.from && hold.since <= window.to) events.push({ at: hold.since, type: 'hold:on', kind: hold.kind, reason: hold.reason, fix: hold.fix, until: hold.until });
+  if (hold.endedAt !== null && hold.endedAt > window.from && hold.endedAt <= window.to) events.push({ at: hold.endedAt, type: 'hold:off', kind: hold.kind, by: hold.endedBy });
+  return events;
 }
 
 /** The latest `limit` events from every source, merged, oldest first. */
@@ -203,6 +229,7 @@ function latestEvents(q: StoreQueries, window: TimeRange, limit: number): Metric
       reason: s.reason,
     })),
     ...q.latestRecycles(window, limit).map((r): MetricsEvent => ({ at: r.at, type: 'pool:recycled', workerId: r.workerId, sessionsRun: r.sessionsRun })),
+    ...q.latestHoldChanges(window, limit).flatMap((hold) => holdEvents(hold, window)),
   ];
   // Stable: events at the same instant keep their source order.
   return events.sort((a, b) => a.at - b.at).slice(-limit);

@@ -135,6 +135,16 @@ export interface CoordinatorOptions {
   controlPollMs?: number;
 }
 
+/** What the fleet is under right now (Coordinator.fleetStatus). */
+export interface FleetStatus {
+  /** Holds on now, oldest first. */
+  holds: Hold[];
+  /** What the state has spent, running sessions' reports included. */
+  spent: Spend;
+  /** Sessions allowed at once: maxWorkers, lowered while the provider rate-limits. */
+  concurrency: { limit: number; max: number };
+}
+
 export interface RunSummary {
   /** Issues in the store by status at the end. */
   issues: Record<IssueStatus, number>;

@@ -15,7 +15,7 @@ import { realClock, type Clock, type TimerHandle } from './clock.js';
 import { stripUndefined } from '../core/objects.js';
 import { claimRunLock, resolveScaleConfig, sessionLogPath, summarizeRun } from './coordinator-parts.js';
 import { ControlDesk } from './controls.js';
-import type { CoordinatorOptions, HarnessState, ProcessInspector, RunSettings, RunSummary } from './coordinator-types.js';
+import type { CoordinatorOptions, FleetStatus, HarnessState, ProcessInspector, RunSettings, RunSummary } from './coordinator-types.js';
 import { Engine } from './engine.js';
 import { systemProcesses } from './processes.js';
 import { recoverOpenSessions } from './recovery.js';
@@ -128,6 +128,8 @@ export class Coordinator {
       this.lockHeartbeat = this.clock.setInterval(() => this.engine.guard('renew the run lock', () => store.heartbeatRunLock(this.owner.pid, this.clock.now())), 10_000);
     }
     recoverOpenSessions(store, this.processes, this.events, now);
+    // Holds an earlier run ended with describe that run: this one finds out for itself (a cap still reached holds it again at once).
+    for (const hold of store.listHolds(true)) store.endHold(hold.kind, now, 'a new run started');
     store.importIssues(this.state.issues, now);
     const moved = () => this.engine.feed({ type: 'merge-moved' });
     this.unsubscribe.push(
@@ -206,6 +208,12 @@ export class Coordinator {
 
   get runningSessions(): number {
     return this.engine.state.sessions.size;
+  }
+
+  /** The fleet as the live view shows it: holds on now, what the state has spent (running sessions included), and the concurrency rate limits allow. */
+  fleetStatus(): FleetStatus {
+    const s = this.engine.state;
+    return { holds: activeHolds(s), spent: totalSpend(s), concurrency: { limit: s.concurrency.limit, max: s.rules.scale.maxWorkers } };
   }
 
   /** The reducer finished the run: finish the merge in progress, release the store, resolve run(). */

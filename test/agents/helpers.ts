@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { isGroupAlive, killGroup } from '../../src/agents/process-group.js';
 import { LauncherRunner, type LauncherRunnerOptions } from '../../src/agents/launcher/runner.js';
 import { ProcessRunner } from '../../src/agents/process-runner.js';
+import type { AgentEvent } from '../../src/agents/formats/events.js';
 import type { SessionExit, SessionHandle, SessionRunner, SessionSpec } from '../../src/agents/types.js';
 import { realClock } from '../../src/runtime/clock.js';
 import type { IssueRow } from '../../src/store/types.js';
@@ -43,6 +44,10 @@ export interface RunningSession {
   handle: SessionHandle;
   spec: SessionSpec;
   progress: number[];
+  /** What the runner parsed from the agent's output (structured formats). */
+  agentEvents: AgentEvent[];
+  /** Pids of the agent processes started, in order (a refused resume starts a second). */
+  pids: number[];
   exited: Promise<SessionExit>;
   exitCount: () => number;
   /** Resolves with the pid once the agent process exists. */
@@ -99,6 +104,8 @@ export class Sandbox {
       ...specOverrides,
     };
     const progress: number[] = [];
+    const agentEvents: AgentEvent[] = [];
+    const pids: number[] = [];
     const waiters: { count: number; resolve: () => void }[] = [];
     const progressReports = (count: number): Promise<void> =>
       progress.length >= count ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve }));
@@ -113,7 +120,11 @@ export class Sandbox {
     const handle = runner.start(spec, {
       onSpawn(pid, pgid) {
         groups.add(pgid);
+        pids.push(pid);
         resolveSpawn(pid);
+      },
+      onAgentEvents(events) {
+        agentEvents.push(...events);
       },
       onProgress(at) {
         progress.push(at);
@@ -125,7 +136,7 @@ export class Sandbox {
         resolveExit(exit);
       },
     });
-    return { handle, spec, progress, exited, exitCount: () => exits, spawned, firstProgress, progressReports };
+    return { handle, spec, progress, agentEvents, pids, exited, exitCount: () => exits, spawned, firstProgress, progressReports };
   }
 
   log(session: RunningSession): string {

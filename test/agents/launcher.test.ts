@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { launcherBinary } from '../../src/agents/launcher/binary.js';
-import { decodeEvent, decodeField, encodeField, encodeStart, LineReader } from '../../src/agents/launcher/protocol.js';
+import { ByteLineReader, decodeEvent, decodeEventBytes, decodeField, encodeField, encodeStart } from '../../src/agents/launcher/protocol.js';
 import { createAgentRunner, LauncherRunner } from '../../src/agents/launcher/runner.js';
 import { ProcessRunner } from '../../src/agents/process-runner.js';
 import { realClock } from '../../src/runtime/clock.js';
@@ -171,17 +171,23 @@ describe('protocol', () => {
       heartbeatFile: '/h/s.heartbeat',
       promptFile: '/h/s.prompt',
       prompt: 'line\nline',
+      mode: 'structured',
+      argv: ['claude', '--resume', 'a\tb'],
       env: { HARNESS_ISSUE_TITLE: 'a\tb' },
     });
     expect(line).not.toContain('\n');
     expect(line.split('\t').map(decodeField)).toEqual([
-      'start', '7', '/w', '', '/h/s.issue.json', '{"title":"a\tb"}\n', '/h/s.heartbeat', '/h/s.prompt', 'line\nline', '1', 'HARNESS_ISSUE_TITLE=a\tb',
+      'start', '7', '/w', '', '/h/s.issue.json', '{"title":"a\tb"}\n', '/h/s.heartbeat', '/h/s.prompt', 'line\nline',
+      's', '3', 'claude', '--resume', 'a\tb', '1', 'HARNESS_ISSUE_TITLE=a\tb',
     ]);
   });
 
   it('reads every event the launcher sends', () => {
     expect(decodeEvent('spawn\t3\t4242')).toEqual({ type: 'spawn', key: '3', pid: 4242 });
     expect(decodeEvent('progress\t3')).toEqual({ type: 'progress', key: '3' });
+    expect(decodeEvent('out\t3\t{"type":"x","a":"%09%0A%25%00"}')).toEqual({ type: 'out', key: '3', line: Buffer.from('{"type":"x","a":"\t\n%\0"}\n') });
+    expect(decodeEvent('long\t3\t5000000')).toEqual({ type: 'long', key: '3', bytes: 5000000 });
+    expect(decodeEvent('err\t3\tError: no rollout%0A')).toEqual({ type: 'err', key: '3', text: 'Error: no rollout\n' });
     expect(decodeEvent('exit\t3\t7\t0')).toEqual({ type: 'exit', key: '3', exitCode: 7, signal: null });
     expect(decodeEvent('exit\t3\t-\t15')).toEqual({ type: 'exit', key: '3', exitCode: null, signal: 'SIGTERM' });
     expect(decodeEvent('fail\t3\tspawn\tENOENT\tNo such file%09x')).toEqual({
@@ -191,11 +197,25 @@ describe('protocol', () => {
   });
 });
 
-describe('LineReader', () => {
-  it('joins lines split across chunks and skips empty ones', () => {
+describe('ByteLineReader', () => {
+  it('joins lines split across chunks and skips empty ones, each handed over with its newline after it', () => {
     const lines: string[] = [];
-    const reader = new LineReader((line) => lines.push(line));
-    for (const chunk of ['{"a":', '1}\n\n{"b"', ':2}\n{"c":3', '}\n']) reader.push(chunk);
-    expect(lines).toEqual(['{"a":1}', '{"b":2}', '{"c":3}']);
+    const reader = new ByteLineReader((bytes, start, end) => {
+      expect(bytes[end]).toBe(0x0a);
+      lines.push(bytes.toString('utf8', start, end));
+    });
+    for (const chunk of ['{"a":', '1}\n\n{"b"', ':2}\n{"c":3', '}\n', 'é'.slice(0, 1), '\n']) reader.push(Buffer.from(chunk));
+    expect(lines).toEqual(['{"a":1}', '{"b":2}', '{"c":3}', 'é']);
+  });
+
+  it("reads an agent's stdout line from the launcher's bytes, escapes decoded, newline kept", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (key, text) => {
+        const line = Buffer.from(`out\t${encodeField(key)}\t${encodeField(text)}\n`);
+        expect(decodeEventBytes(line, 0, line.length - 1)).toEqual({ type: 'out', key, line: Buffer.from(`${text}\n`) });
+      }),
+    );
+    const exit = Buffer.from('exit\t3\t7\t0\n');
+    expect(decodeEventBytes(exit, 0, exit.length - 1)).toEqual({ type: 'exit', key: '3', exitCode: 7, signal: null });
   });
 });

@@ -62,6 +62,7 @@ describe('load-test and the flags only run takes', () => {
     [['--agent', 'claude -p'], '--agent is a flag of `harness run`: the load test runs its own simulated agent; drop it'],
     [['--worktrees'], '--worktrees is a flag of `harness run`: the load test runs no git worktrees; drop it'],
     [['--state', 'x.db'], '--state is a flag of `harness run`: the load test keeps its state in memory, or in a temporary file in process mode; drop it'],
+    [['--max-cost-usd', '5'], "--max-cost-usd is a flag of `harness run`: the load test's simulated agent reports no cost, tokens or errors of its own; drop it"],
   ])('refuses %j with a usage error', async (flags, message) => {
     const stderr = await fails(['load-test', '--scenario', 'smoke', ...flags]);
     expect(stderr).toBe(`harness: ${message}\n`);

@@ -42,7 +42,7 @@ const SUMMARY: RunSummary = {
 const ANSI = /\u001b\[[0-9;?]*[A-Za-z]/g;
 const SGR = /\u001b\[[0-9;]*m/;
 
-function view(out: { isTTY: boolean; columns?: number }, env: NodeJS.ProcessEnv, status: RunViewOptions['status']) {
+function view(out: { isTTY: boolean; columns?: number }, env: NodeJS.ProcessEnv, status: RunViewOptions['status'], fleet?: RunViewOptions['fleet']) {
   const stream = Object.assign(new PassThrough(), out);
   // What ora needs of a terminal's stream (tty.WriteStream has these).
   Object.assign(stream, {
@@ -54,7 +54,7 @@ function view(out: { isTTY: boolean; columns?: number }, env: NodeJS.ProcessEnv,
   let text = '';
   stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
   const events = new EventBus();
-  const v = createRunView(events, { out: stream, env, quiet: false, metrics: () => METRICS, status, refreshMs: 10 });
+  const v = createRunView(events, { out: stream, env, quiet: false, metrics: () => METRICS, status, refreshMs: 10, ...(fleet ? { fleet } : {}) });
   return { events, view: v, text: () => text };
 }
 
@@ -151,6 +151,42 @@ describe('the run view', () => {
     v.view.finish(SUMMARY);
     // After the fifth session, and in the summary; the tenth would only repeat the summary's.
     expect(v.text().match(/│ workers/g)).toHaveLength(2);
+  });
+});
+
+describe('holds, spend and concurrency in the run view', () => {
+  const held = () => ({
+    holds: [{ kind: 'budget' as const, reason: 'budget reached: $1.05 spent of --max-cost-usd $1.00', fix: 'raise --max-cost-usd (or maxCostUsd) and run again to continue', since: 0, until: null, probing: false }],
+    spent: { costUsd: 1.05, inputTokens: 12_000, outputTokens: 800 },
+    concurrency: { limit: 2, max: 8 },
+  });
+
+  it('a hold, its lifting and a concurrency change are event lines, with what ends the hold', () => {
+    const v = view({ isTTY: false }, {}, idle);
+    v.events.emit('hold:on', { at: 1, kind: 'auth', reason: 'authentication failed (401): invalid x-api-key', fix: "check the agent's credentials, then run again", until: null });
+    v.events.emit('hold:off', { at: 2, kind: 'usage-limit', by: 'a probe session succeeded' });
+    v.events.emit('concurrency:changed', { at: 3, from: 8, to: 4, reason: 'the provider is rate-limiting: halved' });
+    expect(v.text().split('\n')).toEqual([
+      "⏸ fleet on hold (auth): authentication failed (401): invalid x-api-key; no new sessions, running ones go on · check the agent's credentials, then run again",
+      '▶ hold lifted (usage-limit): a probe session succeeded',
+      '▼ concurrency 8 → 4: the provider is rate-limiting: halved',
+      '',
+    ]);
+  });
+
+  it('the table has the holds, the spend and a lowered concurrency under it, in a pipe and on a terminal', async () => {
+    const pipe = view({ isTTY: false }, {}, () => ({ ...idle(), queued: 3 }), held);
+    for (let n = 1; n <= 5; n++) endSession(pipe.events, n);
+    expect(pipe.text()).toContain('┘\n⏸ on hold (budget): budget reached: $1.05 spent of --max-cost-usd $1.00 · raise --max-cost-usd (or maxCostUsd) and run again to continue\nspent $1.05 · 12000 input / 800 output tokens · concurrency 2 of 8 (the provider is rate-limiting)\n');
+    const tty = view({ isTTY: true, columns: 200 }, { NO_COLOR: '1' }, idle, held);
+    await waitFor(() => tty.text().includes('spent $1.05'), 5000, 'the spinner to draw the spend');
+    tty.view.finish(SUMMARY);
+  });
+
+  it('says nothing more for an agent that reports no spend, at full concurrency', () => {
+    const v = view({ isTTY: false }, {}, () => ({ ...idle(), queued: 3 }), () => ({ holds: [], spent: { costUsd: 0, inputTokens: 0, outputTokens: 0 }, concurrency: { limit: 8, max: 8 } }));
+    for (let n = 1; n <= 5; n++) endSession(v.events, n);
+    expect(v.text().trimEnd().endsWith('┘')).toBe(true);
   });
 });
 

@@ -31,7 +31,16 @@ describe('field table', () => {
   });
 
   it('lists the agent fields as dotted paths', () => {
-    expect(FIELD_PATHS.slice(-2)).toEqual(['agent.command', 'agent.prompt']);
+    expect(FIELD_PATHS.filter((p) => p.startsWith('agent.'))).toEqual([
+      'agent.command',
+      'agent.prompt',
+      'agent.format',
+      'agent.resume',
+      'agent.model',
+      'agent.permissionMode',
+      'agent.sandbox',
+      'agent.bin',
+    ]);
   });
 
   it('kebab-cases field names', () => {

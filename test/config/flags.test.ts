@@ -106,6 +106,10 @@ describe('CONFIG_FLAGS', () => {
       'merge.batchSize',
       'merge.requireCommits',
       'agent.prompt',
+      'agent.resume',
+      'agent.permissionMode',
+      'agent.sandbox',
+      'agent.bin',
     ]);
   });
 

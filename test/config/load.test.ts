@@ -57,7 +57,7 @@ describe('resolveConfig', () => {
       '.harnessrc.yaml': 'agent:\n  prompt: "Fix {{id}}"\n',
     });
     const resolved = await resolveConfig({ cwd, env: { HARNESS_AGENT_COMMAND: 'node "my agent.mjs" --fast' } });
-    expect(resolved.config.agent).toEqual({ command: ['node', 'my agent.mjs', '--fast'], prompt: 'Fix {{id}}' });
+    expect(resolved.config.agent).toEqual({ ...DEFAULT_CONFIG.agent, command: ['node', 'my agent.mjs', '--fast'], prompt: 'Fix {{id}}' });
     expect(resolved.sources['agent.command']).toEqual({ kind: 'env', variable: 'HARNESS_AGENT_COMMAND' });
     expect(resolved.sources['agent.prompt']).toEqual({ kind: 'file', path: path.join(cwd, '.harnessrc.yaml') });
   });
@@ -93,6 +93,18 @@ describe('resolveConfig', () => {
       HARNESS_MERGE_BATCH_SIZE: '4',
       HARNESS_MERGE_REQUIRE_COMMITS: 'false',
       HARNESS_AGENT_PROMPT: 'go',
+      HARNESS_AGENT_FORMAT: 'claude-stream-json',
+      HARNESS_AGENT_RESUME: 'false',
+      HARNESS_AGENT_MODEL: 'claude-sonnet-4-5',
+      HARNESS_AGENT_PERMISSION_MODE: 'acceptEdits',
+      HARNESS_AGENT_SANDBOX: 'read-only',
+      HARNESS_AGENT_BIN: '/opt/claude',
+      HARNESS_MAX_COST_USD: '25',
+      HARNESS_MAX_TOKENS: '2000000',
+      HARNESS_ISSUE_MAX_COST_USD: '2.5',
+      HARNESS_ISSUE_MAX_TOKENS: '400000',
+      HARNESS_ON_HOLD: 'stop',
+      HARNESS_CIRCUIT_BREAKER: '0',
     };
     const resolved = await resolveConfig({ cwd, env });
     expect(resolved.config).toEqual({
@@ -112,6 +124,12 @@ describe('resolveConfig', () => {
       retryDelayMs: 1_500,
       logMaxBytes: 1024,
       state: 'tmp/state.db',
+      maxCostUsd: 25,
+      maxTokens: 2_000_000,
+      issueMaxCostUsd: 2.5,
+      issueMaxTokens: 400_000,
+      onHold: 'stop',
+      circuitBreaker: 0,
       workspace: { mode: 'worktree', setup: ['npm', 'ci', '--silent'], copy: ['.env', 'config/local.json'], keep: true },
       merge: {
         mode: 'pr',
@@ -122,7 +140,16 @@ describe('resolveConfig', () => {
         batchSize: 4,
         requireCommits: false,
       },
-      agent: { command: DEFAULT_CONFIG.agent.command, prompt: 'go' },
+      agent: {
+        command: DEFAULT_CONFIG.agent.command,
+        prompt: 'go',
+        format: 'claude-stream-json',
+        resume: false,
+        model: 'claude-sonnet-4-5',
+        permissionMode: 'acceptEdits',
+        sandbox: 'read-only',
+        bin: '/opt/claude',
+      },
     });
     for (const field of FIELD_PATHS.filter((p) => p !== 'agent.command')) {
       expect(resolved.sources[field]).toEqual({ kind: 'env', variable: HARNESS_ENV_VAR(field) });
@@ -151,6 +178,26 @@ describe('resolveConfig', () => {
     expect(resolved.sources.workerStallTimeoutMs).toEqual({ kind: 'flag', flag: '--stall-timeout' });
     expect(resolved.sources['workspace.mode']).toEqual({ kind: 'flag', flag: '--worktrees' });
     expect(resolved.sources['agent.command']).toEqual({ kind: 'flag', flag: '--agent' });
+  });
+
+  it('reads the agent, budget and hold flags: a bare preset name, amounts, a mode and a count that may be 0', async () => {
+    const cwd = makeProject({ 'package.json': PACKAGE_JSON });
+    const resolved = await resolveConfig({
+      cwd,
+      env: {},
+      flags: { 'agent.command': 'codex', 'agent.model': 'gpt-5-codex', maxCostUsd: '12.5', maxTokens: '2000000', issueMaxCostUsd: '0.75', issueMaxTokens: '90000', onHold: 'stop', circuitBreaker: '0' },
+    });
+    expect(resolved.config).toMatchObject({ maxCostUsd: 12.5, maxTokens: 2_000_000, issueMaxCostUsd: 0.75, issueMaxTokens: 90_000, onHold: 'stop', circuitBreaker: 0 });
+    expect(resolved.config.agent).toMatchObject({ command: ['codex'], model: 'gpt-5-codex' });
+    expect(resolved.sources.maxCostUsd).toEqual({ kind: 'flag', flag: '--max-cost-usd' });
+    expect(resolved.sources.circuitBreaker).toEqual({ kind: 'flag', flag: '--circuit-breaker' });
+  });
+
+  it('refuses agent settings that do not go together, naming the flag or field and the fix', async () => {
+    const cwd = makeProject({ 'package.json': PACKAGE_JSON, 'harness.config.json': json({ agent: { command: 'gemini', resume: true } }) });
+    await expect(resolveConfig({ cwd, env: {}, flags: { 'agent.format': 'codex-json', maxCostUsd: '-1' } })).rejects.toThrow(
+      /invalid configuration in harness\.config\.json:\n {2}- --max-cost-usd: expected null or a positive amount in USD, e\.g\. 25 or 0\.5, received -1\n {2}- agent\.format: expected gemini-stream-json \(what the gemini preset prints\) or nothing, received "codex-json"[^\n]*\n {2}- agent\.resume: the gemini preset cannot resume a session/,
+    );
   });
 
   it('uses the file given by configPath instead of searching', async () => {

@@ -29,7 +29,13 @@ describe('describeIssues', () => {
     [{ merge: { stratgy: 'merge' } }, 'merge.stratgy: unknown field; did you mean "merge.strategy"?'],
     [{ batchSize: 4 }, 'batchSize: unknown field; did you mean "merge.batchSize"?'],
     [{ state: null }, 'state: expected a non-empty string, received null'],
-    [{ agent: 'node x' }, 'agent: expected an object with "command" and/or "prompt", received "node x"'],
+    [{ agent: 'node x' }, 'agent: expected an object of agent settings ("command", "prompt", "format", "resume", "model", "permissionMode", "sandbox", "bin"), received "node x"'],
+    [{ agent: { format: 'json' } }, 'agent.format: expected null or one of "claude-stream-json", "codex-json", "gemini-stream-json", "opencode-json", "text", received "json"'],
+    [{ agent: { sandbox: 'none' } }, 'agent.sandbox: expected one of "read-only", "workspace-write", "danger-full-access", received "none"'],
+    [{ maxCostUsd: 0 }, 'maxCostUsd: expected null or a positive amount in USD, e.g. 25 or 0.5, received 0'],
+    [{ maxTokens: 1.5 }, 'maxTokens: expected null or a positive whole number of tokens, received 1.5'],
+    [{ onHold: 'pause' }, 'onHold: expected "wait" or "stop", received "pause"'],
+    [{ circuitBreaker: -1 }, 'circuitBreaker: expected a whole number ≥ 0 (0 turns it off), received -1'],
     [
       { agent: { command: "node 'x" } },
       `agent.command: expected a command line with matching quotes, received "node 'x"`,
@@ -48,14 +54,14 @@ describe('describeIssues', () => {
   });
 
   it('reports every problem in one pass', () => {
-    const problems = problemsOf({ minWorkers: 'four', maxWorkers: 0, colour: 'red', agent: { cmd: 'x' } });
+    const problems = problemsOf({ minWorkers: 'four', maxWorkers: 0, colour: 'red', agent: { xyzzy: 'x' } });
     expect(problems).toHaveLength(4);
     expect(problems).toEqual(
       expect.arrayContaining([
         'minWorkers: expected a positive integer, received "four"',
         'maxWorkers: expected a positive integer, received 0',
-        expect.stringMatching(/^colour: unknown field; known fields are minWorkers, maxWorkers, .*, agent\.prompt$/),
-        'agent.cmd: unknown field; known fields are agent.command, agent.prompt',
+        expect.stringMatching(/^colour: unknown field; known fields are minWorkers, maxWorkers, .*, agent\.bin$/),
+        'agent.xyzzy: unknown field; known fields are agent.command, agent.prompt, agent.format, agent.resume, agent.model, agent.permissionMode, agent.sandbox, agent.bin',
       ]),
     );
   });

@@ -33,7 +33,7 @@ describe('describeValue', () => {
   });
 
   it('shortens a multi-line prompt and says how long it is', () => {
-    const value = describeValue('agent.prompt', { ...DEFAULT_CONFIG, agent: { command: ['x'], prompt: `${'a'.repeat(80)}\nb` } });
+    const value = describeValue('agent.prompt', { ...DEFAULT_CONFIG, agent: { ...DEFAULT_CONFIG.agent, command: ['x'], prompt: `${'a'.repeat(80)}\nb` } });
     expect(value).toBe(`"${'a'.repeat(58)}… (2 lines)`);
   });
 });
@@ -53,11 +53,16 @@ describe('renderConfigListing', () => {
     const lines = renderConfigListing(resolved, '/p').trimEnd().split('\n');
     expect(lines[0]).toBe('config file: harness.config.json');
     expect(lines[2]).toMatch(/^field\s+value\s+source$/);
-    expect(lines.slice(3)).toHaveLength(FIELD_PATHS.length);
+    expect(lines.slice(3, 3 + FIELD_PATHS.length).map((line) => line.split(/\s+/)[0])).toEqual(FIELD_PATHS);
+    // Below the fields, what sessions will run.
+    expect(lines.slice(3 + FIELD_PATHS.length)).toEqual([
+      '',
+      'agent: the claude preset, read as claude-stream-json, retries resume its conversation: claude -p --output-format stream-json --verbose --permission-mode bypassPermissions',
+    ]);
     expect(lines).toContain(lines.find((line) => /^maxWorkers\s+12\s+env HARNESS_MAX_WORKERS$/.test(line)));
     expect(lines.some((line) => /^minWorkers\s+2\s+harness\.config\.json$/.test(line))).toBe(true);
     expect(lines.some((line) => /^workerStallTimeoutMs\s+600000 \(10m\)\s+default$/.test(line))).toBe(true);
-    const sourceColumn = new Set(lines.slice(2).map((line) => line.search(/(source|default|env |harness\.config)/)));
+    const sourceColumn = new Set(lines.slice(2, 3 + FIELD_PATHS.length).map((line) => line.search(/(source|default|env |harness\.config)/)));
     expect(sourceColumn.size).toBe(1);
   });
 
@@ -68,7 +73,10 @@ describe('renderConfigListing', () => {
 
 describe('renderConfigJson', () => {
   it('is the resolved config as JSON', () => {
-    expect(JSON.parse(renderConfigJson(resolved()))).toEqual(resolved());
+    expect(JSON.parse(renderConfigJson(resolved()))).toEqual({
+      ...resolved(),
+      agent: { preset: 'claude', format: 'claude-stream-json', resume: true, argv: ['claude', '-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'bypassPermissions'] },
+    });
   });
 });
 

@@ -7,6 +7,7 @@ import { buildReport, type MetricsReport, type ReportOptions } from '../../src/m
 import { openStore } from '../../src/store/open.js';
 import type { SqliteStore } from '../../src/store/sqlite/index.js';
 import type { IssueStatus } from '../../src/core/states.js';
+import type { AgentUsage } from '../../src/store/types.js';
 import { tempDir } from '../helpers/cli.js';
 import { startSessionOn } from '../helpers/store.js';
 
@@ -27,6 +28,8 @@ export interface SessionSpec {
   stalledAt?: number;
   /** What the agent printed: its log file is written (a session that printed nothing has none). */
   output?: string;
+  /** What the agent reported: its session id, spend, tokens. */
+  usage?: AgentUsage;
 }
 
 export interface TestStore {
@@ -87,7 +90,7 @@ export function recordSessions(store: SqliteStore, specs: readonly SessionSpec[]
     if (spec.outcome !== undefined && spec.endedAt !== undefined) {
       store.finishSession(
         sessionId,
-        { outcome: spec.outcome, endedAt: spec.endedAt, exitCode: spec.exitCode ?? null, signal: spec.signal ?? null, reason: spec.reason ?? null },
+        { outcome: spec.outcome, endedAt: spec.endedAt, exitCode: spec.exitCode ?? null, signal: spec.signal ?? null, reason: spec.reason ?? null, usage: spec.usage ?? null },
         { status: spec.then ?? 'queued', ...(spec.outcome === 'cancelled' || spec.outcome === 'lost' ? { refundAttempt: true } : {}) },
       );
     }

@@ -266,4 +266,14 @@ describe('Coordinator', () => {
     expect(summary.metrics.scaleOperations).toBe(0);
     expect(Math.max(...h.concurrency)).toBe(6);
   });
+
+  it('ends the holds an earlier run ended under when it starts, and reports the fleet: holds, spend, concurrency', async () => {
+    const h = setup(issues(2), () => ({}));
+    h.store.recordHold({ kind: 'auth', reason: 'authentication failed (401)', fix: "check the agent's credentials, then run again", since: 5, until: null });
+    await h.coordinator.initialize();
+    expect(h.store.listHolds(true)).toEqual([]);
+    expect(h.store.listHolds()).toEqual([expect.objectContaining({ kind: 'auth', endedAt: 1_000_000, endedBy: 'a new run started' })]);
+    expect(h.coordinator.fleetStatus()).toEqual({ holds: [], spent: { costUsd: 0, inputTokens: 0, outputTokens: 0 }, concurrency: { limit: 30, max: 30 } });
+    expect((await runToEnd(h)).exitCode).toBe(0);
+  });
 });

@@ -3,14 +3,15 @@ import { existsSync } from 'node:fs';
 import type { Clock } from '../../runtime/clock.js';
 import { findSessionProcesses, killGroup } from '../process-group.js';
 import { describeSpawnFailure } from '../session-files.js';
+import type { AgentOutput } from '../agent-output.js';
 import type { SessionCallbacks, SessionExit, SessionHandle } from '../types.js';
 import { setLauncherReferenced, spawnLauncher, stopLauncher } from './binary.js';
 import {
-  decodeEvent,
   encodeInit,
   encodeKill,
   encodeStart,
-  LineReader,
+  ByteLineReader,
+  decodeEventBytes,
   Outbox,
   type LauncherEvent,
   type LauncherInit,
@@ -20,6 +21,10 @@ import {
 interface LaunchedSession {
   sessionId: string;
   cwd: string;
+  /** The program the session runs, for a spawn failure's message. */
+  program: string;
+  /** The reader of a structured session's stdout; null for a text one. */
+  output: AgentOutput | null;
   callbacks: SessionCallbacks;
   handle: { pid: number | null; pgid: number | null; kill(): void };
 }
@@ -41,6 +46,8 @@ export class LauncherConnection {
   private readonly sessions = new Map<string, LaunchedSession>();
   private readonly exited: Promise<void>;
   private nextKey = 1;
+  /** Outputs with parsed events not yet reported, in the group of events being reported. */
+  private readonly parsed = new Set<AgentOutput>();
   private closing = false;
   private dead = false;
   private referenced = true;
@@ -68,12 +75,11 @@ export class LauncherConnection {
     });
     this.outbox.send(encodeInit(init));
     const pending: LauncherEvent[] = [];
-    const reader = new LineReader((line) => {
-      const event = decodeEvent(line);
+    const reader = new ByteLineReader((bytes, start, end) => {
+      const event = decodeEventBytes(bytes, start, end);
       if (event) pending.push(event);
     });
-    stdout.setEncoding('utf8');
-    stdout.on('data', (chunk: string) => {
+    stdout.on('data', (chunk: Buffer) => {
       reader.push(chunk);
       this.report(pending.splice(0));
     });
@@ -100,8 +106,11 @@ export class LauncherConnection {
     return this.sessions.size;
   }
 
-  /** Start a session; `request` has everything but the key, which is this connection's to give. */
-  start(sessionId: string, request: Omit<LauncherStart, 'key'>, callbacks: SessionCallbacks): SessionHandle {
+  /**
+   * Start a session; `request` has everything but the key, which is this
+   * connection's to give. A structured session's stdout lines go to `output`.
+   */
+  start(sessionId: string, request: Omit<LauncherStart, 'key'>, callbacks: SessionCallbacks, output: AgentOutput | null = null): SessionHandle {
     const key = String(this.nextKey++);
     const handle = {
       pid: null as number | null,
@@ -110,7 +119,8 @@ export class LauncherConnection {
         if (this.sessions.has(key)) this.outbox.send(encodeKill(key));
       },
     };
-    this.sessions.set(key, { sessionId, cwd: request.cwd, callbacks, handle });
+    const program = request.argv[0] ?? this.init.command[0] ?? '';
+    this.sessions.set(key, { sessionId, cwd: request.cwd, program, output, callbacks, handle });
     this.setReferenced(true);
     this.outbox.send(encodeStart({ ...request, key }));
     return handle;
@@ -145,6 +155,14 @@ export class LauncherConnection {
           errors.push(error);
         }
       }
+      for (const output of this.parsed) {
+        try {
+          output.flush();
+        } catch (error) {
+          errors.push(error);
+        }
+      }
+      this.parsed.clear();
     };
     try {
       this.deliver(reportAll);
@@ -171,6 +189,18 @@ export class LauncherConnection {
       case 'progress':
         session.callbacks.onProgress(this.clock.now());
         return;
+      case 'out':
+        // Parsed now, reported at the end of the group (report()): one report per read, not per line.
+        if (!session.output) return;
+        session.output.stdout(event.line, true);
+        this.parsed.add(session.output);
+        return;
+      case 'long':
+        session.output?.skipped(event.bytes, this.init.lineMaxBytes);
+        return;
+      case 'err':
+        session.output?.stderr(event.text);
+        return;
       case 'exit':
         this.end(event.key, session, { exitCode: event.exitCode, signal: event.signal });
         return;
@@ -178,7 +208,7 @@ export class LauncherConnection {
         const error =
           event.stage === 'files'
             ? `could not prepare files for session ${session.sessionId}: ${event.message}`
-            : describeSpawnFailure(event.code, event.message, this.init.command[0] ?? '', session.cwd, existsSync(session.cwd));
+            : describeSpawnFailure(event.code, event.message, session.program, session.cwd, existsSync(session.cwd));
         this.end(event.key, session, { exitCode: null, signal: null, error });
         return;
       }

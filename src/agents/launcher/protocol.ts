@@ -21,6 +21,8 @@ export interface LauncherInit {
   exitFlushMs: number;
   /** Written once to a log that reached logMaxBytes. */
   truncationNotice: string;
+  /** Longest stdout line of a structured session sent whole; a longer one is reported by its size. */
+  lineMaxBytes: number;
   /** Base environment of the agents. */
   env: Readonly<Record<string, string>>;
 }
@@ -35,6 +37,14 @@ export interface LauncherStart {
   heartbeatFile: string;
   promptFile: string;
   prompt: string;
+  /**
+   * `text`: the agent's output is progress (stdout and stderr share a pipe);
+   * `structured`: its stdout comes back line by line (`out`), the head of
+   * its stderr as it is (`err`), and only a heartbeat is progress.
+   */
+  mode: 'text' | 'structured';
+  /** This session's own argv (a resume id, a budget); empty for the init line's command. */
+  argv: readonly string[];
   /** Variables put over the base environment. */
   env: Readonly<Record<string, string>>;
 }
@@ -42,6 +52,10 @@ export interface LauncherStart {
 export type LauncherEvent =
   | { type: 'spawn'; key: string; pid: number }
   | { type: 'progress'; key: string }
+  /** `line` ends with its newline: a parser takes it as it is. */
+  | { type: 'out'; key: string; line: Buffer }
+  | { type: 'long'; key: string; bytes: number }
+  | { type: 'err'; key: string; text: string }
   | { type: 'exit'; key: string; exitCode: number | null; signal: string | null }
   | { type: 'fail'; key: string; stage: 'files' | 'spawn'; code: string; message: string };
 
@@ -73,6 +87,7 @@ export function encodeInit(init: LauncherInit): string {
     init.progressCoalesceMs,
     init.exitFlushMs,
     init.truncationNotice,
+    init.lineMaxBytes,
     init.command.length,
     ...init.command,
     ...envFields(init.env),
@@ -90,6 +105,9 @@ export function encodeStart(start: LauncherStart): string {
     start.heartbeatFile,
     start.promptFile,
     start.prompt,
+    start.mode === 'structured' ? 's' : 't',
+    start.argv.length,
+    ...start.argv,
     ...envFields(start.env),
   ]);
 }
@@ -109,6 +127,12 @@ export function decodeEvent(text: string): LauncherEvent | null {
       return { type, key, pid: Number(rest[0]) };
     case 'progress':
       return { type, key };
+    case 'out':
+      return { type, key, line: Buffer.from(`${decodeField(rest[0] ?? '')}\n`, 'utf8') };
+    case 'long':
+      return { type, key, bytes: Number(rest[0] ?? 0) };
+    case 'err':
+      return { type, key, text: decodeField(rest[0] ?? '') };
     case 'exit': {
       const signal = Number(rest[1] ?? 0);
       return {
@@ -125,22 +149,82 @@ export function decodeEvent(text: string): LauncherEvent | null {
   }
 }
 
-/** Splits a stream of text chunks into lines (without the newline). */
-export class LineReader {
-  private pending = '';
+const NEWLINE = 0x0a;
+const TAB = 0x09;
+const PERCENT = 0x25;
+const OUT = Buffer.from('out\t');
 
-  constructor(private readonly onLine: (line: string) => void) {}
-
-  push(chunk: string): void {
-    let text = this.pending + chunk;
-    let newline = text.indexOf('\n');
-    while (newline !== -1) {
-      const found = text.slice(0, newline);
-      text = text.slice(newline + 1);
-      if (found.length > 0) this.onLine(found);
-      newline = text.indexOf('\n');
+/**
+ * One event line from its bytes, `bytes[start, end)` with its newline at
+ * `bytes[end]`. An agent's stdout line (`out`) is taken straight from the
+ * launcher's bytes, newline included, without decoding it to a string and
+ * back (a copy only when it holds escapes); other events are decoded.
+ */
+export function decodeEventBytes(bytes: Buffer, start: number, end: number): LauncherEvent | null {
+  if (end - start > OUT.length && bytes.compare(OUT, 0, OUT.length, start, start + OUT.length) === 0) {
+    const tab = bytes.indexOf(TAB, start + OUT.length);
+    if (tab !== -1 && tab < end) {
+      const key = decodeField(bytes.toString('utf8', start + OUT.length, tab));
+      const escaped = bytes.indexOf(PERCENT, tab + 1);
+      const line = escaped === -1 || escaped >= end ? bytes.subarray(tab + 1, end + 1) : unescapeBytes(bytes, tab + 1, end);
+      return { type: 'out', key, line };
     }
-    this.pending = text;
+  }
+  return decodeEvent(bytes.toString('utf8', start, end));
+}
+
+/** `bytes[start, end)` with its %XX escapes decoded, and a newline after. */
+function unescapeBytes(bytes: Buffer, start: number, end: number): Buffer {
+  const out = Buffer.allocUnsafe(end - start + 1);
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i]!;
+    if (byte === PERCENT && i + 2 < end + 1) {
+      const value = Number.parseInt(bytes.toString('latin1', i + 1, i + 3), 16);
+      if (Number.isFinite(value)) {
+        out[n++] = value;
+        i += 2;
+        continue;
+      }
+    }
+    out[n++] = byte;
+  }
+  out[n++] = NEWLINE;
+  return out.subarray(0, n);
+}
+
+/**
+ * Splits a stream of byte chunks into lines: `onLine(bytes, start, end)`
+ * with the newline at `bytes[end]`. Lines within a chunk are handed over
+ * in place; only one that spans chunks is copied.
+ */
+export class ByteLineReader {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(private readonly onLine: (bytes: Buffer, start: number, end: number) => void) {}
+
+  push(chunk: Buffer): void {
+    let start = 0;
+    let newline = chunk.indexOf(NEWLINE);
+    if (newline !== -1 && this.pendingBytes > 0) {
+      const line = Buffer.concat([...this.pending, chunk.subarray(0, newline + 1)]);
+      this.pending = [];
+      this.pendingBytes = 0;
+      if (line.length > 1) this.onLine(line, 0, line.length - 1);
+      start = newline + 1;
+      newline = chunk.indexOf(NEWLINE, start);
+    }
+    while (newline !== -1) {
+      if (newline > start) this.onLine(chunk, start, newline);
+      start = newline + 1;
+      newline = chunk.indexOf(NEWLINE, start);
+    }
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start);
+      this.pending.push(rest);
+      this.pendingBytes += rest.length;
+    }
   }
 }
 

@@ -4,6 +4,8 @@ import { truncationNotice } from '../log-writer.js';
 import { checkAgentCommand, ProcessRunner, type ProcessRunnerOptions } from '../process-runner.js';
 import { DEFAULT_HEARTBEAT_POLL_MS, EXIT_FLUSH_MS, PROGRESS_COALESCE_MS } from '../process-session.js';
 import { renderPrompt } from '../prompt.js';
+import type { AgentOutput } from '../agent-output.js';
+import { startResumable } from '../resumable.js';
 import { issueFileText, removeSessionFiles, sessionFilePrefix, sessionPaths, type SessionPaths } from '../session-files.js';
 import type { SessionCallbacks, SessionHandle, SessionRunner, SessionSpec } from '../types.js';
 import { defaultLauncherCount, launcherBinary } from './binary.js';
@@ -21,7 +23,12 @@ export interface LauncherRunnerOptions extends ProcessRunnerOptions {
    * run` passes `(events) => store.batch(events)`: one transaction per group).
    */
   deliver?: (events: () => void) => void;
+  /** Longest stdout line of a structured agent sent whole (default LINE_MAX_BYTES); longer ones count as progress by their size. */
+  lineMaxBytes?: number;
 }
+
+/** Longest stdout line a launcher sends whole (larger ones are reported by their size, as progress). */
+export const LINE_MAX_BYTES = 4 * 1024 * 1024;
 
 /** Extra time, beyond the kill grace, that close() waits for a launcher to exit. */
 const CLOSE_SLACK_MS = 2000;
@@ -64,12 +71,17 @@ export class LauncherRunner implements SessionRunner {
       progressCoalesceMs: PROGRESS_COALESCE_MS,
       exitFlushMs: EXIT_FLUSH_MS,
       truncationNotice: truncationNotice(options.logMaxBytes),
+      lineMaxBytes: options.lineMaxBytes ?? LINE_MAX_BYTES,
       env,
     };
   }
 
   start(spec: SessionSpec, callbacks: SessionCallbacks): SessionHandle {
-    return this.pick().start(spec.sessionId, this.request(spec), callbacks);
+    // The text format keeps the launcher's fast path: the init line's command, output read as progress, nothing sent back.
+    if ((this.options.format ?? 'text') === 'text' && !this.options.argvFor) return this.pick().start(spec.sessionId, this.request(spec, [], null), callbacks);
+    return startResumable(spec, callbacks, this.options, (runSpec, argv, output, runCallbacks) =>
+      this.pick().start(runSpec.sessionId, this.request(runSpec, argv, output), runCallbacks, output),
+    );
   }
 
   /** Stop every launcher (their sessions should have ended by now) and remove the session files. */
@@ -82,7 +94,7 @@ export class LauncherRunner implements SessionRunner {
   }
 
   /** The session's files, prompt and variables, rendered here as ProcessSession renders them. */
-  private request(spec: SessionSpec): Omit<LauncherStart, 'key'> {
+  private request(spec: SessionSpec, argv: readonly string[], output: AgentOutput | null): Omit<LauncherStart, 'key'> {
     const paths = sessionPaths(this.options.heartbeatDir, this.prefix, spec.workerId);
     this.files.set(spec.workerId, paths);
     return {
@@ -93,6 +105,8 @@ export class LauncherRunner implements SessionRunner {
       heartbeatFile: paths.heartbeatFile,
       promptFile: paths.promptFile,
       prompt: renderPrompt(this.options.promptTemplate, spec.issue, spec.attempt),
+      mode: output === null ? 'text' : 'structured',
+      argv,
       env: sessionEnvVars(spec, paths),
     };
   }

@@ -52,7 +52,7 @@ function exampleOverrides(): Record<string, unknown> {
   };
 }
 
-/** `harness run`: returns the exit code (0 all done, 1 some failed, 130 interrupted). */
+/** `harness run`: returns the exit code (0 all done, 1 some failed, 3 held with work left, 130 interrupted). */
 export async function runCommand(options: RunCommandOptions): Promise<number> {
   const { io } = options;
   const flags = { ...(options.example ? exampleOverrides() : {}), ...flagsToOverrides(options) };
@@ -89,6 +89,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
       cwd: io.cwd,
       sessionLog: run.sessionLog,
       metrics: run.metrics,
+      fleet: run.fleet,
       status: run.status,
     });
     const shown = view;

@@ -2,9 +2,10 @@ import type { EventBus } from '../../core/events.js';
 import { StoreFailure } from '../../errors.js';
 import type { ScaleMetrics } from '../../core/metrics-types.js';
 import { describeHolder } from '../../runtime/coordinator-parts.js';
-import type { RunSummary } from '../../runtime/coordinator-types.js';
+import type { FleetStatus, RunSummary } from '../../runtime/coordinator-types.js';
 import { formatMs, renderMetricsTable } from '../../metrics/render.js';
 import { terminalSafe } from '../../text/escape.js';
+import { renderFleet } from './fleet.js';
 import { shownPath } from './log-tail.js';
 import { COLOURS, NO_COLOURS } from './palette.js';
 import { renderSummary } from './summary.js';
@@ -14,6 +15,8 @@ export interface RunViewOptions {
   env: NodeJS.ProcessEnv;
   quiet: boolean;
   metrics: () => ScaleMetrics;
+  /** Holds, spend and concurrency, for the lines under the table. */
+  fleet?: () => FleetStatus;
   /** Status counts for the status line. */
   status: () => { queued: number; running: number; merging?: number; done: number; failed: number; backlog: number };
   /** Where a session's log is, said on the line of each session that did not succeed. */
@@ -97,8 +100,10 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
   const printTable = (table: string): void => {
     if (!options.quiet) options.out.write(table + '\n');
   };
+  /** The table, with the holds, spend and concurrency under it. */
+  const table = (): string => [renderMetricsTable(options.metrics(), { width: width() }), ...(options.fleet ? renderFleet(options.fleet()) : [])].join('\n');
   const redraw = (): void => {
-    if (spinner) spinner.text = `${statusLine()}\n${renderMetricsTable(options.metrics(), { width: width() })}`;
+    if (spinner) spinner.text = `${statusLine()}\n${table()}`;
   };
 
   if (tty && !options.quiet) {
@@ -126,6 +131,11 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
     events.on('pool:recycled', (e) => note(`↻ ${e.oldWorkerId} recycled after ${e.sessionsRun} sessions; ${e.newWorkerId} replaces it`)),
     events.on('session:recovered', (e) => note(`recovered session ${e.sessionId} of ${e.issueId} left by a previous harness${e.killed ? ' (its processes were killed)' : ''}; requeued`, color.yellow)),
     events.on('run:stopping', () => (stopping = true)),
+    events.on('hold:on', (e) =>
+      note(`⏸ fleet on hold (${e.kind}): ${e.reason}; no new sessions, running ones go on · ${e.fix}`, color.yellow),
+    ),
+    events.on('hold:off', (e) => note(`▶ hold lifted (${e.kind}): ${e.by}`, color.green)),
+    events.on('concurrency:changed', (e) => note(`${e.to < e.from ? '▼' : '▲'} concurrency ${e.from} → ${e.to}: ${e.reason}`, color.cyan)),
     events.on('lock:taken', (e) => {
       const holder = describeHolder(e.holder, e.at);
       if (e.why === 'forced') note(`--force-unlock: took the run lock from ${holder}`, color.yellow);
@@ -151,7 +161,7 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
       const where = log === null ? '' : 'file' in log ? ` · log ${options.cwd ? shownPath(log.file, options.cwd) : log.file}` : ' · no output';
       note(`${e.issueId} attempt ${e.attempt} ${e.outcome} in ${formatMs(e.durationMs)}${e.reason && e.outcome !== 'success' ? ` (${e.reason})` : ''}${next}${where}`, undefined, `${mark} `);
       // The last session's table would only repeat the final summary's, printed a moment later.
-      if (!options.quiet && !tty && finished % tableEvery === 0 && !stopping && workLeft()) printTable(renderMetricsTable(options.metrics()));
+      if (!options.quiet && !tty && finished % tableEvery === 0 && !stopping && workLeft()) printTable(table());
     }),
   ];
 

@@ -1,5 +1,5 @@
 import type { RunSummary } from '../../runtime/coordinator-types.js';
-import { renderMetricsTable } from '../../metrics/render.js';
+import { formatUsd, renderMetricsTable } from '../../metrics/render.js';
 import { terminalSafe } from '../../text/escape.js';
 import { renderFailureDetail, type FailureDetail } from './log-tail.js';
 
@@ -36,6 +36,4 @@ export function renderSummary(summary: RunSummary, options: { width?: number; cw
   return lines.join('\n');
 }
 
-export function formatUsd(usd: number): string {
-  return `$${usd < 0.01 && usd > 0 ? usd.toFixed(4) : usd.toFixed(2)}`;
-}
+export { formatUsd };

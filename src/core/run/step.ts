@@ -11,7 +11,7 @@ import { assignWorker, drainWorker, growPool, addWorkers, recycleWorker, release
 import { checkTimerFired, runCheck, startChecks, stopChecks } from './check.js';
 import { admitted, dispatch, retryWoke, setQueueDepth, takeView } from './dispatch.js';
 import type { Command, PoolOp, RunEvent } from './protocol.js';
-import { agentSaid } from './agent.js';
+import { agentSaid, checkBudgets } from './agent.js';
 import { hold, holdTimerFired, liftHold } from './holds.js';
 import { cancelSession, claimed, endWorkerSession, exited, handedOff, prepared, progressed, spawned, stopSession } from './sessions.js';
 import type { RunState } from './state.js';
@@ -95,6 +95,8 @@ function apply(s: RunState, e: RunEvent, now: number, out: Out): void {
     case 'initialized':
       s.phase = 'ready';
       takeView(s, e.view);
+      // A state that has already spent its cap holds before the first session, not after one more wave.
+      checkBudgets(s, null, now, out);
       return dispatch(s, now, out);
     case 'hold-intake':
       s.intakeHolds++;

@@ -123,6 +123,16 @@ describe('budgets', () => {
     expect(actions(over).some((c) => c.type === 'kill')).toBe(false);
   });
 
+  it('holds before the first session when the state has already spent its cap (a run after one that ended held)', () => {
+    const s = state({ rules: claude({ budgets: { maxCostUsd: 1, maxTokens: null, issueMaxCostUsd: null, issueMaxTokens: null } }), workers: [worker('worker-1')] });
+    s.phase = 'new';
+    const spent = { ...view({ queued: 2 }), spent: { costUsd: 1.2, inputTokens: 0, outputTokens: 0 } };
+    const started = run(s, [[{ type: 'initialized', view: spent }, 1], [{ type: 'run' }, 2], [{ type: 'queue', view: spent }, 3]]);
+    expect(emitted(started)).toContain('hold:on');
+    expect(actions(started).some((c) => c.type === 'claim')).toBe(false);
+    expect(actions(started)).toContainEqual({ type: 'finish' });
+  });
+
   it("stops a session at its issue's cap and fails the issue with reason budget, whatever attempts remain", () => {
     const s = agentRun({ budgets: { maxCostUsd: null, maxTokens: null, issueMaxCostUsd: 2, issueMaxTokens: null } });
     s.sessions.get('s1')!.issue!.spentUsd = 1.5;
