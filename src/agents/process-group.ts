@@ -125,3 +125,24 @@ export function findSessionProcesses(sessionId: string): number[] {
   }
   return found;
 }
+
+/**
+ * Signal a session's group from a timer or event handler, where a throw would
+ * crash the harness. EPERM (a member changed user) leaves nothing we can do.
+ */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    killGroup(pgid, signal);
+  } catch {
+    // See above.
+  }
+}
+
+/** Signal one process from a timer or event handler; one already gone is fine. */
+export function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Gone, or no longer ours.
+  }
+}

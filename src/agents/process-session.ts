@@ -1,13 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
 import type { AgentOutput } from './agent-output.js';
 import { withParentDir } from './dirs.js';
 import { buildSessionEnv } from './env.js';
 import { CappedLogWriter } from './log-writer.js';
-import { findSessionProcesses, isGroupAlive, killGroup, processGroupOf } from './process-group.js';
+import { findSessionProcesses, isGroupAlive, processGroupOf, signalGroup, signalProcess } from './process-group.js';
 import { renderPrompt } from './prompt.js';
-import { describeSpawnFailure, issueFileText, type SessionPaths } from './session-files.js';
+import { describeSpawnError, issueFileText, type SessionPaths } from './session-files.js';
 import type { SessionCallbacks, SessionExit, SessionSpec } from './types.js';
 
 export interface ProcessSessionOptions {
@@ -37,32 +37,6 @@ export const PROGRESS_COALESCE_MS = 250;
  */
 export const EXIT_FLUSH_MS = 200;
 export const DEFAULT_HEARTBEAT_POLL_MS = 1000;
-
-function describeSpawnError(error: unknown, command: string, cwd: string): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return describeSpawnFailure((error as NodeJS.ErrnoException | null)?.code, message, command, cwd, existsSync(cwd));
-}
-
-/**
- * Signal a session's group from a timer or event handler, where a throw would
- * crash the harness. EPERM (a member changed user) leaves nothing we can do.
- */
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    killGroup(pgid, signal);
-  } catch {
-    // See above.
-  }
-}
-
-/** Signal one process from a timer or event handler; one already gone is fine. */
-function signalProcess(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Gone, or no longer ours.
-  }
-}
 
 /**
  * One agent process from spawn to the moment nothing of it is left.

@@ -1,4 +1,4 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IssueRow } from '../store/types.js';
 import { sanitizeIssueId } from '../workspace/sanitize.js';
@@ -76,4 +76,10 @@ export function describeSpawnFailure(code: string | undefined, message: string, 
   if (code === 'ENOENT') return `agent command not found: ${command} (check agent.command or --agent)`;
   if (code === 'EACCES') return `agent command ${command} is not executable: chmod +x ${shellWord(command)} (or check agent.command or --agent)`;
   return `could not start agent command ${command}: ${message}`;
+}
+
+/** A spawn error as one line, with what to do about it. */
+export function describeSpawnError(error: unknown, command: string, cwd: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return describeSpawnFailure((error as NodeJS.ErrnoException | null)?.code, message, command, cwd, existsSync(cwd));
 }
