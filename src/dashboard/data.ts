@@ -12,7 +12,7 @@ import type { FleetQueries } from '../metrics/fleet.js';
 import { nearestRank, rankOffset, type Liveness } from '../metrics/derive.js';
 import { ALL_TIME, COUNTED_OUTCOMES, type StoreQueries } from '../metrics/queries.js';
 import { buildReport, type MetricsReport } from '../metrics/report.js';
-import type { ControlRequestRow } from '../store/types.js';
+import type { ControlRequestRow, HoldRow } from '../store/types.js';
 import { ChartCache, type Charts } from './charts.js';
 import { feedEvents, type FeedEvent } from './feed.js';
 import { LogTails } from './log-tail.js';
@@ -49,16 +49,8 @@ export interface CoordinatorView {
   workers: { busy: number; idle: number; draining: number; stalled: number };
 }
 
-export interface HoldView {
-  kind: string;
-  reason: string;
-  fix: string;
-  since: number;
-  /** When it lifts by itself (a usage limit's reset), or null. */
-  until: number | null;
-  endedAt: number | null;
-  endedBy: string | null;
-}
+/** A hold as the page shows it: as recorded (until: when it lifts by itself, a usage limit's reset). */
+export type HoldView = HoldRow;
 
 export interface FleetView {
   workers: { current: number; busy: number; idle: number; draining: number; stalled: number };

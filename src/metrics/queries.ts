@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ISSUE_STATUSES, SESSION_OUTCOMES, type IssueStatus, type SessionOutcome } from '../core/states.js';
 import { StoreError } from '../errors.js';
-import { toIssue, toSession } from '../store/sqlite/rows.js';
+import { toHold, toIssue, toSession } from '../store/sqlite/rows.js';
 import type { IssueRow, RunLockInfo, SessionRow } from '../store/types.js';
 import {
   ALL_TIME,
@@ -17,7 +17,7 @@ import {
   type SpendTotals,
   type TimeRange,
 } from './query-types.js';
-import { prepareStatements, readSchema, toHoldRow, type Statements } from './statements.js';
+import { prepareStatements, readSchema, type Statements } from './statements.js';
 
 export * from './query-types.js';
 export { presentColumns } from './statements.js';
@@ -139,12 +139,12 @@ export class StoreQueries {
 
   /** Holds still on (not ended), oldest first; none before schema 7. */
   activeHolds(): HoldRecordRow[] {
-    return (this.sql.activeHolds?.all() ?? []).map(toHoldRow);
+    return (this.sql.activeHolds?.all() ?? []).map(toHold);
   }
 
   /** Holds that began or ended in `range`, the latest `limit` of them, newest first. */
   latestHoldChanges(range: TimeRange, limit: number): HoldRecordRow[] {
-    return (this.sql.holdChanges?.all({ from: range.from, to: range.to, limit }) ?? []).map(toHoldRow);
+    return (this.sql.holdChanges?.all({ from: range.from, to: range.to, limit }) ?? []).map(toHold);
   }
 
   /** Times of the latest `limit` snapshots, newest first. */

@@ -1,5 +1,6 @@
 /** The rows and ranges StoreQueries answers with. */
 import type { SessionOutcome } from '../core/states.js';
+import type { HoldRow } from '../store/types.js';
 
 /** Outcomes that count towards durations, percentiles and the success rate (cancelled and lost do not). */
 export const COUNTED_OUTCOMES = ['success', 'failure', 'stalled', 'timeout'] as const satisfies readonly SessionOutcome[];
@@ -51,15 +52,7 @@ export interface SpendTotals {
 }
 
 /** A hold as recorded (the holds table), newest changes first in latestHoldChanges. */
-export interface HoldRecordRow {
-  kind: string;
-  reason: string;
-  fix: string;
-  since: number;
-  until: number | null;
-  endedAt: number | null;
-  endedBy: string | null;
-}
+export type HoldRecordRow = HoldRow;
 
 export interface RecycleRow {
   at: number;

@@ -4,8 +4,8 @@
  * and indexes, and is read without them (slower, never wrong).
  */
 import type Database from 'better-sqlite3';
-import { ISSUE_COLUMNS, SESSION_COLUMNS, type IssueRecord, type SessionRecord } from '../store/sqlite/rows.js';
-import type { HoldRecordRow, SnapshotBucket } from './query-types.js';
+import { ISSUE_COLUMNS, SESSION_COLUMNS, type HoldRecord, type IssueRecord, type SessionRecord } from '../store/sqlite/rows.js';
+import type { SnapshotBucket } from './query-types.js';
 
 /** What a store has, read once when it is opened. */
 export interface StoreSchema {
@@ -192,20 +192,6 @@ export function prepareStatements(db: Database.Database, schema: StoreSchema): S
       `SELECT ${presentColumns(db, 'sessions', SESSION_COLUMNS)} FROM sessions WHERE issue_id = ? ORDER BY started_at, attempt`,
     ),
   };
-}
-
-export interface HoldRecord {
-  kind: string;
-  reason: string;
-  fix: string;
-  since: number;
-  until: number | null;
-  ended_at: number | null;
-  ended_by: string | null;
-}
-
-export function toHoldRow(r: HoldRecord): HoldRecordRow {
-  return { kind: r.kind, reason: r.reason, fix: r.fix, since: r.since, until: r.until, endedAt: r.ended_at, endedBy: r.ended_by };
 }
 
 /** Columns a store written by an older harness lacks read as their default: counts as 0, the rest as NULL. */
