@@ -1,0 +1,183 @@
+import { join } from 'node:path';
+import type { MergeEntryRow } from '../store/types.js';
+import { sanitizeIssueId } from '../workspace/sanitize.js';
+import { findFirstRed, splitAtCulprit } from './batch.js';
+import { describeResult, runCommand } from './command.js';
+import { conflictReason } from './decide.js';
+import { firstLines, GitError } from '../git/index.js';
+import type { MergeStepContext } from './merger-types.js';
+import { verifyToken } from './recovery.js';
+import { applyBranch } from './strategy.js';
+
+/** One branch applied in the merge worktree: `result` is the target plus everything up to and including it. */
+interface Level {
+  entry: MergeEntryRow;
+  result: string;
+}
+
+interface Verdict {
+  green: boolean;
+  reason: string;
+}
+
+/**
+ * A local merge (modes `merge` and `batch`): stack the entries on the
+ * target in the merge worktree, verify the top, land with one atomic move
+ * of the target, and bisect a red batch.
+ */
+export class LocalMerge {
+  constructor(private readonly ctx: MergeStepContext) {}
+
+  /**
+   * Stack the entries on the target (one entry unless batching), verify the
+   * top, and land. A red top is bisected: the green part below the culprit
+   * lands, the culprit is rejected, the entries above it go back to the
+   * head of the queue.
+   */
+  async run(queued: MergeEntryRow[]): Promise<void> {
+    const { deps, settings, outcomes } = this.ctx;
+    const { store, git, worktree, target, clock } = deps;
+    const entries = outcomes.dropStale(queued);
+    if (entries.length === 0) return;
+    const base = await target.head();
+    await this.prepareWorktree(base);
+    const startedAt = clock.now();
+    const stack: Level[] = [];
+    for (const queuedEntry of entries) {
+      const entry = store.setMergeState(
+        queuedEntry.id,
+        { state: 'merging', startedAt, endedAt: null, base, result: null, reason: null, verifyPid: null, verifyPgid: null },
+        startedAt,
+      );
+      const commit = await git.commitOf(`refs/heads/${entry.branch}`);
+      if (commit === null) {
+        await outcomes.reject(entry, 'error', `branch ${entry.branch} no longer exists`);
+        continue;
+      }
+      const title = store.getIssue(entry.issueId)?.title ?? entry.issueId;
+      const applied = await applyBranch(git, worktree.path, settings.strategy, { commit, branch: entry.branch, issueId: entry.issueId, title });
+      if (applied.kind === 'conflict') {
+        await worktree.checkout(stack.at(-1)?.result ?? base);
+        await outcomes.reject(entry, 'conflict', conflictReason(target.branch, applied.files));
+        continue;
+      }
+      // Recorded before the target can move: after a crash, a result the target contains has landed.
+      store.setMergeState(entry.id, { result: applied.head }, clock.now());
+      stack.push({ entry, result: applied.head });
+    }
+    const top = stack.at(-1);
+    if (top === undefined) return;
+
+    const verdict = await this.verify(top);
+    if (verdict.green) {
+      await this.land(stack, base);
+      return;
+    }
+    const reds = new Map<number, Verdict>([[stack.length, verdict]]);
+    const culpritLevel = await findFirstRed(stack.length, async (level) => {
+      const result = await this.verify(stack[level - 1] as Level);
+      if (!result.green) reds.set(level, result);
+      return result.green;
+    });
+    const { land, culprit, retry } = splitAtCulprit(stack, culpritLevel);
+    if (land.length > 0) await this.land(land, base);
+    await outcomes.reject(culprit.entry, 'verify', (reds.get(culpritLevel) as Verdict).reason);
+    outcomes.requeue(
+      retry.map((l) => l.entry),
+      `sent back: ${culprit.entry.issueId} failed verify in the same batch`,
+    );
+  }
+
+  /** Reset the merge worktree to `base`; after it was created or deep-cleaned, copy files and run setup for verify. */
+  private async prepareWorktree(base: string): Promise<void> {
+    const { deps, settings } = this.ctx;
+    const { worktree } = deps;
+    await worktree.reset(base, { deep: false });
+    // Setup and copied files are there for verify; without one, a checkout is all a merge needs.
+    if (worktree.ready || !settings.verify) return;
+    deps.copyFiles(worktree.path);
+    const setup = settings.setup;
+    if (setup) {
+      const result = await runCommand(setup, this.commandOptions(join(this.logDir(), 'setup.log')));
+      if (!result.ok) {
+        throw new GitError(`workspace setup (${setup.join(' ')}) failed in the merge worktree: ${describeResult(result, settings.commandTimeoutMs)}; log: ${result.logPath}`);
+      }
+    }
+    worktree.ready = true;
+  }
+
+  private async verify(level: Level): Promise<Verdict> {
+    const { deps, settings } = this.ctx;
+    const { verify } = settings;
+    if (!verify) return { green: true, reason: '' };
+    const { store, clock, worktree } = deps;
+    await worktree.checkout(level.result);
+    const { entry } = level;
+    const logPath = join(this.logDir(), `${sanitizeIssueId(entry.issueId)}-${entry.id}.log`);
+    const options = this.commandOptions(logPath);
+    const result = await runCommand(verify, {
+      ...options,
+      env: { ...options.env, HARNESS_SESSION_ID: verifyToken(entry) },
+      onSpawn: (pid) => store.setMergeState(entry.id, { verifyPid: pid, verifyPgid: pid }, clock.now()),
+    });
+    store.setMergeState(entry.id, { verifyPid: null, verifyPgid: null }, clock.now());
+    return { green: result.ok, reason: `verify (${verify.join(' ')}) ${describeResult(result, settings.commandTimeoutMs)}; log: ${logPath}` };
+  }
+
+  /** Advance the target to the top of `levels`, then mark them landed. */
+  private async land(levels: Level[], base: string): Promise<void> {
+    const { deps, settings, outcomes } = this.ctx;
+    const { store, clock, target } = deps;
+    const top = levels.at(-1) as Level;
+    const entries = levels.map((l) => l.entry);
+    let waitingFor: string | null = null;
+    for (;;) {
+      const advance = await target.advance(base, top.result, `harness merge queue: ${entries.map((e) => e.issueId).join(', ')}`);
+      if (advance.kind === 'advanced') break;
+      if (advance.kind === 'moved') {
+        outcomes.requeue(entries, `${target.branch} moved while merging; merging again on the new commit`);
+        return;
+      }
+      for (const entry of entries) store.setMergeState(entry.id, { reason: `waiting: ${advance.reason}` }, clock.now());
+      if (advance.reason !== waitingFor) {
+        waitingFor = advance.reason;
+        deps.events.emit('merge:waiting', { at: clock.now(), issueIds: entries.map((e) => e.issueId), target: target.branch, reason: advance.reason });
+      }
+      if (this.ctx.stopping()) {
+        outcomes.requeue(entries, `not landed before the run stopped: ${advance.reason}`);
+        return;
+      }
+      await this.ctx.pause();
+    }
+    outcomes.landed(entries, target.branch, `${top.result.slice(0, 12)} by ${settings.strategy}`);
+    await this.pushTarget(entries);
+    for (const entry of entries) await outcomes.cleanUp(entry.issueId, true);
+  }
+
+  private async pushTarget(entries: MergeEntryRow[]): Promise<void> {
+    const remote = this.ctx.settings.push;
+    if (!remote) return;
+    const { git, target, store, clock } = this.ctx.deps;
+    const out = await git.try(['push', '--quiet', remote, `${target.ref}:${target.ref}`]);
+    if (out.code === 0) return;
+    const reason = `landed, but the push of ${target.branch} to ${remote} failed: ${firstLines(out.stderr)}`;
+    for (const entry of entries) store.setMergeState(entry.id, { reason }, clock.now());
+  }
+
+  private logDir(): string {
+    return join(this.ctx.settings.logDir, 'merge');
+  }
+
+  private commandOptions(logPath: string) {
+    const { deps, settings } = this.ctx;
+    return {
+      cwd: deps.worktree.path,
+      logPath,
+      logMaxBytes: settings.logMaxBytes,
+      env: settings.env,
+      clock: deps.clock,
+      timeoutMs: settings.commandTimeoutMs,
+      killGraceMs: settings.killGraceMs,
+    };
+  }
+}

@@ -1,0 +1,55 @@
+import type { MergeConfig } from '../config/types.js';
+import type { EventBus } from '../core/events.js';
+import type { Clock } from '../runtime/clock.js';
+import type { ProcessInspector } from '../runtime/coordinator-types.js';
+import type { Store } from '../store/types.js';
+import type { LocateWorkspace } from './cleanup.js';
+import type { Git } from '../git/index.js';
+import type { MergeWorktree } from './merge-worktree.js';
+import type { MergeOutcomes } from './outcomes.js';
+import type { TargetBranch } from './target.js';
+
+export interface MergerSettings extends Pick<MergeConfig, 'mode' | 'strategy' | 'verify' | 'batchSize' | 'push'> {
+  /** Session attempts an issue gets (RunSettings.maxAttempts); a rejected merge requeues the issue only below it. */
+  maxAttempts: number;
+  /** Run once in the merge worktree before its first verify (workspace.setup). */
+  setup: string[] | null;
+  /** Keep worktrees and branches of done issues (workspace.keep). */
+  keep: boolean;
+  /** Verify and setup logs go to `<logDir>/merge/`. */
+  logDir: string;
+  /** A verify or setup running longer than this (ms) is stopped and counts as failed. */
+  commandTimeoutMs: number;
+  killGraceMs: number;
+  /** Size cap of each verify or setup log (logMaxBytes). */
+  logMaxBytes: number;
+  /** Wait (ms) before trying again when the target's checkout is dirty or a pull request could not be opened. */
+  retryMs: number;
+  /** Environment of git, verify, setup and gh. */
+  env: NodeJS.ProcessEnv;
+}
+
+export interface MergerDeps {
+  store: Store;
+  events: EventBus;
+  clock: Clock;
+  git: Git;
+  target: TargetBranch;
+  worktree: MergeWorktree;
+  locate: LocateWorkspace;
+  /** Copy workspace.copy files into a fresh merge worktree. */
+  copyFiles(dir: string): void;
+  /** Finds and stops a verify left running by a harness that died. */
+  processes: Pick<ProcessInspector, 'belongsToSession' | 'killGroup'>;
+}
+
+/** What the merge loop lends each kind of merge: its parts, its outcomes, and its pauses. */
+export interface MergeStepContext {
+  deps: MergerDeps;
+  settings: MergerSettings;
+  outcomes: MergeOutcomes;
+  /** Wait before trying again; returns early when the merger is stopped. */
+  pause(): Promise<void>;
+  /** The merger was asked to stop. */
+  stopping(): boolean;
+}

@@ -1,0 +1,48 @@
+import type { MergeEntryRow } from '../store/types.js';
+import type { MergeStepContext } from './merger-types.js';
+import { openPullRequest, pullRequestBody } from './pr.js';
+
+/** Tries at opening a pull request before the issue fails (the branch is kept). */
+const PR_TRIES = 3;
+
+/** A merge in mode `pr`: open a pull request for the entry's branch instead of landing it. */
+export class PullRequestMerge {
+  private readonly failures = new Map<number, number>();
+
+  constructor(private readonly ctx: MergeStepContext) {}
+
+  async run(queued: MergeEntryRow): Promise<void> {
+    const { deps, settings, outcomes } = this.ctx;
+    const { store, clock, git, target } = deps;
+    const [live] = outcomes.dropStale([queued]);
+    if (!live) return;
+    const startedAt = clock.now();
+    const entry = store.setMergeState(live.id, { state: 'merging', startedAt, endedAt: null, reason: null }, startedAt);
+    const issue = store.getIssue(entry.issueId);
+    if (!issue || (await git.commitOf(`refs/heads/${entry.branch}`)) === null) {
+      await outcomes.reject(entry, 'error', `branch ${entry.branch} no longer exists`);
+      return;
+    }
+    const opened = await openPullRequest(
+      git,
+      { branch: entry.branch, base: target.branch, title: issue.title, body: pullRequestBody(issue, entry.branch), remote: settings.push ?? 'origin' },
+      settings.env,
+    );
+    if (opened.ok) {
+      outcomes.landed([entry], target.branch, `pull request ${opened.url}`, { state: 'opened', url: opened.url });
+      // The branch is the pull request's: only the worktree goes.
+      await outcomes.cleanUp(entry.issueId, false);
+      return;
+    }
+    const tries = (this.failures.get(entry.id) ?? 0) + 1;
+    this.failures.set(entry.id, tries);
+    if (tries < PR_TRIES && !this.ctx.stopping()) {
+      store.setMergeState(entry.id, { state: 'queued', reason: `try ${tries} of ${PR_TRIES}: ${opened.reason}` }, clock.now());
+      await this.ctx.pause();
+      return;
+    }
+    // Not the agent's fault: the work is kept on its branch rather than redone.
+    const reason = `could not open a pull request after ${tries} tries: ${opened.reason}; the branch ${entry.branch} is kept`;
+    outcomes.fail(entry, reason, { status: 'failed', notBefore: null, lastError: reason });
+  }
+}
