@@ -59,7 +59,7 @@ export function answerTo(c: StoreCommand, result: unknown, sessionId: string): R
     case 'refresh':
       return { type: 'queue', view: result as QueueView };
     case 'import':
-      return { type: 'queue', view: (result as { view: QueueView }).view };
+      return { type: 'imported', view: (result as { view: QueueView }).view };
     default:
       return null;
   }

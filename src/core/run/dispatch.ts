@@ -123,7 +123,7 @@ export function dispatch(s: RunState, now: number, out: Out): void {
 }
 
 function finishIfDone(s: RunState, out: Out): void {
-  if (s.sessions.size > 0 || s.claimsInFlight > 0 || s.admitting) return;
+  if (s.sessions.size > 0 || s.claimsInFlight > 0 || s.admitting || s.importsInFlight > 0) return;
   // A hold that no waiting can end (a budget, credentials, a circuit) ends the run once nothing runs.
   let held = false;
   for (const h of s.holds.values()) if (endsTheRun(s, h)) held = true;

@@ -53,6 +53,8 @@ export type RunEvent =
   | { type: 'claimed'; workerId: string; sessionId: string; at: number; issue: IssueRow | null; view: QueueView }
   /** A store write that changes the queue has been made. */
   | { type: 'queue'; view: QueueView }
+  /** Arriving issues were imported. */
+  | { type: 'imported'; view: QueueView }
   | { type: 'prepared'; sessionId: string; cwd: string; branch: string }
   | { type: 'prepare-failed'; sessionId: string; error: string }
   | { type: 'spawned'; sessionId: string; pid: number; pgid: number }

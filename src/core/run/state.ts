@@ -208,6 +208,8 @@ export interface RunState {
   claimsInFlight: number;
   /** An admission is with the store. */
   admitting: boolean;
+  /** Imports of arriving issues with the store, not yet answered: the run does not finish before they are in the queue. */
+  importsInFlight: number;
   /** A claim came back empty: no claim until the queue changes. */
   drained: boolean;
   retryWakeAt: number | null;
@@ -252,6 +254,7 @@ export function initialState(rules: RunRules, options: { firstWorkerNumber?: num
     queueDepth: 0,
     claimsInFlight: 0,
     admitting: false,
+    importsInFlight: 0,
     drained: false,
     retryWakeAt: null,
     backpressure: { active: false, activations: 0 },

@@ -51,6 +51,11 @@ function apply(s: RunState, e: RunEvent, now: number, out: Out): void {
       takeView(s, e.view);
       s.drained = false;
       return dispatch(s, now, out);
+    case 'imported':
+      s.importsInFlight = Math.max(0, s.importsInFlight - 1);
+      takeView(s, e.view);
+      s.drained = false;
+      return dispatch(s, now, out);
     case 'timer':
       if (e.key === 'health') return checkTimerFired(s, now, out);
       if (e.key === 'retry') return retryWoke(s, now, out);
@@ -85,6 +90,7 @@ function apply(s: RunState, e: RunEvent, now: number, out: Out): void {
     case 'queue-depth':
       return setQueueDepth(s, e.depth, now, out);
     case 'issues':
+      s.importsInFlight++;
       out.push({ type: 'write', write: { op: 'import', issues: e.issues, now } });
       return;
     case 'run':
