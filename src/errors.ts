@@ -72,3 +72,19 @@ export class IllegalTransitionError extends HarnessError {
     super(`illegal ${entity} transition for ${id}: ${from} → ${to} (${hint})`);
   }
 }
+
+/**
+ * A call to the issues' tracker (`bd`, `gh`) did not do what was asked.
+ * `refused`: the tracker answered no for good (an issue someone else has
+ * claimed, one that no longer exists), so trying again cannot help;
+ * otherwise it could not be reached (not installed, timed out, a network
+ * or server error) and the call is tried again later. Exit 1.
+ */
+export class TrackerError extends HarnessError {
+  constructor(
+    message: string,
+    readonly refused: boolean,
+  ) {
+    super(message);
+  }
+}

@@ -19,6 +19,7 @@ import { realClock } from '../runtime/clock.js';
 import { Coordinator } from '../runtime/coordinator.js';
 import type { FleetStatus, RunSummary } from '../runtime/coordinator-types.js';
 import { isAlive } from '../runtime/processes.js';
+import { checkBlockers } from '../runtime/intake.js';
 import { firstProblems, readIssuesFile } from '../sources/issues-file.js';
 import { stateFiles } from '../store/layout.js';
 import { openStore } from '../store/open.js';
@@ -27,14 +28,17 @@ import type { Store } from '../store/types.js';
 import { terminalSafeLines } from '../text/escape.js';
 import { directoryProblem } from '../text/input.js';
 import { prepareAgent } from './agent.js';
+import { createIntake, createSource } from './intake.js';
 import { finishedStateNote, freshState, retryFailed } from './run-state.js';
 import { runSettings } from './settings.js';
 
 export interface RunOptions {
   /** The resolved config; its agent command is resolved here, once, from `cwd`. */
   config: HarnessConfig;
-  /** The issues file: its absolute path, and the path as the user gave it (for messages). */
-  issues: { path: string; shown: string; skipInvalid: boolean };
+  /** The issues file (source `file`): its absolute path, and the path as the user gave it (for messages). */
+  issues?: { path: string; shown: string; skipInvalid: boolean };
+  /** Keep listing the source this often (ms) and run until interrupted (--watch); absent: work through what is there and end. */
+  watchMs?: number;
   /** Move the state (and its logs) aside to a timestamped name and start a new one. */
   fresh?: boolean;
   /** Put every failed issue back in the queue with a fresh budget of attempts. */
@@ -85,11 +89,12 @@ export interface PreparedRun {
 
 /** Read the backlog, open the state and wire the run; nothing is spawned until run(). */
 export async function prepareRun(options: RunOptions, io: RunIO): Promise<PreparedRun> {
-  const parsed = readIssuesFile(options.issues.path, { skipInvalid: options.issues.skipInvalid });
-  if (parsed.problems.length > 0) {
+  const config: HarnessConfig = options.config;
+  if (config.source !== 'file' && options.issues) throw new UsageError(`--issues is for --source file; with --source ${config.source} the issues come from the tracker: drop --issues`);
+  const parsed = config.source === 'file' && options.issues ? readIssuesFile(options.issues.path, { skipInvalid: options.issues.skipInvalid }) : null;
+  if (parsed && options.issues && parsed.problems.length > 0) {
     io.say(terminalSafeLines(`skipped ${parsed.problems.length} invalid record(s) of ${options.issues.shown}:\n${firstProblems(parsed.problems).map((p) => `  - ${p}`).join('\n')}`) + '\n');
   }
-  const config: HarnessConfig = options.config;
   // Before anything is opened: an agent that cannot run here fails once, with what to fix, not once per issue.
   const agent = await prepareAgent(config, { cwd: io.cwd, env: io.env, workDir: io.cwd });
 
@@ -98,6 +103,13 @@ export async function prepareRun(options: RunOptions, io: RunIO): Promise<Prepar
   if (stateIsDirectory) throw new UsageError(stateIsDirectory);
   const harnessDir = dirname(statePath);
   const files = stateFiles(statePath);
+  const source = createSource(config, {
+    cwd: io.cwd,
+    env: io.env,
+    clock: realClock,
+    logDir: files.logs,
+    file: parsed && options.issues ? { path: options.issues.path, shown: options.issues.shown, listing: parsed } : null,
+  });
   if (options.fresh) io.say(freshState(statePath, config.state));
   const store = openStore(statePath);
   ignoreInGit(harnessDir);
@@ -111,8 +123,10 @@ export async function prepareRun(options: RunOptions, io: RunIO): Promise<Prepar
     store.close();
   };
   try {
+    if (parsed) checkBlockers(parsed.issues, { shown: source.shown, tracked: false, known: (id) => store.getIssue(id) !== undefined });
     const events = new EventBus();
-    const worktreeRun = await setUpWorktrees(config, { cwd: io.cwd, env: io.env, harnessDir, logDir: files.logs, store, events, issueIds: parsed.issues.map((i) => i.id) });
+    const intake = createIntake(config, { source, store, events, clock: realClock, watchMs: options.watchMs ?? null, say: (line) => io.say(terminalSafeLines(line) + '\n') });
+    const worktreeRun = await setUpWorktrees(config, { cwd: io.cwd, env: io.env, harnessDir, logDir: files.logs, store, events, issueIds: parsed?.issues.map((i) => i.id) ?? [] });
     let coordinator: Coordinator | null = null;
     runner = createAgentRunner({
       command: agent.command,
@@ -133,7 +147,7 @@ export async function prepareRun(options: RunOptions, io: RunIO): Promise<Prepar
     }
     coordinator = new Coordinator(
       {
-        issues: parsed.issues,
+        issues: intake.initial,
         store,
         runner,
         workspaces: worktreeRun?.workspaces ?? null,
@@ -196,11 +210,28 @@ export async function prepareRun(options: RunOptions, io: RunIO): Promise<Prepar
         // The run lock is held and crash recovery is done: what dead harnesses left in sessions/ can go.
         removeStaleSessionFiles(files.sessions, isAlive);
         if (options.retryFailed) note(retryFailed(store, config.maxAttempts, realClock.now()));
-        const finished = finishedStateNote(store.countIssues(), config.state);
+        const finished = source.tracked || options.watchMs !== undefined ? null : finishedStateNote(store.countIssues(), config.state);
         if (finished) note(finished);
-        return running.run();
+        try {
+          await intake.start(running);
+        } catch (error) {
+          // A backlog no run could finish (a dependency cycle): nothing has started; end the run cleanly, then say why.
+          running.stop();
+          await running.run().catch(() => {});
+          throw error;
+        }
+        const summary = await running.run();
+        const unsent = await intake.finish();
+        if (unsent > 0) note(`${unsent} report(s) to ${source.shown} could not be sent yet: the next run sends them (harness metrics shows them)`);
+        const stuck = intake.stuck();
+        if (stuck.length === 0) return summary;
+        note(`${stuck.length} issue(s) wait on a blocker that failed (--on-blocker-failure wait): ${stuck.slice(0, 5).join(', ')}${stuck.length > 5 ? ', …' : ''}; retry the blocker (harness retry <id>) and run again`);
+        return { ...summary, exitCode: summary.exitCode === 0 ? 1 : summary.exitCode };
       },
-      stop: () => running.stop(),
+      stop: () => {
+        intake.stop();
+        running.stop();
+      },
       close,
     };
   } catch (error) {

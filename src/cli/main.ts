@@ -23,7 +23,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   const run = program
     .command('run')
     .description('work through a backlog of issues with a scaled pool of agent sessions')
-    .option('--issues <file>', 'issues to work on: JSON Lines or a JSON array of {id, title, body?, priority?, labels?}')
+    .option('--issues <file>', 'issues to work on: JSON Lines or a JSON array of {id, title, body?, priority?, labels?, blockedBy?}')
+    .option('--watch [interval]', 'keep listing the source (every 30s unless given) and run until interrupted')
     .option('--skip-invalid', 'admit the valid records of an issues file and report the invalid ones')
     .option('--example', 'run the bundled example backlog with the example agent (shortened timings)')
     .option('--json', 'print one JSON summary on stdout; human output goes to stderr')

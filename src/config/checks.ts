@@ -8,6 +8,8 @@
  */
 import { AGENT_FORMATS } from '../agents/formats/events.js';
 import { CLAUDE_PERMISSION_MODES, CODEX_SANDBOXES } from '../agents/formats/presets.js';
+import { BLOCKER_FAILURE_MODES, type BlockerFailureMode } from '../core/dependencies.js';
+import { SOURCE_KINDS, type SourceKind } from '../sources/types.js';
 import { splitCommandLine } from './argv.js';
 import { parseDuration } from './duration.js';
 import {
@@ -60,7 +62,11 @@ const countOrZero: Check<number> = (value) => (isNumber(value) && Number.isSafeI
 
 const holdMode: Check<'wait' | 'stop'> = (value) => (value === 'wait' || value === 'stop' ? ok(value) : expected(EXPECTED.holdMode));
 
-export const KIND_CHECKS = { count, duration, ratio, path, usd, tokens, countOrZero, holdMode } satisfies Record<FieldKind, Check>;
+const source: Check<SourceKind> = (value) => ((SOURCE_KINDS as readonly unknown[]).includes(value) ? ok(value as SourceKind) : expected(EXPECTED.source));
+
+const blockerMode: Check<BlockerFailureMode> = (value) => ((BLOCKER_FAILURE_MODES as readonly unknown[]).includes(value) ? ok(value as BlockerFailureMode) : expected(EXPECTED.blockerMode));
+
+export const KIND_CHECKS = { count, duration, ratio, path, usd, tokens, countOrZero, holdMode, source, blockerMode } satisfies Record<FieldKind, Check>;
 
 /**
  * An argv array, or one command line split without a shell. A bad element
@@ -138,4 +144,10 @@ export const FIELD_CHECKS = {
   'agent.permissionMode': oneOf(CLAUDE_PERMISSION_MODES, EXPECTED.permissionMode),
   'agent.sandbox': oneOf(CODEX_SANDBOXES, EXPECTED.sandbox),
   'agent.bin': orNull(word, EXPECTED.bin),
+  'tracker.timeoutMs': duration,
+  'tracker.retryMs': duration,
+  'tracker.label': (value) => (typeof value === 'string' && value.trim() !== '' && !/[\u0000-\u001f\u007f,]/.test(value) ? ok(value) : expected(EXPECTED.label)),
+  'tracker.limit': count,
+  'tracker.assign': boolean,
+  'tracker.bin': orNull(word, 'null or a path to the tracker\'s program'),
 } satisfies Record<FieldPath, Check>;

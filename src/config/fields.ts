@@ -5,25 +5,27 @@
  */
 import { AGENT_FORMATS } from '../agents/formats/events.js';
 import { CLAUDE_PERMISSION_MODES, CODEX_SANDBOXES } from '../agents/formats/presets.js';
-import type { AgentConfig, HarnessConfig, MergeConfig, WorkspaceConfig } from './types.js';
+import type { AgentConfig, HarnessConfig, MergeConfig, TrackerConfig, WorkspaceConfig } from './types.js';
 
 const quoted = (values: readonly string[]): string => values.map((v) => `"${v}"`).join(', ');
 
 /**
  * count: positive integer; duration: positive ms; ratio: positive number;
  * usd: positive amount or null; tokens: positive integer or null;
- * countOrZero: integer ≥ 0; holdMode: `wait` or `stop`.
+ * countOrZero: integer ≥ 0; holdMode: `wait` or `stop`; source: `file`,
+ * `beads` or `github`; blockerMode: `fail` or `wait`.
  */
-export type FieldKind = 'count' | 'duration' | 'ratio' | 'path' | 'usd' | 'tokens' | 'countOrZero' | 'holdMode';
+export type FieldKind = 'count' | 'duration' | 'ratio' | 'path' | 'usd' | 'tokens' | 'countOrZero' | 'holdMode' | 'source' | 'blockerMode';
 
 /** Fields that hold an object of settings rather than one value. */
-export type GroupName = 'workspace' | 'merge' | 'agent';
+export type GroupName = 'workspace' | 'merge' | 'agent' | 'tracker';
 export type ScalarField = Exclude<keyof HarnessConfig, GroupName>;
 export type AgentField = `agent.${keyof AgentConfig & string}`;
 export type WorkspaceField = `workspace.${keyof WorkspaceConfig & string}`;
 export type MergeField = `merge.${keyof MergeConfig & string}`;
+export type TrackerField = `tracker.${keyof TrackerConfig & string}`;
 /** A dotted path to one leaf of HarnessConfig, e.g. `maxWorkers` or `agent.command`. */
-export type FieldPath = ScalarField | WorkspaceField | MergeField | AgentField;
+export type FieldPath = ScalarField | WorkspaceField | MergeField | AgentField | TrackerField;
 
 export const SCALAR_FIELD_KINDS = {
   minWorkers: 'count',
@@ -48,6 +50,8 @@ export const SCALAR_FIELD_KINDS = {
   issueMaxTokens: 'tokens',
   onHold: 'holdMode',
   circuitBreaker: 'countOrZero',
+  source: 'source',
+  onBlockerFailure: 'blockerMode',
 } as const satisfies Record<ScalarField, FieldKind>;
 
 /**
@@ -61,6 +65,8 @@ export const TEXT_KINDS: Partial<Record<FieldPath, 'count' | 'boolean' | 'list'>
   'merge.batchSize': 'count',
   'merge.requireCommits': 'boolean',
   'agent.resume': 'boolean',
+  'tracker.limit': 'count',
+  'tracker.assign': 'boolean',
 };
 
 export const SCALAR_FIELDS = Object.keys(SCALAR_FIELD_KINDS) as ScalarField[];
@@ -84,13 +90,15 @@ export const AGENT_FIELDS: readonly AgentField[] = [
   'agent.sandbox',
   'agent.bin',
 ];
-export const FIELD_PATHS: readonly FieldPath[] = [...SCALAR_FIELDS, ...WORKSPACE_FIELDS, ...MERGE_FIELDS, ...AGENT_FIELDS];
+export const TRACKER_FIELDS: readonly TrackerField[] = ['tracker.timeoutMs', 'tracker.retryMs', 'tracker.label', 'tracker.limit', 'tracker.assign', 'tracker.bin'];
+export const FIELD_PATHS: readonly FieldPath[] = [...SCALAR_FIELDS, ...WORKSPACE_FIELDS, ...MERGE_FIELDS, ...AGENT_FIELDS, ...TRACKER_FIELDS];
 
 /** The leaf fields of each group, as dotted paths. */
 export const GROUP_FIELDS: Readonly<Record<GroupName, readonly FieldPath[]>> = {
   workspace: WORKSPACE_FIELDS,
   merge: MERGE_FIELDS,
   agent: AGENT_FIELDS,
+  tracker: TRACKER_FIELDS,
 };
 
 /**
@@ -114,6 +122,10 @@ export const EXPECTED = {
   tokens: 'null or a positive whole number of tokens',
   countOrZero: 'a whole number ≥ 0 (0 turns it off)',
   holdMode: '"wait" or "stop"',
+  source: '"file", "beads" or "github"',
+  blockerMode: '"fail" or "wait"',
+  tracker: 'an object of tracker settings ("timeoutMs", "retryMs", "label", "limit", "assign", "bin")',
+  label: 'a non-empty label name',
   format: `null or one of ${quoted(AGENT_FORMATS)}`,
   resume: 'null, true or false',
   permissionMode: `one of ${quoted(CLAUDE_PERMISSION_MODES)}`,
@@ -136,7 +148,7 @@ export const EXPECTED = {
 } as const;
 
 export function isDurationField(path: string): boolean {
-  return (SCALAR_FIELD_KINDS as Record<string, FieldKind>)[path] === 'duration';
+  return (SCALAR_FIELD_KINDS as Record<string, FieldKind>)[path] === 'duration' || path === 'tracker.timeoutMs' || path === 'tracker.retryMs';
 }
 
 /** `workerStallTimeoutMs` → `worker_stall_timeout_ms`; `agent.command` → `agent_command`. */

@@ -24,6 +24,8 @@ const d = DEFAULT_CONFIG;
 const ms = formatDuration;
 /** Why the load test refuses the spending and hold flags. */
 const NO_SPEND = "the load test's simulated agent reports no cost, tokens or errors of its own";
+/** Why the load test refuses the source flags. */
+const NO_TRACKER = 'the load test generates its own issues (a scenario declares chains of dependencies)';
 
 // Descriptions fit an 80-column help screen without wrapping.
 export const CONFIG_FLAGS: readonly ConfigFlag[] = [
@@ -72,6 +74,8 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { spec: '--issue-max-cost-usd <usd>', field: 'issueMaxCostUsd', description: 'an issue fails at this spend (default: none)', runOnly: NO_SPEND },
   { spec: '--issue-max-tokens <n>', field: 'issueMaxTokens', description: 'the same in tokens (default: none)', runOnly: NO_SPEND },
   { spec: '--on-hold <wait|stop>', field: 'onHold', description: `wait out a usage limit or stop (default ${d.onHold})`, runOnly: NO_SPEND },
+  { spec: '--source <file|beads|github>', field: 'source', description: `where issues come from (default ${d.source})`, runOnly: NO_TRACKER },
+  { spec: '--on-blocker-failure <fail|wait>', field: 'onBlockerFailure', description: `dependents of a failed issue (default ${d.onBlockerFailure})`, runOnly: NO_TRACKER },
   { spec: '--circuit-breaker <K>', field: 'circuitBreaker', description: `hold after K like failures, 0 off (default ${d.circuitBreaker})`, runOnly: NO_SPEND },
 ];
 

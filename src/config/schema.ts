@@ -23,7 +23,7 @@ function field<T>(check: Check<T>) {
     .optional();
 }
 
-type Leaves<G extends 'workspace' | 'merge' | 'agent'> = { [K in keyof HarnessConfig[G]]: ReturnType<typeof field<HarnessConfig[G][K]>> };
+type Leaves<G extends 'workspace' | 'merge' | 'agent' | 'tracker'> = { [K in keyof HarnessConfig[G]]: ReturnType<typeof field<HarnessConfig[G][K]>> };
 
 const workspaceObject = z.strictObject(
   {
@@ -65,6 +65,18 @@ export const agentSchema = z.strictObject(
   { error: EXPECTED.agent },
 );
 
+export const trackerSchema = z.strictObject(
+  {
+    timeoutMs: field(FIELD_CHECKS['tracker.timeoutMs']),
+    retryMs: field(FIELD_CHECKS['tracker.retryMs']),
+    label: field(FIELD_CHECKS['tracker.label']),
+    limit: field(FIELD_CHECKS['tracker.limit']),
+    assign: field(FIELD_CHECKS['tracker.assign']),
+    bin: field(FIELD_CHECKS['tracker.bin']),
+  } satisfies Leaves<'tracker'>,
+  { error: EXPECTED.tracker },
+);
+
 function scalarShape() {
   const entries = SCALAR_FIELDS.map((name) => [name, field(FIELD_CHECKS[name])]);
   return Object.fromEntries(entries) as { [F in ScalarField]: ReturnType<typeof field<HarnessConfig[F]>> };
@@ -72,7 +84,7 @@ function scalarShape() {
 
 /** One layer of configuration, as written in a file. */
 export const configFileSchema = z.strictObject(
-  { ...scalarShape(), workspace: workspaceSchema.optional(), merge: mergeSchema.optional(), agent: agentSchema.optional() },
+  { ...scalarShape(), workspace: workspaceSchema.optional(), merge: mergeSchema.optional(), agent: agentSchema.optional(), tracker: trackerSchema.optional() },
   { error: EXPECTED.settings },
 );
 

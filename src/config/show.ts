@@ -50,6 +50,7 @@ const NULL_MEANS = {
   'agent.resume': 'on for presets that can resume',
   'agent.model': "the agent's own choice",
   'agent.bin': "the preset's name on PATH",
+  'tracker.bin': '`bd` or `gh` on PATH',
 } as const;
 
 function valueAt(config: Readonly<HarnessConfig>, path: FieldPath): unknown {

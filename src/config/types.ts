@@ -1,6 +1,8 @@
 import type { AgentFormat } from '../agents/formats/events.js';
 import type { ClaudePermissionMode, CodexSandbox } from '../agents/formats/presets.js';
+import type { BlockerFailureMode } from '../core/dependencies.js';
 import { DEFAULT_SCALE_CONFIG, type ScaleConfig } from '../core/scale-config.js';
+import type { SourceKind } from '../sources/types.js';
 
 export type WorkspaceMode = 'shared' | 'worktree';
 
@@ -21,6 +23,22 @@ export interface WorkspaceConfig {
 }
 
 export type MergeMode = 'local' | 'pr';
+
+/** The issues' tracker (source `beads` or `github`): how harness talks to it. */
+export interface TrackerConfig {
+  /** A tracker call (`bd …`, `gh …`) that takes longer is killed and counts as the tracker not answering (ms). Default 30 s. */
+  timeoutMs: number;
+  /** Wait before asking a tracker that did not answer again (ms); meanwhile intake is on hold. Default 15 s. */
+  retryMs: number;
+  /** GitHub: the label that marks an issue as harness's backlog. Default `harness`. */
+  label: string;
+  /** GitHub: issues listed at most per listing. Default 100. */
+  limit: number;
+  /** GitHub: assign a claimed issue to the account `gh` is logged in as (`--add-assignee @me`). Default false. */
+  assign: boolean;
+  /** The tracker's program: null for `bd` or `gh` on PATH. Default null. */
+  bin: string | null;
+}
 export type MergeStrategy = 'rebase' | 'merge' | 'squash';
 
 /** The merge queue (worktree mode): how successful branches reach the target branch. */
@@ -110,6 +128,12 @@ export interface HarnessConfig extends ScaleConfig {
   workspace: WorkspaceConfig;
   /** The merge queue for worktree mode. */
   merge: MergeConfig;
+  /** Where issues come from: `file` (--issues), `beads` (`bd ready`) or `github` (`gh issue list`). Default `file`. */
+  source: SourceKind;
+  /** A failed blocker's dependents: `fail` (default) fails them without running, `wait` keeps them waiting until it is retried and done. */
+  onBlockerFailure: BlockerFailureMode;
+  /** Talking to the tracker (sources beads and github). */
+  tracker: TrackerConfig;
   agent: AgentConfig;
 }
 
@@ -137,6 +161,9 @@ export const DEFAULT_CONFIG: Readonly<HarnessConfig> = Object.freeze({
   issueMaxTokens: null,
   onHold: 'wait',
   circuitBreaker: 3,
+  source: 'file',
+  onBlockerFailure: 'fail',
+  tracker: Object.freeze({ timeoutMs: 30_000, retryMs: 15_000, label: 'harness', limit: 100, assign: false, bin: null }) as TrackerConfig,
   workspace: Object.freeze({ mode: 'shared', setup: null, copy: [], keep: false }) as WorkspaceConfig,
   merge: Object.freeze({
     mode: 'local',

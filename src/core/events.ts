@@ -18,6 +18,16 @@ export interface HarnessEvents {
   /** After every health check, with the metrics it saw (the store snapshots these). */
   'health:checked': { at: number; metrics: import('./metrics-types.js').ScaleMetrics };
   'issue:admitted': { at: number; count: number; queueDepth: number };
+  /** An issue failed without running: `blocker`, which it waited for, failed. */
+  'issue:blocked-failed': { at: number; issueId: string; blocker: string };
+  /** A report of an issue's outcome reached its tracker (`resent`: a send that failed before was made again). */
+  'report:sent': { at: number; issueId: string; kind: 'done' | 'failed'; source: string; resent: boolean };
+  /** The tracker could not be reached: the report stays queued and is sent later. */
+  'report:waiting': { at: number; issueId: string; kind: 'done' | 'failed'; source: string; reason: string };
+  /** The tracker refused the report for good (the issue is gone, say): it is kept as rejected, with the reason. */
+  'report:rejected': { at: number; issueId: string; kind: 'done' | 'failed'; source: string; reason: string };
+  /** Watching (--watch): nothing to do until the source lists more (it is listed every `everyMs`); `waiting` issues wait for blockers. */
+  'intake:idle': { at: number; everyMs: number; waiting: number };
   'session:started': { at: number; sessionId: string; issueId: string; workerId: string; attempt: number };
   'session:stalled': { at: number; sessionId: string; workerId: string; lastProgressAt: number };
   'session:timeout': { at: number; sessionId: string; workerId: string; startedAt: number };

@@ -201,6 +201,16 @@ export class Coordinator {
     };
   }
 
+  /** The issues' tracker does not answer: intake holds, visibly, with `fix` saying what ends it; sessions already started go on. */
+  trackerDown(reason: string, fix: string): void {
+    this.engine.feed({ type: 'tracker-down', reason, fix });
+  }
+
+  /** The tracker answers again: lift its hold. */
+  trackerUp(): void {
+    this.engine.feed({ type: 'tracker-up' });
+  }
+
   /** Stop starting sessions; running ones finish. A second call (or force) cancels them. */
   stop(force = false): void {
     this.engine.feed({ type: 'stop', force });

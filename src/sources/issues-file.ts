@@ -3,9 +3,10 @@ import type { IssueInput } from '../store/types.js';
 import { loneSurrogateAt, MAX_NESTING, nestedDeeperThan } from '../text/checks.js';
 import { readTextInput, stripBom } from '../text/input.js';
 import { keepLargeIntegerIds } from './large-ids.js';
+import type { BacklogIssue } from './types.js';
 
 export interface ParsedIssues {
-  issues: IssueInput[];
+  issues: BacklogIssue[];
   /** Problems found, each naming the line (and field). */
   problems: string[];
 }
@@ -28,8 +29,10 @@ interface RawRecord {
 /**
  * Parse an issues file: a JSON array, or JSON Lines (one object per line).
  * Fields: id (string or number), title, body? (or beads' `description`),
- * priority? (integer ≥ 0, 0 most urgent), labels? (strings). Other fields
- * are ignored, so `bd ready --json` output can be used as it is. An integer
+ * priority? (integer ≥ 0, 0 most urgent), labels? (strings), blockedBy?
+ * (ids; beads' `dependencies` of type `blocks` and Symphony's `blocked_by`
+ * are read too), url? (the issue's page). Other fields are ignored, so
+ * `bd ready --json` output can be used as it is. An integer
  * id keeps its digits as written, however many (JSON numbers lose digits
  * beyond 2^53).
  */
@@ -57,7 +60,7 @@ export function parseIssues(input: string): ParsedIssues {
       }
     });
   }
-  const issues: IssueInput[] = [];
+  const issues: BacklogIssue[] = [];
   const problems: string[] = [];
   const seen = new Map<string, string>();
   for (const record of records) {
@@ -128,7 +131,7 @@ function wrappedListProblem(text: string): string | null {
   );
 }
 
-function toIssue(value: unknown): IssueInput | string {
+function toIssue(value: unknown): BacklogIssue | string {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return `expected an object like {"id": "…", "title": "…"}, received ${describe(value)}`;
   }
@@ -149,8 +152,52 @@ function toIssue(value: unknown): IssueInput | string {
   if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string')) {
     return `labels: expected an array of strings, received ${describe(v.labels)}`;
   }
-  const issue = { id, title: v.title, body, priority, labels: labels as string[] };
-  return unstorableText(issue) ?? issue;
+  const blockedBy = blockersOf(v, id);
+  if (typeof blockedBy === 'string') return blockedBy;
+  const url = v.url ?? null;
+  if (url !== null && typeof url !== 'string') return `url: expected a string, received ${describe(v.url)}`;
+  const issue = { id, title: v.title, body, priority, labels: labels as string[], blockedBy, url };
+  return unstorableText(issue) ?? blockerText(blockedBy) ?? issue;
+}
+
+/**
+ * The ids that block an issue: `blockedBy` (ids), beads' `dependencies`
+ * (those of type `blocks`: `depends_on_id` blocks the issue) and Symphony's
+ * `blocked_by` (objects with an `id`, or ids). Duplicates are dropped.
+ */
+function blockersOf(v: Record<string, unknown>, id: string): string[] | string {
+  const found: string[] = [];
+  const idOf = (x: unknown): string | null => (typeof x === 'string' && x.trim() !== '' ? x : typeof x === 'number' && Number.isSafeInteger(x) ? String(x) : null);
+  for (const field of ['blockedBy', 'blocked_by'] as const) {
+    const list = v[field];
+    if (list === undefined || list === null) continue;
+    if (!Array.isArray(list)) return `${field}: expected an array of issue ids, received ${describe(list)}`;
+    for (const [i, item] of list.entries()) {
+      const blocker = idOf(typeof item === 'object' && item !== null ? (item as Record<string, unknown>).id : item);
+      if (blocker === null) return `${field}.${i}: expected an issue id (a non-empty string or integer${field === 'blocked_by' ? ', or an object with one as "id"' : ''}), received ${describe(item)}`;
+      found.push(blocker);
+    }
+  }
+  const deps = v.dependencies;
+  if (Array.isArray(deps)) {
+    for (const dep of deps) {
+      if (typeof dep !== 'object' || dep === null) continue;
+      const d = dep as Record<string, unknown>;
+      const blocker = idOf(d.depends_on_id);
+      const of = d.issue_id === undefined ? id : idOf(d.issue_id);
+      if (d.type === 'blocks' && blocker !== null && of === id) found.push(blocker);
+    }
+  }
+  const unique = [...new Set(found)];
+  if (unique.includes(id)) return `blockedBy: the issue names itself as its blocker (${JSON.stringify(id)}); remove it`;
+  return unique;
+}
+
+function blockerText(blockedBy: readonly string[]): string | null {
+  for (const [i, b] of blockedBy.entries()) {
+    if (b.includes('\0') || loneSurrogateAt(b) !== -1) return `blockedBy.${i}: holds a character that cannot be stored (NUL or an unpaired surrogate)`;
+  }
+  return null;
 }
 
 /**

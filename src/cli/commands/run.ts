@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareRun } from '../../app/run.js';
 import { configPathOption, flagsToOverrides } from '../../config/flags.js';
+import { parseDuration } from '../../config/duration.js';
 import { resolveConfig } from '../../config/load.js';
 import { UsageError } from '../../errors.js';
 import type { CliIO } from '../io.js';
@@ -11,6 +12,8 @@ import { createRunView, type RunView } from '../render/run-view.js';
 export interface RunCommandOptions extends Record<string, unknown> {
   io: CliIO;
   issues?: string;
+  /** --watch: true (the default interval) or the interval as given. */
+  watch?: boolean | string;
   skipInvalid?: boolean;
   example?: boolean;
   json?: boolean;
@@ -52,15 +55,32 @@ function exampleOverrides(): Record<string, unknown> {
   };
 }
 
+/** How often --watch lists the source when no interval is given. */
+export const DEFAULT_WATCH_MS = 30_000;
+
+/** `--watch` alone, or `--watch 10s`: at least a second, at most a day. */
+function watchInterval(value: boolean | string): number {
+  if (value === true) return DEFAULT_WATCH_MS;
+  let ms: number;
+  try {
+    ms = parseDuration(String(value));
+  } catch {
+    ms = NaN;
+  }
+  if (!(ms >= 1000 && ms <= 86_400_000)) throw new UsageError(`--watch: expected an interval from 1s to 24h (e.g. 30s, 5m), received ${JSON.stringify(String(value))}`);
+  return ms;
+}
+
 /** `harness run`: returns the exit code (0 all done, 1 some failed, 3 held with work left, 130 interrupted). */
 export async function runCommand(options: RunCommandOptions): Promise<number> {
   const { io } = options;
   const flags = { ...(options.example ? exampleOverrides() : {}), ...flagsToOverrides(options) };
   const { config } = await resolveConfig({ cwd: io.cwd, configPath: configPathOption(options), env: io.env, flags });
   const issuesPath = options.issues ?? (options.example ? join(PACKAGE_ROOT, 'examples', 'issues.jsonl') : undefined);
-  if (!issuesPath) {
-    throw new UsageError('no issues to work on: pass --issues <file> (JSON Lines or a JSON array of {id, title, body?}), or --example for the bundled example');
+  if (!issuesPath && config.source === 'file') {
+    throw new UsageError('no issues to work on: pass --issues <file> (JSON Lines or a JSON array of {id, title, body?}), --source beads|github, or --example for the bundled example');
   }
+  const watchMs = options.watch === undefined ? undefined : watchInterval(options.watch);
   if (options.dashboardPort === undefined && (options.dashboardHost !== undefined || options.dashboardActions)) {
     throw new UsageError(`${options.dashboardHost !== undefined ? '--dashboard-host' : '--dashboard-actions'} needs --dashboard-port <port>`);
   }
@@ -68,7 +88,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   const run = await prepareRun(
     {
       config,
-      issues: { path: resolve(io.cwd, issuesPath), shown: issuesPath, skipInvalid: Boolean(options.skipInvalid) },
+      ...(issuesPath ? { issues: { path: resolve(io.cwd, issuesPath), shown: issuesPath, skipInvalid: Boolean(options.skipInvalid) } } : {}),
+      ...(watchMs !== undefined ? { watchMs } : {}),
       fresh: Boolean(options.fresh),
       retryFailed: Boolean(options.retryFailed),
       forceUnlock: Boolean(options.forceUnlock),

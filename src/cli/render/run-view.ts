@@ -4,6 +4,7 @@ import type { ScaleMetrics } from '../../core/metrics-types.js';
 import { describeHolder } from '../../runtime/coordinator-parts.js';
 import type { FleetStatus, RunSummary } from '../../runtime/coordinator-types.js';
 import { formatMs, renderMetricsTable } from '../../metrics/render.js';
+import { intakeNotes } from './intake-notes.js';
 import { terminalSafe } from '../../text/escape.js';
 import { renderFleet } from './fleet.js';
 import { shownPath } from './log-tail.js';
@@ -122,6 +123,7 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
   }
 
   const offs = [
+    ...intakeNotes(events, note, color),
     events.on('scale:up', (e) => note(`▲ scale up ${e.from} → ${e.to}: ${e.reason}`, color.cyan)),
     events.on('scale:down', (e) => note(`▼ scale down ${e.from} → ${e.to}: ${e.reason}`, color.cyan)),
     events.on('session:stalled', (e) => note(`⚠ ${e.workerId} stalled (no progress for ${formatMs(e.at - e.lastProgressAt)}); stopping its session`, color.yellow)),
@@ -132,7 +134,12 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
     events.on('session:recovered', (e) => note(`recovered session ${e.sessionId} of ${e.issueId} left by a previous harness${e.killed ? ' (its processes were killed)' : ''}; requeued`, color.yellow)),
     events.on('run:stopping', () => (stopping = true)),
     events.on('hold:on', (e) =>
-      note(`⏸ fleet on hold (${e.kind}): ${e.reason}; no new sessions, running ones go on · ${e.fix}`, color.yellow),
+      note(
+        e.kind === 'tracker'
+          ? `⏸ intake on hold (tracker): ${e.reason}; no new issues, sessions go on · ${e.fix}`
+          : `⏸ fleet on hold (${e.kind}): ${e.reason}; no new sessions, running ones go on · ${e.fix}`,
+        color.yellow,
+      ),
     ),
     events.on('hold:off', (e) => note(`▶ hold lifted (${e.kind}): ${e.by}`, color.green)),
     events.on('concurrency:changed', (e) => note(`${e.to < e.from ? '▼' : '▲'} concurrency ${e.from} → ${e.to}: ${e.reason}`, color.cyan)),

@@ -12,7 +12,7 @@ import type { Hold, HoldKind, RunState } from './state.js';
 
 /** Holds that end the run (exit 3) once nothing is running; usage limits too with `onHold: stop`. */
 export function endsTheRun(s: RunState, hold: Hold): boolean {
-  if (hold.kind === 'paused') return false;
+  if (hold.kind === 'paused' || hold.kind === 'tracker') return false;
   if (hold.kind === 'usage-limit') return s.rules.holds.onHold === 'stop';
   return true;
 }
@@ -20,7 +20,14 @@ export function endsTheRun(s: RunState, hold: Hold): boolean {
 /** Whether a session may start now: no hold, or a probe of a usage-limit hold whose time is up (one at a time). */
 export function mayStart(s: RunState): Readonly<{ ok: boolean; probe: boolean }> {
   if (s.holds.size === 0) return FREE;
-  for (const hold of s.holds.values()) if (!hold.probing) return HELD;
+  let probing = false;
+  for (const hold of s.holds.values()) {
+    // A tracker that does not answer holds intake, not the sessions of issues already taken.
+    if (hold.kind === 'tracker') continue;
+    if (!hold.probing) return HELD;
+    probing = true;
+  }
+  if (!probing) return FREE;
   for (const session of s.sessions.values()) if (session.probe) return HELD;
   return PROBE;
 }

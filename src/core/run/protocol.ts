@@ -43,6 +43,9 @@ export type RunEvent =
   /** An operator puts the fleet on hold (pause) or lifts a hold (resume, lift). */
   | { type: 'pause'; reason: string }
   | { type: 'lift-hold'; kind: HoldKind; by: string }
+  /** The issues' tracker does not answer (intake holds), or answers again. */
+  | { type: 'tracker-down'; reason: string; fix: string }
+  | { type: 'tracker-up' }
   /** An operator stops one session (its issue goes back to the queue without spending an attempt); `by` says who, for its record. */
   | { type: 'cancel-session'; sessionId: string; by: string }
   // --- from the clock --------------------------------------------------------

@@ -24,8 +24,11 @@ export type KillReason = 'stalled' | 'timeout' | 'cancelled' | 'budget';
  * operator's pause. While any hold is on, no session starts; running ones
  * go on. A usage limit lifts by itself at its reset time (probed); a pause
  * lifts when resumed; the others end the run (exit 3) with what to fix.
+ * A `tracker` hold is the exception: the issues' tracker does not answer,
+ * so no new issue comes in, but sessions for issues already taken go on;
+ * it lifts when the tracker answers again.
  */
-export const HOLD_KINDS = ['usage-limit', 'auth', 'spend-cap', 'budget', 'circuit', 'paused'] as const;
+export const HOLD_KINDS = ['usage-limit', 'auth', 'spend-cap', 'budget', 'circuit', 'paused', 'tracker'] as const;
 export type HoldKind = (typeof HOLD_KINDS)[number];
 
 export interface Hold {

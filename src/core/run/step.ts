@@ -129,6 +129,12 @@ function apply(s: RunState, e: RunEvent, now: number, out: Out): void {
     case 'lift-hold':
       liftHold(s, e.kind, e.by, now, out);
       return dispatch(s, now, out);
+    case 'tracker-down':
+      hold(s, 'tracker', e.reason, e.fix, null, now, out);
+      return;
+    case 'tracker-up':
+      liftHold(s, 'tracker', 'the tracker answered', now, out);
+      return dispatch(s, now, out);
     case 'cancel-session':
       return cancelSession(s, e.sessionId, e.by, now, out);
     case 'store-failed':

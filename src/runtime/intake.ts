@@ -1,0 +1,351 @@
+/**
+ * The intake: what comes in from the source, and when. It lists the source
+ * (once, or every `watchMs` with --watch), keeps an issue back until each
+ * of its blockers is done (src/core/dependencies.ts decides), claims it at
+ * the tracker and hands it to the coordinator. While anything may still
+ * come in, it holds the run open. A tracker that does not answer puts
+ * intake on a visible hold and is asked again; it never fails an issue.
+ */
+import { decideGate, findCycle, type BlockerFailureMode, type BlockerState } from '../core/dependencies.js';
+import type { EventBus } from '../core/events.js';
+import { InputError, TrackerError } from '../errors.js';
+import type { BacklogIssue, Source } from '../sources/types.js';
+import type { IssueInput, IssueRow } from '../store/types.js';
+import type { Clock, TimerHandle } from './clock.js';
+
+/** What the intake drives: the coordinator, seen narrowly. */
+export interface IntakeTarget {
+  submit(issues: readonly IssueInput[]): void;
+  holdIntake(): () => void;
+  trackerDown(reason: string, fix: string): void;
+  trackerUp(): void;
+}
+
+/** What the intake reads and writes of the store. */
+export interface IntakeStore {
+  getIssue(id: string): IssueRow | undefined;
+  trackIssues(issues: readonly { id: string; source: string; url: string | null }[]): void;
+  failUnrun(issues: readonly IssueInput[], reason: string, now: number): unknown;
+}
+
+export interface IntakeOptions {
+  source: Source;
+  store: IntakeStore;
+  target: IntakeTarget;
+  events: EventBus;
+  clock: Clock;
+  onBlockerFailure: BlockerFailureMode;
+  /** List again this often (ms) and run until stopped; null: list once (a tracker: again when all is done) and end. */
+  watchMs: number | null;
+  /** Wait before asking a tracker that did not answer again (ms). */
+  retryMs: number;
+  /** Issues of a tracker taken and not finished at most at once: the rest stay in the tracker for others. Null: no limit (a file). */
+  window: number | null;
+  /** A line for the user (skipped records, an issue claimed by someone else). */
+  say(line: string): void;
+  /** Something other than the tracker failed (the store): the run cannot go on. */
+  fail(error: unknown): void;
+}
+
+export class Intake {
+  /** Listed, not yet handed over: waiting for blockers, a claim or room in the window. */
+  private readonly waiting = new Map<string, BacklogIssue>();
+  /** Handed to the coordinator and not finished. */
+  private readonly inFlight = new Set<string>();
+  /** Blockers outside the store, as the tracker last said. */
+  private readonly outside = new Map<string, BlockerState>();
+  /** Skipped for this run: claimed by someone else, or in a dependency cycle. */
+  private readonly skipped = new Set<string>();
+  private release: (() => void) | null = null;
+  private timer: TimerHandle | null = null;
+  private pumping: Promise<void> | null = null;
+  private again = false;
+  private down = false;
+  private stopped = false;
+  private relisted = false;
+  /** Said once per stretch of having nothing to do (--watch). */
+  private idle = false;
+  private unsubscribe: (() => void)[] = [];
+
+  constructor(private readonly o: IntakeOptions) {}
+
+  /**
+   * Hold the run open, list the source, and hand over what is ready. Throws
+   * InputError for a dependency cycle or (a file) a blocker no issue has.
+   */
+  async start(first: readonly BacklogIssue[] | null): Promise<void> {
+    this.release = this.o.target.holdIntake();
+    const { events } = this.o;
+    this.unsubscribe.push(
+      events.on('session:ended', (e) => {
+        if (e.issueStatus === 'done' || e.issueStatus === 'failed') this.finished(e.issueId);
+      }),
+      events.on('merge:landed', (e) => e.issueIds.forEach((id) => this.finished(id))),
+      events.on('merge:rejected', (e) => {
+        if (e.issueStatus === 'failed') this.finished(e.issueId);
+      }),
+    );
+    if (first === null) {
+      // A tracker: its first listing is checked like a file's, and one that does not answer is asked again.
+      try {
+        first = (await this.o.source.list()).issues;
+      } catch (error) {
+        if (!(error instanceof TrackerError) || error.refused) throw error;
+        this.trackerDown(error);
+        return;
+      }
+    }
+    checkBlockers(first, { shown: this.o.source.shown, tracked: this.o.source.tracked, known: (id) => this.o.store.getIssue(id) !== undefined });
+    this.take(first);
+    await this.lookOutside();
+    await this.pump();
+  }
+
+  /** Stop listing and let the run end once what it has is done. */
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.unsubscribe.forEach((off) => off());
+    this.unsubscribe = [];
+    this.release?.();
+    this.release = null;
+  }
+
+  /** Issues kept back because a blocker failed and the mode says wait. */
+  stuck(): string[] {
+    return decideGate([...this.waiting.values()], (id) => this.stateOf(id), this.o.onBlockerFailure).stuck;
+  }
+
+
+  /** New issues from a listing: those the store does not know yet, and not skipped. */
+  private take(issues: readonly BacklogIssue[]): number {
+    let added = 0;
+    for (const issue of issues) {
+      if (this.waiting.has(issue.id) || this.inFlight.has(issue.id) || this.skipped.has(issue.id)) continue;
+      if (this.o.store.getIssue(issue.id)) continue;
+      this.waiting.set(issue.id, issue);
+      added++;
+    }
+    const cycle = findCycle([...this.waiting.values()]);
+    if (cycle) {
+      for (const id of new Set(cycle)) {
+        this.waiting.delete(id);
+        this.skipped.add(id);
+      }
+      this.o.say(`dependency cycle: ${cycle.join(' → ')} (each is blocked by the next); these issues are left out until it is broken`);
+    }
+    return added;
+  }
+
+  private finished(id: string): void {
+    // A blocker finished (one handed over at the start, too): its dependents may go.
+    if (!this.inFlight.delete(id) && this.waiting.size === 0) return;
+    void this.pump();
+  }
+
+  private stateOf(id: string): BlockerState {
+    const row = this.o.store.getIssue(id);
+    if (row) return row.status === 'done' ? 'done' : row.status === 'failed' ? 'failed' : 'pending';
+    return this.outside.get(id) ?? 'pending';
+  }
+
+  /** One pass at a time; a request during a pass runs another after it. */
+  private pump(): Promise<void> {
+    if (this.pumping) {
+      this.again = true;
+      return this.pumping;
+    }
+    this.pumping = (async () => {
+      do {
+        this.again = false;
+        await this.pass();
+      } while (this.again && !this.stopped);
+    })().finally(() => (this.pumping = null));
+    return this.pumping;
+  }
+
+  private async pass(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.handOver();
+      if (this.down) {
+        this.down = false;
+        this.o.target.trackerUp();
+      }
+    } catch (error) {
+      if (error instanceof TrackerError && !error.refused) this.trackerDown(error);
+      else this.o.fail(error);
+      return;
+    }
+    this.afterPass();
+  }
+
+  /** Decide the waiting issues; fail the doomed, claim and submit the ready ones. */
+  private async handOver(): Promise<void> {
+    const { source, store, target, clock } = this.o;
+    const decision = decideGate([...this.waiting.values()], (id) => this.stateOf(id), this.o.onBlockerFailure);
+    if (decision.doomed.length > 0) {
+      const byBlocker = new Map<string, BacklogIssue[]>();
+      for (const { id, blocker } of decision.doomed) {
+        const issue = this.waiting.get(id)!;
+        this.waiting.delete(id);
+        const list = byBlocker.get(blocker) ?? [];
+        list.push(issue);
+        byBlocker.set(blocker, list);
+      }
+      for (const [blocker, issues] of byBlocker) {
+        if (source.tracked) store.trackIssues(issues.map((i) => ({ id: i.id, source: source.kind, url: i.url })));
+        store.failUnrun(issues.map(toInput), `blocked by ${blocker}, which failed`, clock.now());
+        for (const i of issues) this.o.events.emit('issue:blocked-failed', { at: clock.now(), issueId: i.id, blocker });
+      }
+    }
+    const ready = decision.ready.map((id) => this.waiting.get(id)!).sort(byUrgency);
+    const taken: BacklogIssue[] = [];
+    try {
+      for (const issue of ready) {
+        if (this.o.window !== null && this.inFlight.size + taken.length >= this.o.window) break;
+        if (this.stopped) break;
+        let mine: boolean;
+        try {
+          mine = await source.claim(issue);
+        } catch (error) {
+          if (!(error instanceof TrackerError) || !error.refused) throw error;
+          this.waiting.delete(issue.id);
+          this.skipped.add(issue.id);
+          this.o.say(`${JSON.stringify(issue.id)} could not be claimed: ${error.message}; skipped`);
+          continue;
+        }
+        this.waiting.delete(issue.id);
+        if (!mine) {
+          this.skipped.add(issue.id);
+          this.o.say(`${JSON.stringify(issue.id)} is claimed by someone else at ${source.shown}: skipped`);
+          continue;
+        }
+        taken.push(issue);
+      }
+    } finally {
+      // What was claimed is handed over even when a later claim failed.
+      if (taken.length > 0) {
+        if (source.tracked) store.trackIssues(taken.map((i) => ({ id: i.id, source: source.kind, url: i.url })));
+        for (const i of taken) this.inFlight.add(i.id);
+        target.submit(taken.map(toInput));
+      }
+    }
+  }
+
+  /** Plan what comes next: another listing, or the end of intake. */
+  private afterPass(): void {
+    if (this.stopped || this.timer) return;
+    const { watchMs } = this.o;
+    if (watchMs !== null) {
+      this.timer = this.o.clock.setTimeout(() => this.relist(), watchMs);
+      const idle = this.inFlight.size === 0 && this.ready() === 0;
+      if (idle && !this.idle) this.o.events.emit('intake:idle', { at: this.o.clock.now(), everyMs: watchMs, waiting: this.waiting.size });
+      this.idle = idle;
+      return;
+    }
+    if (this.inFlight.size > 0 || this.ready() > 0 || this.live() > 0) return;
+    // All that was listed is done: a tracker may list issues their blockers released; a file says nothing new.
+    if (this.o.source.tracked && !this.relisted) {
+      this.relisted = true;
+      this.timer = this.o.clock.setTimeout(() => this.relist(), 0);
+      return;
+    }
+    this.stop();
+  }
+
+  /**
+   * Waiting issues that this run will get to: one of their blockers is in
+   * the store's hands and not finished, or is itself such a waiting issue.
+   * Others wait on what no one here works on (a tracker's issue outside the
+   * listing, a failed blocker in mode wait): they do not keep a one-off run open.
+   */
+  private live(): number {
+    const active = (id: string) => {
+      const status = this.o.store.getIssue(id)?.status;
+      return status !== undefined && status !== 'done' && status !== 'failed';
+    };
+    const live = new Set<string>();
+    let grew = true;
+    while (grew) {
+      grew = false;
+      for (const issue of this.waiting.values()) {
+        if (live.has(issue.id)) continue;
+        if (issue.blockedBy.some((b) => live.has(b) || active(b))) {
+          live.add(issue.id);
+          grew = true;
+        }
+      }
+    }
+    return live.size;
+  }
+
+  /** Waiting issues that could be handed over now (the window was full). */
+  private ready(): number {
+    return decideGate([...this.waiting.values()], (id) => this.stateOf(id), this.o.onBlockerFailure).ready.length;
+  }
+
+  private async relist(): Promise<void> {
+    this.timer = null;
+    if (this.stopped) return;
+    try {
+      const listing = await this.o.source.list();
+      for (const p of listing.problems.slice(0, 5)) this.o.say(`skipped: ${p}`);
+      const added = this.take(listing.issues);
+      await this.lookOutside();
+      // Something new keeps a one-off tracker run going; the next time all is done, it lists again.
+      if (added > 0) this.relisted = false;
+    } catch (error) {
+      if (error instanceof TrackerError && !error.refused) this.trackerDown(error);
+      else this.o.fail(error);
+      return;
+    }
+    await this.pump();
+  }
+
+  /** Ask the tracker about blockers that are neither listed nor in the store (one closed by hand, say). */
+  private async lookOutside(): Promise<void> {
+    const ask = this.o.source.blockerState?.bind(this.o.source);
+    if (!ask) return;
+    for (const issue of this.waiting.values()) {
+      for (const b of issue.blockedBy) {
+        if (this.waiting.has(b) || this.o.store.getIssue(b) || this.outside.get(b) === 'done') continue;
+        this.outside.set(b, await ask(b));
+      }
+    }
+  }
+
+  private trackerDown(error: TrackerError): void {
+    const seconds = Math.round(this.o.retryMs / 1000);
+    this.down = true;
+    this.o.target.trackerDown(error.message, `intake resumes when ${this.o.source.shown} answers (asked again every ${seconds} s); sessions already started go on`);
+    if (this.stopped || this.timer) return;
+    this.timer = this.o.clock.setTimeout(() => this.relist(), this.o.retryMs);
+  }
+}
+
+/**
+ * Refuse a backlog no run could finish: a dependency cycle, or (a file) a
+ * blocker that is no issue of the file nor of the state. InputError, naming
+ * the cycle or the blockers.
+ */
+export function checkBlockers(issues: readonly BacklogIssue[], context: { shown: string; tracked: boolean; known(id: string): boolean }): void {
+  const blocked = issues.some((i) => i.blockedBy.length > 0);
+  if (!blocked) return;
+  const cycle = findCycle(issues);
+  if (cycle) throw new InputError(`dependency cycle: ${cycle.join(' → ')} (each is blocked by the next); none of them could ever start: remove one of these blockers`);
+  if (context.tracked) return;
+  const ids = new Set(issues.map((i) => i.id));
+  const unknown = issues.flatMap((i) => i.blockedBy.filter((b) => !ids.has(b) && !context.known(b)).map((b) => `${JSON.stringify(i.id)} is blocked by ${JSON.stringify(b)}`));
+  if (unknown.length > 0) {
+    throw new InputError(`${unknown.length} blocker(s) are no issue of ${context.shown} nor of the state: add them, or remove them from blockedBy`, unknown.slice(0, 20));
+  }
+}
+
+function toInput(issue: BacklogIssue): IssueInput {
+  return { id: issue.id, title: issue.title, body: issue.body, priority: issue.priority, labels: issue.labels };
+}
+
+function byUrgency(a: BacklogIssue, b: BacklogIssue): number {
+  return a.priority - b.priority;
+}

@@ -1,0 +1,73 @@
+/**
+ * The issues file as a source: every valid record is ready (its blockers
+ * are the intake's business), nothing is claimed or reported. Listed again
+ * (`--watch`), the file is read again only when it changed.
+ */
+import { statSync } from 'node:fs';
+import { InputError } from '../errors.js';
+import { readIssuesFile } from './issues-file.js';
+import type { BacklogIssue, Listing, Source } from './types.js';
+
+export class FileSource implements Source {
+  readonly kind = 'file';
+  readonly tracked = false;
+  private seen: { mtimeMs: number; size: number; ino: number } | null = null;
+  private last: Listing = { issues: [], problems: [] };
+
+  /**
+   * `first`: what prepareRun already read (the run checks it before opening
+   * anything); later listings read the file again when it changed. Invalid
+   * records of a later read are skipped and reported, whatever
+   * `skipInvalid` says: a run that is watching goes on.
+   */
+  constructor(
+    private readonly path: string,
+    readonly shown: string,
+    first: Listing,
+  ) {
+    this.seen = this.stamp();
+    this.last = first;
+  }
+
+  /** The issues of the first reading. */
+  first(): BacklogIssue[] {
+    return this.last.issues;
+  }
+
+  async list(): Promise<Listing> {
+    const now = this.stamp();
+    const seen = this.seen;
+    if (now && seen && now.mtimeMs === seen.mtimeMs && now.size === seen.size && now.ino === seen.ino) return { issues: this.last.issues, problems: [] };
+    try {
+      const parsed = readIssuesFile(this.path, { skipInvalid: true });
+      this.seen = now;
+      this.last = parsed;
+      return parsed;
+    } catch (error) {
+      // A file being rewritten, or emptied, reads as nothing new: the next change is read again.
+      if (error instanceof InputError) return { issues: [], problems: [error.message] };
+      throw error;
+    }
+  }
+
+  async claim(): Promise<boolean> {
+    return true;
+  }
+
+  async report(): Promise<void> {}
+
+  async hasReport(): Promise<boolean> {
+    return true;
+  }
+
+  async release(): Promise<void> {}
+
+  private stamp(): { mtimeMs: number; size: number; ino: number } | null {
+    try {
+      const s = statSync(this.path);
+      return { mtimeMs: s.mtimeMs, size: s.size, ino: s.ino };
+    } catch {
+      return null;
+    }
+  }
+}
