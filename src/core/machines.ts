@@ -15,6 +15,7 @@
  *   merging  → done          its merge landed
  *   merging  → queued|failed merge conflict or red verify
  *   failed   → queued        retried by the user (a fresh attempt budget)
+ *   backlog|queued → failed   a blocker failed (never ran)
  *
  * Sessions: open → one outcome (success, failure, stalled, timeout, cancelled, lost, held); outcomes are final.
  *
@@ -29,8 +30,8 @@ import { IllegalTransitionError } from '../errors.js';
 import type { IssueStatus, SessionOutcome, WorkerState } from './states.js';
 
 export const ISSUE_TRANSITIONS = {
-  backlog: ['queued'],
-  queued: ['running'],
+  backlog: ['queued', 'failed'],
+  queued: ['running', 'failed'],
   running: ['done', 'merging', 'queued', 'failed'],
   merging: ['done', 'queued', 'failed'],
   done: [],

@@ -11,6 +11,7 @@
  *   running  → failed        session failed with no attempts left
  *   merging  → done          its merge landed
  *   merging  → queued|failed merge conflict or red verify
+ *   backlog|queued → failed   a blocker failed (never ran)
  *
  * Worker transitions:
  *   idle → busy → idle        one session

@@ -1,6 +1,7 @@
 /** The durable state of a run: its ports, and their SQLite and in-memory implementations. */
 export type * from './types.js';
 export type * from './ports.js';
+export { REPORT_STATES } from './types.js';
 export { SqliteStore } from './sqlite/index.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory/index.js';
 export { openStore } from './open.js';

@@ -11,6 +11,7 @@
  * | LockPort      | the coordinator: one live harness per store           |
  * | QueryPort     | reports, `harness metrics --issue`, `harness logs`    |
  * | ControlPort   | the dashboard's actions, the running coordinator      |
+ * | OutboxPort    | the intake (tracked issues), the tracker sender       |
  *
  * An implementation (SQLite, memory; PostgreSQL for a fleet) provides them
  * all; one conformance suite (test/store/conformance/) checks each port on
@@ -33,6 +34,8 @@ import type {
   MergeEntryRow,
   MergeEntryUpdate,
   MetricsSnapshotRow,
+  ReportRow,
+  ReportState,
   RetryResult,
   RunLockClaim,
   RunLockInfo,
@@ -62,6 +65,15 @@ export interface Intake {
    * failed, nothing changes and the result says which.
    */
   retryIssues(ids: readonly string[], now: number): RetryResult;
+  /**
+   * One transaction: issues that will never run (a blocker failed) recorded
+   * as failed with `reason` as their lastError and no session. Unknown ids
+   * are inserted failed; known ids in `backlog` or `queued` become failed;
+   * others are left. Tracked issues queue their `failed` report with it.
+   * Returns how many changed. `trackIssues` for unknown ids may come before
+   * it (track first, then fail).
+   */
+  failUnrun(issues: readonly IssueInput[], reason: string, now: number): { failed: number; view: QueueView };
 }
 
 /** Admission and claims: the queue as dispatch sees it. */
@@ -199,6 +211,41 @@ export interface Controls {
   listControls(limit: number): ControlRequestRow[];
 }
 
+/**
+ * Reports owed to the trackers the issues came from, kept with the outcomes
+ * they report: each is queued in the transaction that records its outcome,
+ * so a crash can lose neither one without the other, and a sender sends it
+ * afterwards (again after a crash, asking the tracker first when a send may
+ * have happened).
+ */
+export interface Outbox {
+  /**
+   * Mark issues as coming from a tracker (`source`: "beads", "github"), with
+   * their link. Ids need not be imported yet; known ids keep what they have.
+   * One transaction. From then on, each change of such an issue's status to
+   * done or failed queues one report of that kind, in the same transaction
+   * as the change (whatever made it: finishSession, setMergeState,
+   * failUnrun, ...).
+   */
+  trackIssues(issues: readonly { id: string; source: string; url: string | null }[]): void;
+  trackerOf(issueId: string): { source: string; url: string | null } | undefined;
+  /** Unsettled reports (pending, and sending: a crash may have left those), oldest first, at most `limit`. */
+  unsettledReports(limit: number): ReportRow[];
+  /** A send begins: state sending, attempts + 1, lastAttemptAt = at. Throws for an unknown id or a settled one. */
+  startReport(id: number, at: number): ReportRow;
+  /**
+   * What came of a send: sent; rejected for good (error says why); or
+   * pending again (the tracker could not be reached; error says why). Throws
+   * for an unknown id, and for a settled one (sent and rejected are final,
+   * so a report is never sent twice).
+   */
+  settleReport(id: number, result: { state: 'sent' | 'rejected' | 'pending'; at: number; error: string | null }): void;
+  /** Reports by state. */
+  reportCounts(): Record<ReportState, number>;
+  /** The latest reports first, optionally only those in `state`, at most `limit`. */
+  listReports(options: { state?: ReportState; limit: number }): ReportRow[];
+}
+
 /** The store as a whole: where it is, group commits, failures, closing. */
 export interface StoreLifecycle {
   /** Path or description of where the state lives (for messages). */
@@ -232,6 +279,7 @@ export type ClaimPort = Answering<Claims>;
 export type SessionPort = Answering<Sessions>;
 export type RecordPort = Answering<Records>;
 export type ControlPort = Answering<Controls>;
+export type OutboxPort = Answering<Outbox>;
 
 /** Everything the run's interpreter writes through. */
 export type RunStore = IntakePort & ClaimPort & SessionPort & RecordPort & Pick<StoreLifecycle, 'checkFile'>;
@@ -241,4 +289,4 @@ export type RunStore = IntakePort & ClaimPort & SessionPort & RecordPort & Pick<
  * provide, and what the CLI and tests use. A store across the network
  * implements the Answering ports instead.
  */
-export interface Store extends Intake, Claims, Sessions, Records, MergePort, LockPort, QueryPort, Controls, StoreLifecycle {}
+export interface Store extends Intake, Claims, Sessions, Records, MergePort, LockPort, QueryPort, Controls, Outbox, StoreLifecycle {}

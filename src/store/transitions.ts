@@ -62,6 +62,17 @@ export function afterRetry(issue: IssueState, now: number): IssueChange {
   return { ...unchanged(issue), status: 'backlog', attempts: 0, priorAttempts: issue.priorAttempts + issue.attempts, notBefore: null, updatedAt: now };
 }
 
+/** Issues that will never run (a blocker failed) may fail from these states; others are left as they are. */
+export function failsUnrun(status: IssueStatus): boolean {
+  return status === 'backlog' || status === 'queued';
+}
+
+/** Never run: backlog|queued → failed, with `reason` as its lastError and no session. */
+export function afterUnrun(issue: IssueState, reason: string, now: number): IssueChange {
+  assertTransition('issue', issue.id, issue.status, 'failed');
+  return { ...unchanged(issue), status: 'failed', notBefore: null, lastError: reason, updatedAt: now };
+}
+
 /** Which of `ids` may be retried: all of them, or none when one is unknown or not failed. */
 export function retryVerdict(ids: readonly string[], statusOf: (id: string) => IssueStatus | undefined): RetryResult {
   const result: RetryResult = { retried: [], unknown: [], notFailed: [] };

@@ -191,6 +191,39 @@ export interface ImportResult {
   view: import('../core/run/state.js').QueueView;
 }
 
+/** What a report tells the tracker an issue came from: it is done, or it failed. */
+export type ReportKind = 'done' | 'failed';
+
+/**
+ * A report's life in the outbox: pending (not sent yet), sending (a send
+ * began: a crash may leave it so, and the sender then asks the tracker
+ * before sending again), sent (the tracker took it), rejected (the tracker
+ * refused it for good). Sent and rejected are settled: final.
+ */
+export const REPORT_STATES = ['pending', 'sending', 'sent', 'rejected'] as const;
+export type ReportState = (typeof REPORT_STATES)[number];
+
+/** One report owed to a tracker, queued in the transaction that gave its issue the outcome it reports. */
+export interface ReportRow {
+  /** Increasing with every report: oldest first is id order. */
+  id: number;
+  issueId: string;
+  /** The tracker the issue came from ("beads", "github"), and its link there, as tracked when the report was queued. */
+  source: string;
+  url: string | null;
+  kind: ReportKind;
+  /** When the outcome was recorded (the issue's updatedAt). */
+  createdAt: number;
+  state: ReportState;
+  /** Sends begun (startReport). */
+  attempts: number;
+  lastAttemptAt: number | null;
+  /** When it was sent or rejected; null while unsettled. */
+  settledAt: number | null;
+  /** Why the latest send failed, or why it was rejected. */
+  error: string | null;
+}
+
 export type { MergeEntryRow, MergeEntryUpdate, RunLockInfo, RunLockOptions, RunLockClaim, ControlRequestInput, ControlRequestRow } from './record-types.js';
 
 /** What `retryIssues` did: every id retried, or nothing at all when some id is unknown or not failed. */

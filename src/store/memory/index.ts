@@ -4,6 +4,7 @@ import { memoryControls } from './controls.js';
 import { memoryIntake } from './intake.js';
 import { memoryLock } from './lock.js';
 import { memoryMerges } from './merges.js';
+import { memoryOutbox } from './outbox.js';
 import { memoryQueries } from './queries.js';
 import { memoryRecords } from './records.js';
 import { memorySessions } from './sessions.js';
@@ -30,7 +31,7 @@ export class MemoryStore {
 
   constructor(options: MemoryStoreOptions = {}) {
     const m = new MemoryState(options.retainFinished ?? true);
-    Object.assign(this, memoryIntake(m), memoryClaims(m), memorySessions(m), memoryRecords(m), memoryMerges(m), memoryLock(m), memoryQueries(m), memoryControls(m));
+    Object.assign(this, memoryIntake(m), memoryClaims(m), memorySessions(m), memoryRecords(m), memoryMerges(m), memoryLock(m), memoryQueries(m), memoryControls(m), memoryOutbox(m));
   }
 
   /** Each change here is already whole or nothing; a batch adds nothing to that. */

@@ -1,7 +1,8 @@
-import { afterRetry, retryVerdict } from '../transitions.js';
+import { afterRetry, afterUnrun, failsUnrun, retryVerdict } from '../transitions.js';
 import type { Intake } from '../ports.js';
-import type { IssueRow } from '../types.js';
-import { entryOf, type MemoryState, type StoredIssue } from './state.js';
+import type { IssueInput, IssueRow } from '../types.js';
+import type { IssueStatus } from '../../core/states.js';
+import type { MemoryState } from './state.js';
 
 export function memoryIntake(m: MemoryState): Intake {
   return {
@@ -9,29 +10,7 @@ export function memoryIntake(m: MemoryState): Intake {
       let added = 0;
       for (const input of issues) {
         if (m.issues.has(input.id)) continue;
-        const row: IssueRow = {
-          id: input.id,
-          title: input.title,
-          body: input.body,
-          priority: input.priority,
-          labels: [...input.labels],
-          status: 'backlog',
-          attempts: 0,
-          priorAttempts: 0,
-          seq: ++m.lastSeq,
-          createdAt: now,
-          updatedAt: now,
-          notBefore: null,
-          lastError: null,
-          branch: null,
-          resumeFrom: null,
-          spentUsd: 0,
-          spentTokens: 0,
-        };
-        const stored: StoredIssue = { row, token: 0 };
-        m.issues.set(row.id, stored);
-        m.counts.backlog += 1;
-        m.queues.add(entryOf(stored), 'backlog');
+        m.insert(newIssue(input, 'backlog', null, ++m.lastSeq, now));
         added += 1;
       }
       return { added, known: issues.length - added, view: m.queueView() };
@@ -45,5 +24,39 @@ export function memoryIntake(m: MemoryState): Intake {
       }
       return result;
     },
+
+    failUnrun(issues, reason, now) {
+      let failed = 0;
+      for (const input of issues) {
+        const stored = m.issues.get(input.id);
+        if (!stored) m.insert(newIssue(input, 'failed', reason, ++m.lastSeq, now));
+        else if (failsUnrun(stored.row.status)) m.change(stored, afterUnrun(stored.row, reason, now));
+        else continue;
+        failed += 1;
+      }
+      return { failed, view: m.queueView() };
+    },
+  };
+}
+
+function newIssue(input: IssueInput, status: IssueStatus, lastError: string | null, seq: number, now: number): IssueRow {
+  return {
+    id: input.id,
+    title: input.title,
+    body: input.body,
+    priority: input.priority,
+    labels: [...input.labels],
+    status,
+    attempts: 0,
+    priorAttempts: 0,
+    seq,
+    createdAt: now,
+    updatedAt: now,
+    notBefore: null,
+    lastError,
+    branch: null,
+    resumeFrom: null,
+    spentUsd: 0,
+    spentTokens: 0,
   };
 }

@@ -1,6 +1,7 @@
 import { ISSUE_STATUSES, type IssueStatus } from '../../core/states.js';
 import { ACTIVE_MERGE_STATES } from '../../merge/states.js';
 import type { QueueView } from '../ports.js';
+import { noReports, reportFor } from '../outbox.js';
 import type { IssueChange } from '../transitions.js';
 import type {
   BackpressureChangeRow,
@@ -9,6 +10,7 @@ import type {
   IssueRow,
   MergeEntryRow,
   MetricsSnapshotRow,
+  ReportRow,
   RunLockInfo,
   ScaleOperationRow,
   SessionRow,
@@ -63,6 +65,13 @@ export class MemoryState {
   readonly controls: ControlRequestRow[] = [];
   controlsTaken = 0;
 
+  /** Issues that came from a tracker (ids not imported yet included), and the reports owed to them, in id order (id = index + 1). */
+  readonly tracked = new Map<string, { source: string; url: string | null }>();
+  readonly reports: ReportRow[] = [];
+  /** Ids of the pending and sending reports; ids only grow and a settled one never comes back, so this is oldest first. */
+  readonly unsettled = new Set<number>();
+  readonly reportCounts = noReports();
+
   /** The queue view answers hand out: one object, kept current, so a simulation's millions of steps allocate none. */
   private readonly view: QueueView = { counts: this.counts, nextRetryAt: null, mergeDepth: 0, spent: this.spent };
 
@@ -81,16 +90,51 @@ export class MemoryState {
     return depth;
   }
 
-  /** The one place an issue's status changes, so counters and heaps stay in step. */
+  /** A new issue, in whatever status it starts: counted, queued if it waits, reported if it starts finished. */
+  insert(row: IssueRow): StoredIssue {
+    const stored: StoredIssue = { row, token: 0 };
+    this.issues.set(row.id, stored);
+    this.counts[row.status] += 1;
+    if (row.status === 'backlog' || row.status === 'queued') this.queues.add(entryOf(stored), row.status);
+    if (this.tracked.size > 0) this.queueReport(row, undefined);
+    return stored;
+  }
+
+  /** The one place an issue's status changes, so counters, heaps and the outbox stay in step. */
   change(stored: StoredIssue, change: IssueChange): void {
     const row = stored.row;
-    this.counts[row.status] -= 1;
+    const from = row.status;
+    this.counts[from] -= 1;
     Object.assign(row, change);
     this.counts[row.status] += 1;
     stored.token += 1;
     // Only backlog and queued issues wait in a queue.
     if (row.status === 'backlog' || row.status === 'queued') this.queues.add(entryOf(stored), row.status);
+    // Before a forgetting store drops a done issue: its report is still owed.
+    if (this.tracked.size > 0) this.queueReport(row, from);
     if (!this.retain && row.status === 'done') this.issues.delete(row.id);
+  }
+
+  private queueReport(row: IssueRow, from: IssueStatus | undefined): void {
+    const kind = reportFor(from, row.status);
+    const tracker = kind && this.tracked.get(row.id);
+    if (!kind || !tracker) return;
+    const id = this.reports.length + 1;
+    this.reports.push({
+      id,
+      issueId: row.id,
+      source: tracker.source,
+      url: tracker.url,
+      kind,
+      createdAt: row.updatedAt,
+      state: 'pending',
+      attempts: 0,
+      lastAttemptAt: null,
+      settledAt: null,
+      error: null,
+    });
+    this.unsettled.add(id);
+    this.reportCounts.pending += 1;
   }
 
   /** The issue behind a heap entry, if the entry still describes it. */

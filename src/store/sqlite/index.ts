@@ -5,6 +5,7 @@ import { sqliteControls } from './controls.js';
 import { sqliteIntake } from './intake.js';
 import { sqliteLock } from './lock.js';
 import { sqliteMerges } from './merges.js';
+import { sqliteOutbox } from './outbox.js';
 import { sqliteQueries } from './queries.js';
 import { sqliteRecords } from './records.js';
 import { sqliteSessions } from './sessions.js';
@@ -16,7 +17,7 @@ import { sqliteSessions } from './sessions.js';
 export class SqliteStore extends SqliteConnection {
   constructor(path: string) {
     super(path);
-    Object.assign(this, sqliteIntake(this), sqliteClaims(this), sqliteSessions(this), sqliteRecords(this), sqliteMerges(this), sqliteLock(this), sqliteQueries(this), sqliteControls(this));
+    Object.assign(this, sqliteIntake(this), sqliteClaims(this), sqliteSessions(this), sqliteRecords(this), sqliteMerges(this), sqliteLock(this), sqliteQueries(this), sqliteControls(this), sqliteOutbox(this));
   }
 }
 

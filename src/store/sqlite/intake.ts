@@ -1,9 +1,9 @@
-import { afterRetry, retryVerdict } from '../transitions.js';
+import { afterRetry, afterUnrun, failsUnrun, retryVerdict } from '../transitions.js';
 import type { Intake } from '../ports.js';
 import type { SqliteConnection } from './connection.js';
 import { queueView, readIssue, writeIssue } from './issues.js';
 
-/** Issues arriving (new ids go to the backlog, known ids stay as they are) and failed issues retried. */
+/** Issues arriving (new ids go to the backlog, known ids stay as they are), failed issues retried, and issues that will never run failed. */
 export function sqliteIntake(c: SqliteConnection): Intake {
   return {
     importIssues(issues, now) {
@@ -36,6 +36,34 @@ export function sqliteIntake(c: SqliteConnection): Intake {
         const result = retryVerdict(ids, (id) => readIssue(c, id)?.status);
         for (const id of result.retried) writeIssue(c, id, afterRetry(readIssue(c, id)!, now));
         return result;
+      });
+    },
+
+    failUnrun(issues, reason, now) {
+      return c.write(() => {
+        let seq = c.sql.maxSeq.get()?.seq ?? 0;
+        let failed = 0;
+        for (const issue of issues) {
+          const known = readIssue(c, issue.id);
+          if (!known) {
+            seq += 1;
+            c.sql.insertUnrunIssue.run({
+              id: issue.id,
+              title: issue.title,
+              body: issue.body,
+              priority: issue.priority,
+              labels: JSON.stringify(issue.labels),
+              seq,
+              created_at: now,
+              updated_at: now,
+              last_error: reason,
+            });
+          } else if (failsUnrun(known.status)) {
+            writeIssue(c, known.id, afterUnrun(known, reason, now));
+          } else continue;
+          failed += 1;
+        }
+        return { failed, view: queueView(c) };
       });
     },
   };

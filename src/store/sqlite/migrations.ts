@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { StoreError } from '../../errors.js';
 import { INITIAL_SCHEMA } from './initial-schema.js';
-import { METRICS_AGGREGATES, MERGE_QUEUE, DROP_UNUSED_SESSION_INDEXES, PROCESS_IDENTITY_AND_RETRIES, STALL_DETECTIONS, AGENT_USAGE_AND_HOLDS, DASHBOARD_CONTROLS, HARNESS_APPLICATION_ID } from './schema-steps.js';
+import { METRICS_AGGREGATES, MERGE_QUEUE, DROP_UNUSED_SESSION_INDEXES, PROCESS_IDENTITY_AND_RETRIES, STALL_DETECTIONS, AGENT_USAGE_AND_HOLDS, DASHBOARD_CONTROLS, TRACKER_OUTBOX, HARNESS_APPLICATION_ID } from './schema-steps.js';
 
 export { HARNESS_APPLICATION_ID } from './schema-steps.js';
 
@@ -40,12 +40,17 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'what agents report: their session ids, models, turns, cost and tokens; fleet holds',
     up: (db) => db.exec(AGENT_USAGE_AND_HOLDS),
   },
-  // Version 8 belongs to tracker dependencies and the outbox; it changes nothing here until that step lands.
+  // Version 8 was reserved for tracker dependencies and the outbox and released as a no-op; it stays one (the outbox is version 10).
   { version: 8, description: 'reserved: tracker dependencies and outbox', up: () => {} },
   {
     version: 9,
     description: "a running session's latest activity; operators' control requests",
     up: (db) => db.exec(DASHBOARD_CONTROLS),
+  },
+  {
+    version: 10,
+    description: 'tracked issues and the outbox of reports to their trackers',
+    up: (db) => db.exec(TRACKER_OUTBOX),
   },
 ];
 

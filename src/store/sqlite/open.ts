@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { ISSUE_STATUSES, SESSION_OUTCOMES, WORKER_STATES } from '../../core/states.js';
 import { StoreError } from '../../errors.js';
 import { MERGE_ENTRY_STATES } from '../../merge/states.js';
+import { REPORT_STATES } from '../types.js';
 import { HARNESS_APPLICATION_ID, LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrations.js';
 import { unwritableReason } from './writable.js';
 
@@ -142,6 +143,7 @@ const STATE_COLUMNS: { table: string; column: string; known: readonly string[]; 
   { table: 'sessions', column: 'outcome', known: SESSION_OUTCOMES, what: 'session' },
   { table: 'workers', column: 'state', known: WORKER_STATES, what: 'worker' },
   { table: 'merge_entries', column: 'state', known: MERGE_ENTRY_STATES, what: 'merge entry' },
+  { table: 'outbox', column: 'state', known: REPORT_STATES, what: 'report' },
 ];
 
 /**

@@ -1,8 +1,8 @@
 import type { HealthStatus, WorkerState } from '../../core/states.js';
 import type { MergeEntryState } from '../../merge/states.js';
-import type { BackpressureChangeRow, MergeEntryRow, MetricsSnapshotRow, RunLockInfo, ScaleOperationRow, WorkerRow } from '../types.js';
+import type { BackpressureChangeRow, MergeEntryRow, MetricsSnapshotRow, ReportKind, ReportRow, ReportState, RunLockInfo, ScaleOperationRow, WorkerRow } from '../types.js';
 
-/** The records of the pool, the scaler, the metrics, the run lock and the merge queue, as SQLite returns them, and their mapping to the contract's types. */
+/** The records of the pool, the scaler, the metrics, the run lock, the merge queue and the outbox, as SQLite returns them, and their mapping to the contract's types. */
 
 export interface WorkerRecord {
   id: string;
@@ -174,5 +174,37 @@ export function mergeEntryParams(row: MergeEntryRow): MergeEntryRecord {
     url: row.url,
     verify_pid: row.verifyPid,
     verify_pgid: row.verifyPgid,
+  };
+}
+
+export interface ReportRecord {
+  id: number;
+  issue_id: string;
+  source: string;
+  url: string | null;
+  kind: ReportKind;
+  created_at: number;
+  state: ReportState;
+  attempts: number;
+  last_attempt_at: number | null;
+  settled_at: number | null;
+  error: string | null;
+}
+
+export const REPORT_COLUMNS = 'id, issue_id, source, url, kind, created_at, state, attempts, last_attempt_at, settled_at, error';
+
+export function toReport(r: ReportRecord): ReportRow {
+  return {
+    id: r.id,
+    issueId: r.issue_id,
+    source: r.source,
+    url: r.url,
+    kind: r.kind,
+    createdAt: r.created_at,
+    state: r.state,
+    attempts: r.attempts,
+    lastAttemptAt: r.last_attempt_at,
+    settledAt: r.settled_at,
+    error: r.error,
   };
 }

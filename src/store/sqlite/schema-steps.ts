@@ -209,3 +209,56 @@ CREATE INDEX idx_issues_updated ON issues (updated_at);
 -- takeControls walks the pending requests only.
 CREATE INDEX idx_control_requests_pending ON control_requests (id) WHERE taken_at IS NULL;
 `;
+
+/**
+ * What version 10 adds: reports owed to the trackers issues came from (beads,
+ * GitHub), kept with the outcomes they report.
+ * - tracked_issues marks an issue as a tracker's, with its link; an id may be
+ *   marked before it is imported, so it is a table of its own rather than a
+ *   column the import must fill;
+ * - outbox holds one report per outcome, queued by a trigger in the
+ *   transaction that changes the issue's status to done or failed (whatever
+ *   made the change), so a crash keeps both or neither. The trigger's WHEN
+ *   tests the new status first and then does one primary-key lookup in
+ *   tracked_issues: an untracked issue's end costs no more than that.
+ * - idx_outbox_unsettled holds the reports still to send; its IN list must
+ *   stay identical to the one in the unsettled query (outbox-statements.ts),
+ *   or SQLite cannot use the partial index.
+ */
+export const TRACKER_OUTBOX = `
+CREATE TABLE tracked_issues (
+  issue_id  TEXT PRIMARY KEY,
+  source    TEXT NOT NULL,
+  url       TEXT
+) WITHOUT ROWID;
+CREATE TABLE outbox (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  issue_id         TEXT NOT NULL REFERENCES issues (id),
+  source           TEXT NOT NULL,
+  url              TEXT,
+  kind             TEXT NOT NULL,
+  created_at       INTEGER NOT NULL,
+  state            TEXT NOT NULL DEFAULT 'pending',
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  last_attempt_at  INTEGER,
+  settled_at       INTEGER,
+  error            TEXT
+);
+CREATE INDEX idx_outbox_unsettled ON outbox (id) WHERE state IN ('pending', 'sending');
+-- reportCounts, listReports by state and the check of known states read this index.
+CREATE INDEX idx_outbox_state ON outbox (state, id);
+CREATE TRIGGER outbox_outcome_update AFTER UPDATE OF status ON issues
+  WHEN NEW.status IN ('done', 'failed') AND OLD.status IS NOT NEW.status
+    AND EXISTS (SELECT 1 FROM tracked_issues WHERE issue_id = NEW.id)
+BEGIN
+  INSERT INTO outbox (issue_id, source, url, kind, created_at)
+    SELECT NEW.id, source, url, NEW.status, NEW.updated_at FROM tracked_issues WHERE issue_id = NEW.id;
+END;
+-- Issues that never ran (a blocker failed) may be inserted failed.
+CREATE TRIGGER outbox_outcome_insert AFTER INSERT ON issues
+  WHEN NEW.status IN ('done', 'failed') AND EXISTS (SELECT 1 FROM tracked_issues WHERE issue_id = NEW.id)
+BEGIN
+  INSERT INTO outbox (issue_id, source, url, kind, created_at)
+    SELECT NEW.id, source, url, NEW.status, NEW.updated_at FROM tracked_issues WHERE issue_id = NEW.id;
+END;
+`;

@@ -15,6 +15,7 @@ import {
   type SnapshotRecord,
   type WorkerRecord,
 } from './rows.js';
+import { prepareOutboxStatements } from './outbox-statements.js';
 
 const SNAPSHOT_COLUMNS = [
   'at',
@@ -72,6 +73,11 @@ export function prepareStatements(db: Database.Database) {
       `INSERT INTO issues (id, title, body, priority, labels, status, attempts, seq, created_at, updated_at)
        VALUES (@id, @title, @body, @priority, @labels, @status, 0, @seq, @created_at, @updated_at)
        ON CONFLICT (id) DO NOTHING`,
+    ),
+    // An issue that will never run (a blocker failed), recorded failed (failUnrun); the import above stays as lean as it was.
+    insertUnrunIssue: command<[Omit<IssueRecord, 'status' | 'attempts' | 'prior_attempts' | 'not_before' | 'branch' | 'resume_from' | 'spent_usd' | 'spent_tokens'>]>(
+      `INSERT INTO issues (id, title, body, priority, labels, status, attempts, seq, created_at, updated_at, last_error)
+       VALUES (@id, @title, @body, @priority, @labels, 'failed', 0, @seq, @created_at, @updated_at, @last_error)`,
     ),
     getIssue: query<[string], IssueRecord>(`SELECT ${ISSUE_COLUMNS} FROM issues WHERE id = ?`),
     listIssues: query<[], IssueRecord>(`SELECT ${ISSUE_COLUMNS} FROM issues ORDER BY priority, seq`),
@@ -228,6 +234,8 @@ export function prepareStatements(db: Database.Database) {
     ),
     heartbeatRunLock: command<[number, number]>('UPDATE run_lock SET heartbeat_at = ? WHERE pid = ?'),
     releaseRunLock: command<[number]>('DELETE FROM run_lock WHERE pid = ?'),
+
+    ...prepareOutboxStatements(db),
   };
 }
 
