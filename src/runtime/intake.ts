@@ -6,6 +6,7 @@
  * come in, it holds the run open. A tracker that does not answer puts
  * intake on a visible hold and is asked again; it never fails an issue.
  */
+import { formatDuration } from '../config/duration.js';
 import { decideGate, findCycle, type BlockerFailureMode, type BlockerState } from '../core/dependencies.js';
 import type { EventBus } from '../core/events.js';
 import { InputError, TrackerError } from '../errors.js';
@@ -37,6 +38,8 @@ export interface IntakeOptions {
   onBlockerFailure: BlockerFailureMode;
   /** List again this often (ms) and run until stopped; null: list once (a tracker: again when all is done) and end. */
   watchMs: number | null;
+  /** Run until stop() even without --watch: issues are offered (offer()) rather than listed, as the load test's arrivals are. */
+  keepOpen?: boolean;
   /** Wait before asking a tracker that did not answer again (ms). */
   retryMs: number;
   /** Issues of a tracker taken and not finished at most at once: the rest stay in the tracker for others. Null: no limit (a file). */
@@ -54,6 +57,8 @@ export class Intake {
   private readonly inFlight = new Set<string>();
   /** Blockers outside the store, as the tracker last said. */
   private readonly outside = new Map<string, BlockerState>();
+  /** Issues that finished in this run, as the events said (a store may forget done issues: the load test's). */
+  private readonly ended = new Map<string, 'done' | 'failed'>();
   /** Skipped for this run: claimed by someone else, or in a dependency cycle. */
   private readonly skipped = new Set<string>();
   private release: (() => void) | null = null;
@@ -78,11 +83,11 @@ export class Intake {
     const { events } = this.o;
     this.unsubscribe.push(
       events.on('session:ended', (e) => {
-        if (e.issueStatus === 'done' || e.issueStatus === 'failed') this.finished(e.issueId);
+        if (e.issueStatus === 'done' || e.issueStatus === 'failed') this.finished(e.issueId, e.issueStatus);
       }),
-      events.on('merge:landed', (e) => e.issueIds.forEach((id) => this.finished(id))),
+      events.on('merge:landed', (e) => e.issueIds.forEach((id) => this.finished(id, 'done'))),
       events.on('merge:rejected', (e) => {
-        if (e.issueStatus === 'failed') this.finished(e.issueId);
+        if (e.issueStatus === 'failed') this.finished(e.issueId, 'failed');
       }),
     );
     if (first === null) {
@@ -137,13 +142,22 @@ export class Intake {
     return added;
   }
 
-  private finished(id: string): void {
+  /** Issues that arrive (the load test's): gated, then handed over like listed ones. */
+  offer(issues: readonly BacklogIssue[]): void {
+    this.take(issues);
+    void this.pump();
+  }
+
+  private finished(id: string, status: 'done' | 'failed'): void {
+    if (this.waiting.size > 0 || this.inFlight.has(id)) this.ended.set(id, status);
     // A blocker finished (one handed over at the start, too): its dependents may go.
     if (!this.inFlight.delete(id) && this.waiting.size === 0) return;
     void this.pump();
   }
 
   private stateOf(id: string): BlockerState {
+    const ended = this.ended.get(id);
+    if (ended) return ended;
     const row = this.o.store.getIssue(id);
     if (row) return row.status === 'done' ? 'done' : row.status === 'failed' ? 'failed' : 'pending';
     return this.outside.get(id) ?? 'pending';
@@ -244,7 +258,7 @@ export class Intake {
       this.idle = idle;
       return;
     }
-    if (this.inFlight.size > 0 || this.ready() > 0 || this.live() > 0) return;
+    if (this.o.keepOpen || this.inFlight.size > 0 || this.ready() > 0 || this.live() > 0) return;
     // All that was listed is done: a tracker may list issues their blockers released; a file says nothing new.
     if (this.o.source.tracked && !this.relisted) {
       this.relisted = true;
@@ -316,9 +330,8 @@ export class Intake {
   }
 
   private trackerDown(error: TrackerError): void {
-    const seconds = Math.round(this.o.retryMs / 1000);
     this.down = true;
-    this.o.target.trackerDown(error.message, `intake resumes when ${this.o.source.shown} answers (asked again every ${seconds} s); sessions already started go on`);
+    this.o.target.trackerDown(error.message, `intake resumes when ${this.o.source.shown} answers (asked again every ${formatDuration(this.o.retryMs)})`);
     if (this.stopped || this.timer) return;
     this.timer = this.o.clock.setTimeout(() => this.relist(), this.o.retryMs);
   }

@@ -3,7 +3,7 @@ import { decideGate, findCycle, unknownBlockers, type BlockerState, type Depende
 
 const d = (id: string, ...blockedBy: string[]): Dependent => ({ id, blockedBy });
 const states =
-  (known: Record<string, BlockerState>) =>
+  (known: Partial<Record<string, BlockerState>>) =>
   (id: string): BlockerState =>
     known[id] ?? 'pending';
 

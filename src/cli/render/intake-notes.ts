@@ -4,7 +4,7 @@
  * tracker. Each is drawn by the view's `note`, which escapes it.
  */
 import type { EventBus } from '../../core/events.js';
-import { formatMs } from '../../metrics/render.js';
+import { formatDuration } from '../../config/duration.js';
 import type { Palette } from './palette.js';
 
 type Note = (line: string, paint?: (text: string) => string) => void;
@@ -15,7 +15,7 @@ export function intakeNotes(events: EventBus, note: Note, color: Palette): (() =
   return [
     events.on('issue:blocked-failed', (e) => note(`✗ ${e.issueId} failed without running: blocked by ${e.blocker}, which failed`, color.red)),
     events.on('intake:idle', (e) =>
-      note(`… waiting for work: the source is listed every ${formatMs(e.everyMs)}${e.waiting > 0 ? `; ${e.waiting} issue(s) wait for their blockers` : ''} (Ctrl-C ends the run)`),
+      note(`… waiting for work: the source is listed every ${formatDuration(e.everyMs)}${e.waiting > 0 ? `; ${e.waiting} issue(s) wait for their blockers` : ''} (Ctrl-C ends the run)`),
     ),
     events.on('report:sent', (e) => {
       waitingSaid = false;
