@@ -95,6 +95,8 @@ export function createIntake(
         // A tracker's issues are taken as workers can start them; the rest stay for others.
         window: source.tracked ? config.maxWorkers + config.targetQueueDepth : null,
         say: parts.say,
+        // A blocker's close must reach the tracker before it lists its dependents as ready.
+        ...(reporter ? { beforeListing: () => reporter.drain(config.tracker.timeoutMs).then(() => undefined) } : {}),
         fail: (error) => {
           // A store failure already ends the run (its onFailure); anything else is a failure of the intake itself.
           if (!(error instanceof StoreFailure)) parts.say(`intake stopped: ${error instanceof Error ? error.message : String(error)}`);

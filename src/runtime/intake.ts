@@ -38,6 +38,8 @@ export interface IntakeOptions {
   onBlockerFailure: BlockerFailureMode;
   /** List again this often (ms) and run until stopped; null: list once (a tracker: again when all is done) and end. */
   watchMs: number | null;
+  /** Called before each listing after the first: reports of what finished go out first, so the listing shows what they released. */
+  beforeListing?(): Promise<void>;
   /** Run until stop() even without --watch: issues are offered (offer()) rather than listed, as the load test's arrivals are. */
   keepOpen?: boolean;
   /** Wait before asking a tracker that did not answer again (ms). */
@@ -303,6 +305,8 @@ export class Intake {
     this.timer = null;
     if (this.stopped) return;
     try {
+      await this.o.beforeListing?.();
+      if (this.stopped) return;
       const listing = await this.o.source.list();
       for (const p of listing.problems.slice(0, 5)) this.o.say(`skipped: ${p}`);
       const added = this.take(listing.issues);
