@@ -76,6 +76,9 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { spec: '--on-hold <wait|stop>', field: 'onHold', description: `wait out a usage limit or stop (default ${d.onHold})`, runOnly: NO_SPEND },
   { spec: '--source <file|beads|github>', field: 'source', description: `where issues come from (default ${d.source})`, runOnly: NO_TRACKER },
   { spec: '--on-blocker-failure <fail|wait>', field: 'onBlockerFailure', description: `dependents of a failed issue (default ${d.onBlockerFailure})`, runOnly: NO_TRACKER },
+  { spec: '--tracker-label <label>', field: 'tracker.label', description: `GitHub label of the backlog (default ${d.tracker.label})`, runOnly: NO_TRACKER },
+  { spec: '--tracker-assign', field: 'tracker.assign', description: 'GitHub: assign claimed issues to @me', runOnly: NO_TRACKER },
+  { spec: '--tracker-timeout <duration>', field: 'tracker.timeoutMs', description: `kill a tracker call after (default ${ms(d.tracker.timeoutMs)})`, runOnly: NO_TRACKER },
   { spec: '--circuit-breaker <K>', field: 'circuitBreaker', description: `hold after K like failures, 0 off (default ${d.circuitBreaker})`, runOnly: NO_SPEND },
 ];
 
