@@ -95,6 +95,10 @@ export function createIntake(
         // A tracker's issues are taken as workers can start them; the rest stay for others.
         window: source.tracked ? config.maxWorkers + config.targetQueueDepth : null,
         say: parts.say,
+        workLeft: () => {
+          const c = store.countIssues();
+          return c.backlog + c.queued + c.running + c.merging;
+        },
         // A blocker's close must reach the tracker before it lists its dependents as ready.
         ...(reporter ? { beforeListing: () => reporter.drain(config.tracker.timeoutMs).then(() => undefined) } : {}),
         fail: (error) => {

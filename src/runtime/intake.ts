@@ -38,6 +38,8 @@ export interface IntakeOptions {
   onBlockerFailure: BlockerFailureMode;
   /** List again this often (ms) and run until stopped; null: list once (a tracker: again when all is done) and end. */
   watchMs: number | null;
+  /** Issues the store holds that are not finished (backlog, queued, running, merging): --watch says it waits for work only at 0. */
+  workLeft(): number;
   /** Called before each listing after the first: reports of what finished go out first, so the listing shows what they released. */
   beforeListing?(): Promise<void>;
   /** Run until stop() even without --watch: issues are offered (offer()) rather than listed, as the load test's arrivals are. */
@@ -255,7 +257,7 @@ export class Intake {
     const { watchMs } = this.o;
     if (watchMs !== null) {
       this.timer = this.o.clock.setTimeout(() => this.relist(), watchMs);
-      const idle = this.inFlight.size === 0 && this.ready() === 0;
+      const idle = this.inFlight.size === 0 && this.ready() === 0 && this.o.workLeft() === 0;
       if (idle && !this.idle) this.o.events.emit('intake:idle', { at: this.o.clock.now(), everyMs: watchMs, waiting: this.waiting.size });
       this.idle = idle;
       return;

@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isGroupAlive, killGroup } from '../agents/process-group.js';
+import { formatDuration } from '../config/duration.js';
 import { TrackerError } from '../errors.js';
 import type { Clock } from '../runtime/clock.js';
 
@@ -110,7 +111,7 @@ export class TrackerCli {
         if (pgid !== undefined && isGroupAlive(pgid)) killGroup(pgid, 'SIGKILL');
         const stdout = Buffer.concat(out).toString('utf8');
         const stderr = Buffer.concat(err).toString('utf8');
-        if (timedOut) settle({ code: null, stdout, stderr, error: `no answer within ${Math.round(timeoutMs / 1000)} s` });
+        if (timedOut) settle({ code: null, stdout, stderr, error: `no answer within ${formatDuration(timeoutMs)}` });
         else settle({ code, stdout, stderr, error: null });
       });
     });

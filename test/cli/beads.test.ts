@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { openStore } from '../../src/store/open.js';
 import { fixture, guardProcesses, makeIO, tempDir, waitFor } from '../helpers/cli.js';
@@ -41,8 +42,16 @@ function setup(issues: object[], extra: Record<string, unknown> = {}) {
       store.close();
     }
   };
+  const events = () =>
+    existsSync(record)
+      ? readFileSync(record, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => l.split(' '))
+          .map(([what, id, at]) => ({ what: what!, id: id!, at: Number(at) }))
+      : [];
   const callsOf = (command: string, id: string) => rig.calls().filter((c) => c[0] === command && c[1] === id);
-  return { dir: tmp.dir, rig, start, run, bd, read, callsOf };
+  return { dir: tmp.dir, rig, start, run, bd, read, callsOf, events };
 }
 
 describe('beads as the source', () => {
@@ -113,6 +122,18 @@ describe('beads as the source', () => {
     expect(h.bd('base').notes).toContain('harness could not finish');
     expect(h.bd('top')).toMatchObject({ status: 'open' });
     expect(h.rig.calls().filter((c) => c[1] === 'top')).toEqual([]);
+  });
+
+  it('takes from beads only what its workers can start soon, leaving the rest for others', async () => {
+    const h = setup(['b1', 'b2', 'b3', 'b4', 'b5', 'b6'].map((id) => bead(id)));
+    const r = await h.run({ RECORD_PAUSE_MS: '50' }, '--min-workers', '1', '--max-workers', '1', '--target-queue-depth', '1');
+    expect(r.code, r.out + r.err).toBe(0);
+    // maxWorkers + targetQueueDepth = 2 issues taken and not finished at a time: each further claim waits for a session to end.
+    const claims = h.rig.timedCalls().filter((c) => c.argv[0] === 'update' && c.argv[2] === '--claim');
+    const ends = h.events().filter((e) => e.what === 'end').map((e) => e.at);
+    expect(claims).toHaveLength(6);
+    claims.forEach((claim, k) => expect(ends.filter((at) => at <= claim.at).length).toBeGreaterThanOrEqual(k - 1));
+    expect(h.rig.state<Bead>().issues.every((i) => i.status === 'closed')).toBe(true);
   });
 
   it('--watch picks up an issue that becomes ready while it runs, and ends on an interrupt (exit 0: nothing failed)', async () => {

@@ -11,6 +11,8 @@ export interface TrackerRig {
   update(change: (state: ReturnType<TrackerRig['state']>) => void): void;
   /** Every call's argv (without the program), in order. */
   calls(): string[][];
+  /** The same, with when each was made (ms). */
+  timedCalls(): { at: number; argv: string[] }[];
 }
 
 export function trackerRig(dir: string, initial: object): TrackerRig {
@@ -24,12 +26,13 @@ export function trackerRig(dir: string, initial: object): TrackerRig {
       change(state);
       writeFileSync(file, JSON.stringify(state));
     },
-    calls: () =>
+    calls: () => rig.timedCalls().map((c) => c.argv),
+    timedCalls: () =>
       existsSync(`${file}.calls.jsonl`)
         ? readFileSync(`${file}.calls.jsonl`, 'utf8')
             .trim()
             .split('\n')
-            .map((l) => (JSON.parse(l) as { argv: string[] }).argv)
+            .map((l) => JSON.parse(l) as { at: number; argv: string[] })
         : [],
   };
   return rig;
