@@ -14,6 +14,19 @@ describe('MemoryStore', () => {
     expect(store.getIssue('a')).toMatchObject({ labels: ['x'], status: 'backlog' });
   });
 
+  it('still queues the reports of tracked issues when it forgets done issues', () => {
+    const store = new MemoryStore({ retainFinished: false });
+    store.trackIssues([{ id: 'a', source: 'beads', url: null }]);
+    store.importIssues(['a', 'b'].map((id) => ({ id, title: '', body: '', priority: 2, labels: [] })), 1);
+    store.admit(2, 1);
+    for (const id of ['a', 'b']) {
+      store.claim({ sessionId: `s-${id}`, workerId: 'w', now: 2, logPath: () => null, issueId: id });
+      store.finishSession(`s-${id}`, { outcome: 'success', endedAt: 3 }, { status: 'done' });
+    }
+    expect(store.getIssue('a')).toBeUndefined();
+    expect(store.unsettledReports(10).map((r) => [r.issueId, r.kind, r.createdAt])).toEqual([['a', 'done', 3]]);
+  });
+
   it('keeps dispatch order across many interleaved retries', () => {
     // Cross-check the heaps against a plain sort over a mixed workload.
     const store = new MemoryStore();

@@ -107,6 +107,32 @@ describe('opening a state store', () => {
       expect(schemaVersion(track(new Database(path, { readonly: true })))).toBe(LATEST_SCHEMA_VERSION);
     });
 
+    it('brings a version 9 store up to date (the outbox of version 10): its issues, as they were, may be tracked and report their outcomes', () => {
+      oldState(path, 9, ['a', 'b', 'c']);
+      const store = track(openStore(path));
+      expect(existsSync(`${path}.bak-v9`)).toBe(true);
+      expect(schemaVersion(track(new Database(path, { readonly: true })))).toBe(LATEST_SCHEMA_VERSION);
+      expect(store.listIssues().map((i) => [i.id, i.status])).toEqual([
+        ['a', 'backlog'],
+        ['b', 'backlog'],
+        ['c', 'backlog'],
+      ]);
+      expect(store.reportCounts()).toEqual({ pending: 0, sending: 0, sent: 0, rejected: 0 });
+      store.trackIssues([
+        { id: 'a', source: 'beads', url: null },
+        { id: 'c', source: 'beads', url: null },
+      ]);
+      for (const [id, status] of [['a', 'done'], ['b', 'done']] as const) {
+        startSessionOn(store, { sessionId: `s-${id}`, issueId: id, workerId: 'w1', now: 2, logPath: null });
+        store.finishSession(`s-${id}`, { outcome: 'success', endedAt: 3 }, { status });
+      }
+      store.failUnrun([issue('c')], 'blocker b failed', 4);
+      expect(store.unsettledReports(10).map((r) => [r.issueId, r.kind])).toEqual([
+        ['a', 'done'],
+        ['c', 'failed'],
+      ]);
+    });
+
     it('takes no copy of a store that holds no issues, or that is up to date', () => {
       oldState(path, 4, []);
       openStore(path).close();
@@ -146,8 +172,10 @@ describe('opening a state store', () => {
       ['session', "UPDATE sessions SET outcome = 'exploded'", /session "s1" with outcome "exploded"/],
       ['worker', "UPDATE workers SET state = 'napping'", /worker "w1" with state "napping"/],
       ['merge entry', "UPDATE merge_entries SET state = 'parked'", /merge entry 1 with state "parked"/],
+      ['report', "UPDATE outbox SET state = 'mislaid'", /report 1 with state "mislaid"/],
     ])('is refused when a row holds an unknown %s state, instead of leaving it out of every count', (_what, sql, message) => {
       const store = openStore(path);
+      store.trackIssues([{ id: 'a', source: 'beads', url: null }]);
       store.importIssues([issue('a'), issue('b')], 1);
       store.admit(1, 2);
       startSessionOn(store, { sessionId: 's1', issueId: 'a', workerId: 'w1', now: 3, logPath: null });

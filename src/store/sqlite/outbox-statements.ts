@@ -15,9 +15,10 @@ export function prepareOutboxStatements(db: Database.Database) {
     ),
     trackerOf: query<[string], { source: string; url: string | null }>('SELECT source, url FROM tracked_issues WHERE issue_id = ?'),
     getReport: query<[number], ReportRecord>(`SELECT ${REPORT_COLUMNS} FROM outbox WHERE id = ?`),
-    // Its IN list is idx_outbox_unsettled's, so the partial index answers it in id order.
+    // Walks the partial index in id order and stops at the limit; without INDEXED BY the planner takes
+    // idx_outbox_state and sorts every unsettled report. Its IN list must stay the index's.
     unsettledReports: query<[number], ReportRecord>(
-      `SELECT ${REPORT_COLUMNS} FROM outbox WHERE state IN ('pending', 'sending') ORDER BY id LIMIT ?`,
+      `SELECT ${REPORT_COLUMNS} FROM outbox INDEXED BY idx_outbox_unsettled WHERE state IN ('pending', 'sending') ORDER BY id LIMIT ?`,
     ),
     setReportProgress: command<[Pick<ReportRecord, 'id' | 'state' | 'attempts' | 'last_attempt_at' | 'settled_at' | 'error'>]>(
       `UPDATE outbox SET state = @state, attempts = @attempts, last_attempt_at = @last_attempt_at, settled_at = @settled_at, error = @error

@@ -222,7 +222,7 @@ CREATE INDEX idx_control_requests_pending ON control_requests (id) WHERE taken_a
  *   tests the new status first and then does one primary-key lookup in
  *   tracked_issues: an untracked issue's end costs no more than that.
  * - idx_outbox_unsettled holds the reports still to send; its IN list must
- *   stay identical to the one in the unsettled query (outbox-statements.ts),
+ *   stay identical to the one in the unsettled query (outbox-statements.ts), which names it (INDEXED BY),
  *   or SQLite cannot use the partial index.
  */
 export const TRACKER_OUTBOX = `

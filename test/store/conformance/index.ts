@@ -5,6 +5,7 @@ import type { MakeStore } from './fixtures.js';
 import { describeIntake } from './intake.js';
 import { describeLock } from './lock.js';
 import { describeMerges } from './merges.js';
+import { describeOutbox } from './outbox.js';
 import { describeQueries } from './queries.js';
 import { describeRecords } from './records.js';
 import { describeSessions } from './sessions.js';
@@ -26,5 +27,6 @@ export function describeStoreConformance(name: string, make: MakeStore): void {
     describe('LockPort', () => describeLock(make));
     describe('QueryPort', () => describeQueries(make));
     describe('ControlPort', () => describeControls(make));
+    describe('OutboxPort', () => describeOutbox(make));
   });
 }
