@@ -137,6 +137,20 @@ export class StoreQueries {
     return { costUsd: row?.cost_usd ?? 0, inputTokens: row?.input_tokens ?? 0, outputTokens: row?.output_tokens ?? 0 };
   }
 
+  /** Reports to trackers by state (pending, sending, sent, rejected); null before schema 10. */
+  reportCounts(): Record<string, number> | null {
+    const rows = this.sql.reportCounts?.all();
+    if (!rows) return null;
+    const counts: Record<string, number> = { pending: 0, sending: 0, sent: 0, rejected: 0 };
+    for (const row of rows) counts[row.state] = row.n;
+    return counts;
+  }
+
+  /** The latest reports a tracker refused for good, newest first. */
+  rejectedReports(limit: number): { issueId: string; kind: string; source: string; error: string | null; at: number | null }[] {
+    return (this.sql.rejectedReports?.all(limit) ?? []).map((r) => ({ issueId: r.issue_id, kind: r.kind, source: r.source, error: r.error, at: r.settled_at }));
+  }
+
   /** Holds still on (not ended), oldest first; none before schema 7. */
   activeHolds(): HoldRecordRow[] {
     return (this.sql.activeHolds?.all() ?? []).map(toHold);

@@ -24,6 +24,12 @@ export function renderReport(report: MetricsReport, options: { width?: number } 
   for (const hold of report.holds) {
     lines.push(...wrap(terminalSafe(`on hold (${hold.kind}) since ${formatTimestamp(hold.since)}: ${hold.reason} · ${hold.fix}`), width, '          '));
   }
+  const r = report.reports;
+  if (r && r.pending + r.sending + r.sent + r.rejected > 0) {
+    const waiting = r.pending + r.sending;
+    lines.push(...wrap(`reports:  ${r.sent} sent to the tracker · ${waiting} waiting to be sent · ${r.rejected} rejected`, width, '          '));
+    for (const x of report.rejectedReports) lines.push(...wrap(terminalSafe(`  rejected: the ${x.kind} report of ${x.issueId} (${x.source}): ${x.error ?? 'no reason given'}`), width, '            '));
+  }
   if (report.events.length === 0) lines.push(report.since === null ? 'no events recorded' : 'no events in the window');
   else {
     lines.push(`latest events (UTC):`);

@@ -59,6 +59,14 @@ export interface MetricsReport extends SeedMetrics {
    * under (what the next run must fix), oldest first. A new run ends them.
    */
   holds: HoldRecordRow[];
+  /**
+   * Reports of outcomes to the issues' tracker (sources beads, github) by
+   * state: `pending` and `sending` are still to go; `rejected` the tracker
+   * refused (the latest listed in rejectedReports). Null when the state has
+   * no outbox (before schema 10).
+   */
+  reports: { pending: number; sending: number; sent: number; rejected: number } | null;
+  rejectedReports: { issueId: string; kind: string; source: string; error: string | null; at: number | null }[];
   /** The latest notable events in the window, oldest first. */
   events: MetricsEvent[];
 }
@@ -187,6 +195,8 @@ function readReport(q: StoreQueries, options: ReportOptions): MetricsReport {
     issuesByStatus,
     ...spendFields(q),
     holds: q.activeHolds(),
+    reports: q.reportCounts() as MetricsReport['reports'],
+    rejectedReports: q.rejectedReports(5),
     events: latestEvents(q, window, options.eventLimit ?? DEFAULT_EVENT_LIMIT),
   };
 }

@@ -64,6 +64,8 @@ export interface Statements {
   latestRecycles: Database.Statement<[number, number, number], { id: string; retired_at: number; sessions_run: number }> | null;
   spendTotals: Database.Statement<[], { cost_usd: number; input_tokens: number; output_tokens: number }> | null;
   activeHolds: Database.Statement<[], HoldRecord> | null;
+  reportCounts: Database.Statement<[], { state: string; n: number }> | null;
+  rejectedReports: Database.Statement<[number], { issue_id: string; kind: string; source: string; error: string | null; settled_at: number | null }> | null;
   holdChanges: Database.Statement<[{ from: number; to: number; limit: number }], HoldRecord> | null;
   issue: Database.Statement<[string], IssueRecord>;
   issueIdsWithStatus: Database.Statement<[string], { id: string }>;
@@ -176,6 +178,13 @@ export function prepareStatements(db: Database.Database, schema: StoreSchema): S
     // The holds table holds a few rows per run: read whole, through its partial index for the active ones.
     activeHolds: schema.names.has('holds')
       ? db.prepare<[], HoldRecord>('SELECT kind, reason, fix, since, until, ended_at, ended_by FROM holds WHERE ended_at IS NULL ORDER BY since, id')
+      : null,
+    // Reports to trackers (schema 10): counted by state through its index; the rejected ones are shown.
+    reportCounts: schema.names.has('outbox') ? db.prepare<[], { state: string; n: number }>('SELECT state, count(*) AS n FROM outbox GROUP BY state') : null,
+    rejectedReports: schema.names.has('outbox')
+      ? db.prepare<[number], { issue_id: string; kind: string; source: string; error: string | null; settled_at: number | null }>(
+          "SELECT issue_id, kind, source, error, settled_at FROM outbox WHERE state = 'rejected' ORDER BY id DESC LIMIT ?",
+        )
       : null,
     holdChanges: schema.names.has('holds')
       ? db.prepare<[{ from: number; to: number; limit: number }], HoldRecord>(

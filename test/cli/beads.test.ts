@@ -84,6 +84,18 @@ describe('beads as the source', () => {
     expect(h.bd('ok').status).toBe('closed');
   });
 
+  it('keeps a report beads refused as rejected, and shows it in the run and in harness metrics', async () => {
+    const h = setup([bead('gone')], { refuse: 'close gone' });
+    const r = await h.run();
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain('✗ beads refused the done report of gone: bd refused to close gone: exit 1: Error: issue gone not found (kept in the state as rejected)');
+    expect(h.read((s) => s.reportCounts())).toMatchObject({ rejected: 1, pending: 0, sending: 0 });
+    const t = makeIO(h.dir);
+    expect(await main(['metrics'], t.io)).toBe(0);
+    expect(t.stdout()).toContain('reports:  0 sent to the tracker · 0 waiting to be sent · 1 rejected');
+    expect(t.stdout()).toContain('rejected: the done report of gone (beads): bd refused to close gone');
+  });
+
   it('skips an issue someone else claimed between the listing and the claim', async () => {
     const h = setup([bead('mine'), bead('raced', { claimRace: true })]);
     const r = await h.run();

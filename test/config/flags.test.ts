@@ -93,7 +93,7 @@ describe('CONFIG_FLAGS', () => {
     for (const flag of CONFIG_FLAGS) expect(flag.description).toMatch(/default/);
   });
 
-  it('covers every field except the prompt and the worktree and merge settings, which live in the config file', () => {
+  it('covers every field except the prompt, the worktree and merge settings and some tracker settings, which live in the config file', () => {
     expect(FIELD_PATHS.filter((field) => !CONFIG_FLAGS.some((flag) => flag.field === field))).toEqual([
       'workspace.setup',
       'workspace.copy',
@@ -110,6 +110,9 @@ describe('CONFIG_FLAGS', () => {
       'agent.permissionMode',
       'agent.sandbox',
       'agent.bin',
+      'tracker.retryMs',
+      'tracker.limit',
+      'tracker.bin',
     ]);
   });
 

@@ -105,6 +105,14 @@ describe('resolveConfig', () => {
       HARNESS_ISSUE_MAX_TOKENS: '400000',
       HARNESS_ON_HOLD: 'stop',
       HARNESS_CIRCUIT_BREAKER: '0',
+      HARNESS_SOURCE: 'github',
+      HARNESS_ON_BLOCKER_FAILURE: 'wait',
+      HARNESS_TRACKER_TIMEOUT_MS: '10s',
+      HARNESS_TRACKER_RETRY_MS: '1m',
+      HARNESS_TRACKER_LABEL: 'agents',
+      HARNESS_TRACKER_LIMIT: '20',
+      HARNESS_TRACKER_ASSIGN: 'true',
+      HARNESS_TRACKER_BIN: '/opt/gh',
     };
     const resolved = await resolveConfig({ cwd, env });
     expect(resolved.config).toEqual({
@@ -130,6 +138,9 @@ describe('resolveConfig', () => {
       issueMaxTokens: 400_000,
       onHold: 'stop',
       circuitBreaker: 0,
+      source: 'github',
+      onBlockerFailure: 'wait',
+      tracker: { timeoutMs: 10_000, retryMs: 60_000, label: 'agents', limit: 20, assign: true, bin: '/opt/gh' },
       workspace: { mode: 'worktree', setup: ['npm', 'ci', '--silent'], copy: ['.env', 'config/local.json'], keep: true },
       merge: {
         mode: 'pr',

@@ -62,7 +62,7 @@ describe('renderConfigListing', () => {
     expect(lines).toContain(lines.find((line) => /^maxWorkers\s+12\s+env HARNESS_MAX_WORKERS$/.test(line)));
     expect(lines.some((line) => /^minWorkers\s+2\s+harness\.config\.json$/.test(line))).toBe(true);
     expect(lines.some((line) => /^workerStallTimeoutMs\s+600000 \(10m\)\s+default$/.test(line))).toBe(true);
-    const sourceColumn = new Set(lines.slice(2, 3 + FIELD_PATHS.length).map((line) => line.search(/(source|default|env |harness\.config)/)));
+    const sourceColumn = new Set(lines.slice(2, 3 + FIELD_PATHS.length).map((line) => line.search(/(?<=\s)(source|default|env |harness\.config)/)));
     expect(sourceColumn.size).toBe(1);
   });
 
