@@ -89,6 +89,7 @@ export async function renderPrometheus(report: MetricsReport, histogram: Duratio
   counter('harness_scale_operations_total', 'Scale operations that changed the pool size, by direction.', 'direction', report.scaleOperationsByDirection);
   const on = new Set(report.holds.map((h) => h.kind));
   labelled('harness_hold', '1 while the fleet is on hold for this reason (no new session starts), else 0.', 'kind', Object.fromEntries(HOLD_KINDS.map((k) => [k, on.has(k) ? 1 : 0])));
+  if (report.reports) labelled('harness_tracker_reports', 'Reports of outcomes to the issues\' tracker, by state (pending and sending are still to go; rejected the tracker refused).', 'state', { ...report.reports });
   new Counter({ name: 'harness_cost_usd_total', help: 'What the agents reported spending, in USD.', registers }).inc(report.totalCostUsd);
   counter('harness_tokens_total', 'Tokens the agents reported, by direction (input excludes cache reads and writes).', 'direction', {
     input: report.totalInputTokens,
