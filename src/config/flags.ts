@@ -75,7 +75,7 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { spec: '--issue-max-tokens <n>', field: 'issueMaxTokens', description: 'the same in tokens (default: none)', runOnly: NO_SPEND },
   { spec: '--on-hold <wait|stop>', field: 'onHold', description: `wait out a usage limit or stop (default ${d.onHold})`, runOnly: NO_SPEND },
   { spec: '--source <kind>', field: 'source', description: `file, beads or github (default ${d.source})`, runOnly: NO_TRACKER },
-  { spec: '--on-blocker-failure <mode>', field: 'onBlockerFailure', description: `fail or wait after a blocker failed (default ${d.onBlockerFailure})`, runOnly: NO_TRACKER },
+  { spec: '--on-blocker-failure <mode>', field: 'onBlockerFailure', description: `fail or wait after a blocker failed (default ${d.onBlockerFailure})` },
   { spec: '--tracker-label <label>', field: 'tracker.label', description: `GitHub: the backlog's label (default ${d.tracker.label})`, runOnly: NO_TRACKER },
   { spec: '--tracker-assign', field: 'tracker.assign', description: 'GitHub: assign claims to @me (default off)', runOnly: NO_TRACKER },
   { spec: '--tracker-timeout <duration>', field: 'tracker.timeoutMs', description: `tracker call time limit (default ${ms(d.tracker.timeoutMs)})`, runOnly: NO_TRACKER },

@@ -91,3 +91,12 @@ export function drawRetryJitter(params: Pick<BehaviourParams, 'seed'>, issueId: 
   const state = hashInt(hashText(hashInt(FNV_OFFSET, params.seed), issueId), attempt) >>> 0;
   return 0.5 + 0.5 * mulberry32(state, 3 + n);
 }
+
+/**
+ * A uniform in [0, 1) from (seed, label): for draws of the workload itself
+ * (where its chains fall), kept apart from every session's draws by a label
+ * no issue id has.
+ */
+export function drawWorkload(params: Pick<BehaviourParams, 'seed'>, label: string): number {
+  return mulberry32(hashText(hashInt(FNV_OFFSET, params.seed), `workload:${label}`) >>> 0, 1);
+}

@@ -1,5 +1,6 @@
 import { checkCrossFieldRules } from '../config/rules.js';
 import { DEFAULT_CONFIG, type HarnessConfig, type ResolvedConfig } from '../config/types.js';
+import type { BlockerFailureMode } from '../core/dependencies.js';
 import { SCALE_CONFIG_KEYS, type ScaleConfig } from '../core/scale-config.js';
 import { ConfigError } from '../errors.js';
 import type { LoadTestSpec } from './spec.js';
@@ -21,9 +22,11 @@ export interface LoadTestConfig {
   killGraceMs: number;
   /** A working session reports progress this often (ms). Default mean ÷ 20. */
   progressEveryMs: number;
+  /** What becomes of the rest of a chain whose issue failed: `fail` without running, or `wait`. Default: the harness's `fail`. */
+  onBlockerFailure: BlockerFailureMode;
 }
 
-type ConfigField = keyof ScaleConfig | 'maxAttempts' | 'sessionTimeoutMs' | 'retryDelayMs' | 'killGraceMs';
+type ConfigField = keyof ScaleConfig | 'maxAttempts' | 'sessionTimeoutMs' | 'retryDelayMs' | 'killGraceMs' | 'onBlockerFailure';
 
 const SCALE_FIELDS: readonly (keyof ScaleConfig)[] = SCALE_CONFIG_KEYS;
 const RUN_FIELDS = ['maxAttempts', 'sessionTimeoutMs', 'retryDelayMs', 'killGraceMs'] as const;
@@ -65,6 +68,7 @@ export function deriveLoadTestConfig(spec: LoadTestSpec, base: Readonly<HarnessC
     retryDelayMs: at(DERIVED_SHARES.retryDelayMs),
     killGraceMs: base.killGraceMs,
     progressEveryMs: at(DERIVED_SHARES.progressEveryMs),
+    onBlockerFailure: base.onBlockerFailure,
   };
 }
 
@@ -80,6 +84,7 @@ export function applyExplicitConfig(derived: LoadTestConfig, resolved: ResolvedC
   for (const field of SCALE_FIELDS) if (explicit(field)) scale[field] = resolved.config[field];
   const merged: LoadTestConfig = { ...derived, scale };
   for (const field of RUN_FIELDS) if (explicit(field)) merged[field] = resolved.config[field];
+  if (explicit('onBlockerFailure')) merged.onBlockerFailure = resolved.config.onBlockerFailure;
   return checked(merged, explicit('minWorkers'));
 }
 
@@ -98,6 +103,7 @@ export function applyOverrides(config: LoadTestConfig, overrides: LoadTestOverri
     const value = overrides[field];
     if (value !== undefined) merged[field] = value;
   }
+  if (overrides.onBlockerFailure !== undefined) merged.onBlockerFailure = overrides.onBlockerFailure;
   return checked(merged, overrides.minWorkers !== undefined);
 }
 

@@ -1,5 +1,6 @@
 import type { EventBus } from '../core/events.js';
 import { SESSION_OUTCOMES, type HealthStatus, type SessionOutcome } from '../core/states.js';
+import { ChainWatch, type ChainsById } from './chain-watch.js';
 import { MakespanBound } from './quality.js';
 import { ValueSample } from './value-sample.js';
 
@@ -12,7 +13,7 @@ export interface TimelineSample {
   busy: number;
   /** Admitted issues waiting for a worker: the queue depth the scaler sees. */
   queueDepth: number;
-  /** Issues that arrived and have not started: queued plus held back by backpressure. */
+  /** Issues that arrived and have not started: queued plus held back by backpressure (not those waiting for a blocker). */
   waiting: number;
   /** Issues done so far. */
   done: number;
@@ -34,7 +35,12 @@ export interface Integrals {
 export interface Observation {
   issuesArrived: number;
   done: number;
+  /** Failed issues, those that failed without running because a blocker failed included. */
   failed: number;
+  /** Issues that failed without running because their blocker failed (`issue:blocked-failed`). */
+  blockedFailed: number;
+  /** Issues left waiting at the end on a blocker that failed (onBlockerFailure `wait`); set by the workload. */
+  leftWaiting: number;
   /** Arrival → final outcome (done or failed), per finished issue. */
   latencies: ValueSample;
   /** Arrival → start of the issue's first session. */
@@ -76,6 +82,8 @@ export interface ObserverOptions {
   running: () => number;
   /** Called after each issue reaches its final outcome. */
   onFinal?: (o: { finished: number; done: number; failed: number; running: number }) => void;
+  /** The workload's dependency chains, by issue id (none when absent). */
+  chains?: ChainsById;
 }
 
 interface IssueTrack {
@@ -126,6 +134,8 @@ export function emptyObservation(): Observation {
     issuesArrived: 0,
     done: 0,
     failed: 0,
+    blockedFailed: 0,
+    leftWaiting: 0,
     latencies: new ValueSample(),
     queueWaits: new ValueSample(),
     sessionDurations: new ValueSample(),
@@ -156,6 +166,25 @@ export function observe(events: EventBus, options: ObserverOptions): Observer {
   let inSystem = 0;
   let wip = 0;
   let last = 0;
+  // With chains: which issues wait for a blocker (no demand, in no queue), and the critical path.
+  const chains = options.chains ? new ChainWatch(options.chains) : null;
+  const blocked = (): number => chains?.blocked ?? 0;
+
+  /** An issue reached its final outcome at scenario time `at`. */
+  const final = (issueId: string, status: 'done' | 'failed', at: number): void => {
+    inSystem--;
+    if (status === 'done') o.done++;
+    else o.failed++;
+    o.endAt = at;
+    const track = issues.get(issueId);
+    if (track) {
+      o.latencies.add(at - track.arrival);
+      const pathEnd = chains ? chains.finish(issueId, status === 'done', at, track.arrival, track.work) : track.arrival + track.work;
+      o.makespan.add(track.arrival, track.work, pathEnd);
+      issues.delete(issueId);
+    }
+    options.onFinal?.({ finished: o.done + o.failed, done: o.done, failed: o.failed, running });
+  };
 
   const advance = (t: number): void => {
     const dt = t - last;
@@ -164,7 +193,7 @@ export function observe(events: EventBus, options: ObserverOptions): Observer {
     g.workerMs += pool * dt;
     g.busyMs += running * dt;
     g.wipMs += wip * dt;
-    const ideal = Math.min(options.maxWorkers, Math.max(options.minWorkers, inSystem));
+    const ideal = Math.min(options.maxWorkers, Math.max(options.minWorkers, inSystem - blocked()));
     if (pool < ideal) g.underMs += dt;
     else if (pool > ideal) g.overMs += dt;
     last = t;
@@ -181,7 +210,8 @@ export function observe(events: EventBus, options: ObserverOptions): Observer {
       const track = issues.get(e.issueId);
       if (track && !track.started) {
         track.started = true;
-        o.queueWaits.add(time(e.at) - track.arrival);
+        // A dependent waits for a worker from when its blocker was done, not from its arrival.
+        o.queueWaits.add(time(e.at) - (chains ? chains.readySince(e.issueId, track.arrival) : track.arrival));
       }
     }),
     events.on('session:ended', (e) => {
@@ -194,17 +224,14 @@ export function observe(events: EventBus, options: ObserverOptions): Observer {
       const track = issues.get(e.issueId);
       if (track) track.work += duration;
       wip = options.storeWip();
-      if (e.issueStatus !== 'done' && e.issueStatus !== 'failed') return;
-      inSystem--;
-      if (e.issueStatus === 'done') o.done++;
-      else o.failed++;
-      o.endAt = at;
-      if (track) {
-        o.latencies.add(at - track.arrival);
-        o.makespan.add(track.arrival, track.work);
-        issues.delete(e.issueId);
-      }
-      options.onFinal?.({ finished: o.done + o.failed, done: o.done, failed: o.failed, running });
+      if (e.issueStatus === 'done' || e.issueStatus === 'failed') final(e.issueId, e.issueStatus, at);
+    }),
+    events.on('issue:blocked-failed', (e) => {
+      const at = time(e.at);
+      advance(at);
+      o.blockedFailed++;
+      wip = options.storeWip();
+      final(e.issueId, 'failed', at);
     }),
     events.on('scale:up', (e) => o.scaleOperations.push({ at: time(e.at), direction: 'up', from: e.from, to: e.to })),
     events.on('scale:down', (e) => o.scaleOperations.push({ at: time(e.at), direction: 'down', from: e.from, to: e.to })),
@@ -217,7 +244,7 @@ export function observe(events: EventBus, options: ObserverOptions): Observer {
     events.on('health:checked', ({ at, metrics }) => {
       advance(time(at));
       if (HEALTH_RANK[metrics.health] > HEALTH_RANK[o.worstHealth]) o.worstHealth = metrics.health;
-      o.samples.push({ at: time(at), workers: pool, busy: running, queueDepth: metrics.queueDepth, waiting: inSystem - running, done: o.done });
+      o.samples.push({ at: time(at), workers: pool, busy: running, queueDepth: metrics.queueDepth, waiting: inSystem - running - blocked(), done: o.done });
       if (o.samples.length >= 2 * SAMPLE_LIMIT) o.samples = mergePairs(o.samples);
     }),
   ];
@@ -230,7 +257,10 @@ export function observe(events: EventBus, options: ObserverOptions): Observer {
       wip = options.storeWip();
     },
     handOver(ids, arrivedAt, submit) {
-      for (let i = 0; i < ids.length; i++) issues.set(ids[i] as string, { arrival: time(arrivedAt(i)), started: false, work: 0 });
+      for (let i = 0; i < ids.length; i++) {
+        issues.set(ids[i] as string, { arrival: time(arrivedAt(i)), started: false, work: 0 });
+        chains?.arrived(ids[i] as string);
+      }
       // Sessions may start inside submit(); they must find the arrival already recorded.
       submit();
       wip = options.storeWip();
@@ -238,7 +268,7 @@ export function observe(events: EventBus, options: ObserverOptions): Observer {
     finish() {
       advance(o.endAt);
       o.distinctWorkers = workers.size;
-      o.samples.push({ at: o.endAt, workers: pool, busy: running, queueDepth: 0, waiting: inSystem - running, done: o.done });
+      o.samples.push({ at: o.endAt, workers: pool, busy: running, queueDepth: 0, waiting: inSystem - running - blocked(), done: o.done });
       return o;
     },
     off: () => offs.forEach((off) => off()),

@@ -9,6 +9,12 @@ export interface ScalingQuality {
   makespanMs: number;
   /** No schedule with maxWorkers workers could have finished this work sooner. */
   lowerBoundMs: number;
+  /**
+   * The earliest the longest path of sessions that had to run one after
+   * another could end (an issue's attempts, and before them its blockers'
+   * along a dependency chain, none before its arrival): part of the lower bound.
+   */
+  criticalPathMs: number;
   /** makespan ÷ lower bound (≥ 1; 1 is perfect). */
   makespanRatio: number;
   /** ∫ live workers dt, in worker-seconds: the capacity paid for. */
@@ -49,7 +55,10 @@ export const LITTLES_LAW_TOLERANCE = 0.01;
  * cannot start before a, so with m workers the run lasts at least
  * a + W(≥a) ÷ m for every arrival time a (a = 0 gives total work ÷ m); and an
  * issue's attempts run one after another, so it lasts at least
- * arrival + Σ its session durations.
+ * arrival + Σ its session durations. An issue in a chain cannot start
+ * before its blocker is done either, so its path ends no sooner than
+ * max(arrival, its blocker's path end) + Σ its session durations: the
+ * critical path, which the caller works out and passes as `pathEnd`.
  *
  * Folded in issue by issue: the work is summed per arrival time, and past
  * ARRIVAL_LIMIT distinct times, per interval of arrival times (the bound
@@ -62,11 +71,17 @@ export class MakespanBound {
   private width = 0;
   private readonly work = new Map<number, number>();
 
-  add(arrival: number, work: number): void {
-    if (arrival + work > this.longest) this.longest = arrival + work;
+  /** An issue that arrived at `arrival` and ran `work` ms of sessions; its path ends at `pathEnd` at the earliest (arrival + work unless it waited for a blocker). */
+  add(arrival: number, work: number, pathEnd = arrival + work): void {
+    if (pathEnd > this.longest) this.longest = pathEnd;
     const key = this.width === 0 ? arrival : Math.floor(arrival / this.width) * this.width;
     this.work.set(key, (this.work.get(key) ?? 0) + work);
     if (this.work.size > ARRIVAL_LIMIT) this.coarsen();
+  }
+
+  /** The latest any issue's path (its blockers' sessions, then its own, none before its arrival) could end at the earliest. */
+  criticalPath(): number {
+    return this.longest;
   }
 
   bound(maxWorkers: number): number {
@@ -125,6 +140,7 @@ export function computeQuality(o: Observation, config: { maxWorkers: number; sca
   return {
     makespanMs,
     lowerBoundMs,
+    criticalPathMs: o.makespan.criticalPath(),
     makespanRatio: lowerBoundMs > 0 ? makespanMs / lowerBoundMs : 1,
     workerSeconds: g.workerMs / 1000,
     busyWorkerSeconds: g.busyMs / 1000,

@@ -2,7 +2,7 @@ import Table from 'cli-table3';
 import { formatMs, formatPercent } from '../metrics/render.js';
 import { terminalSafe } from '../text/escape.js';
 import { renderTimelineChart } from './chart.js';
-import type { LoadTestResults } from './results.js';
+import { describeChains, type LoadTestResults } from './results.js';
 
 /** How verdicts are decorated; the terminal passes colours, tests and pipes pass nothing. */
 export interface Paint {
@@ -30,6 +30,7 @@ export function renderResultsTable(r: LoadTestResults): string {
   const t = ` (${timeLabel(r)})`;
   const rows: [string, string][] = [
     ['issues', `${r.issues.total}: ${r.issues.done} done, ${r.issues.failed} failed${r.issues.unfinished ? `, ${r.issues.unfinished} unfinished` : ''}`],
+    ...(r.chains ? [['chains', describeChains(r.chains, r.issues.total)] as [string, string]] : []),
     ['sessions', `${r.sessions.total}: ${r.sessions.success} ok, ${r.sessions.failure} failed, ${r.sessions.stalled} stalled, ${r.sessions.timeout} timed out`],
     [`throughput${t}`, `${r.throughputPerSecond.toFixed(3)} issues/s (${(r.throughputPerSecond * 60).toFixed(1)}/min)`],
     [`latency${t}`, `avg ${formatMs(r.avgLatencyMs)} · p95 ${formatMs(r.p95LatencyMs)} · p99 ${formatMs(r.p99LatencyMs)}`],
@@ -59,6 +60,7 @@ export function renderQualityTable(r: LoadTestResults): string {
   const out = table(['scaling quality', 'value']);
   out.push(
     [`makespan${t}`, `${formatMs(q.makespanMs)} = ${q.makespanRatio.toFixed(2)}× the lower bound ${formatMs(q.lowerBoundMs)}`],
+    ...(r.chains ? [[`critical path${t}`, `${formatMs(q.criticalPathMs)}: the longest run of sessions one after another, along a chain`] as [string, string]] : []),
     ['worker-seconds', `${fixed(q.workerSeconds, 0)} paid, ${fixed(q.busyWorkerSeconds, 0)} busy: ${formatPercent(q.idleShare)} idle`],
     [`p95 queue wait${t}`, formatMs(q.p95QueueWaitMs)],
     ['scale reversals', String(q.scaleReversals)],

@@ -1,6 +1,8 @@
 import { successRateOf } from '../core/metric-set.js';
 import { FAILED_OUTCOMES, type HealthStatus, type SessionOutcome } from '../core/states.js';
 import { formatMs, formatPercent } from '../metrics/render.js';
+import type { BlockerFailureMode } from '../core/dependencies.js';
+import { chainCount, type ChainSpec } from './chains.js';
 import type { ProviderCounts, RateLimitSpec } from './provider.js';
 import { terminalSafe } from '../text/escape.js';
 import type { RunSummary } from '../runtime/coordinator-types.js';
@@ -58,7 +60,8 @@ export interface LoadTestResults {
   /** The config the run used, in scenario time: in process mode after its real-time floors (PROCESS_FLOORS_MS), ÷ timeScale. */
   config: LoadTestConfig;
   health: { final: HealthStatus; worst: HealthStatus };
-  issues: { total: number; done: number; failed: number; unfinished: number };
+  /** `failed` includes `blockedFailed`, which failed without running because a blocker failed; `unfinished` includes issues left waiting on a failed blocker. */
+  issues: { total: number; done: number; failed: number; blockedFailed: number; unfinished: number };
   sessions: Record<SessionOutcome, number> & { total: number };
   /** Workers that ran at least one session. */
   distinctWorkers: number;
@@ -67,6 +70,8 @@ export interface LoadTestResults {
   timeline: TimelineSample[];
   /** The provider's rate limit and what it did, when the spec has one. */
   rateLimit: RateLimitResult | null;
+  /** The dependency chains and what became of them, when the spec has some. */
+  chains: ChainsResult | null;
   /** The only fields that differ between two runs of one seed. */
   wallClock: { elapsedMs: number };
 }
@@ -81,6 +86,18 @@ export interface RateLimitResult {
   /** Times the coordinator's adaptive concurrency moved, and the lowest it went (null: it never moved). */
   concurrencyChanges: number;
   lowestConcurrency: number | null;
+}
+
+export interface ChainsResult {
+  spec: ChainSpec;
+  /** Chains in the workload, and the issues in them. */
+  count: number;
+  chainedIssues: number;
+  onBlockerFailure: BlockerFailureMode;
+  /** Issues that failed without running: their blocker failed (mode fail). */
+  blockedFailed: number;
+  /** Issues the run ended with, still waiting for a blocker that failed (mode wait). */
+  leftWaiting: number;
 }
 
 export const TIMELINE_POINTS = 240;
@@ -133,7 +150,7 @@ export function buildResults(spec: LoadTestSpec, config: LoadTestConfig, record:
         : { kind: 'real', timeScale: meta.timeScale, note: `real time ÷ ${meta.timeScale}: measured on the wall clock, converted back to scenario time` },
     config,
     health: { final: finalHealth, worst: o.worstHealth },
-    issues: { total: spec.totalIssues, done: o.done, failed: o.failed, unfinished: spec.totalIssues - o.done - o.failed },
+    issues: { total: spec.totalIssues, done: o.done, failed: o.failed, blockedFailed: o.blockedFailed, unfinished: spec.totalIssues - o.done - o.failed },
     sessions,
     distinctWorkers: o.distinctWorkers,
     quality,
@@ -149,10 +166,24 @@ export function buildResults(spec: LoadTestSpec, config: LoadTestConfig, record:
             lowestConcurrency: o.concurrency.lowest,
           }
         : null,
+    chains: chainsResult(spec, config, o),
     wallClock: { elapsedMs: meta.wallClockMs },
   };
   results.summary = summarize(results);
   return results;
+}
+
+function chainsResult(spec: LoadTestSpec, config: LoadTestConfig, o: Observation): ChainsResult | null {
+  const count = chainCount(spec);
+  if (!spec.chains || count === 0) return null;
+  return {
+    spec: spec.chains,
+    count,
+    chainedIssues: count * spec.chains.length,
+    onBlockerFailure: config.onBlockerFailure,
+    blockedFailed: o.blockedFailed,
+    leftWaiting: o.leftWaiting,
+  };
 }
 
 /** At most `points` samples: each bucket keeps its maxima and its last time and done count. */
@@ -189,6 +220,7 @@ export function summarize(r: LoadTestResults): string {
       `latency avg ${formatMs(r.avgLatencyMs)}, p95 ${formatMs(r.p95LatencyMs)}, p99 ${formatMs(r.p99LatencyMs)}`,
     `peak ${r.peakConcurrentWorkers} concurrent (target ${r.spec.concurrentAgents}); ${r.scaleOperations} scale operations; ` +
       `backpressure ${r.backpressureActivations}×; ${r.workerStalls} stalls; health ${r.health.final} (worst ${r.health.worst})`,
+    ...(r.chains ? [`chains: ${describeChains(r.chains, r.issues.total)}; critical path ${formatMs(r.quality.criticalPathMs)}`] : []),
     ...(r.rateLimit
       ? [
           `rate limit ${describeLimit(r.rateLimit.limit)}: ${r.rateLimit.rejected} of ${r.rateLimit.requests} requests answered 429, ` +
@@ -197,6 +229,12 @@ export function summarize(r: LoadTestResults): string {
       : []),
     failed.length ? `failed criteria: ${failed.join('; ')}` : 'all four acceptance criteria passed',
   ].join('\n');
+}
+
+/** A workload's chains and what became of them, in words: "20 chains of 5 (100 of 200 issues); 2 failed because a blocker failed". */
+export function describeChains(c: ChainsResult, totalIssues: number): string {
+  const fate = c.onBlockerFailure === 'fail' ? `${c.blockedFailed} failed because a blocker failed` : `${c.leftWaiting} left waiting on a blocker that failed`;
+  return `${c.count} chain${c.count === 1 ? '' : 's'} of ${c.spec.length} (${c.chainedIssues} of ${totalIssues} issues); ${fate}`;
 }
 
 function describeLimit(limit: RateLimitSpec): string {

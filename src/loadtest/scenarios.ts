@@ -6,14 +6,14 @@ import { MAX_NESTING, nestedDeeperThan } from '../text/checks.js';
 import { pathProblem, readTextInput, stripBom, type InputFileRole } from '../text/input.js';
 import { DEFAULT_SPEC, SPEC_FIELDS, specProblems, type LoadTestSpec } from './spec.js';
 
-/** The bundled scenarios: the seed's five, lightest first, then one behind a provider's rate limit. Their values live in scenarios/<name>.json. */
-export const SCENARIO_NAMES = ['smoke', 'light', 'medium', 'heavy', 'stress', 'rate-limited'] as const;
+/** The bundled scenarios: the seed's five, lightest first, then one behind a provider's rate limit and one with dependency chains. Their values live in scenarios/<name>.json. */
+export const SCENARIO_NAMES = ['smoke', 'light', 'medium', 'heavy', 'stress', 'rate-limited', 'chains'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /** Same depth from src/loadtest and dist/loadtest: the package root's scenarios/. */
 const SCENARIO_DIR = fileURLToPath(new URL('../../scenarios/', import.meta.url));
 
-const KNOWN_KEYS = new Set<string>(['name', 'description', ...SPEC_FIELDS, 'rateLimit']);
+const KNOWN_KEYS = new Set<string>(['name', 'description', ...SPEC_FIELDS, 'rateLimit', 'chains']);
 
 const SCENARIO_FILE: InputFileRole = {
   what: 'scenario file',

@@ -2,6 +2,7 @@ import { VirtualClock } from '../runtime/clock.js';
 import type { SessionSpec } from '../agents/types.js';
 import type { ScalePolicy } from '../runtime/scale-manager.js';
 import { MemoryStore } from '../store/memory/index.js';
+import type { Store } from '../store/types.js';
 import { drawBehaviour, drawRetryJitter } from './behaviour.js';
 import { ProviderLimit } from './provider.js';
 import type { LoadTestConfig } from './config.js';
@@ -16,6 +17,8 @@ export interface SimulateOptions {
   bounds?: WorkloadOptions['bounds'];
   onFinal?: WorkloadOptions['onFinal'];
   adaptiveConcurrency?: boolean;
+  /** The store to run on. Default: a memory store that forgets what is finished (a test passes one that keeps it, to read the sessions). */
+  store?: Store;
 }
 
 /**
@@ -34,8 +37,9 @@ export function simulationDeadline(spec: LoadTestSpec, config: LoadTestConfig, t
  * Simulation mode: the real coordinator on a virtual clock, with sessions
  * that exist only as timers. Each session's fate comes from drawBehaviour,
  * so a seed gives the same run every time. The clock is stepped one timer
- * at a time; once the coordinator has finished it cancels its own timers,
- * the clock runs dry and the loop ends.
+ * at a time (with chains, the intake decides between steps); once the
+ * coordinator has finished it cancels its own timers, the clock runs dry
+ * and the loop ends.
  */
 export async function simulate(spec: LoadTestSpec, config: LoadTestConfig, options: SimulateOptions): Promise<RunRecord> {
   const clock = new VirtualClock(0);
@@ -44,12 +48,12 @@ export async function simulate(spec: LoadTestSpec, config: LoadTestConfig, optio
     ? (s: SessionSpec) => ({ ...drawBehaviour(spec, s.issue.id, s.attempt), jitter: (n: number) => drawRetryJitter(spec, s.issue.id, s.attempt, n) })
     : (s: SessionSpec) => drawBehaviour(spec, s.issue.id, s.attempt);
   const runner = new SimulatedRunner(clock, plan, { progressEveryMs: config.progressEveryMs, ...(provider ? { provider } : {}) });
-  const { coordinator, done } = await startWorkload({
+  const { coordinator, done, settling } = await startWorkload({
     spec,
     config,
     clock,
     // What is finished is folded into counts and forgotten: memory stays flat in the number of issues.
-    store: new MemoryStore({ retainFinished: false }),
+    store: options.store ?? new MemoryStore({ retainFinished: false }),
     runner,
     cwd: options.cwd,
     timeScale: 1,
@@ -60,7 +64,14 @@ export async function simulate(spec: LoadTestSpec, config: LoadTestConfig, optio
   });
   const deadline = simulationDeadline(spec, config);
   let complete = true;
-  while (clock.step()) {
+  for (;;) {
+    // With chains the intake decides between steps, in no virtual time.
+    const deciding = settling();
+    if (deciding) {
+      await deciding;
+      continue;
+    }
+    if (!clock.step()) break;
     if (complete && clock.now() > deadline) {
       complete = false;
       coordinator.stop(true);

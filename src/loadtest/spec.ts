@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import type { BehaviourParams } from './behaviour.js';
+import { chainProblems, type ChainSpec } from './chains.js';
 import { rateLimitProblems, type RateLimitSpec } from './provider.js';
 
 /**
@@ -20,6 +21,8 @@ export interface LoadTestSpec extends BehaviourParams {
   rampUpMs: number;
   /** The model provider's rate limit, shared by the fleet (simulation only); none when absent. */
   rateLimit?: RateLimitSpec;
+  /** Dependency chains among the issues (src/loadtest/chains.ts); none when absent. */
+  chains?: ChainSpec;
 }
 
 export type LoadTestSpecOptions = Partial<LoadTestSpec>;
@@ -46,7 +49,7 @@ const isNonNegative: Check = (v) => v >= 0;
 const isSeed: Check = (v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 
 /** Every numeric field: the rule it obeys, as a check and as the words of an error. */
-const RULES: Record<Exclude<keyof LoadTestSpec, 'name' | 'description' | 'rateLimit'>, [Check, string]> = {
+const RULES: Record<Exclude<keyof LoadTestSpec, 'name' | 'description' | 'rateLimit' | 'chains'>, [Check, string]> = {
   totalIssues: [isCount, 'a positive integer'],
   concurrentAgents: [isCount, 'a positive integer'],
   avgSessionDurationMs: [isPositive, 'a positive number of milliseconds'],
@@ -75,6 +78,7 @@ export function specProblems(spec: object, label: (field: string) => string = (f
     }
   }
   problems.push(...rateLimitProblems(record.rateLimit, label('rateLimit')));
+  problems.push(...chainProblems(record.chains, record.totalIssues, label));
   if (typeof record.name !== 'string' || record.name === '') {
     problems.push(`${label('name')}: expected a non-empty string, received ${JSON.stringify(record.name)}`);
   }
@@ -102,4 +106,9 @@ export function arrivalTime(spec: Pick<LoadTestSpec, 'rampUpMs' | 'totalIssues'>
 /** The id of issue `index` (0-based): LT-1, LT-2, … */
 export function issueId(index: number): string {
   return `LT-${index + 1}`;
+}
+
+/** The index of issue `id` (LT-7 → 6): issueId's inverse. */
+export function issueIndex(id: string): number {
+  return Number(id.slice(3)) - 1;
 }

@@ -4,10 +4,14 @@ import { Coordinator } from '../runtime/coordinator.js';
 import type { ProcessInspector, RunSummary } from '../runtime/coordinator-types.js';
 import { NO_PROCESSES } from '../runtime/processes.js';
 import type { ScalePolicy } from '../runtime/scale-manager.js';
+import type { BacklogIssue } from '../sources/types.js';
 import type { IssueInput, Store } from '../store/types.js';
+import { startChainGate } from './chain-gate.js';
+import type { ChainsById } from './chain-watch.js';
+import { chainLayout, type ChainLayout } from './chains.js';
 import type { LoadTestConfig } from './config.js';
 import { observe, type Observation, type ObserverOptions } from './observe.js';
-import { arrivalTime, issueId, type LoadTestSpec } from './spec.js';
+import { arrivalTime, issueId, issueIndex, type LoadTestSpec } from './spec.js';
 
 export interface WorkloadOptions {
   spec: LoadTestSpec;
@@ -36,11 +40,29 @@ export interface Workload {
   coordinator: Coordinator;
   /** Resolves when the coordinator has finished every issue (or was stopped). */
   done: Promise<{ summary: RunSummary; observation: Observation }>;
+  /**
+   * With chains: the intake is still deciding what it was given (its passes
+   * are asynchronous), so a virtual clock must wait for this before its next
+   * step. Null when it is not, and always without chains.
+   */
+  settling(): Promise<void> | null;
 }
 
 
 function makeIssue(index: number): IssueInput {
   return { id: issueId(index), title: `load-test issue ${index + 1}`, body: '', priority: 2, labels: [] };
+}
+
+/** Issue `index` as a source gives it, blocked by the issue before it in its chain. */
+function chainedIssue(layout: ChainLayout, index: number): BacklogIssue {
+  const blocker = layout.blockerOf(index);
+  return { ...makeIssue(index), blockedBy: blocker === null ? [] : [issueId(blocker)], url: null };
+}
+
+/** The layout by issue id, for the observer's critical path. */
+function chainsById(layout: ChainLayout): ChainsById {
+  const id = (index: number | null) => (index === null ? null : issueId(index));
+  return { blockerOf: (issue) => id(layout.blockerOf(issueIndex(issue))), dependentOf: (issue) => id(layout.dependentOf(issueIndex(issue))) };
 }
 
 /**
@@ -51,9 +73,13 @@ function makeIssue(index: number): IssueInput {
  * Like a tracker, the workload keeps issues that arrived until the store
  * has room for them in its backlog (always more than one admission takes),
  * so a million issues arriving at once cost a count, not a million rows.
+ * With chains, arrivals go through the intake `harness run` uses
+ * (chain-gate.ts), which holds each issue until its blocker is done;
+ * without, they go to the coordinator directly, as fast as before.
  */
 export async function startWorkload(options: WorkloadOptions): Promise<Workload> {
   const { spec, config, clock, store, timeScale } = options;
+  const layout = chainLayout(spec);
   let sessions = 0;
   const coordinator = new Coordinator(
     {
@@ -97,9 +123,13 @@ export async function startWorkload(options: WorkloadOptions): Promise<Workload>
       return c.backlog + c.queued + c.running + (arrived - imported);
     },
     ...(options.onFinal ? { onFinal: options.onFinal } : {}),
+    ...(layout ? { chains: chainsById(layout) } : {}),
   });
   await coordinator.initialize();
   const release = coordinator.holdIntake();
+  const gate = layout
+    ? await startChainGate({ coordinator, store, clock, onBlockerFailure: config.onBlockerFailure, onSettled: () => handOver() })
+    : null;
   // The store's backlog is kept at least this deep while issues wait at the source, so every admission finds all it has room for.
   const lookahead = config.scale.maxQueueDepth + 1 + config.scale.maxWorkers;
   // Arrival times of the issues waiting at the source, in batches: [first index, time it arrived].
@@ -113,6 +143,8 @@ export async function startWorkload(options: WorkloadOptions): Promise<Workload>
     return at;
   };
   const handOver = (): void => {
+    // The intake is still deciding what it was last given: the backlog it fills is not counted yet. It calls again when done.
+    if (gate?.settling()) return;
     const want = Math.min(arrived - handed, lookahead - store.countIssues().backlog);
     if (want <= 0) return;
     const first = handed;
@@ -121,8 +153,12 @@ export async function startWorkload(options: WorkloadOptions): Promise<Workload>
     handed += want;
     while (waiting.length > 1 && (waiting[1]?.[0] ?? Infinity) <= handed) waiting.shift();
     if (handed === arrived) waiting.length = 0;
-    observer.handOver(batch.map((i) => i.id), (i) => times[i] as number, () => coordinator.submit(batch));
-    if (handed === spec.totalIssues) release();
+    const submit = gate && layout ? () => gate.offer(batch.map((_, i) => chainedIssue(layout, first + i))) : () => coordinator.submit(batch);
+    observer.handOver(batch.map((i) => i.id), (i) => times[i] as number, submit);
+    if (handed === spec.totalIssues) {
+      release();
+      gate?.allOffered();
+    }
   };
   const offAdmitted = coordinator.events.on('issue:admitted', handOver);
   const arrive = (): void => {
@@ -135,10 +171,17 @@ export async function startWorkload(options: WorkloadOptions): Promise<Workload>
     if (arrived < spec.totalIssues) clock.setTimeout(arrive, Math.max(0, dueAt(arrived) - clock.now()));
   };
   clock.setTimeout(arrive, 0);
-  const done = coordinator.run().then((summary) => {
-    offAdmitted();
-    observer.off();
-    return { summary, observation: observer.finish() };
-  });
-  return { coordinator, done };
+  const done = coordinator
+    .run()
+    .finally(() => gate?.stop())
+    .then((summary) => {
+      offAdmitted();
+      observer.off();
+      const failure = gate?.failure();
+      if (failure) throw failure;
+      const observation = observer.finish();
+      observation.leftWaiting = gate?.leftWaiting() ?? 0;
+      return { summary, observation };
+    });
+  return { coordinator, done, settling: () => gate?.settling() ?? null };
 }

@@ -41,7 +41,7 @@ describe('paths that name nothing, a directory, or the wrong kind of file', () =
     [['run', '--issues', 'issues.jsonl', '--agent', 'true', '--state', 'folder'], /folder is a directory, not a state database; pass --state <file>, e\.g\. --state folder\/state\.db/],
     [['metrics', '--state', 'missing.db'], /no harness state at missing\.db \(not found\): run `harness run` first/],
     [['metrics', '--state', 'folder'], /folder is a directory, not a state database; pass --state <file>/],
-    [['load-test', '--scenario', 'missing.json'], /scenario file not found: .*missing\.json; pass --scenario smoke\|light\|medium\|heavy\|stress\|rate-limited, or the path/],
+    [['load-test', '--scenario', 'missing.json'], /scenario file not found: .*missing\.json; pass --scenario smoke\|light\|medium\|heavy\|stress\|rate-limited\|chains, or the path/],
     [['load-test', '--scenario', './folder'], /folder is a directory, not a scenario file; pass --scenario/],
     [['load-test', '--scenario', 'blob.bin'], /blob\.bin cannot be a scenario file: it holds a NUL byte/],
   ])('%j exits 2 saying what is wrong and what to pass', async (args, message) => {

@@ -12,7 +12,7 @@ describe('@workwayco/harness/load-test', () => {
       console.log(JSON.stringify({ names: Object.keys(LOAD_TEST_SCENARIOS), smoke: smoke.passed, custom: custom.successRate, summary: typeof smoke.summary }));`;
     const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO, encoding: 'utf8' });
     expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout)).toEqual({ names: ['smoke', 'light', 'medium', 'heavy', 'stress', 'rate-limited'], smoke: true, custom: 1, summary: 'string' });
+    expect(JSON.parse(result.stdout)).toEqual({ names: ['smoke', 'light', 'medium', 'heavy', 'stress', 'rate-limited', 'chains'], smoke: true, custom: 1, summary: 'string' });
     expect(existsSync(join(REPO, 'dist', 'loadtest', 'index.d.ts'))).toBe(true);
   });
 });
