@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { addConfigFlags, configPathOption, flagsToOverrides } from '../config/flags.js';
 import { HarnessError } from '../errors.js';
+import { DEFAULT_CHAINS } from '../loadtest/chains.js';
 import { terminalSafeLines } from '../text/escape.js';
 import { VERSION } from '../version.js';
 import type { CliIO } from './io.js';
@@ -46,7 +47,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   const loadTest = program
     .command('load-test')
     .description('run the real coordinator under a simulated workload and check the acceptance criteria (exit 0 pass, 1 fail); the scale flags override the timings derived from the workload')
-    .option('--scenario <name|file>', 'smoke, light, medium, heavy, stress, or a JSON scenario file (default: a custom spec)')
+    .option('--scenario <name|file>', 'smoke, light, medium, heavy, stress, rate-limited, chains, or a JSON scenario file (default: a custom spec)')
     .option('--issues <n>', 'issues that arrive in total')
     .option('--agents <n>', 'concurrency target: maxWorkers and the peak-concurrency yardstick')
     .option('--avg-duration <duration>', 'mean session duration, e.g. 60s')
@@ -55,6 +56,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .option('--ramp-up <duration>', 'issues arrive evenly spaced over this time')
     .option('--stall-rate <share>', 'share of sessions that go silent until the stall check stops them, 0–1')
     .option('--seed <n>', 'seed of the session draws: same seed, same results')
+    .option('--chain-share <share>', `share of the issues that arrive in dependency chains, 0–1 (default ${DEFAULT_CHAINS.share} with --chain-length alone)`)
+    .option('--chain-length <n>', `issues per chain, each blocked by the one before it (default ${DEFAULT_CHAINS.length} with --chain-share alone)`)
     .option('--mode <mode>', 'simulation (virtual time, default) or process (real child processes)')
     .option('--time-scale <factor>', 'process mode: real time per scenario time (default 0.01)')
     .option('--policy <name>', 'scale with a baseline policy instead of the harness scaler: fixed-max, fixed-min or hpa')

@@ -75,7 +75,13 @@ function chainsById(layout: ChainLayout): ChainsById {
  * so a million issues arriving at once cost a count, not a million rows.
  * With chains, arrivals go through the intake `harness run` uses
  * (chain-gate.ts), which holds each issue until its blocker is done;
- * without, they go to the coordinator directly, as fast as before.
+ * without, they go to the coordinator directly, as fast as before. Either
+ * way the source is a tracker's: issues past the backlog's room wait
+ * outside, in arrival order, as a tracker's wait outside the intake's
+ * window, and a dependent its blocker releases goes ahead of them (it
+ * arrived before them). Handing every arrival over at once, as `harness
+ * run` does with a file, would cost the intake a pass over every waiting
+ * issue each time one finishes.
  */
 export async function startWorkload(options: WorkloadOptions): Promise<Workload> {
   const { spec, config, clock, store, timeScale } = options;

@@ -92,6 +92,33 @@ describe('harness load-test', () => {
     expect(both.code).toBe(2);
   });
 
+  it('declares chains with --chain-share and --chain-length, and takes --on-blocker-failure', async () => {
+    const { code, out } = await harness(['--issues', '60', '--agents', '10', '--chain-share', '1', '--chain-length', '3', '--on-blocker-failure', 'wait', '--max-attempts', '1', '--failure-rate', '0.5', '--json']);
+    const r = JSON.parse(out);
+    expect(r.spec.chains).toEqual({ share: 1, length: 3 });
+    expect(r.config.onBlockerFailure).toBe('wait');
+    expect(r.chains).toMatchObject({ count: 20, chainedIssues: 60, onBlockerFailure: 'wait', blockedFailed: 0 });
+    expect(r.chains.leftWaiting).toBeGreaterThan(0);
+    expect(r.issues.unfinished).toBe(r.chains.leftWaiting);
+    expect(code).toBe(1);
+    // One flag alone keeps the scenario's other field.
+    const longer = await harness(['--scenario', 'chains', '--chain-length', '10', '--json']);
+    expect(JSON.parse(longer.out).spec).toMatchObject({ name: 'chains-custom', chains: { share: 0.5, length: 10 } });
+    const shown = await harness(['--scenario', 'chains']);
+    expect(shown.out).toMatch(/chains\s+│ 20 chains of 5 \(100 of 200 issues\); 0 failed because a blocker failed/);
+    expect(shown.out).toMatch(/critical path \(virtual\)/);
+  });
+
+  it('exits 2 on invalid chain flags, naming them', async () => {
+    const { code, err } = await harness(['--chain-share', 'most', '--chain-length', '1']);
+    expect(code).toBe(2);
+    expect(err).toMatch(/--chain-share: expected a number from 0 to 1, received "most"/);
+    expect(err).toMatch(/--chain-length: expected an integer ≥ 2 \(issues per chain\), received 1/);
+    const bad = await harness(['--on-blocker-failure', 'retry']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--on-blocker-failure: expected "fail" or "wait", received "retry"/);
+  });
+
   it('prints the comparison table with --compare', async () => {
     const { code, out } = await harness(['--scenario', 'medium', '--compare']);
     expect(code).toBe(0);

@@ -11,6 +11,7 @@ import { createProgressView } from '../../loadtest/progress.js';
 import { renderComparison, renderReport, type Paint } from '../../loadtest/render.js';
 import type { LoadTestResults } from '../../loadtest/results.js';
 import { compareLoadTest, DEFAULT_TIME_SCALE, runLoadTest, type LoadTestOptions } from '../../loadtest/run.js';
+import { DEFAULT_CHAINS } from '../../loadtest/chains.js';
 import { resolveScenario } from '../../loadtest/scenarios.js';
 import { DEFAULT_SPEC, specProblems, type LoadTestSpec } from '../../loadtest/spec.js';
 import type { CliIO } from '../io.js';
@@ -26,6 +27,8 @@ export interface LoadTestCommandOptions extends Record<string, unknown> {
   rampUp?: string;
   stallRate?: string;
   seed?: string;
+  chainShare?: string;
+  chainLength?: string;
   mode?: string;
   timeScale?: string;
   json?: boolean;
@@ -35,7 +38,7 @@ export interface LoadTestCommandOptions extends Record<string, unknown> {
   policy?: string;
 }
 
-type SpecField = Exclude<keyof LoadTestSpec, 'name' | 'description'>;
+type SpecField = Exclude<keyof LoadTestSpec, 'name' | 'description' | 'rateLimit' | 'chains'>;
 
 /** The custom-spec flags: option key, spec field, flag as typed, how the text is read. */
 const SPEC_FLAGS: readonly [keyof LoadTestCommandOptions, SpecField, string, 'number' | 'duration'][] = [
@@ -47,6 +50,12 @@ const SPEC_FLAGS: readonly [keyof LoadTestCommandOptions, SpecField, string, 'nu
   ['rampUp', 'rampUpMs', '--ramp-up', 'duration'],
   ['stallRate', 'stallRate', '--stall-rate', 'number'],
   ['seed', 'seed', '--seed', 'number'],
+];
+
+/** The chain flags: option key, field of `chains`, flag as typed. */
+const CHAIN_FLAGS: readonly [keyof LoadTestCommandOptions, 'share' | 'length', string][] = [
+  ['chainShare', 'share', '--chain-share'],
+  ['chainLength', 'length', '--chain-length'],
 ];
 
 /** Text to a number; anything unreadable stays as text so the spec check reports it as received. */
@@ -70,9 +79,14 @@ export function specFromOptions(options: LoadTestCommandOptions, cwd: string): L
     const text = options[key];
     if (typeof text === 'string') custom[field] = readValue(text, kind);
   }
+  // One chain flag alone keeps the other field of the scenario's chains, or of DEFAULT_CHAINS.
+  const chainFlags = CHAIN_FLAGS.filter(([key]) => typeof options[key] === 'string');
+  if (chainFlags.length > 0) {
+    custom.chains = { ...(base.chains ?? DEFAULT_CHAINS), ...Object.fromEntries(chainFlags.map(([key, field]) => [field, readValue(options[key] as string, 'number')])) };
+  }
   const changed = Object.keys(custom).length > 0;
   const spec = { ...base, ...custom, name: changed && options.scenario !== undefined ? `${base.name}-custom` : base.name };
-  const flagOf = (field: string) => SPEC_FLAGS.find(([, f]) => f === field)?.[2] ?? field;
+  const flagOf = (field: string) => SPEC_FLAGS.find(([, f]) => f === field)?.[2] ?? CHAIN_FLAGS.find(([, f]) => `chains.${f}` === field)?.[2] ?? field;
   const problems = specProblems(spec, flagOf);
   if (problems.length > 0) throw new UsageError(`invalid load-test workload:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return spec as LoadTestSpec;
