@@ -83,6 +83,23 @@ describe('process mode', () => {
     expect(agentsAlive()).toEqual([]);
   });
 
+  it('runs chains with real processes: one issue of a chain at a time, and a failed first issue fails the rest unrun', async () => {
+    // Two chains of three 20 s sessions (200 ms real): three in a row each, two at once at most.
+    const spec = generateLoadTestSpec({ totalIssues: 6, concurrentAgents: 3, avgSessionDurationMs: 20_000, sessionDurationVariance: 0, rampUpMs: 0, failureRate: 0, seed: 1, chains: { share: 1, length: 3 } });
+    const sim = await runLoadTest(spec, '/tmp', isolated);
+    const real = await runLoadTest(spec, '/tmp', { ...isolated, mode: 'process', timeScale: 0.01 });
+    expect(real.complete).toBe(true);
+    expect(real.issues).toEqual(sim.issues);
+    expect(real.sessions).toEqual(sim.sessions);
+    expect(real.peakConcurrentWorkers).toBe(2);
+    expect(real.quality.makespanMs).toBeGreaterThanOrEqual(60_000);
+    expect(real.quality.criticalPathMs).toBeGreaterThanOrEqual(60_000);
+    const broken = await runLoadTest({ ...spec, failureRate: 1 }, '/tmp', { ...isolated, mode: 'process', timeScale: 0.01, overrides: { maxAttempts: 1 } });
+    expect(broken.issues).toMatchObject({ done: 0, failed: 6, blockedFailed: 4, unfinished: 0 });
+    expect(broken.sessions.total).toBe(2);
+    expect(agentsAlive()).toEqual([]);
+  });
+
   it('stops on an abort, kills the running agents and reports the run as incomplete', async () => {
     const abort = new AbortController();
     const r = await runLoadTest(LOAD_TEST_SCENARIOS.light, '/tmp', {
