@@ -1,7 +1,7 @@
 import { formatMs, formatPercent } from '../metrics/render.js';
 import { escapeXml } from './junit.js';
 import { timeLabel } from './render.js';
-import type { LoadTestResults } from './results.js';
+import { describeChains, type LoadTestResults } from './results.js';
 import { svgLineChart, type Series } from './svg-chart.js';
 
 const STYLE = `
@@ -47,6 +47,7 @@ export function renderHtmlReport(r: LoadTestResults): string {
   const q = r.quality;
   const results = rows([
     ['issues', `${r.issues.total}: ${r.issues.done} done, ${r.issues.failed} failed`],
+    ...(r.chains ? [['chains', e(describeChains(r.chains, r.issues.total))]] : []),
     ['sessions', `${r.sessions.total}: ${r.sessions.success} ok, ${r.sessions.failure} failed, ${r.sessions.stalled} stalled`],
     [`throughput (${e(tl)})`, `${r.throughputPerSecond.toFixed(3)} issues/s`],
     [`latency (${e(tl)})`, `avg ${formatMs(r.avgLatencyMs)}, p95 ${formatMs(r.p95LatencyMs)}, p99 ${formatMs(r.p99LatencyMs)}`],
@@ -59,6 +60,7 @@ export function renderHtmlReport(r: LoadTestResults): string {
   ]);
   const quality = rows([
     [`makespan (${e(tl)})`, `${formatMs(q.makespanMs)}, ${q.makespanRatio.toFixed(2)}× the lower bound (${formatMs(q.lowerBoundMs)})`],
+    ...(r.chains ? [[`critical path (${e(tl)})`, formatMs(q.criticalPathMs)]] : []),
     ['worker-seconds', `${q.workerSeconds.toFixed(0)} (${formatPercent(q.idleShare)} idle)`],
     [`p95 queue wait (${e(tl)})`, formatMs(q.p95QueueWaitMs)],
     ['scale reversals', String(q.scaleReversals)],
