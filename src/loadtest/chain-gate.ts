@@ -91,6 +91,7 @@ export async function startChainGate(o: ChainGateOptions): Promise<ChainGate> {
       return c.backlog + c.queued + c.running + c.merging;
     },
     keepOpen: true,
+    // A source that lists nothing is never down: no retry is ever waited for.
     retryMs: 1000,
     window: null,
     say: () => {},
