@@ -138,4 +138,9 @@ export const FIELD_CHECKS = {
   'agent.permissionMode': oneOf(CLAUDE_PERMISSION_MODES, EXPECTED.permissionMode),
   'agent.sandbox': oneOf(CODEX_SANDBOXES, EXPECTED.sandbox),
   'agent.bin': orNull(word, EXPECTED.bin),
+  'hooks.afterCreate': optionalCommand,
+  'hooks.beforeRun': optionalCommand,
+  'hooks.afterRun': optionalCommand,
+  'hooks.beforeRemove': optionalCommand,
+  'hooks.timeoutMs': duration,
 } satisfies Record<FieldPath, Check>;

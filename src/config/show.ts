@@ -50,6 +50,10 @@ const NULL_MEANS = {
   'agent.resume': 'on for presets that can resume',
   'agent.model': "the agent's own choice",
   'agent.bin': "the preset's name on PATH",
+  'hooks.afterCreate': 'none',
+  'hooks.beforeRun': 'none',
+  'hooks.afterRun': 'none',
+  'hooks.beforeRemove': 'none',
 } as const;
 
 function valueAt(config: Readonly<HarnessConfig>, path: FieldPath): unknown {

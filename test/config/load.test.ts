@@ -105,6 +105,11 @@ describe('resolveConfig', () => {
       HARNESS_ISSUE_MAX_TOKENS: '400000',
       HARNESS_ON_HOLD: 'stop',
       HARNESS_CIRCUIT_BREAKER: '0',
+      HARNESS_HOOKS_AFTER_CREATE: 'make deps',
+      HARNESS_HOOKS_BEFORE_RUN: "git fetch --quiet 'origin'",
+      HARNESS_HOOKS_AFTER_RUN: 'scripts/after.sh',
+      HARNESS_HOOKS_BEFORE_REMOVE: 'docker compose down',
+      HARNESS_HOOKS_TIMEOUT_MS: '2m',
     };
     const resolved = await resolveConfig({ cwd, env });
     expect(resolved.config).toEqual({
@@ -131,6 +136,13 @@ describe('resolveConfig', () => {
       onHold: 'stop',
       circuitBreaker: 0,
       workspace: { mode: 'worktree', setup: ['npm', 'ci', '--silent'], copy: ['.env', 'config/local.json'], keep: true },
+      hooks: {
+        afterCreate: ['make', 'deps'],
+        beforeRun: ['git', 'fetch', '--quiet', 'origin'],
+        afterRun: ['scripts/after.sh'],
+        beforeRemove: ['docker', 'compose', 'down'],
+        timeoutMs: 120_000,
+      },
       merge: {
         mode: 'pr',
         strategy: 'squash',
@@ -289,7 +301,7 @@ describe('resolveConfig problems', () => {
     const cwd = makeProject({ 'package.json': PACKAGE_JSON, 'harness.config.json': json({ workspace: 'docker' }) });
     const error = await configErrorOf({ cwd, env: { HARNESS_MAX_ATTEMPTS: '0' }, flags: { state: '' } });
     expect(error.problems).toEqual([
-      'workspace: expected "shared" or "worktree", received "docker"',
+      'workspace: expected "shared", "worktree" or "worker", received "docker"',
       'HARNESS_MAX_ATTEMPTS: expected a positive integer, received 0',
       '--state: expected a non-empty string, received ""',
     ]);
