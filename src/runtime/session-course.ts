@@ -70,7 +70,7 @@ class SessionCourse implements SessionHandle {
     // Each part of the course is stopped on its own: a kill during the agent leaves afterRun to run.
     this.stage = 'after';
     this.killed = false;
-    if (this.hookStop.signal.aborted) this.hookStop = new AbortController();
+    this.hookStop = new AbortController();
     if (hooks) await hooks.afterRun(this.spec, exit, { signal: this.hookStop.signal, onProgress: control.onProgress }).catch(() => undefined);
     if (release) await release(this.spec).catch(() => undefined);
     this.stage = 'over';

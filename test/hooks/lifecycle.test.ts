@@ -27,7 +27,8 @@ function setting(): { dir: string; calls: string; settings: HookSettings } {
 const record = (calls: string, ...args: string[]) => [process.execPath, RECORD, calls, ...args];
 
 function calls(file: string): { hook: string; cwd: string; argv: string[]; env: Record<string, string>; pid: number }[] {
-  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line)) : [];
+  // A line is written whole (one write); the file may exist a moment before it does.
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line)) : [];
 }
 
 function alive(pid: number): boolean {
