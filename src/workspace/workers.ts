@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Git } from '../git/index.js';
+import { isInside, samePath, type Git } from '../git/index.js';
 import type { HookContext } from '../hooks/env.js';
 import type { WorkspaceProvider, WorkspaceRequest } from '../runtime/coordinator-types.js';
 import { sanitizeIssueId } from './sanitize.js';
@@ -114,6 +114,7 @@ export class WorkerWorkspaces implements WorkspaceProvider {
   /** Reset the worktree onto the issue's branch: its own when it has one (a retry), else a new one from the target. */
   private async switchTo(path: string, branch: string): Promise<void> {
     const { git, baseBranch } = this.options;
+    await this.freeBranch(branch, path);
     await git.try(['rebase', '--quit'], path);
     // Tracked files back as committed, and any merge or cherry-pick state gone.
     await git.run(['reset', '--quiet', '--hard'], path);
@@ -121,6 +122,21 @@ export class WorkerWorkspaces implements WorkspaceProvider {
     else await git.run(['checkout', '--quiet', '--force', '--no-track', '-b', branch, baseBranch], path);
     // Untracked files go, ignored ones (what setup installed) stay.
     await git.run(['clean', '--quiet', '-d', '--force'], path);
+  }
+
+  /**
+   * A session stopped while its workspace was being prepared never ran, so
+   * nothing let go of its branch: another worker's worktree may still have
+   * it checked out. No two sessions of an issue run at once, so that worker
+   * is done with it.
+   */
+  private async freeBranch(branch: string, except: string): Promise<void> {
+    const { git, workersDir } = this.options;
+    for (const worktree of await git.worktrees()) {
+      if (worktree.branch === branch && !samePath(worktree.path, except) && isInside(workersDir, worktree.path)) {
+        await git.try(['checkout', '--quiet', '--detach'], worktree.path);
+      }
+    }
   }
 
   private async remove(workerId: string): Promise<void> {

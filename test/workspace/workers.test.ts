@@ -74,6 +74,15 @@ describe('worker workspaces', () => {
     expect(readFileSync(join(retry.path, 'a.txt'), 'utf8')).toBe('A\n');
   });
 
+  it('takes the branch over from a worker whose session was stopped before it started', async () => {
+    const spaces = workers();
+    // Prepared, then the session was stopped before its agent ran: nothing let go of the branch.
+    const stopped = await spaces.prepare('A', request('A', 'worker-1'));
+    const retry = await spaces.prepare('A', request('A', 'worker-2', 2));
+    expect(git(retry.path, 'branch', '--show-current')).toBe('harness/A');
+    expect(git(stopped.path, 'branch', '--show-current')).toBe('');
+  });
+
   it('starts each new branch from the target as it is then', async () => {
     const spaces = workers();
     await spaces.prepare('A', request('A'));
