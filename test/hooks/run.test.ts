@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -84,19 +84,21 @@ describe('lifecycle hooks in harness run', () => {
     expect(subjects(temp.repo).slice(1).sort()).toEqual(['A: fix A', 'B: fix B']);
   });
 
-  it('runs beforeRun and afterRun in the project in shared mode, and never afterCreate or beforeRemove', async () => {
+  it('runs beforeRun and afterRun in the project in shared mode, and never afterCreate or beforeRemove; issue text reaches them only as variables', async () => {
     const { dir, project } = sharedProject();
     const calls = join(dir, 'calls.jsonl');
     const record = [process.execPath, RECORD, calls];
-    const result = await run(project, [{ id: 'A', title: 'fix A' }], { hooks: { afterCreate: record, beforeRun: record, afterRun: record, beforeRemove: record } }, [
+    const hostile = `$(touch pwned-1) \`touch pwned-2\`; touch pwned-3 && echo "$HOME" > pwned-4`;
+    // A hook that is a shell script still only expands the title as a variable.
+    const shell = ['sh', '-c', 'printf %s "$HARNESS_ISSUE_TITLE" > title.txt'];
+    const result = await run(project, [{ id: 'A', title: hostile }], { hooks: { afterCreate: record, beforeRun: record, afterRun: shell, beforeRemove: record } }, [
       '--agent',
       fixture('succeed.mjs'),
     ]);
     expect(result.code).toBe(0);
-    expect(readCalls(calls).map((c) => [c.hook, c.cwd, c.env.HARNESS_WORKSPACE])).toEqual([
-      ['beforeRun', project, project],
-      ['afterRun', project, project],
-    ]);
+    expect(readCalls(calls).map((c) => [c.hook, c.cwd, c.env.HARNESS_WORKSPACE, c.env.HARNESS_ISSUE_TITLE, c.argv])).toEqual([['beforeRun', project, project, hostile, []]]);
+    expect(readFileSync(join(project, 'title.txt'), 'utf8')).toBe(hostile);
+    for (const place of [project, dir]) expect(readdirSync(place).filter((name) => name.startsWith('pwned'))).toEqual([]);
   });
 
   it('fails the attempt when beforeRun fails, without starting the agent, with the hook’s output in the session log', async () => {
