@@ -128,6 +128,20 @@ describe('lifecycle hooks in harness run', () => {
     expect(t.stdout()).toMatch(/A attempt 1 failure in .* \(hook beforeRun \(.*\) failed: exit code 4\) → requeued/);
   });
 
+  it('fails the preparation when afterCreate fails, and the retry makes the worktree afresh', async () => {
+    const temp = makeRepo();
+    cleanups.push(temp.cleanup);
+    const afterCreate = [process.execPath, '-e', "if (process.env.HARNESS_ATTEMPT === '1') { console.log('no docker'); process.exit(2) }"];
+    const result = await run(temp.repo, [{ id: 'A', title: 'fix A', body: 'file: A.txt' }], { hooks: { afterCreate } }, ['--worktrees', '--agent', `"${process.execPath}" "${EDIT_AGENT}"`]);
+    expect(result.code).toBe(0);
+    const { issues, sessions } = readState(temp.repo);
+    expect(issues.A).toMatchObject({ status: 'done', attempts: 2 });
+    const hookLog = join(temp.repo, '.harness', 'state.db.logs', 'hooks', 'A.log');
+    expect(sessions.A?.[0]).toMatchObject({ outcome: 'failure', reason: `could not prepare the worktree: hook afterCreate (${afterCreate.join(' ')}) failed: exit code 2; log: ${hookLog}` });
+    expect(readFileSync(hookLog, 'utf8')).toContain('no docker\n');
+    expect(subjects(temp.repo)).toEqual(['initial', 'A: fix A']);
+  });
+
   it('stops a beforeRun that hangs at hooks.timeoutMs, and the attempt fails', async () => {
     const { dir, project } = sharedProject();
     const calls = join(dir, 'calls.jsonl');
