@@ -9,6 +9,7 @@ const benches = [
   ['metrics', './metrics.js'],
   ['parse', './parse.js'],
   ['dashboard', './dashboard.js'],
+  ['workspaces', './workspaces.js'],
 ];
 
 const only = process.argv.slice(2);

@@ -5,7 +5,7 @@
  */
 export { VERSION } from './version.js';
 export { Coordinator } from './runtime/coordinator.js';
-export type { CoordinatorOptions, HarnessState, ProcessInspector, RunSettings, RunSummary, WorkspaceProvider } from './runtime/coordinator-types.js';
+export type { CoordinatorOptions, HarnessState, ProcessInspector, RunSettings, RunSummary, SessionHooks, WorkspaceProvider, WorkspaceRequest } from './runtime/coordinator-types.js';
 export { ScaleManager, createScaleManager, type MergeQueueProbe, type ScaleManagerDeps, type ScalePolicy } from './runtime/scale-manager.js';
 export { WorkerPool, type Worker, type WorkerPoolOptions } from './runtime/worker-pool.js';
 export { VirtualClock, realClock, type Clock, type TimerHandle } from './runtime/clock.js';
@@ -21,7 +21,7 @@ export { hasExceededQuota, pickWorker } from './core/quota.js';
 export { nextBackpressure, admissionRoom, type BackpressureState } from './core/backpressure.js';
 export { percentile, computeSessionStats } from './core/metrics.js';
 export { decideAfterSession, retryDelayMs } from './core/retry.js';
-export { DEFAULT_CONFIG, type HarnessConfig, type AgentConfig, type ResolvedConfig } from './config/types.js';
+export { DEFAULT_CONFIG, type HarnessConfig, type AgentConfig, type HooksConfig, type ResolvedConfig } from './config/types.js';
 export { resolveConfig } from './config/load.js';
 export { parseDuration, formatDuration } from './config/duration.js';
 export { ProcessRunner, type ProcessRunnerOptions } from './agents/process-runner.js';
@@ -33,6 +33,8 @@ export { openStore } from './store/open.js';
 export type * from './store/types.js';
 export { parseIssues, readIssuesFile } from './sources/issues-file.js';
 export { WorktreeManager } from './workspace/worktree.js';
+export { WorkerWorkspaces, type WorkerWorkspacesOptions } from './workspace/workers.js';
+export { LifecycleHooks, HookError, runHook, hookEnv, HOOK_NAMES, type HookName, type HookContext, type LifecycleHookOptions } from './hooks/index.js';
 export { renderMetricsTable } from './metrics/render.js';
 export { buildReport, openStoreReader, renderPrometheus, startMetricsServer, type MetricsReport } from './metrics/index.js';
 export { MergeQueue, Merger, setUpWorktreeRun, type WorktreeRun } from './merge/index.js';

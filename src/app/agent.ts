@@ -43,7 +43,7 @@ export interface AgentContext {
 export async function prepareAgent(config: HarnessConfig, context: AgentContext): Promise<PreparedAgent> {
   const { agent } = config;
   const uid = context.uid !== undefined ? context.uid : (process.getuid?.() ?? null);
-  const setup = config.workspace.mode === 'worktree' ? config.workspace.setup : null;
+  const setup = config.workspace.mode !== 'shared' ? config.workspace.setup : null;
   // Loaded only when needed: a run's start-up is on the clock until its first agent starts.
   const withSetup = setup ? (await import('../workspace/bootstrap.js')).withSetup : (_: unknown, argv: readonly string[]) => [...argv];
   const preset = presetOfCommand(agent.command);

@@ -54,7 +54,7 @@ export function createSource(config: HarnessConfig, context: SourceContext): Sou
     recordTo: join(context.logDir, 'tracker-calls.jsonl'),
   });
   if (config.source === 'beads') return new BeadsSource(cli);
-  return new GithubSource(cli, { label: config.tracker.label, limit: config.tracker.limit, assign: config.tracker.assign, pullRequests: config.workspace.mode === 'worktree' && config.merge.mode === 'pr' });
+  return new GithubSource(cli, { label: config.tracker.label, limit: config.tracker.limit, assign: config.tracker.assign, pullRequests: config.workspace.mode !== 'shared' && config.merge.mode === 'pr' });
 }
 
 export interface RunIntake {
@@ -79,7 +79,10 @@ export function createIntake(
   const first = file ? file.first() : null;
   const initial = first ? first.filter((i) => i.blockedBy.length === 0) : [];
   let intake: Intake | null = null;
-  const reporter = source.tracked ? new Reporter({ source, store, clock, events, retryMs: config.tracker.retryMs }) : null;
+  const pullRequests = config.workspace.mode !== 'shared' && config.merge.mode === 'pr';
+  // A done report in pr mode links the pull request that holds the work (the issue's latest merge entry's address).
+  const pullRequestOf = (issueId: string): string | null => (pullRequests ? (store.listMerges().filter((m) => m.issueId === issueId && m.url !== null).at(-1)?.url ?? null) : null);
+  const reporter = source.tracked ? new Reporter({ source, store, clock, events, retryMs: config.tracker.retryMs, pullRequestOf }) : null;
   return {
     initial,
     async start(coordinator) {

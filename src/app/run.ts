@@ -126,7 +126,8 @@ export async function prepareRun(options: RunOptions, io: RunIO): Promise<Prepar
     if (parsed) checkBlockers(parsed.issues, { shown: source.shown, tracked: false, known: (id) => store.getIssue(id) !== undefined });
     const events = new EventBus();
     const intake = createIntake(config, { source, store, events, clock: realClock, watchMs: options.watchMs ?? null, say: (line) => io.say(terminalSafeLines(line) + '\n') });
-    const worktreeRun = await setUpWorktrees(config, { cwd: io.cwd, env: io.env, harnessDir, logDir: files.logs, store, events, issueIds: parsed?.issues.map((i) => i.id) ?? [] });
+    const hooks = await lifecycleHooks(config, { env: io.env, logDir: files.logs, events });
+    const worktreeRun = await setUpWorktrees(config, { cwd: io.cwd, env: io.env, harnessDir, logDir: files.logs, store, events, issueIds: parsed?.issues.map((i) => i.id) ?? [], hooks });
     let coordinator: Coordinator | null = null;
     runner = createAgentRunner({
       command: agent.command,
@@ -150,7 +151,8 @@ export async function prepareRun(options: RunOptions, io: RunIO): Promise<Prepar
         issues: intake.initial,
         store,
         runner,
-        workspaces: worktreeRun?.workspaces ?? null,
+        workspaces: worktreeRun?.provider ?? null,
+        hooks: hooks?.forSessions() ?? null,
         merge: worktreeRun?.merge ?? null,
         settings: { ...runSettings(config, agent.invocation), logDir: files.logs },
       },
@@ -240,16 +242,41 @@ export async function prepareRun(options: RunOptions, io: RunIO): Promise<Prepar
   }
 }
 
+/** The configured lifecycle hooks, or null when there are none (their module is then not loaded). */
+async function lifecycleHooks(config: HarnessConfig, context: { env: NodeJS.ProcessEnv; logDir: string; events: EventBus }) {
+  const { timeoutMs: _timeoutMs, ...hooks } = config.hooks;
+  if (Object.values(hooks).every((argv) => argv === null)) return null;
+  const { LifecycleHooks } = await import('../hooks/lifecycle.js');
+  return new LifecycleHooks({
+    hooks: config.hooks,
+    env: context.env,
+    clock: realClock,
+    killGraceMs: config.killGraceMs,
+    logMaxBytes: config.logMaxBytes,
+    logDir: context.logDir,
+    events: context.events,
+  });
+}
+
 /**
- * Worktree mode: issue worktrees, their bootstrap and the merge queue,
- * checked before anything starts. In shared mode, refuse a store whose
- * issues wait for a merge queue that this run would not have.
+ * Worktree and worker modes: the worktrees, their bootstrap and the merge
+ * queue, checked before anything starts. In shared mode, refuse a store
+ * whose issues wait for a merge queue that this run would not have.
  */
 async function setUpWorktrees(
   config: HarnessConfig,
-  context: { cwd: string; env: NodeJS.ProcessEnv; harnessDir: string; logDir: string; store: Store; events: EventBus; issueIds: string[] },
+  context: {
+    cwd: string;
+    env: NodeJS.ProcessEnv;
+    harnessDir: string;
+    logDir: string;
+    store: Store;
+    events: EventBus;
+    issueIds: string[];
+    hooks: Awaited<ReturnType<typeof lifecycleHooks>>;
+  },
 ) {
-  if (config.workspace.mode !== 'worktree') {
+  if (config.workspace.mode === 'shared') {
     const merging = context.store.countIssues().merging;
     if (merging > 0) {
       throw new UsageError(`${merging} issue(s) in this state file are waiting to merge from a worktree run: run with --worktrees to land them`);
@@ -257,7 +284,18 @@ async function setUpWorktrees(
     return null;
   }
   const { setUpWorktreeRun } = await import('../merge/worktree-run.js');
-  return setUpWorktreeRun({ repoDir: context.cwd, harnessDir: context.harnessDir, logDir: context.logDir, config, store: context.store, events: context.events, clock: realClock, env: context.env, issueIds: context.issueIds });
+  return setUpWorktreeRun({
+    repoDir: context.cwd,
+    harnessDir: context.harnessDir,
+    logDir: context.logDir,
+    config,
+    store: context.store,
+    events: context.events,
+    clock: realClock,
+    env: context.env,
+    issueIds: context.issueIds,
+    hooks: context.hooks,
+  });
 }
 
 /**

@@ -150,4 +150,9 @@ export const FIELD_CHECKS = {
   'tracker.limit': count,
   'tracker.assign': boolean,
   'tracker.bin': orNull(word, 'null or a path to the tracker\'s program'),
+  'hooks.afterCreate': optionalCommand,
+  'hooks.beforeRun': optionalCommand,
+  'hooks.afterRun': optionalCommand,
+  'hooks.beforeRemove': optionalCommand,
+  'hooks.timeoutMs': duration,
 } satisfies Record<FieldPath, Check>;

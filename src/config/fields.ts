@@ -5,7 +5,7 @@
  */
 import { AGENT_FORMATS } from '../agents/formats/events.js';
 import { CLAUDE_PERMISSION_MODES, CODEX_SANDBOXES } from '../agents/formats/presets.js';
-import type { AgentConfig, HarnessConfig, MergeConfig, TrackerConfig, WorkspaceConfig } from './types.js';
+import type { AgentConfig, HarnessConfig, HooksConfig, MergeConfig, TrackerConfig, WorkspaceConfig } from './types.js';
 
 const quoted = (values: readonly string[]): string => values.map((v) => `"${v}"`).join(', ');
 
@@ -18,14 +18,15 @@ const quoted = (values: readonly string[]): string => values.map((v) => `"${v}"`
 export type FieldKind = 'count' | 'duration' | 'ratio' | 'path' | 'usd' | 'tokens' | 'countOrZero' | 'holdMode' | 'source' | 'blockerMode';
 
 /** Fields that hold an object of settings rather than one value. */
-export type GroupName = 'workspace' | 'merge' | 'agent' | 'tracker';
+export type GroupName = 'workspace' | 'merge' | 'agent' | 'tracker' | 'hooks';
 export type ScalarField = Exclude<keyof HarnessConfig, GroupName>;
 export type AgentField = `agent.${keyof AgentConfig & string}`;
 export type WorkspaceField = `workspace.${keyof WorkspaceConfig & string}`;
 export type MergeField = `merge.${keyof MergeConfig & string}`;
 export type TrackerField = `tracker.${keyof TrackerConfig & string}`;
+export type HooksField = `hooks.${keyof HooksConfig & string}`;
 /** A dotted path to one leaf of HarnessConfig, e.g. `maxWorkers` or `agent.command`. */
-export type FieldPath = ScalarField | WorkspaceField | MergeField | AgentField | TrackerField;
+export type FieldPath = ScalarField | WorkspaceField | MergeField | AgentField | TrackerField | HooksField;
 
 export const SCALAR_FIELD_KINDS = {
   minWorkers: 'count',
@@ -91,7 +92,8 @@ export const AGENT_FIELDS: readonly AgentField[] = [
   'agent.bin',
 ];
 export const TRACKER_FIELDS: readonly TrackerField[] = ['tracker.timeoutMs', 'tracker.retryMs', 'tracker.label', 'tracker.limit', 'tracker.assign', 'tracker.bin'];
-export const FIELD_PATHS: readonly FieldPath[] = [...SCALAR_FIELDS, ...WORKSPACE_FIELDS, ...MERGE_FIELDS, ...AGENT_FIELDS, ...TRACKER_FIELDS];
+export const HOOKS_FIELDS: readonly HooksField[] = ['hooks.afterCreate', 'hooks.beforeRun', 'hooks.afterRun', 'hooks.beforeRemove', 'hooks.timeoutMs'];
+export const FIELD_PATHS: readonly FieldPath[] = [...SCALAR_FIELDS, ...WORKSPACE_FIELDS, ...MERGE_FIELDS, ...AGENT_FIELDS, ...TRACKER_FIELDS, ...HOOKS_FIELDS];
 
 /** The leaf fields of each group, as dotted paths. */
 export const GROUP_FIELDS: Readonly<Record<GroupName, readonly FieldPath[]>> = {
@@ -99,6 +101,7 @@ export const GROUP_FIELDS: Readonly<Record<GroupName, readonly FieldPath[]>> = {
   merge: MERGE_FIELDS,
   agent: AGENT_FIELDS,
   tracker: TRACKER_FIELDS,
+  hooks: HOOKS_FIELDS,
 };
 
 /**
@@ -108,7 +111,7 @@ export const GROUP_FIELDS: Readonly<Record<GroupName, readonly FieldPath[]>> = {
  */
 export const GROUP_SHORTHAND: Partial<Record<GroupName, string>> = { workspace: 'mode' };
 
-export const WORKSPACE_MODES = ['shared', 'worktree'] as const;
+export const WORKSPACE_MODES = ['shared', 'worktree', 'worker'] as const;
 export const MERGE_MODES = ['local', 'pr'] as const;
 export const MERGE_STRATEGIES = ['rebase', 'merge', 'squash'] as const;
 
@@ -131,8 +134,9 @@ export const EXPECTED = {
   permissionMode: `one of ${quoted(CLAUDE_PERMISSION_MODES)}`,
   sandbox: `one of ${quoted(CODEX_SANDBOXES)}`,
   bin: 'null or a path to the preset\'s binary',
-  workspace: '"shared" or "worktree"',
-  workspaceGroup: '"shared" or "worktree", or an object with "mode", "setup", "copy" and/or "keep"',
+  workspace: '"shared", "worktree" or "worker"',
+  workspaceGroup: '"shared", "worktree" or "worker", or an object with "mode", "setup", "copy" and/or "keep"',
+  hooks: 'an object of hooks ("afterCreate", "beforeRun", "afterRun", "beforeRemove", "timeoutMs")',
   merge: 'an object of merge settings ("mode", "strategy", "verify", "target", "push", "batchSize", "requireCommits")',
   mergeMode: '"local" or "pr"',
   strategy: '"rebase", "merge" or "squash"',
@@ -147,8 +151,11 @@ export const EXPECTED = {
   settings: 'an object of settings',
 } as const;
 
+/** Duration fields inside groups (the scalar ones are in SCALAR_FIELD_KINDS). */
+const GROUP_DURATIONS: ReadonlySet<string> = new Set<FieldPath>(['hooks.timeoutMs', 'tracker.timeoutMs', 'tracker.retryMs']);
+
 export function isDurationField(path: string): boolean {
-  return (SCALAR_FIELD_KINDS as Record<string, FieldKind>)[path] === 'duration' || path === 'tracker.timeoutMs' || path === 'tracker.retryMs';
+  return (SCALAR_FIELD_KINDS as Record<string, FieldKind>)[path] === 'duration' || GROUP_DURATIONS.has(path);
 }
 
 /** `workerStallTimeoutMs` → `worker_stall_timeout_ms`; `agent.command` → `agent_command`. */

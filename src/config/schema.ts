@@ -23,7 +23,7 @@ function field<T>(check: Check<T>) {
     .optional();
 }
 
-type Leaves<G extends 'workspace' | 'merge' | 'agent' | 'tracker'> = { [K in keyof HarnessConfig[G]]: ReturnType<typeof field<HarnessConfig[G][K]>> };
+type Leaves<G extends 'workspace' | 'merge' | 'agent' | 'tracker' | 'hooks'> = { [K in keyof HarnessConfig[G]]: ReturnType<typeof field<HarnessConfig[G][K]>> };
 
 const workspaceObject = z.strictObject(
   {
@@ -77,6 +77,17 @@ export const trackerSchema = z.strictObject(
   { error: EXPECTED.tracker },
 );
 
+export const hooksSchema = z.strictObject(
+  {
+    afterCreate: field(FIELD_CHECKS['hooks.afterCreate']),
+    beforeRun: field(FIELD_CHECKS['hooks.beforeRun']),
+    afterRun: field(FIELD_CHECKS['hooks.afterRun']),
+    beforeRemove: field(FIELD_CHECKS['hooks.beforeRemove']),
+    timeoutMs: field(FIELD_CHECKS['hooks.timeoutMs']),
+  } satisfies Leaves<'hooks'>,
+  { error: EXPECTED.hooks },
+);
+
 function scalarShape() {
   const entries = SCALAR_FIELDS.map((name) => [name, field(FIELD_CHECKS[name])]);
   return Object.fromEntries(entries) as { [F in ScalarField]: ReturnType<typeof field<HarnessConfig[F]>> };
@@ -84,7 +95,7 @@ function scalarShape() {
 
 /** One layer of configuration, as written in a file. */
 export const configFileSchema = z.strictObject(
-  { ...scalarShape(), workspace: workspaceSchema.optional(), merge: mergeSchema.optional(), agent: agentSchema.optional(), tracker: trackerSchema.optional() },
+  { ...scalarShape(), workspace: workspaceSchema.optional(), merge: mergeSchema.optional(), agent: agentSchema.optional(), tracker: trackerSchema.optional(), hooks: hooksSchema.optional() },
   { error: EXPECTED.settings },
 );
 

@@ -51,6 +51,10 @@ const NULL_MEANS = {
   'agent.model': "the agent's own choice",
   'agent.bin': "the preset's name on PATH",
   'tracker.bin': '`bd` or `gh` on PATH',
+  'hooks.afterCreate': 'none',
+  'hooks.beforeRun': 'none',
+  'hooks.afterRun': 'none',
+  'hooks.beforeRemove': 'none',
 } as const;
 
 function valueAt(config: Readonly<HarnessConfig>, path: FieldPath): unknown {

@@ -4,11 +4,16 @@ import type { BlockerFailureMode } from '../core/dependencies.js';
 import { DEFAULT_SCALE_CONFIG, type ScaleConfig } from '../core/scale-config.js';
 import type { SourceKind } from '../sources/types.js';
 
-export type WorkspaceMode = 'shared' | 'worktree';
+export type WorkspaceMode = 'shared' | 'worktree' | 'worker';
 
 /** Where sessions run. A config file may give just the mode: `"workspace": "worktree"`. */
 export interface WorkspaceConfig {
-  /** `shared`: sessions run in the project directory; `worktree`: one git worktree per issue. Default `shared`. */
+  /**
+   * `shared`: sessions run in the project directory; `worktree`: one git
+   * worktree per issue; `worker`: one git worktree per worker, kept for the
+   * worker's life and reset to the target between its sessions, each issue
+   * on its own branch. Default `shared`.
+   */
   mode: WorkspaceMode;
   /**
    * Command (argv, or a command line split without a shell) run once in each
@@ -20,6 +25,25 @@ export interface WorkspaceConfig {
   copy: string[];
   /** Keep an issue's worktree and branch once the issue is done. Default false (removed). */
   keep: boolean;
+}
+
+/**
+ * Commands run at points of a workspace's and a session's life (argv, or a
+ * command line split without a shell, like workspace.setup), each with the
+ * HARNESS_* variables that say which workspace, issue and session it is
+ * for. Default null: none.
+ */
+export interface HooksConfig {
+  /** Once in each workspace harness creates (a worktree), before its first session; a failure fails that preparation. */
+  afterCreate: string[] | null;
+  /** Before each session, in its workspace (the project in shared mode); a failure fails the attempt. */
+  beforeRun: string[] | null;
+  /** After each session, whatever its outcome; a failure is reported and changes nothing. */
+  afterRun: string[] | null;
+  /** Before harness removes a workspace it created; a failure is reported and the workspace is removed all the same. */
+  beforeRemove: string[] | null;
+  /** A hook running longer than this (ms) is stopped (SIGTERM, then SIGKILL after killGraceMs) and counts as failed. Default 60000. */
+  timeoutMs: number;
 }
 
 export type MergeMode = 'local' | 'pr';
@@ -126,6 +150,8 @@ export interface HarnessConfig extends ScaleConfig {
   circuitBreaker: number;
   /** Where sessions run, and how worktrees are prepared and cleaned up. Default mode `shared`. */
   workspace: WorkspaceConfig;
+  /** Lifecycle hooks: commands run when a workspace is created or removed, and before and after each session. */
+  hooks: HooksConfig;
   /** The merge queue for worktree mode. */
   merge: MergeConfig;
   /** Where issues come from: `file` (--issues), `beads` (`bd ready`) or `github` (`gh issue list`). Default `file`. */
@@ -165,6 +191,7 @@ export const DEFAULT_CONFIG: Readonly<HarnessConfig> = Object.freeze({
   onBlockerFailure: 'fail',
   tracker: Object.freeze({ timeoutMs: 30_000, retryMs: 15_000, label: 'harness', limit: 100, assign: false, bin: null }) as TrackerConfig,
   workspace: Object.freeze({ mode: 'shared', setup: null, copy: [], keep: false }) as WorkspaceConfig,
+  hooks: Object.freeze({ afterCreate: null, beforeRun: null, afterRun: null, beforeRemove: null, timeoutMs: 60_000 }) as HooksConfig,
   merge: Object.freeze({
     mode: 'local',
     strategy: 'rebase',

@@ -69,6 +69,12 @@ export interface HarnessEvents {
   'merge:rejected': { at: number; issueId: string; reason: string; issueStatus: IssueStatus };
   /** The merge queue could not go on: `fatal` when it stopped, else it tries again shortly. */
   'merge:error': { at: number; error: unknown; fatal: boolean };
+  /**
+   * A lifecycle hook failed (its exit, a timeout, or it could not start).
+   * A failed beforeRun fails its session and a failed afterCreate its
+   * preparation; afterRun and beforeRemove failures change nothing else.
+   */
+  'hook:failed': { at: number; hook: string; workspace: string; issueId: string | null; sessionId: string | null; workerId: string | null; reason: string; logPath: string | null };
 }
 
 export type EventName = keyof HarnessEvents;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CappedLogWriter } from '../agents/log-writer.js';
 import { isGroupAlive, killGroup } from '../agents/process-group.js';
@@ -13,6 +13,8 @@ export interface CommandResult {
   exitCode: number | null;
   signal: string | null;
   timedOut: boolean;
+  /** Stopped through `signal` before it ended. */
+  stopped?: boolean;
   /** Set when the command could not be started. */
   error?: string;
   logPath: string;
@@ -20,8 +22,12 @@ export interface CommandResult {
 
 export interface CommandOptions {
   cwd: string;
-  /** stdout and stderr go here (created, or truncated). */
+  /** stdout and stderr go here (created, or truncated unless `append`). */
   logPath: string;
+  /** Add to the log rather than start it afresh (a hook's output in a session's log). Default false. */
+  append?: boolean;
+  /** The log's first line for this command. Default `$ <argv>`. */
+  header?: string;
   /** Bytes of output kept in the log (the rest is dropped after a notice), as for session logs. */
   logMaxBytes: number;
   env: NodeJS.ProcessEnv;
@@ -31,6 +37,10 @@ export interface CommandOptions {
   killGraceMs: number;
   /** Called once the process exists, e.g. to record its pid for crash recovery. */
   onSpawn?(pid: number): void;
+  /** Called on each chunk of output (a session's hook shows progress with it). */
+  onOutput?(): void;
+  /** Aborting it stops the command as a timeout does (SIGTERM, then SIGKILL after killGraceMs). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -43,21 +53,31 @@ export function runCommand(argv: readonly string[], options: CommandOptions): Pr
   const { logPath } = options;
   const [program, ...args] = argv;
   mkdirSync(dirname(logPath), { recursive: true });
-  writeFileSync(logPath, `$ ${argv.map(quoteForLog).join(' ')}\n`);
+  const header = `${options.header ?? `$ ${argv.map(quoteForLog).join(' ')}`}\n`;
+  if (options.append) appendFileSync(logPath, header);
+  else writeFileSync(logPath, header);
   const log = new CappedLogWriter(logPath, options.logMaxBytes);
   return new Promise((resolve) => {
     let settled = false;
     let timedOut = false;
+    let stopped = false;
     let timers: TimerHandle[] = [];
+    let onAbort: (() => void) | null = null;
     const settle = (result: Omit<CommandResult, 'logPath' | 'timedOut'>): void => {
       if (settled) return;
       settled = true;
       timers.forEach((t) => t.cancel());
+      if (onAbort) options.signal?.removeEventListener('abort', onAbort);
       log.close();
-      resolve({ ...result, timedOut, logPath });
+      resolve({ ...result, timedOut, ...(stopped ? { stopped } : {}), logPath });
     };
     if (program === undefined) {
       settle({ ok: false, exitCode: null, signal: null, error: 'the command is empty' });
+      return;
+    }
+    if (options.signal?.aborted) {
+      stopped = true;
+      settle({ ok: false, exitCode: null, signal: null, error: 'stopped before it started' });
       return;
     }
     const child = spawn(program, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -67,23 +87,39 @@ export function runCommand(argv: readonly string[], options: CommandOptions): Pr
     for (const stream of [child.stdout, child.stderr]) {
       stream?.on('error', () => {});
       // Past the cap, chunks are dropped without touching the disk: a flood is drained cheaply.
-      stream?.on('data', (chunk: Buffer) => log.write(chunk));
+      stream?.on('data', (chunk: Buffer) => {
+        log.write(chunk);
+        options.onOutput?.();
+      });
     }
     options.onSpawn?.(pgid);
+    let stopping = false;
+    const stop = (): void => {
+      if (stopping) return;
+      stopping = true;
+      signal(pgid, 'SIGTERM');
+      timers.push(options.clock.setTimeout(() => signal(pgid, 'SIGKILL'), options.killGraceMs));
+    };
     timers = [
       options.clock.setTimeout(() => {
         timedOut = true;
-        signal(pgid, 'SIGTERM');
-        timers.push(options.clock.setTimeout(() => signal(pgid, 'SIGKILL'), options.killGraceMs));
+        stop();
       }, options.timeoutMs),
     ];
+    if (options.signal) {
+      onAbort = () => {
+        stopped = true;
+        stop();
+      };
+      options.signal.addEventListener('abort', onAbort, { once: true });
+    }
     child.on('exit', (exitCode, exitSignal) => {
       // Leftovers (a server the tests started, say) outlive nothing: the command is over.
       if (isGroupAlive(pgid)) signal(pgid, 'SIGKILL');
       const done = () => {
         child.stdout?.destroy();
         child.stderr?.destroy();
-        settle({ ok: exitCode === 0 && !timedOut, exitCode, signal: exitSignal });
+        settle({ ok: exitCode === 0 && !timedOut && !stopped, exitCode, signal: exitSignal });
       };
       // The log is complete once both pipes closed; something that escaped the group may hold them, so not forever.
       if (child.stdout?.readableEnded !== false && child.stderr?.readableEnded !== false) done();
@@ -99,6 +135,7 @@ export function runCommand(argv: readonly string[], options: CommandOptions): Pr
 export function describeResult(result: CommandResult, timeoutMs: number): string {
   if (result.error) return `could not start: ${result.error}`;
   if (result.timedOut) return `ran longer than ${timeoutMs} ms and was stopped`;
+  if (result.stopped) return 'was stopped';
   if (result.signal) return `killed by ${result.signal}`;
   return `exit code ${result.exitCode}`;
 }

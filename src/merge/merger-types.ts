@@ -39,6 +39,8 @@ export interface MergerDeps {
   locate: LocateWorkspace;
   /** Copy workspace.copy files into a fresh merge worktree. */
   copyFiles(dir: string): void;
+  /** The beforeRemove hook, run before a done or restarted issue's worktree is removed. */
+  beforeRemove?: ((issueId: string, path: string) => Promise<void>) | undefined;
   /** Finds and stops a verify left running by a harness that died. */
   processes: Pick<ProcessInspector, 'belongsToSession' | 'killGroup'>;
 }

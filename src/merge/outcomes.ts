@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { EventBus } from '../core/events.js';
 import type { Clock } from '../runtime/clock.js';
 import type { IssueTransition, MergeEntryRow, Store } from '../store/types.js';
@@ -15,6 +16,8 @@ export interface OutcomeDeps {
   maxAttempts: number;
   /** Keep the worktrees and branches of done issues (workspace.keep). */
   keep: boolean;
+  /** The beforeRemove hook, before an issue's worktree is removed; never fails. */
+  beforeRemove?: ((issueId: string, path: string) => Promise<void>) | undefined;
 }
 
 /**
@@ -93,6 +96,8 @@ export class MergeOutcomes {
   async cleanUp(issueId: string, deleteBranch: boolean, evenWhenKept = false): Promise<void> {
     if (this.deps.keep && !evenWhenKept) return;
     try {
+      const { path } = this.deps.locate(issueId);
+      if (this.deps.beforeRemove && existsSync(path)) await this.deps.beforeRemove(issueId, path);
       await discardIssueWorkspace(this.deps.git, this.deps.locate, issueId, { deleteBranch });
     } catch {
       // A worktree that cannot be removed now is replaced when its issue is prepared again.

@@ -5,6 +5,9 @@ import type { Clock } from '../runtime/clock.js';
 import type { ProcessInspector } from '../runtime/coordinator-types.js';
 import { systemProcesses } from '../runtime/processes.js';
 import type { Store } from '../store/types.js';
+import type { LifecycleHooks } from '../hooks/lifecycle.js';
+import type { WorkspaceProvider } from '../runtime/coordinator-types.js';
+import { WorkerWorkspaces } from '../workspace/workers.js';
 import { checkCopySources, copyInto, withSetup } from '../workspace/bootstrap.js';
 import { clearLeftoverBranches, leftoverError } from '../workspace/leftovers.js';
 import { WorktreeManager } from '../workspace/worktree.js';
@@ -34,17 +37,22 @@ export interface WorktreeRunOptions {
   /** Ids of the issues about to be imported; with the store's own, checked for branches an earlier state left. */
   issueIds?: readonly string[];
   retryMs?: number;
+  /** The lifecycle hooks: afterCreate for each new worktree, beforeRemove before harness removes one. */
+  hooks?: Pick<LifecycleHooks, 'afterCreate' | 'beforeRemove'> | null;
 }
 
 export interface WorktreeRun {
+  /** The issue worktrees and branches (in worker mode, the branches only: the worktrees are the workers'). */
   workspaces: WorktreeManager;
+  /** Where sessions run: the issue worktrees (`worktree` mode) or the workers' (`worker` mode). */
+  provider: WorkspaceProvider;
   merge: MergeQueue;
   /** The session command: the agent, behind the setup script when workspace.setup is set. */
   agentCommand: string[];
 }
 
 /**
- * Everything worktree mode needs, checked before the run starts: the target
+ * Everything worktree (and worker) mode needs, checked before the run starts: the target
  * branch exists (and its checkout is clean, since landings fast-forward it),
  * git can make commits, the files to copy are there, and no issue's branch
  * holds work from a state that is gone (workspace/leftovers.ts). Every
@@ -54,6 +62,7 @@ export async function setUpWorktreeRun(options: WorktreeRunOptions): Promise<Wor
   const { repoDir, harnessDir, config, store, events, clock, env } = options;
   const { merge, workspace } = config;
   const copyFiles = (dir: string): void => copyInto(repoDir, dir, workspace.copy);
+  const hooks = options.hooks ?? null;
   // One runner for the issue worktrees and the merge queue: git with the run's environment.
   const run = gitRunner(env);
   // First, as it explains best what is wrong with a directory that is not a repository.
@@ -62,7 +71,11 @@ export async function setUpWorktreeRun(options: WorktreeRunOptions): Promise<Wor
     worktreesDir: join(harnessDir, 'worktrees'),
     ...(merge.target !== null ? { baseBranch: merge.target } : {}),
     run,
-    bootstrap: (worktree) => copyFiles(worktree.path),
+    bootstrap: async (worktree, request) => {
+      copyFiles(worktree.path);
+      const { issueId, sessionId = null, workerId = null, attempt = null } = request;
+      await hooks?.afterCreate({ workspace: worktree.path, issue: { id: issueId }, sessionId, workerId, attempt });
+    },
   });
   const git = new Git(workspaces.repoDir, run);
   const target = await TargetBranch.resolve(git, merge.target);
@@ -86,6 +99,7 @@ export async function setUpWorktreeRun(options: WorktreeRunOptions): Promise<Wor
       locate: (issueId) => workspaces.locate(issueId),
       copyFiles,
       processes: options.processes ?? systemProcesses,
+      ...(hooks ? { beforeRemove: (issueId: string, path: string) => hooks.beforeRemove({ workspace: path, issue: { id: issueId } }) } : {}),
     },
     {
       mode: merge.mode,
@@ -105,5 +119,9 @@ export async function setUpWorktreeRun(options: WorktreeRunOptions): Promise<Wor
     },
   );
   const queue = new MergeQueue({ store, events, workspaces, merger, target: target.branch, requireCommits: merge.requireCommits });
-  return { workspaces, merge: queue, agentCommand: withSetup(workspace.setup, config.agent.command) };
+  const provider =
+    workspace.mode === 'worker'
+      ? new WorkerWorkspaces({ git, workersDir: join(harnessDir, 'workers'), baseBranch: workspaces.baseBranch, copyFiles, hooks })
+      : workspaces;
+  return { workspaces, provider, merge: queue, agentCommand: withSetup(workspace.setup, config.agent.command) };
 }

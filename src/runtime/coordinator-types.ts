@@ -1,4 +1,4 @@
-import type { SessionRunner } from '../agents/types.js';
+import type { SessionExit, SessionRunner, SessionSpec } from '../agents/types.js';
 import type { EventBus } from '../core/events.js';
 import type { ScaleMetrics } from '../core/metrics-types.js';
 import type { ScaleConfig } from '../core/scale-config.js';
@@ -31,13 +31,42 @@ export interface RunSettings {
   adaptiveConcurrency: boolean;
 }
 
+/** Who a workspace is prepared for: the issue, and the session and worker that will work on it. */
+export interface WorkspaceRequest {
+  issueId: string;
+  sessionId: string;
+  workerId: string;
+  attempt: number;
+}
+
 /**
- * Where a session works: the project itself, or a worktree per issue. A
- * promise lets preparation (git, a copy) run while other sessions go on; the
- * answer comes back to the run as an event.
+ * Where a session works: the project itself, a worktree per issue, or a
+ * worktree per worker. A promise lets preparation (git, a copy) run while
+ * other sessions go on; the answer comes back to the run as an event. The
+ * optional steps are for providers whose workspaces outlive a session.
  */
 export interface WorkspaceProvider {
-  prepare(issueId: string): { path: string; branch: string } | Promise<{ path: string; branch: string }>;
+  prepare(issueId: string, request?: WorkspaceRequest): { path: string; branch: string } | Promise<{ path: string; branch: string }>;
+  /** The session in a prepared workspace is over, before its end is reported (worker mode lets go of the issue's branch). */
+  release?(request: WorkspaceRequest): Promise<void>;
+  /** A worker left the pool (worker mode removes its worktree). */
+  retire?(workerId: string): void;
+  /** Once the run lock is held, before merges resume: clear what a harness that died left. */
+  recover?(): Promise<void>;
+  /** The run is over: finish what retire started and remove what is left. */
+  close?(): Promise<void>;
+}
+
+/**
+ * Commands run before and after each session, around its agent (the
+ * lifecycle hooks beforeRun and afterRun). Each runs while other sessions
+ * go on; stopping the session (`signal`) stops the hook.
+ */
+export interface SessionHooks {
+  /** Before the agent starts: null to start it, or why the session fails instead (its output is in the session's log). */
+  beforeRun(spec: SessionSpec, control: { signal: AbortSignal; onProgress(): void }): Promise<string | null>;
+  /** After the session, whatever its end; never fails it (a failure is reported as `hook:failed`). */
+  afterRun(spec: SessionSpec, exit: SessionExit, control: { signal: AbortSignal; onProgress(): void }): Promise<void>;
 }
 
 /** What the merge queue says of a successful session's branch. */
@@ -78,6 +107,8 @@ export interface HarnessState {
   settings?: Partial<RunSettings>;
   /** Set when sessions run in git worktrees. */
   workspaces?: WorkspaceProvider | null;
+  /** beforeRun and afterRun, when configured. */
+  hooks?: SessionHooks | null;
   /** Set when successful branches are merged (worktree mode). */
   merge?: MergeService | null;
 }

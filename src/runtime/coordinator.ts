@@ -103,6 +103,7 @@ export class Coordinator {
       store,
       runner: state.runner,
       workspaces: state.workspaces ?? null,
+      hooks: state.hooks ?? null,
       merge,
       cwd: options.cwd,
       newSessionId: options.newSessionId ?? randomUUID,
@@ -128,6 +129,9 @@ export class Coordinator {
       this.lockHeartbeat = this.clock.setInterval(() => this.engine.guard('renew the run lock', () => store.heartbeatRunLock(this.owner.pid, this.clock.now())), 10_000);
     }
     recoverOpenSessions(store, this.processes, this.events, now);
+    // Before merges resume: a dead harness's worker worktrees may still hold branches the merge queue deletes.
+    const recovering = this.state.workspaces?.recover?.();
+    if (recovering) await recovering;
     // Holds an earlier run ended with describe that run: this one finds out for itself (a cap still reached holds it again at once).
     for (const hold of store.listHolds(true)) store.endHold(hold.kind, now, 'a new run started');
     store.importIssues(this.state.issues, now);
@@ -138,6 +142,8 @@ export class Coordinator {
       this.events.on('merge:landed', moved),
       this.events.on('merge:rejected', moved),
     );
+    const workspaces = this.state.workspaces;
+    if (workspaces?.retire) this.unsubscribe.push(this.events.on('pool:retired', (e) => workspaces.retire?.(e.workerId)));
     this.state.merge?.start();
     // Operators' requests (the dashboard's actions) come through the store: taken at each health check, and every controlPollMs.
     this.controls = new ControlDesk({
@@ -231,7 +237,9 @@ export class Coordinator {
     this.lockHeartbeat?.cancel();
     this.controls?.stop();
     const mergeIdle = this.state.merge?.stop() ?? Promise.resolve();
-    void mergeIdle.then(() => {
+    // The workspaces go once nothing merges from them any more.
+    const closed = mergeIdle.then(() => this.state.workspaces?.close?.()).catch(() => undefined);
+    void closed.then(() => {
       this.unsubscribe.forEach((off) => off());
       const failed = this.engine.failure !== null;
       // After a store failure the lock stays: the next run sees its holder gone and takes it.

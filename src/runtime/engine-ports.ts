@@ -9,7 +9,7 @@ import type { Command, RunEvent } from '../core/run/protocol.js';
 import type { ScaleMetrics } from '../core/metrics-types.js';
 import type { RunStore } from '../store/ports.js';
 import type { Clock } from './clock.js';
-import type { MergeService, WorkspaceProvider } from './coordinator-types.js';
+import type { MergeService, SessionHooks, WorkspaceProvider, WorkspaceRequest } from './coordinator-types.js';
 
 export interface EnginePorts {
   clock: Clock;
@@ -18,6 +18,8 @@ export interface EnginePorts {
   store?: RunStore | null;
   runner?: SessionRunner | null;
   workspaces?: WorkspaceProvider | null;
+  /** beforeRun and afterRun around each session's agent. */
+  hooks?: SessionHooks | null;
   merge?: MergeService | null;
   /** Working directory of sessions without a workspace. */
   cwd: string;
@@ -34,10 +36,11 @@ export interface EnginePorts {
 type Feed = (event: RunEvent) => void;
 
 /** Prepare the issue's workspace; `prepared` or `prepare-failed` follows. */
-export function prepareWorkspace(workspaces: WorkspaceProvider | null | undefined, sessionId: string, issueId: string, feed: Feed): void {
+export function prepareWorkspace(workspaces: WorkspaceProvider | null | undefined, request: WorkspaceRequest, feed: Feed): void {
+  const { sessionId, issueId } = request;
   if (!workspaces) return feed({ type: 'prepare-failed', sessionId, error: 'no workspaces are configured' });
   Promise.resolve()
-    .then(() => workspaces.prepare(issueId))
+    .then(() => workspaces.prepare(issueId, request))
     .then(
       (ws) => feed({ type: 'prepared', sessionId, cwd: ws.path, branch: ws.branch }),
       (error: unknown) => feed({ type: 'prepare-failed', sessionId, error: error instanceof Error ? error.message : String(error) }),

@@ -8,7 +8,7 @@
  * the only place on the run's event path that touches a process, a
  * database or a clock.
  */
-import type { SessionExit, SessionHandle, SessionRunner } from '../agents/types.js';
+import type { SessionCallbacks, SessionExit, SessionHandle, SessionRunner, SessionSpec } from '../agents/types.js';
 import { EventBus } from '../core/events.js';
 import { liveMetrics } from '../core/run/check.js';
 import type { Command, RunEvent, TimerKey } from '../core/run/protocol.js';
@@ -21,6 +21,7 @@ import { snapshotOf } from '../store/types.js';
 import { answerTo, callStore, operationOf, type StoreCommand } from './store-writes.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { defaultSessionId, handOffBranch, isPromise, prepareWorkspace, type EnginePorts } from './engine-ports.js';
+import { startSession, type CourseParts } from './session-course.js';
 
 export type { EnginePorts } from './engine-ports.js';
 
@@ -110,7 +111,7 @@ export class Engine {
       case 'write':
         return this.storeCommand(c);
       case 'prepare':
-        return prepareWorkspace(this.ports.workspaces, c.sessionId, c.issueId, this.answer);
+        return prepareWorkspace(this.ports.workspaces, { issueId: c.issueId, sessionId: c.sessionId, workerId: c.workerId, attempt: c.attempt }, this.answer);
       case 'spawn':
         return this.spawn(c);
       case 'kill':
@@ -218,28 +219,44 @@ export class Engine {
     };
     if (!runner) return exit({ exitCode: null, signal: null, error: 'no runner is configured' });
     try {
-      const handle = runner.start(
-        {
-          sessionId: c.sessionId,
-          workerId: c.workerId,
-          attempt: c.attempt,
-          issue: c.issue,
-          cwd: c.cwd ?? this.ports.cwd,
-          logPath: this.ports.logPath?.(c.issue.id, c.attempt, c.sessionId) ?? null,
-          resumeFrom: c.resumeFrom,
-          budgetUsd: c.budgetUsd,
-        },
-        {
-          onSpawn: (pid, pgid) => this.feed({ type: 'spawned', sessionId: c.sessionId, pid, pgid }),
-          onProgress: (at) => this.progress(c.sessionId, at),
-          onAgentEvents: (events, at) => this.feed({ type: 'agent', sessionId: c.sessionId, events, at }),
-          onExit: exit,
-        },
-      );
+      const spec: SessionSpec = {
+        sessionId: c.sessionId,
+        workerId: c.workerId,
+        attempt: c.attempt,
+        issue: c.issue,
+        cwd: c.cwd ?? this.ports.cwd,
+        logPath: this.ports.logPath?.(c.issue.id, c.attempt, c.sessionId) ?? null,
+        resumeFrom: c.resumeFrom,
+        budgetUsd: c.budgetUsd,
+      };
+      const callbacks: SessionCallbacks = {
+        onSpawn: (pid, pgid) => this.feed({ type: 'spawned', sessionId: c.sessionId, pid, pgid }),
+        onProgress: (at) => this.progress(c.sessionId, at),
+        onAgentEvents: (events, at) => this.feed({ type: 'agent', sessionId: c.sessionId, events, at }),
+        onExit: exit,
+      };
+      const handle = this.needsCourse(c) ? startSession(this.courseParts(runner, c), spec, callbacks) : runner.start(spec, callbacks);
       if (!ended) this.handles.set(c.sessionId, handle);
     } catch (error) {
       exit({ exitCode: null, signal: null, error: error instanceof Error ? error.message : String(error) });
     }
+  }
+
+  /** Hooks to run around the agent, or a prepared workspace to let go after it. */
+  private needsCourse(c: Extract<Command, { type: 'spawn' }>): boolean {
+    return Boolean(this.ports.hooks) || (c.cwd !== null && Boolean(this.ports.workspaces?.release));
+  }
+
+  private courseParts(runner: SessionRunner, c: Extract<Command, { type: 'spawn' }>): CourseParts {
+    const { workspaces, hooks, clock } = this.ports;
+    // Only a workspace prepared for this session is let go after it.
+    const release = c.cwd !== null && workspaces?.release ? workspaces.release.bind(workspaces) : null;
+    return {
+      runner,
+      hooks: hooks ?? null,
+      release: release && (() => release({ issueId: c.issue.id, sessionId: c.sessionId, workerId: c.workerId, attempt: c.attempt })),
+      now: () => clock.now(),
+    };
   }
 
   /** The most frequent event of all: when nothing is being handled, one reused object carries it (the reducer keeps no event). */

@@ -11,7 +11,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isGroupAlive, killGroup } from '../agents/process-group.js';
 import { formatDuration } from '../config/duration.js';
-import { TrackerError } from '../errors.js';
+import { TrackerError, UsageError } from '../errors.js';
 import type { Clock } from '../runtime/clock.js';
 
 /** How one call ended: its exit code (null when it timed out or could not start) and output. */
@@ -21,6 +21,8 @@ export interface CallResult {
   stderr: string;
   /** Why there is no exit code: it timed out, or could not be started. */
   error: string | null;
+  /** The program could not be found. */
+  missing?: boolean;
 }
 
 /** How a call's result is read: fine, a refusal for good, or a failure worth another try. */
@@ -67,6 +69,8 @@ export class TrackerCli {
       const started = clock.now();
       const result = await this.runOnce(args);
       this.record(args, result, started);
+      // Not installed: no retry or hold can help, and the run should not wait for it.
+      if (result.missing) throw new UsageError(`${this.options.program} was not found on PATH: install it, or set tracker.bin (HARNESS_TRACKER_BIN) to its path`);
       const v = verdict(result);
       if (v === 'ok') return result.stdout;
       last = result;
@@ -104,7 +108,7 @@ export class TrackerCli {
       }, timeoutMs);
       child.on('error', (error) => {
         const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-        settle({ code: null, stdout: '', stderr: '', error: missing ? `${program} was not found on PATH` : error.message });
+        settle({ code: null, stdout: '', stderr: '', error: missing ? `${program} was not found on PATH` : error.message, missing });
       });
       child.on('close', (code) => {
         // A tracker tool leaves nothing behind: a helper it started dies with the call.

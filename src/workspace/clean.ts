@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename, relative } from 'node:path';
-import type { WorktreeManager } from './worktree.js';
+import type { WorktreeInfo, WorktreeManager } from './worktree.js';
 
 export interface CleanOptions {
   /** Names (sanitised issue ids) whose worktree and branch a live harness is using, with why. */
@@ -11,6 +11,10 @@ export interface CleanOptions {
   mergeInUse: string | null;
   /** Also remove worktrees with uncommitted changes. */
   force: boolean;
+  /** Worker mode's worktrees (`.harness/workers/…`), reset between sessions: removed whatever is in them unless a live harness uses them. */
+  workerWorktrees?: readonly WorktreeInfo[];
+  /** Why a live harness needs the worker worktrees, or null when none does. */
+  workersInUse?: string | null;
 }
 
 export interface CleanReport {
@@ -19,8 +23,8 @@ export interface CleanReport {
 }
 
 /**
- * `harness clean`: remove harness's issue worktrees (and the merge
- * worktree) and the `harness/*` branches whose commits are all on the base
+ * `harness clean`: remove harness's issue worktrees (the workers' and the
+ * merge worktree too) and the `harness/*` branches whose commits are all on the base
  * branch, as themselves or as rebased copies (a squashed landing is not
  * recognised: that branch is kept). Never touches what a live harness is using, a worktree with
  * uncommitted changes (unless `force`), or a branch with commits the base
@@ -31,6 +35,16 @@ export async function cleanWorkspaces(workspaces: WorktreeManager, options: Clea
   const shown = (path: string): string => relative(workspaces.repoDir, path) || path;
   const keptBranches = new Set<string>();
 
+  for (const worktree of options.workerWorktrees ?? []) {
+    const branch = worktree.branch ? ` (branch ${worktree.branch})` : '';
+    if (options.workersInUse) {
+      report.kept.push(`worker worktree ${shown(worktree.path)}${branch}: ${options.workersInUse}`);
+      if (worktree.branch) keptBranches.add(worktree.branch);
+    } else {
+      await workspaces.removeWorktree(worktree.path);
+      report.removed.push(`worker worktree ${shown(worktree.path)}${branch}`);
+    }
+  }
   for (const worktree of await workspaces.list()) {
     const name = basename(worktree.path);
     const busy = options.inUse.get(name);

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { HarnessError } from '../errors.js';
+import type { WorkspaceRequest } from '../runtime/coordinator-types.js';
 import { Git, GitError, gitRunner, isInside, samePath, type GitRunner, type GitWorktree } from '../git/index.js';
 import { sanitizeIssueId } from './sanitize.js';
 
@@ -21,11 +22,12 @@ export interface WorktreeManagerOptions {
   run?: GitRunner;
   /**
    * Called once for each newly created worktree (never for a reused one),
-   * e.g. to copy files git does not track. If it throws (or rejects), the
-   * new worktree is removed again (the branch stays), so the next prepare
-   * tries afresh.
+   * e.g. to copy files git does not track, or run the afterCreate hook, with
+   * whom the worktree is made for. If it throws (or rejects), the new
+   * worktree is removed again (the branch stays), so the next prepare tries
+   * afresh.
    */
-  bootstrap?: (worktree: PreparedWorktree) => void | Promise<void>;
+  bootstrap?: (worktree: PreparedWorktree, request: Partial<WorkspaceRequest> & { issueId: string }) => void | Promise<void>;
 }
 
 export interface PreparedWorktree {
@@ -83,7 +85,7 @@ export class WorktreeManager {
   }
 
   /** Create the issue's worktree, or reuse it when it is already checked out on the issue's branch. */
-  async prepare(issueId: string): Promise<PreparedWorktree> {
+  async prepare(issueId: string, request?: WorkspaceRequest): Promise<PreparedWorktree> {
     const { path, branch } = this.locate(issueId);
     const existing = await this.find(path);
     if (existing?.branch === branch && existsSync(path)) return { path, branch, reused: true };
@@ -98,7 +100,7 @@ export class WorktreeManager {
     else await this.git(['worktree', 'add', '-b', branch, path, this.baseBranch]);
     const prepared = { path, branch, reused: false };
     try {
-      await this.bootstrap?.(prepared);
+      await this.bootstrap?.(prepared, { ...request, issueId });
     } catch (error) {
       await this.discard(path, true);
       throw error;

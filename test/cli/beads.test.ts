@@ -96,6 +96,16 @@ describe('beads as the source', () => {
     expect(t.stdout()).toContain('rejected: the done report of gone (beads): bd refused to close gone');
   });
 
+  it('refuses to start when bd is not installed, saying how to fix it', async () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.cleanup);
+    const t = makeIO(tmp.dir, { PATH: tmp.dir });
+    markers.push(t.marker);
+    const code = await main(['run', '--source', 'beads', '--agent', fixture('record.mjs')], t.io);
+    expect(code).toBe(2);
+    expect(t.stderr()).toContain('bd was not found on PATH: install it, or set tracker.bin (HARNESS_TRACKER_BIN) to its path');
+  });
+
   it('skips an issue someone else claimed between the listing and the claim', async () => {
     const h = setup([bead('mine'), bead('raced', { claimRace: true })]);
     const r = await h.run();

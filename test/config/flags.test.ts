@@ -93,7 +93,7 @@ describe('CONFIG_FLAGS', () => {
     for (const flag of CONFIG_FLAGS) expect(flag.description).toMatch(/default/);
   });
 
-  it('covers every field except the prompt, the worktree and merge settings and some tracker settings, which live in the config file', () => {
+  it('covers every field except the prompt, the worktree, merge and hook settings and some tracker settings, which live in the config file', () => {
     expect(FIELD_PATHS.filter((field) => !CONFIG_FLAGS.some((flag) => flag.field === field))).toEqual([
       'workspace.setup',
       'workspace.copy',
@@ -113,6 +113,11 @@ describe('CONFIG_FLAGS', () => {
       'tracker.retryMs',
       'tracker.limit',
       'tracker.bin',
+      'hooks.afterCreate',
+      'hooks.beforeRun',
+      'hooks.afterRun',
+      'hooks.beforeRemove',
+      'hooks.timeoutMs',
     ]);
   });
 

@@ -113,6 +113,11 @@ describe('resolveConfig', () => {
       HARNESS_TRACKER_LIMIT: '20',
       HARNESS_TRACKER_ASSIGN: 'true',
       HARNESS_TRACKER_BIN: '/opt/gh',
+      HARNESS_HOOKS_AFTER_CREATE: 'make deps',
+      HARNESS_HOOKS_BEFORE_RUN: "git fetch --quiet 'origin'",
+      HARNESS_HOOKS_AFTER_RUN: 'scripts/after.sh',
+      HARNESS_HOOKS_BEFORE_REMOVE: 'docker compose down',
+      HARNESS_HOOKS_TIMEOUT_MS: '2m',
     };
     const resolved = await resolveConfig({ cwd, env });
     expect(resolved.config).toEqual({
@@ -142,6 +147,13 @@ describe('resolveConfig', () => {
       onBlockerFailure: 'wait',
       tracker: { timeoutMs: 10_000, retryMs: 60_000, label: 'agents', limit: 20, assign: true, bin: '/opt/gh' },
       workspace: { mode: 'worktree', setup: ['npm', 'ci', '--silent'], copy: ['.env', 'config/local.json'], keep: true },
+      hooks: {
+        afterCreate: ['make', 'deps'],
+        beforeRun: ['git', 'fetch', '--quiet', 'origin'],
+        afterRun: ['scripts/after.sh'],
+        beforeRemove: ['docker', 'compose', 'down'],
+        timeoutMs: 120_000,
+      },
       merge: {
         mode: 'pr',
         strategy: 'squash',
@@ -300,7 +312,7 @@ describe('resolveConfig problems', () => {
     const cwd = makeProject({ 'package.json': PACKAGE_JSON, 'harness.config.json': json({ workspace: 'docker' }) });
     const error = await configErrorOf({ cwd, env: { HARNESS_MAX_ATTEMPTS: '0' }, flags: { state: '' } });
     expect(error.problems).toEqual([
-      'workspace: expected "shared" or "worktree", received "docker"',
+      'workspace: expected "shared", "worktree" or "worker", received "docker"',
       'HARNESS_MAX_ATTEMPTS: expected a positive integer, received 0',
       '--state: expected a non-empty string, received ""',
     ]);

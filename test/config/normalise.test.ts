@@ -17,9 +17,9 @@ describe('describeIssues', () => {
       { workerStallTimeoutMs: '10 minutes' },
       'workerStallTimeoutMs: expected a positive duration (milliseconds, or e.g. "30s", "10m", "1h"), received "10 minutes"',
     ],
-    [{ workspace: 'docker' }, 'workspace: expected "shared" or "worktree", received "docker"'],
-    [{ workspace: { mode: 'docker' } }, 'workspace.mode: expected "shared" or "worktree", received "docker"'],
-    [{ workspace: 3 }, 'workspace: expected "shared" or "worktree", or an object with "mode", "setup", "copy" and/or "keep", received 3'],
+    [{ workspace: 'docker' }, 'workspace: expected "shared", "worktree" or "worker", received "docker"'],
+    [{ workspace: { mode: 'docker' } }, 'workspace.mode: expected "shared", "worktree" or "worker", received "docker"'],
+    [{ workspace: 3 }, 'workspace: expected "shared", "worktree" or "worker", or an object with "mode", "setup", "copy" and/or "keep", received 3'],
     [{ merge: { strategy: 'octopus' } }, 'merge.strategy: expected "rebase", "merge" or "squash", received "octopus"'],
     [{ merge: { batchSize: 0 } }, 'merge.batchSize: expected a positive integer, received 0'],
     [
@@ -60,7 +60,7 @@ describe('describeIssues', () => {
       expect.arrayContaining([
         'minWorkers: expected a positive integer, received "four"',
         'maxWorkers: expected a positive integer, received 0',
-        expect.stringMatching(/^colour: unknown field; known fields are minWorkers, maxWorkers, .*, tracker\.bin$/),
+        expect.stringMatching(/^colour: unknown field; known fields are minWorkers, maxWorkers, .*, agent\.bin, tracker, tracker\.timeoutMs, .*, hooks, hooks\.afterCreate, .*, hooks\.timeoutMs$/),
         'agent.xyzzy: unknown field; known fields are agent.command, agent.prompt, agent.format, agent.resume, agent.model, agent.permissionMode, agent.sandbox, agent.bin',
       ]),
     );

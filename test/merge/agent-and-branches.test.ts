@@ -182,6 +182,32 @@ describe('harness clean', () => {
     expect(branches(p.repo)).toEqual(['harness/A']);
   });
 
+  it('removes the worktrees of worker mode, whatever a session left in them, unless a live harness holds the state', async () => {
+    const p = project([]);
+    const workers = join(p.repo, '.harness', 'workers');
+    git(p.repo, 'worktree', 'add', '-q', '--detach', join(workers, 'worker-1'), 'main');
+    git(p.repo, 'worktree', 'add', '-q', '-b', 'harness/D', join(workers, 'worker-2'), 'main');
+    writeFileSync(join(workers, 'worker-2', 'scratch.txt'), 'left by a session\n');
+    const store = openStore(join(p.repo, '.harness', 'state.db'));
+    expect(store.acquireRunLock({ pid: process.pid, hostname: hostname(), startedAt: Date.now(), heartbeatAt: Date.now() }, () => true)).toEqual({ acquired: true });
+    store.close();
+    const who = `the live harness (pid ${process.pid} on ${hostname()}) is using it`;
+    expect((await p.clean()).stdout.trim().split('\n')).toEqual([
+      `kept worker worktree .harness/workers/worker-1: ${who}`,
+      `kept worker worktree .harness/workers/worker-2 (branch harness/D): ${who}`,
+    ]);
+
+    const released = openStore(join(p.repo, '.harness', 'state.db'));
+    released.releaseRunLock(process.pid);
+    released.close();
+    expect((await p.clean()).stdout.trim().split('\n')).toEqual([
+      'removed worker worktree .harness/workers/worker-1',
+      'removed worker worktree .harness/workers/worker-2 (branch harness/D)',
+      'removed branch harness/D (merged into main)',
+    ]);
+    expect(git(p.repo, 'worktree', 'list').split('\n')).toHaveLength(1);
+  });
+
   it('says so outside a git repository', async () => {
     const p = project([]);
     const t = makeIO(p.temp.root);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TrackerError } from '../../src/errors.js';
+import { TrackerError, UsageError } from '../../src/errors.js';
 import { realClock } from '../../src/runtime/clock.js';
 import { TrackerCli } from '../../src/sources/tracker-cli.js';
 import { guardProcesses, processesWithMarker, tempDir } from '../helpers/cli.js';
@@ -46,11 +46,12 @@ describe('TrackerCli', () => {
     expect(processesWithMarker(marker)).toEqual([]);
   });
 
-  it('says when the program is not installed', async () => {
+  it('says when the program is not installed, at once and without retrying (exit 2)', async () => {
     const tmp = tempDir();
     cleanups.push(tmp.cleanup);
-    const error = await cli(tmp.dir, { PATH: tmp.dir }, { retries: 0 }).call(['ready'], 'list ready issues').catch((e: unknown) => e);
-    expect((error as Error).message).toBe('could not list ready issues with bd (1 try): bd was not found on PATH');
+    const error = await cli(tmp.dir, { PATH: tmp.dir }).call(['ready'], 'list ready issues').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toBe('bd was not found on PATH: install it, or set tracker.bin (HARNESS_TRACKER_BIN) to its path');
   });
 
   it('does not retry what the tracker refused for good', async () => {

@@ -33,6 +33,9 @@ export async function cleanCommand(options: CleanCommandOptions): Promise<number
     run: gitRunner(io.env),
   });
 
+  // Worker mode's worktrees, listed the same way from their own directory.
+  const workers = await WorktreeManager.open({ repoDir: io.cwd, worktreesDir: join(harnessDir, 'workers'), baseBranch: workspaces.baseBranch, run: gitRunner(io.env) });
+
   const inUse = new Map<string, string>();
   let mergeInUse: string | null = null;
   if (existsSync(path)) {
@@ -49,7 +52,15 @@ export async function cleanCommand(options: CleanCommandOptions): Promise<number
     }
   }
 
-  const report = await cleanWorkspaces(workspaces, { inUse, mergeWorktree: join(harnessDir, 'merge'), mergeInUse, force: Boolean(options.force) });
+  const report = await cleanWorkspaces(workspaces, {
+    inUse,
+    mergeWorktree: join(harnessDir, 'merge'),
+    mergeInUse,
+    force: Boolean(options.force),
+    workerWorktrees: await workers.list(),
+    // Whoever holds the state may be running a session in any worker's worktree.
+    workersInUse: mergeInUse,
+  });
   io.stdout.write(renderCleanReport(report) + '\n');
   return 0;
 }

@@ -158,6 +158,12 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
     events.on('merge:rejected', (e) =>
       note(`✗ merge of ${e.issueId} rejected: ${e.reason}${e.issueStatus === 'queued' ? ' → requeued on the new target' : e.issueStatus === 'failed' ? ' → failed' : ''}`, color.yellow),
     ),
+    // A failed beforeRun or afterCreate fails its session, whose line says so; these two change nothing else.
+    events.on('hook:failed', (e) => {
+      if (e.hook !== 'afterRun' && e.hook !== 'beforeRemove') return;
+      const whose = e.issueId !== null ? ` of ${e.issueId}` : e.workerId !== null ? ` of ${e.workerId}` : '';
+      note(`⚠ ${e.reason}${whose}${e.logPath ? ` · log ${options.cwd ? shownPath(e.logPath, options.cwd) : e.logPath}` : ''}`, color.yellow);
+    }),
     events.on('health:error', (e) => note(`error in a health check: ${e.error instanceof Error ? e.error.message : String(e.error)}`, color.red)),
     events.on('merge:error', (e) => note(`merge queue ${e.fatal ? 'stopped' : 'paused'}: ${e.error instanceof Error ? e.error.message : String(e.error)}`, color.red)),
     events.on('session:ended', (e) => {

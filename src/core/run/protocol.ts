@@ -114,8 +114,8 @@ export type Command =
   /** Start a session for `workerId` on the most urgent ready issue, if any; answers `claimed`. */
   | { type: 'claim'; workerId: string; now: number }
   | { type: 'write'; write: StoreWrite }
-  /** Prepare the issue's workspace; answers `prepared` or `prepare-failed`. */
-  | { type: 'prepare'; sessionId: string; issueId: string }
+  /** Prepare the issue's workspace for the session on `workerId`; answers `prepared` or `prepare-failed`. */
+  | { type: 'prepare'; sessionId: string; issueId: string; workerId: string; attempt: number }
   /** Start the agent; answers `spawned`, `progress` and, once, `exited`. */
   | { type: 'spawn'; sessionId: string; workerId: string; attempt: number; issue: IssueRow; cwd: string | null; resumeFrom: string | null; budgetUsd: number | null }
   /** SIGTERM the session's group, SIGKILL after the grace; `exited` follows. */

@@ -61,7 +61,7 @@ export function claimed(s: RunState, workerId: string, sessionId: string, issue:
     return;
   }
   out.push({ type: 'set-timer', key: `timeout:${sessionId}`, at: now + s.rules.sessionTimeoutMs });
-  if (s.rules.workspaces) out.push({ type: 'prepare', sessionId, issueId: issue.id });
+  if (s.rules.workspaces) out.push({ type: 'prepare', sessionId, issueId: issue.id, workerId, attempt: session.attempt });
   else out.push(spawnCommand(s, session, null));
   dispatch(s, now, out);
 }
