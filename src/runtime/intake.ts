@@ -61,6 +61,8 @@ export class Intake {
   private readonly inFlight = new Set<string>();
   /** Blockers outside the store, as the tracker last said. */
   private readonly outside = new Map<string, BlockerState>();
+  /** What the waiting issues are blocked by (blockerIds), or null when it must be made again. */
+  private blockers: Set<string> | null = null;
   /** Issues that finished in this run, as the events said (a store may forget done issues: the load test's). */
   private readonly ended = new Map<string, 'done' | 'failed'>();
   /** Skipped for this run: claimed by someone else, or in a dependency cycle. */
@@ -133,12 +135,14 @@ export class Intake {
       if (this.waiting.has(issue.id) || this.inFlight.has(issue.id) || this.skipped.has(issue.id)) continue;
       if (this.o.store.getIssue(issue.id)) continue;
       this.waiting.set(issue.id, issue);
+      this.blockers = null;
       added++;
     }
     const cycle = findCycle([...this.waiting.values()]);
     if (cycle) {
       for (const id of new Set(cycle)) {
         this.waiting.delete(id);
+        this.blockers = null;
         this.skipped.add(id);
       }
       this.o.say(`dependency cycle: ${cycle.join(' → ')} (each is blocked by the next); these issues are left out until it is broken`);
@@ -153,10 +157,20 @@ export class Intake {
   }
 
   private finished(id: string, status: 'done' | 'failed'): void {
-    if (this.waiting.size > 0 || this.inFlight.has(id)) this.ended.set(id, status);
-    // A blocker finished (one handed over at the start, too): its dependents may go.
-    if (!this.inFlight.delete(id) && this.waiting.size === 0) return;
+    const blocks = this.blockerIds().has(id);
+    if (blocks || this.inFlight.has(id)) this.ended.set(id, status);
+    // Room in the window, or a blocker finished (one handed over at the start, too): its dependents may go.
+    if (!this.inFlight.delete(id) && !blocks) return;
     void this.pump();
+  }
+
+  /** Every id a waiting issue names as a blocker; made again only after the waiting issues change. */
+  private blockerIds(): ReadonlySet<string> {
+    if (this.blockers) return this.blockers;
+    const ids = new Set<string>();
+    for (const issue of this.waiting.values()) for (const b of issue.blockedBy) ids.add(b);
+    this.blockers = ids;
+    return ids;
   }
 
   private stateOf(id: string): BlockerState {
@@ -207,6 +221,7 @@ export class Intake {
       for (const { id, blocker } of decision.doomed) {
         const issue = this.waiting.get(id)!;
         this.waiting.delete(id);
+        this.blockers = null;
         const list = byBlocker.get(blocker) ?? [];
         list.push(issue);
         byBlocker.set(blocker, list);
@@ -229,11 +244,13 @@ export class Intake {
         } catch (error) {
           if (!(error instanceof TrackerError) || !error.refused) throw error;
           this.waiting.delete(issue.id);
+          this.blockers = null;
           this.skipped.add(issue.id);
           this.o.say(`${JSON.stringify(issue.id)} could not be claimed: ${error.message}; skipped`);
           continue;
         }
         this.waiting.delete(issue.id);
+        this.blockers = null;
         if (!mine) {
           this.skipped.add(issue.id);
           this.o.say(`${JSON.stringify(issue.id)} is claimed by someone else at ${source.shown}: skipped`);
