@@ -64,7 +64,9 @@ export function openErrorOf(location: string, url: string, error: unknown): Erro
           ? 'grant the user CREATE on the database (for the schema) or on the schema, or have its owner open it once'
           : /SSL|TLS|certificate/i.test(detail)
             ? 'check the sslmode in the URL (or the ssl option) against what the server offers'
-            : 'check that the server is running and the URL (host, port, database) is right';
+            : isConnectionLoss(error)
+              ? 'check that the server is running and the URL (host, port, database) is right'
+              : 'fix the cause, then open it again';
   return new StoreError(`cannot open PostgreSQL store ${location}: ${detail}: ${hint}`);
 }
 
