@@ -305,6 +305,16 @@ describePg('PostgresStore', () => {
       expect((await store.getSession('s'))?.lastProgressAt).toBe(60);
     });
 
+    it('replaces a connection the server closed, and runs the call again on the new one', async () => {
+      const applicationName = `harness-test-${freshName()}`;
+      const store = await open({ applicationName });
+      await store.importIssues([issue('a')], 1);
+      const ended = await admin.query('SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+      expect(ended.rows).toEqual([{ ended: true }]);
+      expect((await store.importIssues([issue('b')], 2)).added).toBe(1);
+      expect((await store.listIssues()).map((r) => r.id)).toEqual(['a', 'b']);
+    });
+
     it('refuses calls once closed, after finishing the ones made before', async () => {
       const store = await running();
       const touched = store.touchSession('s', 5);

@@ -71,13 +71,15 @@ export class Batch<T> {
 
   /** The batch's turn: begin, run what joined, commit. Resolves with the body's value once committed. */
   async run(): Promise<T> {
-    let client: PoolClient;
+    let opened: PoolClient | undefined;
     try {
-      client = await this.host.connect();
-      await client.query('BEGIN');
+      opened = await this.host.connect();
+      await opened.query('BEGIN');
     } catch (error) {
+      opened?.release(true);
       return this.abandon(this.host.errorOf('begin a batch', error));
     }
+    const client = opened;
     this.client = client;
     this.begun.resolve();
     let broken = false;

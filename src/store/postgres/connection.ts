@@ -3,7 +3,7 @@ import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import { StoreError } from '../../errors.js';
 import { Batch } from './batch.js';
-import { isRetryable, openErrorOf, storeErrorOf } from './failure.js';
+import { isConnectionLoss, isRetryable, openErrorOf, storeErrorOf } from './failure.js';
 import { SCHEMA_NAME, migratePostgres, quoteIdent } from './migrations.js';
 import { txOn, type Tx } from './sql.js';
 import { maskUrl } from './url.js';
@@ -54,9 +54,11 @@ const types = {
  * stores, and their transactions run side by side on the server.
  *
  * A transaction the server aborts as a deadlock or a serialization
- * failure is run again from the start (each port's body only reads and
- * writes the database, so running it again is safe); any other error
- * rolls it back and is thrown, the URL's password masked.
+ * failure, or one whose connection was lost before its commit (the server
+ * closed it, a restart), is run again from the start on a good connection
+ * (each port's body only reads and writes the database, so running it
+ * again is safe); any other error rolls it back and is thrown, the URL's
+ * password masked.
  */
 export class PostgresConnection {
   /** The store's URL with its password masked, and its schema. */
@@ -91,6 +93,9 @@ export class PostgresConnection {
     this.pool.on('error', () => {});
     const searchPath = `SET search_path TO ${quoteIdent(this.schema)}`;
     this.pool.on('connect', (client) => {
+      // A connection lost while a call holds it (between statements) is an error event with no query to take it,
+      // which would be thrown at the process: the call's next statement fails instead, and the call sees that.
+      client.on('error', () => {});
       // Queued before any statement of the call that opened the connection; a failure here fails that call's statements too.
       client.query(searchPath).catch(() => {});
     });
@@ -186,10 +191,12 @@ export class PostgresConnection {
       } catch (error) {
         throw this.errorOf(operation, error);
       }
+      let committing = false;
       let broken = false;
       try {
         await client.query('BEGIN');
         const value = await work(txOn(client));
+        committing = true;
         await client.query('COMMIT');
         return value;
       } catch (error) {
@@ -197,7 +204,10 @@ export class PostgresConnection {
           () => true,
           () => false,
         ));
-        if (attempt < TRANSACTION_ATTEMPTS && isRetryable(error) && !broken) continue;
+        // A connection lost before the commit was sent took the transaction with it: run it again on a new one.
+        // Lost during the commit, its outcome cannot be known, so it is not run again.
+        const again = isRetryable(error) || (broken && !committing && isConnectionLoss(error));
+        if (attempt < TRANSACTION_ATTEMPTS && again) continue;
         throw this.errorOf(operation, error);
       } finally {
         client.release(broken || undefined);

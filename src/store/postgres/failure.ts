@@ -41,7 +41,7 @@ export function isConnectionLoss(error: unknown): boolean {
  */
 export function storeErrorOf(operation: string, location: string, url: string, error: unknown): Error {
   if (error instanceof HarnessError) return error;
-  const detail = redact(describe(error), url);
+  const detail = redact(detailOf(error), url);
   if (isConnectionLoss(error)) {
     return new StoreFailure(
       `cannot ${operation}: PostgreSQL store ${location} cannot be reached (${detail}); check that the server is running and reachable, then run harness again`,
@@ -53,7 +53,7 @@ export function storeErrorOf(operation: string, location: string, url: string, e
 /** What opening the store at `location` throws, with a hint for the usual causes. */
 export function openErrorOf(location: string, url: string, error: unknown): Error {
   if (error instanceof HarnessError) return error;
-  const detail = redact(describe(error), url);
+  const detail = redact(detailOf(error), url);
   const code = sqlState(error);
   const hint =
     code === '28P01' || code === '28000'
@@ -71,7 +71,7 @@ export function openErrorOf(location: string, url: string, error: unknown): Erro
 }
 
 /** The error's message with its SQLSTATE, the way psql shows one. */
-function describe(error: unknown): string {
+function detailOf(error: unknown): string {
   const message = error instanceof Error ? error.message || error.name : String(error);
   const code = sqlState(error);
   return code ? `${message} (SQLSTATE ${code})` : message;
