@@ -290,3 +290,18 @@ export type RunStore = IntakePort & ClaimPort & SessionPort & RecordPort & Pick<
  * implements the Answering ports instead.
  */
 export interface Store extends Intake, Claims, Sessions, Records, MergePort, LockPort, QueryPort, Controls, Outbox, StoreLifecycle {}
+
+/**
+ * Every port, answered at once or with a promise: what a store across the
+ * network (PostgreSQL) provides, and what code that works with any store
+ * (the conformance suite) uses. Every Store is one. A batch's body runs at
+ * once on every store; on an async store the calls it makes are answered
+ * before the batch commits, and its own answer says when it has.
+ */
+export interface AsyncStore extends Answering<Intake & Claims & Sessions & Records & MergePort & LockPort & QueryPort & Controls & Outbox> {
+  readonly location: string;
+  batch<T>(body: () => T): Answer<T>;
+  onFailure?(listener: (failure: StoreFailure) => void): () => void;
+  checkFile?(): Answer<void>;
+  close(): Answer<void>;
+}

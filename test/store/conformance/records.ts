@@ -7,46 +7,46 @@ export function describeRecords(make: MakeStore): void {
   const t = freshStore(make);
 
   describe('workers, scaling, backpressure and snapshots', () => {
-    it('knows the highest worker number ever recorded, so new workers never reuse an id', () => {
-      expect(t.store.lastWorkerNumber()).toBe(0);
-      t.store.upsertWorker({ id: 'worker-9', state: 'retired', sessionsRun: 3, createdAt: 1, retiredAt: 2 });
-      t.store.upsertWorker({ id: 'worker-12', state: 'idle', sessionsRun: 0, createdAt: 3, retiredAt: null });
-      t.store.upsertWorker({ id: 'w-odd', state: 'idle', sessionsRun: 0, createdAt: 4, retiredAt: null });
-      expect(t.store.lastWorkerNumber()).toBe(12);
+    it('knows the highest worker number ever recorded, so new workers never reuse an id', async () => {
+      expect(await t.store.lastWorkerNumber()).toBe(0);
+      await t.store.upsertWorker({ id: 'worker-9', state: 'retired', sessionsRun: 3, createdAt: 1, retiredAt: 2 });
+      await t.store.upsertWorker({ id: 'worker-12', state: 'idle', sessionsRun: 0, createdAt: 3, retiredAt: null });
+      await t.store.upsertWorker({ id: 'w-odd', state: 'idle', sessionsRun: 0, createdAt: 4, retiredAt: null });
+      expect(await t.store.lastWorkerNumber()).toBe(12);
     });
 
-  it('upserts workers', () => {
-      t.store.upsertWorker({ id: 'w2', state: 'idle', sessionsRun: 0, createdAt: 20, retiredAt: null });
-      t.store.upsertWorker({ id: 'w1', state: 'busy', sessionsRun: 0, createdAt: 10, retiredAt: null });
-      t.store.upsertWorker({ id: 'w1', state: 'retired', sessionsRun: 5, createdAt: 10, retiredAt: 99, retireReason: 'recycled: session quota reached' });
-      expect(t.store.listWorkers()).toEqual([
+  it('upserts workers', async () => {
+      await t.store.upsertWorker({ id: 'w2', state: 'idle', sessionsRun: 0, createdAt: 20, retiredAt: null });
+      await t.store.upsertWorker({ id: 'w1', state: 'busy', sessionsRun: 0, createdAt: 10, retiredAt: null });
+      await t.store.upsertWorker({ id: 'w1', state: 'retired', sessionsRun: 5, createdAt: 10, retiredAt: 99, retireReason: 'recycled: session quota reached' });
+      expect(await t.store.listWorkers()).toEqual([
         { id: 'w1', state: 'retired', sessionsRun: 5, createdAt: 10, retiredAt: 99, retireReason: 'recycled: session quota reached' },
         { id: 'w2', state: 'idle', sessionsRun: 0, createdAt: 20, retiredAt: null, retireReason: null },
       ]);
     });
 
-    it('appends scale operations and lists them since a time', () => {
-      t.store.recordScaleOperation({ at: 10, direction: 'up', from: 1, to: 3, reason: 'queue deep' });
-      t.store.recordScaleOperation({ at: 20, direction: 'down', from: 3, to: 2, reason: 'idle' });
-      expect(t.store.listScaleOperations()).toEqual([
+    it('appends scale operations and lists them since a time', async () => {
+      await t.store.recordScaleOperation({ at: 10, direction: 'up', from: 1, to: 3, reason: 'queue deep' });
+      await t.store.recordScaleOperation({ at: 20, direction: 'down', from: 3, to: 2, reason: 'idle' });
+      expect(await t.store.listScaleOperations()).toEqual([
         { at: 10, direction: 'up', from: 1, to: 3, reason: 'queue deep' },
         { at: 20, direction: 'down', from: 3, to: 2, reason: 'idle' },
       ]);
-      expect(t.store.listScaleOperations(11).map((o) => o.at)).toEqual([20]);
-      expect(t.store.listScaleOperations(20).map((o) => o.at)).toEqual([20]);
+      expect((await t.store.listScaleOperations(11)).map((o) => o.at)).toEqual([20]);
+      expect((await t.store.listScaleOperations(20)).map((o) => o.at)).toEqual([20]);
     });
 
-    it('appends backpressure changes with booleans', () => {
-      t.store.recordBackpressure({ at: 5, active: true, queueDepth: 40 });
-      t.store.recordBackpressure({ at: 9, active: false, queueDepth: 3 });
-      expect(t.store.listBackpressure()).toEqual([
+    it('appends backpressure changes with booleans', async () => {
+      await t.store.recordBackpressure({ at: 5, active: true, queueDepth: 40 });
+      await t.store.recordBackpressure({ at: 9, active: false, queueDepth: 3 });
+      expect(await t.store.listBackpressure()).toEqual([
         { at: 5, active: true, queueDepth: 40 },
         { at: 9, active: false, queueDepth: 3 },
       ]);
-      expect(t.store.listBackpressure(6)).toEqual([{ at: 9, active: false, queueDepth: 3 }]);
+      expect(await t.store.listBackpressure(6)).toEqual([{ at: 9, active: false, queueDepth: 3 }]);
     });
 
-    it('appends metric snapshots and returns every field as written', () => {
+    it('appends metric snapshots and returns every field as written', async () => {
       const snapshot = (at: number, backpressureActive: boolean): MetricsSnapshotRow => ({
         at,
         currentWorkers: 4,
@@ -66,11 +66,11 @@ export function describeRecords(make: MakeStore): void {
         backpressureActive,
         scaleOperations: 2,
       });
-      t.store.recordSnapshot(snapshot(100, true));
-      t.store.recordSnapshot(snapshot(200, false));
-      expect(t.store.listSnapshots()).toEqual([snapshot(100, true), snapshot(200, false)]);
-      expect(t.store.listSnapshots(150)).toEqual([snapshot(200, false)]);
-      expect(t.store.listSnapshots(201)).toEqual([]);
+      await t.store.recordSnapshot(snapshot(100, true));
+      await t.store.recordSnapshot(snapshot(200, false));
+      expect(await t.store.listSnapshots()).toEqual([snapshot(100, true), snapshot(200, false)]);
+      expect(await t.store.listSnapshots(150)).toEqual([snapshot(200, false)]);
+      expect(await t.store.listSnapshots(201)).toEqual([]);
     });
   });
 }

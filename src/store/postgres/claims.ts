@@ -1,0 +1,70 @@
+import { afterAdmission, afterClaim, checkNewSession } from '../transitions.js';
+import type { Claims } from '../ports.js';
+import type { PostgresConnection } from './connection.js';
+import { queueView, writeIssues } from './issues.js';
+import { ISSUE_COLUMNS, toIssue, type IssueRecord } from './rows.js';
+import { sqlLimit } from './sql.js';
+import type { Promising } from './promising.js';
+
+/**
+ * The most urgent ready queued issue, moved to running in one statement.
+ * SKIP LOCKED: an issue another coordinator is claiming at this moment is
+ * passed over rather than waited for, and never claimed twice. The SET is
+ * what afterClaim computes (src/store/transitions.ts), which the claim
+ * then asks, so the state machine keeps its say.
+ */
+const CLAIM_NEXT = `
+UPDATE issues SET status = 'running', attempts = attempts + 1, not_before = NULL, updated_at = $1
+WHERE id = (
+  SELECT id FROM issues
+  WHERE status = 'queued' AND (not_before IS NULL OR not_before <= $1)
+  ORDER BY priority, seq
+  FOR UPDATE SKIP LOCKED
+  LIMIT 1
+)
+RETURNING ${ISSUE_COLUMNS}`;
+
+/** The same for one issue, if it is queued and ready (waiting for a coordinator that holds it, then asking again). */
+const CLAIM_ONE = `
+UPDATE issues SET status = 'running', attempts = attempts + 1, not_before = NULL, updated_at = $1
+WHERE id = $2 AND status = 'queued' AND (not_before IS NULL OR not_before <= $1)
+RETURNING ${ISSUE_COLUMNS}`;
+
+const INSERT_SESSION = `
+INSERT INTO sessions (id, issue_id, worker_id, attempt, started_at, last_progress_at, log_path)
+VALUES ($1, $2, $3, $4, $5, $5, $6)
+ON CONFLICT (id) DO NOTHING`;
+
+/** Admission and claims, each one transaction that answers the queue as it leaves it. */
+export function postgresClaims(c: PostgresConnection): Promising<Claims> {
+  return {
+    admit: (limit, now) =>
+      c.transact('admit issues', async (tx) => {
+        if (!(limit > 0)) return { count: 0, view: await queueView(tx) };
+        const head = await tx.rows<IssueRecord>(
+          `SELECT ${ISSUE_COLUMNS} FROM issues WHERE status = 'backlog' ORDER BY priority, seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
+          [sqlLimit(limit)],
+        );
+        await writeIssues(
+          tx,
+          head.map((record) => ({ id: record.id, change: afterAdmission(toIssue(record), now) })),
+        );
+        return { count: head.length, view: await queueView(tx) };
+      }),
+
+    claim: ({ sessionId, workerId, now, logPath, issueId }) =>
+      c.transact('claim an issue', async (tx) => {
+        const record = issueId === undefined ? await tx.row<IssueRecord>(CLAIM_NEXT, [now]) : await tx.row<IssueRecord>(CLAIM_ONE, [now, issueId]);
+        if (!record) return { issue: null, view: await queueView(tx) };
+        const written = toIssue(record);
+        const change = afterClaim({ ...written, status: 'queued', attempts: written.attempts - 1 }, now);
+        const attempt = change.priorAttempts + change.attempts;
+        const opened = await tx.run(INSERT_SESSION, [sessionId, written.id, workerId, attempt, now, logPath(written.id, attempt, sessionId)]);
+        // A session id already used: the claim is refused whole (the transaction rolls back).
+        checkNewSession(sessionId, opened === 0);
+        return { issue: { ...written, ...change }, view: await queueView(tx) };
+      }),
+
+    queueView: () => c.transact('read the queue', (tx) => queueView(tx)),
+  };
+}

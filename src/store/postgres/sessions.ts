@@ -1,0 +1,92 @@
+import { afterTransition, checkFinish, spendOf } from '../transitions.js';
+import type { Sessions } from '../ports.js';
+import type { PostgresConnection } from './connection.js';
+import { queueView, readIssue, writeIssue } from './issues.js';
+import { SESSION_COLUMNS, toSession, type SessionRecord } from './rows.js';
+import type { Promising } from './promising.js';
+
+/** A session's life after its claim: its process, its progress, a stall, its end. */
+export function postgresSessions(c: PostgresConnection): Promising<Sessions> {
+  return {
+    setSessionProcess: (sessionId, pid, pgid) =>
+      c.transact('record a session process', async (tx) => {
+        await tx.run('UPDATE sessions SET pid = $2, pgid = $3 WHERE id = $1', [sessionId, pid, pgid]);
+      }),
+
+    touchSession: (sessionId, at) =>
+      c.transact('record session progress', async (tx) => {
+        await tx.run('UPDATE sessions SET last_progress_at = $2 WHERE id = $1', [sessionId, at]);
+      }),
+
+    recordActivity: (sessionId, a) =>
+      c.transact("record the agent's activity", async (tx) => {
+        await tx.run(
+          `UPDATE sessions SET last_activity = coalesce($3, last_activity), last_activity_at = $2, cost_usd = $4,
+             input_tokens = $5, output_tokens = $6, cache_read_tokens = $7, cache_write_tokens = $8
+           WHERE id = $1 AND ended_at IS NULL`,
+          [sessionId, a.at, a.text, a.costUsd, a.inputTokens, a.outputTokens, a.cacheReadTokens, a.cacheWriteTokens],
+        );
+      }),
+
+    markStalled: (sessionId, at) =>
+      c.transact('record a stall', async (tx) => {
+        await tx.run('UPDATE sessions SET stalled_at = $2 WHERE id = $1 AND stalled_at IS NULL', [sessionId, at]);
+      }),
+
+    recordAgentSession: (sessionId, agentSessionId, model) =>
+      c.transact("record the agent's session", async (tx) => {
+        const session = await tx.row<{ issue_id: string }>(
+          'UPDATE sessions SET agent_session_id = $2, model = coalesce($3, model) WHERE id = $1 RETURNING issue_id',
+          [sessionId, agentSessionId, model],
+        );
+        if (session) await tx.run('UPDATE issues SET resume_from = $2 WHERE id = $1', [session.issue_id, agentSessionId]);
+      }),
+
+    finishSession: (sessionId, end, transition) =>
+      c.transact('record the end of a session', async (tx) => {
+        const record = await tx.row<SessionRecord>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1 FOR UPDATE`, [sessionId]);
+        checkFinish(sessionId, record && { endedAt: record.ended_at, outcome: record.outcome });
+        const issue = await readIssue(tx, record!.issue_id, true);
+        const usage = end.usage ?? null;
+        // Checked before anything is written: a move the state machine forbids changes nothing.
+        const change = issue && afterTransition(issue, transition, end.endedAt, usage);
+        await tx.run(
+          `UPDATE sessions SET ended_at = $2, outcome = $3, exit_code = $4, signal = $5, reason = $6,
+             agent_session_id = coalesce($7, agent_session_id), model = coalesce($8, model), turns = $9,
+             cost_usd = $10, input_tokens = $11, output_tokens = $12, cache_read_tokens = $13, cache_write_tokens = $14, agent_error = $15
+           WHERE id = $1`,
+          [
+            sessionId,
+            end.endedAt,
+            end.outcome,
+            end.exitCode ?? null,
+            end.signal ?? null,
+            end.reason ?? null,
+            usage?.agentSessionId ?? null,
+            usage?.model ?? null,
+            usage?.turns ?? null,
+            usage?.costUsd ?? null,
+            usage ? usage.inputTokens : null,
+            usage ? usage.outputTokens : null,
+            usage ? usage.cacheReadTokens : null,
+            usage ? usage.cacheWriteTokens : null,
+            usage?.agentError ?? null,
+          ],
+        );
+        if (issue && change) await writeIssue(tx, issue.id, change);
+        const spend = spendOf(usage);
+        if (spend.costUsd || spend.inputTokens || spend.outputTokens) {
+          await tx.run(
+            'UPDATE spend_totals SET cost_usd = cost_usd + $1, input_tokens = input_tokens + $2, output_tokens = output_tokens + $3 WHERE id = 1',
+            [spend.costUsd, spend.inputTokens, spend.outputTokens],
+          );
+        }
+        return queueView(tx);
+      }),
+
+    openSessions: () =>
+      c.transact('list open sessions', async (tx) =>
+        (await tx.rows<SessionRecord>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE ended_at IS NULL ORDER BY started_at, n`)).map(toSession),
+      ),
+  };
+}
