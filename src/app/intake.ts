@@ -68,6 +68,8 @@ export interface RunIntake {
   finish(): Promise<number>;
   /** Issues left waiting because a blocker failed (mode wait). */
   stuck(): string[];
+  /** The run was stopped before its intake ended by itself. */
+  interrupted(): boolean;
 }
 
 export function createIntake(
@@ -115,12 +117,13 @@ export function createIntake(
     },
     stop: () => intake?.stop(),
     async finish() {
-      intake?.stop();
+      intake?.close();
       if (!reporter) return 0;
       const left = await reporter.drain(Math.min(DRAIN_MS, config.tracker.timeoutMs * 2));
       reporter.stop();
       return left;
     },
     stuck: () => intake?.stuck() ?? [],
+    interrupted: () => intake?.interrupted() ?? false,
   };
 }

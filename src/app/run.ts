@@ -218,7 +218,7 @@ export async function prepareRun(options: RunOptions, io: RunIO): Promise<Prepar
           await intake.start(running);
         } catch (error) {
           // A backlog no run could finish (a dependency cycle): nothing has started; end the run cleanly, then say why.
-          running.stop();
+          running.abandon();
           await running.run().catch(() => {});
           throw error;
         }
@@ -226,6 +226,8 @@ export async function prepareRun(options: RunOptions, io: RunIO): Promise<Prepar
         const unsent = await intake.finish();
         if (unsent > 0) note(`${unsent} report(s) to ${source.shown} could not be sent yet: the next run sends them (harness metrics shows them)`);
         const stuck = intake.stuck();
+        // Interrupted before the source was worked through (not --watch, which ends that way): work may be left.
+        if (intake.interrupted() && options.watchMs === undefined && summary.exitCode === 0) return { ...summary, exitCode: 130 };
         if (stuck.length === 0) return summary;
         note(`${stuck.length} issue(s) wait on a blocker that failed (--on-blocker-failure wait): ${stuck.slice(0, 5).join(', ')}${stuck.length > 5 ? ', …' : ''}; retry the blocker (harness retry <id>) and run again`);
         return { ...summary, exitCode: summary.exitCode === 0 ? 1 : summary.exitCode };

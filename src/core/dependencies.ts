@@ -119,3 +119,27 @@ export function unknownBlockers(issues: readonly Dependent[], known: (id: string
   for (const d of issues) for (const b of d.blockedBy) if (!ids.has(b) && !known(b)) out.push({ id: d.id, blocker: b });
   return out;
 }
+
+/**
+ * How many waiting issues a run will get to: one of their blockers is
+ * `active` (in the store's hands and not finished), or is itself such a
+ * waiting issue. The others wait on what no one here works on (a tracker's
+ * issue outside the listing, a failed blocker in mode wait) and must not
+ * keep a one-off run open.
+ */
+export function liveWaiting(waiting: Iterable<Dependent>, active: (id: string) => boolean): number {
+  const list = [...waiting];
+  const live = new Set<string>();
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const issue of list) {
+      if (live.has(issue.id)) continue;
+      if (issue.blockedBy.some((b) => live.has(b) || active(b))) {
+        live.add(issue.id);
+        grew = true;
+      }
+    }
+  }
+  return live.size;
+}

@@ -49,5 +49,20 @@ export function runProgram(program: string, args: readonly string[], options: { 
  */
 export function gitRunner(env: NodeJS.ProcessEnv = process.env): GitRunner {
   const gitEnv = { ...env, GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', GIT_MERGE_AUTOEDIT: 'no' };
-  return (args, cwd) => runProgram('git', args, { cwd, env: gitEnv });
+  return (args, cwd) => (args[0] === 'worktree' ? oneWorktreeCommandAtATime(() => runProgram('git', args, { cwd, env: gitEnv })) : runProgram('git', args, { cwd, env: gitEnv }));
+}
+
+/**
+ * `git worktree add`, `remove` and `prune` of one repository must not run
+ * at once: a prune that meets a worktree being added sees its entry half
+ * made and deletes it ("failed to read .git/worktrees/…/commondir"), and
+ * the session waiting for it fails. Issue worktrees, worker worktrees and
+ * the merge worktree all belong to the one repository a run works on, so
+ * one queue for the process is enough; other git commands run freely.
+ */
+let worktreeQueue: Promise<unknown> = Promise.resolve();
+function oneWorktreeCommandAtATime<T>(command: () => Promise<T>): Promise<T> {
+  const next = worktreeQueue.then(command, command);
+  worktreeQueue = next.catch(() => undefined);
+  return next;
 }

@@ -222,6 +222,11 @@ export class Coordinator {
     this.engine.feed({ type: 'stop', force });
   }
 
+  /** End a run that has not begun (its backlog was refused): released like any other, with no interrupt announced. */
+  abandon(): void {
+    this.engine.feed({ type: 'stop', force: false, quiet: true });
+  }
+
   get runningSessions(): number {
     return this.engine.state.sessions.size;
   }

@@ -7,52 +7,15 @@
  * intake on a visible hold and is asked again; it never fails an issue.
  */
 import { formatDuration } from '../config/duration.js';
-import { decideGate, findCycle, type BlockerFailureMode, type BlockerState } from '../core/dependencies.js';
-import type { EventBus } from '../core/events.js';
-import { InputError, TrackerError } from '../errors.js';
-import type { BacklogIssue, Source } from '../sources/types.js';
-import type { IssueInput, IssueRow } from '../store/types.js';
+import { decideGate, findCycle, liveWaiting, type BlockerState } from '../core/dependencies.js';
+import { TrackerError } from '../errors.js';
+import { byUrgency, checkBlockers, failDoomed, toInput } from './intake-checks.js';
+import type { IntakeOptions } from './intake-types.js';
+import type { BacklogIssue } from '../sources/types.js';
 import type { Clock, TimerHandle } from './clock.js';
 
-/** What the intake drives: the coordinator, seen narrowly. */
-export interface IntakeTarget {
-  submit(issues: readonly IssueInput[]): void;
-  holdIntake(): () => void;
-  trackerDown(reason: string, fix: string): void;
-  trackerUp(): void;
-}
-
-/** What the intake reads and writes of the store. */
-export interface IntakeStore {
-  getIssue(id: string): IssueRow | undefined;
-  trackIssues(issues: readonly { id: string; source: string; url: string | null }[]): void;
-  failUnrun(issues: readonly IssueInput[], reason: string, now: number): unknown;
-}
-
-export interface IntakeOptions {
-  source: Source;
-  store: IntakeStore;
-  target: IntakeTarget;
-  events: EventBus;
-  clock: Clock;
-  onBlockerFailure: BlockerFailureMode;
-  /** List again this often (ms) and run until stopped; null: list once (a tracker: again when all is done) and end. */
-  watchMs: number | null;
-  /** Issues the store holds that are not finished (backlog, queued, running, merging): --watch says it waits for work only at 0. */
-  workLeft(): number;
-  /** Called before each listing after the first: reports of what finished go out first, so the listing shows what they released. */
-  beforeListing?(): Promise<void>;
-  /** Run until stop() even without --watch: issues are offered (offer()) rather than listed, as the load test's arrivals are. */
-  keepOpen?: boolean;
-  /** Wait before asking a tracker that did not answer again (ms). */
-  retryMs: number;
-  /** Issues of a tracker taken and not finished at most at once: the rest stay in the tracker for others. Null: no limit (a file). */
-  window: number | null;
-  /** A line for the user (skipped records, an issue claimed by someone else). */
-  say(line: string): void;
-  /** Something other than the tracker failed (the store): the run cannot go on. */
-  fail(error: unknown): void;
-}
+export type { IntakeOptions, IntakeStore, IntakeTarget } from './intake-types.js';
+export { checkBlockers } from './intake-checks.js';
 
 export class Intake {
   /** Listed, not yet handed over: waiting for blockers, a claim or room in the window. */
@@ -74,6 +37,11 @@ export class Intake {
   private down = false;
   private stopped = false;
   private relisted = false;
+  /** The listing under way is the last of a one-off run: if the tracker does not answer it, intake ends. */
+  private final = false;
+  private cutShort = false;
+  /** Blockers the tracker said it does not know: not asked again. */
+  private readonly unknown = new Set<string>();
   /** Said once per stretch of having nothing to do (--watch). */
   private idle = false;
   private unsubscribe: (() => void)[] = [];
@@ -112,8 +80,27 @@ export class Intake {
     await this.pump();
   }
 
-  /** Stop listing and let the run end once what it has is done. */
+  /**
+   * Stop listing and let the run end once what it has is done (the run is
+   * interrupted): a tracker call running now is stopped too.
+   */
   stop(): void {
+    if (!this.stopped) this.cutShort = true;
+    this.o.source.abort?.();
+    this.end();
+  }
+
+  /** The run is over (however it ended): let go of its events and timers. */
+  close(): void {
+    this.end();
+  }
+
+  /** The run was stopped before its intake ended by itself: there may be work the source still has. */
+  interrupted(): boolean {
+    return this.cutShort;
+  }
+
+  private end(): void {
     this.stopped = true;
     this.timer?.cancel();
     this.unsubscribe.forEach((off) => off());
@@ -217,20 +204,10 @@ export class Intake {
     const { source, store, target, clock } = this.o;
     const decision = decideGate([...this.waiting.values()], (id) => this.stateOf(id), this.o.onBlockerFailure);
     if (decision.doomed.length > 0) {
-      const byBlocker = new Map<string, BacklogIssue[]>();
-      for (const { id, blocker } of decision.doomed) {
-        const issue = this.waiting.get(id)!;
-        this.waiting.delete(id);
-        this.blockers = null;
-        const list = byBlocker.get(blocker) ?? [];
-        list.push(issue);
-        byBlocker.set(blocker, list);
-      }
-      for (const [blocker, issues] of byBlocker) {
-        if (source.tracked) store.trackIssues(issues.map((i) => ({ id: i.id, source: source.kind, url: i.url })));
-        store.failUnrun(issues.map(toInput), `blocked by ${blocker}, which failed`, clock.now());
-        for (const i of issues) this.o.events.emit('issue:blocked-failed', { at: clock.now(), issueId: i.id, blocker });
-      }
+      const doomed = decision.doomed.map(({ id, blocker }) => ({ issue: this.waiting.get(id)!, blocker }));
+      for (const { issue } of doomed) this.waiting.delete(issue.id);
+      this.blockers = null;
+      failDoomed(doomed, this.o);
     }
     const ready = decision.ready.map((id) => this.waiting.get(id)!).sort(byUrgency);
     const taken: BacklogIssue[] = [];
@@ -283,36 +260,19 @@ export class Intake {
     // All that was listed is done: a tracker may list issues their blockers released; a file says nothing new.
     if (this.o.source.tracked && !this.relisted) {
       this.relisted = true;
+      this.final = true;
       this.timer = this.o.clock.setTimeout(() => this.relist(), 0);
       return;
     }
-    this.stop();
+    this.end();
   }
 
-  /**
-   * Waiting issues that this run will get to: one of their blockers is in
-   * the store's hands and not finished, or is itself such a waiting issue.
-   * Others wait on what no one here works on (a tracker's issue outside the
-   * listing, a failed blocker in mode wait): they do not keep a one-off run open.
-   */
+  /** Waiting issues this run will get to (liveWaiting). */
   private live(): number {
-    const active = (id: string) => {
+    return liveWaiting(this.waiting.values(), (id) => {
       const status = this.o.store.getIssue(id)?.status;
       return status !== undefined && status !== 'done' && status !== 'failed';
-    };
-    const live = new Set<string>();
-    let grew = true;
-    while (grew) {
-      grew = false;
-      for (const issue of this.waiting.values()) {
-        if (live.has(issue.id)) continue;
-        if (issue.blockedBy.some((b) => live.has(b) || active(b))) {
-          live.add(issue.id);
-          grew = true;
-        }
-      }
-    }
-    return live.size;
+    });
   }
 
   /** Waiting issues that could be handed over now (the window was full). */
@@ -332,6 +292,7 @@ export class Intake {
       await this.lookOutside();
       // Something new keeps a one-off tracker run going; the next time all is done, it lists again.
       if (added > 0) this.relisted = false;
+      this.final = false;
     } catch (error) {
       if (error instanceof TrackerError && !error.refused) this.trackerDown(error);
       else this.o.fail(error);
@@ -346,13 +307,28 @@ export class Intake {
     if (!ask) return;
     for (const issue of this.waiting.values()) {
       for (const b of issue.blockedBy) {
-        if (this.waiting.has(b) || this.o.store.getIssue(b) || this.outside.get(b) === 'done') continue;
-        this.outside.set(b, await ask(b));
+        if (this.waiting.has(b) || this.o.store.getIssue(b) || this.outside.get(b) === 'done' || this.unknown.has(b)) continue;
+        try {
+          this.outside.set(b, await ask(b));
+        } catch (error) {
+          // A blocker the tracker does not know can never be done: its dependents wait, and the rest of the run goes on.
+          if (!(error instanceof TrackerError) || !error.refused) throw error;
+          this.outside.set(b, 'pending');
+          this.unknown.add(b);
+          this.o.say(`${JSON.stringify(issue.id)} waits for ${JSON.stringify(b)}, which ${this.o.source.shown} does not know (${error.message}): it is left until that blocker exists and is done`);
+        }
       }
     }
   }
 
   private trackerDown(error: TrackerError): void {
+    if (this.stopped) return;
+    if (this.final) {
+      // All this run took is finished: waiting for the tracker would keep a finished run open. The next run lists again.
+      this.o.say(`${this.o.source.shown} did not answer the last listing (${error.message}); ending: the next run lists again`);
+      this.end();
+      return;
+    }
     this.down = true;
     this.o.target.trackerDown(error.message, `intake resumes when ${this.o.source.shown} answers (asked again every ${formatDuration(this.o.retryMs)})`);
     if (this.stopped || this.timer) return;
@@ -360,28 +336,3 @@ export class Intake {
   }
 }
 
-/**
- * Refuse a backlog no run could finish: a dependency cycle, or (a file) a
- * blocker that is no issue of the file nor of the state. InputError, naming
- * the cycle or the blockers.
- */
-export function checkBlockers(issues: readonly BacklogIssue[], context: { shown: string; tracked: boolean; known(id: string): boolean }): void {
-  const blocked = issues.some((i) => i.blockedBy.length > 0);
-  if (!blocked) return;
-  const cycle = findCycle(issues);
-  if (cycle) throw new InputError(`dependency cycle: ${cycle.join(' → ')} (each is blocked by the next); none of them could ever start: remove one of these blockers`);
-  if (context.tracked) return;
-  const ids = new Set(issues.map((i) => i.id));
-  const unknown = issues.flatMap((i) => i.blockedBy.filter((b) => !ids.has(b) && !context.known(b)).map((b) => `${JSON.stringify(i.id)} is blocked by ${JSON.stringify(b)}`));
-  if (unknown.length > 0) {
-    throw new InputError(`${unknown.length} blocker(s) are no issue of ${context.shown} nor of the state: add them, or remove them from blockedBy`, unknown.slice(0, 20));
-  }
-}
-
-function toInput(issue: BacklogIssue): IssueInput {
-  return { id: issue.id, title: issue.title, body: issue.body, priority: issue.priority, labels: issue.labels };
-}
-
-function byUrgency(a: BacklogIssue, b: BacklogIssue): number {
-  return a.priority - b.priority;
-}

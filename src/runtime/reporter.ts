@@ -114,7 +114,7 @@ export class Reporter {
     const { store, source, clock, events } = this.o;
     const report = this.reportOf(row);
     try {
-      // A send that began and never settled may have reached the tracker before the harness died.
+      // A send that began and never settled (the harness died, a call timed out) may have reached the tracker.
       if (row.state === 'sending' && (await source.hasReport(report))) {
         store.settleReport(row.id, { state: 'sent', at: clock.now(), error: null });
         events.emit('report:sent', { at: clock.now(), issueId: row.issueId, kind: row.kind, source: row.source, resent: false });
@@ -127,8 +127,9 @@ export class Reporter {
       return true;
     } catch (error) {
       if (!(error instanceof TrackerError)) throw error;
-      const state = error.refused ? 'rejected' : 'pending';
-      store.settleReport(row.id, { state, at: clock.now(), error: error.message });
+      // A send that failed to reach the tracker may still have reached it (a call that timed out after it took
+      // effect): the report stays `sending`, so the next try looks for it in the tracker before sending it again.
+      if (error.refused) store.settleReport(row.id, { state: 'rejected', at: clock.now(), error: error.message });
       events.emit(error.refused ? 'report:rejected' : 'report:waiting', { at: clock.now(), issueId: row.issueId, kind: row.kind, source: row.source, reason: error.message });
       return error.refused;
     }

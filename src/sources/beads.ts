@@ -44,8 +44,9 @@ export class BeadsSource implements Source {
 
   async report(report: OutcomeReport): Promise<void> {
     const text = `${report.text} ${reportMarker(report.id)}`;
-    if (report.kind === 'done') await this.cli.call(['close', report.issueId, '--reason', text], `close ${report.issueId}`, refuseMissing);
-    else await this.cli.call(['update', report.issueId, '--status', 'open', '--append-notes', text], `report ${report.issueId} failed`, refuseMissing);
+    // Each is made once: a call that timed out may have taken effect, and the sender looks for its marker before another.
+    if (report.kind === 'done') await this.cli.call(['close', report.issueId, '--reason', text], `close ${report.issueId}`, refuseMissing, { once: true });
+    else await this.cli.call(['update', report.issueId, '--status', 'open', '--append-notes', text], `report ${report.issueId} failed`, refuseMissing, { once: true });
   }
 
   async hasReport(report: OutcomeReport): Promise<boolean> {
@@ -59,6 +60,10 @@ export class BeadsSource implements Source {
   async blockerState(issueId: string): Promise<'done' | 'failed' | 'pending'> {
     const shown = await this.show(issueId);
     return shown?.status === 'closed' ? 'done' : 'pending';
+  }
+
+  abort(): void {
+    this.cli.abort();
   }
 
   async release(issueId: string): Promise<void> {

@@ -83,12 +83,13 @@ export class GithubSource implements Source {
     // Labels first: changing them twice changes nothing, a comment posted twice is seen twice.
     if (report.kind === 'failed') {
       await this.cli.call(['issue', 'edit', n, '--add-label', FAILED_LABEL, '--remove-label', RUNNING_LABEL], `label #${n} failed`, refuseMissing);
-      await this.cli.call(['issue', 'comment', n, '--body', body], `comment on #${n}`, refuseMissing);
+      await this.cli.call(['issue', 'comment', n, '--body', body], `comment on #${n}`, refuseMissing, { once: true });
       return;
     }
     await this.cli.call(['issue', 'edit', n, '--remove-label', RUNNING_LABEL], `unlabel #${n}`, refuseMissing);
-    if (this.options.pullRequests) await this.cli.call(['issue', 'comment', n, '--body', body], `comment on #${n}`, refuseMissing);
-    else await this.cli.call(['issue', 'close', n, '--comment', body], `close #${n}`, refuseMissing);
+    // Made once: a comment that timed out may have been posted, and the sender looks for its marker before another.
+    if (this.options.pullRequests) await this.cli.call(['issue', 'comment', n, '--body', body], `comment on #${n}`, refuseMissing, { once: true });
+    else await this.cli.call(['issue', 'close', n, '--comment', body], `close #${n}`, refuseMissing, { once: true });
   }
 
   async hasReport(report: OutcomeReport): Promise<boolean> {
@@ -111,6 +112,10 @@ export class GithubSource implements Source {
     } catch {
       throw new TrackerError(`${this.cli.program} issue view printed something other than JSON`, false);
     }
+  }
+
+  abort(): void {
+    this.cli.abort();
   }
 
   async release(issueId: string): Promise<void> {

@@ -23,6 +23,8 @@ export interface CallResult {
   error: string | null;
   /** The program could not be found. */
   missing?: boolean;
+  /** abort() stopped it. */
+  stopped?: boolean;
 }
 
 /** How a call's result is read: fine, a refusal for good, or a failure worth another try. */
@@ -50,7 +52,20 @@ const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 const DEFAULT_VERDICT = (r: CallResult): Verdict => (r.code === 0 ? 'ok' : 'retry');
 
 export class TrackerCli {
+  /** Process groups of the calls running now, to stop at abort(). */
+  private readonly running = new Set<number>();
+  /** Calls stopped by abort(): they end as failures to reach the tracker, and are not tried again. */
+  private readonly stopped = new Set<number>();
+
   constructor(private readonly options: TrackerCliOptions) {}
+
+  /** Stop the calls running now: the run is stopping, and a tracker that hangs must not hold it. Later calls run as usual. */
+  abort(): void {
+    for (const pgid of this.running) {
+      this.stopped.add(pgid);
+      killGroup(pgid, 'SIGKILL');
+    }
+  }
 
   get program(): string {
     return this.options.program;
@@ -61,8 +76,10 @@ export class TrackerCli {
    * retries + 1 times; its stdout on success. Throws TrackerError
    * (`refused` as the verdict said) naming what was being done.
    */
-  async call(args: readonly string[], what: string, verdict: (r: CallResult) => Verdict = DEFAULT_VERDICT): Promise<string> {
-    const { retries, backoffMs, clock } = this.options;
+  async call(args: readonly string[], what: string, verdict: (r: CallResult) => Verdict = DEFAULT_VERDICT, options: { once?: boolean } = {}): Promise<string> {
+    const { backoffMs, clock } = this.options;
+    // A call that adds something (a comment, a note) is made once: one that timed out may have taken effect.
+    const retries = options.once ? 0 : this.options.retries;
     let last: CallResult | null = null;
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) await clock.sleep(backoffMs * 2 ** (attempt - 1));
@@ -70,7 +87,11 @@ export class TrackerCli {
       const result = await this.runOnce(args);
       this.record(args, result, started);
       // Not installed: no retry or hold can help, and the run should not wait for it.
-      if (result.missing) throw new UsageError(`${this.options.program} was not found on PATH: install it, or set tracker.bin (HARNESS_TRACKER_BIN) to its path`);
+      if (result.missing) {
+        const program = this.options.program;
+        throw new UsageError(program.includes('/') ? `${program} does not exist: set tracker.bin (HARNESS_TRACKER_BIN) to the tracker's program` : `${program} was not found on PATH: install it, or set tracker.bin (HARNESS_TRACKER_BIN) to its path`);
+      }
+      if (result.stopped) throw new TrackerError(`could not ${what} with ${this.options.program}: stopped, the run is stopping`, false);
       const v = verdict(result);
       if (v === 'ok') return result.stdout;
       last = result;
@@ -102,6 +123,7 @@ export class TrackerCli {
       child.stdout.on('data', collect(out));
       child.stderr.on('data', collect(err));
       const pgid = child.pid;
+      if (pgid !== undefined) this.running.add(pgid);
       const timer = clock.setTimeout(() => {
         timedOut = true;
         if (pgid !== undefined) killGroup(pgid, 'SIGKILL');
@@ -111,11 +133,13 @@ export class TrackerCli {
         settle({ code: null, stdout: '', stderr: '', error: missing ? `${program} was not found on PATH` : error.message, missing });
       });
       child.on('close', (code) => {
+        if (pgid !== undefined) this.running.delete(pgid);
         // A tracker tool leaves nothing behind: a helper it started dies with the call.
         if (pgid !== undefined && isGroupAlive(pgid)) killGroup(pgid, 'SIGKILL');
         const stdout = Buffer.concat(out).toString('utf8');
         const stderr = Buffer.concat(err).toString('utf8');
-        if (timedOut) settle({ code: null, stdout, stderr, error: `no answer within ${formatDuration(timeoutMs)}` });
+        if (pgid !== undefined && this.stopped.delete(pgid)) settle({ code: null, stdout, stderr, error: 'stopped: the run is stopping', stopped: true });
+        else if (timedOut) settle({ code: null, stdout, stderr, error: `no answer within ${formatDuration(timeoutMs)}` });
         else settle({ code, stdout, stderr, error: null });
       });
     });

@@ -50,6 +50,8 @@ export interface Source {
   hasReport(report: OutcomeReport): Promise<boolean>;
   /** The state of an issue the listing does not show (a blocker closed by hand, say); a file has none to ask. */
   blockerState?(issueId: string): Promise<'done' | 'failed' | 'pending'>;
+  /** Stop the tracker calls running now (the run is stopping); a file has none. */
+  abort?(): void;
   /** Give a claimed issue back unworked (the run ended before it started). */
   release(issueId: string): Promise<void>;
 }

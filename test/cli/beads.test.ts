@@ -106,6 +106,35 @@ describe('beads as the source', () => {
     expect(t.stderr()).toContain('bd was not found on PATH: install it, or set tracker.bin (HARNESS_TRACKER_BIN) to its path');
   });
 
+  it('ends a finished run when beads stops answering its last listing, instead of waiting for it', async () => {
+    const h = setup([bead('bd-1')], { failMatch: { match: 'ready', after: 1, seen: 0 } });
+    const r = await h.run({ HARNESS_TRACKER_RETRY_MS: '100ms' });
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain('beads (bd) did not answer the last listing (could not list ready issues with bd (3 tries)');
+    expect(h.bd('bd-1').status).toBe('closed');
+    expect(h.rig.calls().filter((c) => c[0] === 'ready')).toHaveLength(4);
+  });
+
+  it('does not send a report again when the call that sent it timed out after it took effect', async () => {
+    const h = setup([bead('bd-1')], { hang: { match: 'close bd-1', when: 'after' } });
+    const r = await h.run({ HARNESS_TRACKER_RETRY_MS: '100ms' }, '--tracker-timeout', '1s');
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(h.callsOf('close', 'bd-1')).toHaveLength(1);
+    expect(h.callsOf('show', 'bd-1')).toHaveLength(1);
+    expect(h.read((s) => s.reportCounts())).toMatchObject({ sent: 1, sending: 0, pending: 0 });
+  });
+
+  it('stops a tracker call that hangs at the first interrupt, and says work may be left (exit 130)', async () => {
+    const h = setup([bead('bd-1')], { hang: { match: 'ready', when: 'before' } });
+    const { t, done } = h.start();
+    await waitFor(() => h.rig.calls().some((c) => c[0] === 'ready'), 10_000, 'the listing');
+    const at = Date.now();
+    t.interrupt();
+    expect(await done).toBe(130);
+    expect(Date.now() - at).toBeLessThan(5000);
+    expect(h.rig.calls().filter((c) => c[0] === 'ready')).toHaveLength(1);
+  });
+
   it('skips an issue someone else claimed between the listing and the claim', async () => {
     const h = setup([bead('mine'), bead('raced', { claimRace: true })]);
     const r = await h.run();

@@ -75,6 +75,15 @@ describe('GitHub issues as the source', () => {
     expect(closes).toEqual(['12', '11', '10']);
   });
 
+  it('leaves an issue whose blocker GitHub does not know waiting, and works the rest', async () => {
+    const h = setup([issue(2), issue(4, { body: 'Blocked by: #99' })], { noDependencyApi: true });
+    const r = await h.run();
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain('"4" waits for "99", which GitHub (gh, label harness) does not know');
+    expect(h.gh(2).state).toBe('CLOSED');
+    expect(h.gh(4)).toMatchObject({ state: 'OPEN', labels: ['harness'], comments: [] });
+  });
+
   it('assigns claimed issues when asked, and passes hostile text as one argument, never through a shell', async () => {
     const title = 'x"; touch pwned; echo "$(id)` $HOME';
     const h = setup([issue(5, { title, body: '`rm -rf /` $(touch pwned2)' })]);

@@ -25,7 +25,8 @@ export type RunEvent =
   | { type: 'hold-intake' }
   | { type: 'release-intake' }
   /** Stop starting sessions; `force` (or a second stop) cancels the running ones. */
-  | { type: 'stop'; force: boolean }
+  /** `quiet`: the run ends before it began (its backlog was refused), with no interrupt to announce. */
+  | { type: 'stop'; force: boolean; quiet?: boolean }
   /** The scale manager starts (provision minWorkers, first check, arm the timer) or stops checking. */
   | { type: 'start-checks' }
   | { type: 'stop-checks' }

@@ -111,7 +111,7 @@ function apply(s: RunState, e: RunEvent, now: number, out: Out): void {
       s.intakeHolds = Math.max(0, s.intakeHolds - 1);
       return dispatch(s, now, out);
     case 'stop':
-      return stop(s, e.force, now, out);
+      return stop(s, e.force, now, out, e.quiet === true);
     case 'start-checks':
       return startChecks(s, now, out);
     case 'stop-checks':
@@ -144,10 +144,10 @@ function apply(s: RunState, e: RunEvent, now: number, out: Out): void {
 }
 
 /** Stop starting sessions; a second stop (or force) cancels the running ones. */
-function stop(s: RunState, force: boolean, now: number, out: Out): void {
+function stop(s: RunState, force: boolean, now: number, out: Out, quiet = false): void {
   if (s.stopping && !force && !s.forced) force = true;
   s.stopping = true;
-  out.push({ type: 'emit', name: 'run:stopping', payload: { at: now, force } });
+  if (!quiet) out.push({ type: 'emit', name: 'run:stopping', payload: { at: now, force } });
   if (force && !s.forced) {
     s.forced = true;
     for (const id of [...s.sessions.keys()]) stopSession(s, id, 'cancelled', now, out);
