@@ -211,8 +211,8 @@ export class FleetQueries {
     const sessionHas = columnsOf(db, 'sessions');
     // A column an older store lacks reads as NULL.
     const spent = (column: 'cost_usd' | 'input_tokens' | 'output_tokens') => (sessionHas.has(column) ? column : 'NULL');
-    // A tracker's link, in a store that records one.
-    const trackerUrl = columnsOf(db, 'issues').has('url') ? 'url' : 'NULL';
+    // A tracker's link: the one recorded when the issue was taken from its tracker (schema 10).
+    const trackerUrl = has('tracked_issues') ? '(SELECT t.url FROM tracked_issues t WHERE t.issue_id = issues.id)' : 'NULL';
     const mergeColumns = 'issue_id, branch, state, queued_at, ended_at, reason, url, result';
     const filter = `(@status IS NULL OR status = @status) AND (@all = 1 OR id LIKE @search ESCAPE '\\' OR title LIKE @search ESCAPE '\\')`;
     type Spend = { cost_usd: number | null; input_tokens: number | null; output_tokens: number | null };

@@ -113,7 +113,7 @@ function eventText(event: MetricsEvent): string {
     case 'pool:recycled':
       return `↻ ${event.workerId} recycled after ${event.sessionsRun} sessions`;
     case 'hold:on':
-      return `⏸ fleet on hold (${event.kind}): ${event.reason} · ${event.fix}`;
+      return `⏸ ${event.kind === 'tracker' ? 'intake' : 'fleet'} on hold (${event.kind}): ${event.reason} · ${event.fix}`;
     case 'hold:off':
       return `▶ hold lifted (${event.kind}): ${event.by ?? 'ended'}`;
   }

@@ -7,6 +7,7 @@
  * tracker that does not answer keeps the report queued and is asked again;
  * one that refuses it for good marks it rejected, and the run says so.
  */
+import { existsSync } from 'node:fs';
 import type { EventBus } from '../core/events.js';
 import { TrackerError } from '../errors.js';
 import { reportText } from '../sources/report-text.js';
@@ -137,7 +138,8 @@ export class Reporter {
 
   private reportOf(row: ReportRow): OutcomeReport {
     const issue = this.o.store.getIssue(row.issueId);
-    const sessions = this.o.store.sessionsForIssue(row.issueId);
+    // A session that printed nothing has no log file: the report does not send anyone looking for one.
+    const sessions = this.o.store.sessionsForIssue(row.issueId).map((s) => (s.logPath && !existsSync(s.logPath) ? { ...s, logPath: null } : s));
     const pullRequest = this.o.pullRequestOf?.(row.issueId) ?? null;
     const text = issue ? reportText(row.kind, issue, sessions, pullRequest) : `harness: this issue ended ${row.kind}.`;
     return { id: row.id, issueId: row.issueId, kind: row.kind, text, pullRequest };

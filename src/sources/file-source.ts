@@ -13,6 +13,7 @@ export class FileSource implements Source {
   readonly tracked = false;
   private seen: { mtimeMs: number; size: number; ino: number } | null = null;
   private last: Listing = { issues: [], problems: [] };
+  private lastProblem: string | null = null;
 
   /**
    * `first`: what prepareRun already read (the run checks it before opening
@@ -44,9 +45,12 @@ export class FileSource implements Source {
       this.last = parsed;
       return parsed;
     } catch (error) {
-      // A file being rewritten, or emptied, reads as nothing new: the next change is read again.
-      if (error instanceof InputError) return { issues: [], problems: [error.message] };
-      throw error;
+      // A file being rewritten, emptied or removed reads as nothing new, said once until it changes again.
+      if (!(error instanceof InputError)) throw error;
+      this.seen = now;
+      const said = this.lastProblem === error.message;
+      this.lastProblem = error.message;
+      return { issues: [], problems: said ? [] : [error.message] };
     }
   }
 

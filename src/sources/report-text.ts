@@ -16,7 +16,8 @@ const QUOTE_MAX = 500;
 
 /**
  * `done`: the session that finished it, its last message and its log;
- * `failed`: why, after how many attempts, and where the last log is.
+ * `failed`: why, after how many attempts, and where the last log is (a
+ * session that printed nothing has no log: the caller leaves its path out).
  */
 export function reportText(kind: 'done' | 'failed', issue: IssueRow, sessions: readonly SessionRow[], pullRequest: string | null): string {
   const last = [...sessions].reverse().find((s) => s.endedAt !== null) ?? null;
@@ -29,6 +30,7 @@ export function reportText(kind: 'done' | 'failed', issue: IssueRow, sessions: r
     return `Done by harness (${attempt}${took}).${pr}${said}${log}`;
   }
   const attempts = issue.priorAttempts + issue.attempts;
+  if (attempts === 0 && sessions.length === 0 && issue.lastError) return `harness did not start this issue: ${quote(issue.lastError)}${/[.!?]$/.test(issue.lastError) ? '' : '.'}`;
   const why = issue.lastError ? quote(issue.lastError) : 'no reason was recorded';
   return `harness could not finish this issue after ${attempts} attempt(s): ${why}${/[.!?]$/.test(why) ? '' : '.'}${log}`;
 }

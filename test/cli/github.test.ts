@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { FleetQueries } from '../../src/metrics/fleet.js';
+import { openStoreReader } from '../../src/metrics/queries.js';
 import { realClock } from '../../src/runtime/clock.js';
 import { blockersInBody, GithubSource } from '../../src/sources/github.js';
 import { TrackerCli } from '../../src/sources/tracker-cli.js';
@@ -63,6 +65,17 @@ describe('GitHub issues as the source', () => {
     expect(h.gh(4).comments).toEqual([]);
     const claims = h.rig.calls().filter((c) => c[1] === 'edit' && c[3] === '--add-label' && c[4] === 'harness:running');
     expect(claims.map((c) => c[2]).sort()).toEqual(['1', '2']);
+    // The dashboard's issue table links each issue to its tracker.
+    const queries = openStoreReader(join(h.dir, '.harness', 'state.db'));
+    try {
+      const page = new FleetQueries(queries.db, 'state.db').issuePage({ status: null, search: '', offset: 0, limit: 10 });
+      expect(page.rows.map((r) => [r.issue.id, r.trackerUrl]).sort()).toEqual([
+        ['1', 'https://github.com/o/r/issues/1'],
+        ['2', 'https://github.com/o/r/issues/2'],
+      ]);
+    } finally {
+      queries.close();
+    }
     const list = h.rig.calls().find((c) => c[1] === 'list')!;
     expect(list).toEqual(['issue', 'list', '--json', 'number,title,body,labels,assignees,createdAt,url', '--state', 'open', '--label', 'harness', '--limit', '100']);
   });
