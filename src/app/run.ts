@@ -212,7 +212,9 @@ export async function prepareRun(options: RunOptions, io: RunIO): Promise<Prepar
         // The run lock is held and crash recovery is done: what dead harnesses left in sessions/ can go.
         removeStaleSessionFiles(files.sessions, isAlive);
         if (options.retryFailed) note(retryFailed(store, config.maxAttempts, realClock.now()));
-        const finished = source.tracked || options.watchMs !== undefined ? null : finishedStateNote(store.countIssues(), config.state);
+        // Issues of the file that wait for blockers are not in the state yet: with any of them new, there is something to do.
+        const blockedNew = parsed?.issues.some((i) => i.blockedBy.length > 0 && !store.getIssue(i.id)) ?? false;
+        const finished = source.tracked || options.watchMs !== undefined || blockedNew ? null : finishedStateNote(store.countIssues(), config.state);
         if (finished) note(finished);
         try {
           await intake.start(running);
@@ -230,7 +232,7 @@ export async function prepareRun(options: RunOptions, io: RunIO): Promise<Prepar
         if (intake.interrupted() && options.watchMs === undefined && summary.exitCode === 0) return { ...summary, exitCode: 130 };
         if (stuck.length === 0) return summary;
         note(`${stuck.length} issue(s) wait on a blocker that failed (--on-blocker-failure wait): ${stuck.slice(0, 5).join(', ')}${stuck.length > 5 ? ', …' : ''}; retry the blocker (harness retry <id>) and run again`);
-        return { ...summary, exitCode: summary.exitCode === 0 ? 1 : summary.exitCode };
+        return { ...summary, exitCode: summary.exitCode === 0 ? 1 : summary.exitCode, waitingOnFailedBlockers: stuck };
       },
       stop: () => {
         intake.stop();

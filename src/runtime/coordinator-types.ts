@@ -191,4 +191,6 @@ export interface RunSummary {
   spent: Spend;
   /** 0 all done, 1 some failed, 3 held with work left, 130 interrupted. */
   exitCode: 0 | 1 | 3 | 130;
+  /** Issues kept back because a blocker failed (`--on-blocker-failure wait`); absent when none. */
+  waitingOnFailedBlockers?: string[];
 }

@@ -84,6 +84,10 @@ describe('blockers (issues file)', () => {
     expect(r.out).toContain('1 issue(s) wait on a blocker that failed (--on-blocker-failure wait): b');
     expect(h.read((s) => s.getIssue('b'))).toBeUndefined();
     expect(h.events().map((e) => e.id)).not.toContain('b');
+    const json = await h.run({ FAIL_IDS: 'a' }, '--on-blocker-failure', 'wait', '--json');
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.out).waitingOnFailedBlockers).toEqual(['b']);
+    expect(json.err).not.toContain('nothing to do');
   });
 
   it('refuses a dependency cycle at intake, naming it, before any agent starts', async () => {
