@@ -49,20 +49,52 @@ export function runProgram(program: string, args: readonly string[], options: { 
  */
 export function gitRunner(env: NodeJS.ProcessEnv = process.env): GitRunner {
   const gitEnv = { ...env, GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', GIT_MERGE_AUTOEDIT: 'no' };
-  return (args, cwd) => (args[0] === 'worktree' ? oneWorktreeCommandAtATime(() => runProgram('git', args, { cwd, env: gitEnv })) : runProgram('git', args, { cwd, env: gitEnv }));
+  const run = (args: readonly string[], cwd: string) => runProgram('git', args, { cwd, env: gitEnv });
+  return (args, cwd) => (args[0] === 'worktree' ? worktreeCommand(args, () => run(args, cwd)) : run(args, cwd));
 }
 
 /**
- * `git worktree add`, `remove` and `prune` of one repository must not run
- * at once: a prune that meets a worktree being added sees its entry half
- * made and deletes it ("failed to read .git/worktrees/…/commondir"), and
- * the session waiting for it fails. Issue worktrees, worker worktrees and
- * the merge worktree all belong to the one repository a run works on, so
- * one queue for the process is enough; other git commands run freely.
+ * `git worktree prune` (and remove, move) must not run while a worktree is
+ * being added: it sees the new entry half made and deletes it ("failed to
+ * read .git/worktrees/…/commondir"), and the session waiting for it fails.
+ * So those wait until no add runs (for at most 2 s), while adds run side
+ * by side (one slow checkout holds up no other issue for long). An add that still trips over another
+ * worktree's half-made entry is tried again a few times. Issue, worker and
+ * merge worktrees all belong to the one repository a run works on, so one
+ * lock for the process is enough.
  */
-let worktreeQueue: Promise<unknown> = Promise.resolve();
-function oneWorktreeCommandAtATime<T>(command: () => Promise<T>): Promise<T> {
-  const next = worktreeQueue.then(command, command);
-  worktreeQueue = next.catch(() => undefined);
-  return next;
+const worktrees = { adding: 0, exclusive: Promise.resolve() as Promise<unknown>, idle: [] as (() => void)[] };
+/** How long a prune or remove waits for the adds running to end. */
+const EXCLUSIVE_WAIT_MS = 2000;
+const TRANSIENT_ADD = /failed to read .*worktrees\/.*(commondir|gitdir)|could not open .*worktrees\/.*gitdir/;
+
+async function worktreeCommand(args: readonly string[], command: () => Promise<GitOutput>): Promise<GitOutput> {
+  if (args[1] !== 'add') {
+    const mine = worktrees.exclusive.then(async () => {
+      // An add that takes longer than this (a slow checkout) holds up no cleanup: the retry below covers what is left.
+      const deadline = Date.now() + EXCLUSIVE_WAIT_MS;
+      while (worktrees.adding > 0 && Date.now() < deadline) {
+        await new Promise<void>((resolve) => {
+          worktrees.idle.push(resolve);
+          setTimeout(resolve, Math.max(1, deadline - Date.now())).unref();
+        });
+      }
+      return command();
+    });
+    worktrees.exclusive = mine.catch(() => undefined);
+    return mine;
+  }
+  await worktrees.exclusive;
+  worktrees.adding++;
+  try {
+    let out = await command();
+    for (let tries = 1; tries < 4 && out.code !== 0 && TRANSIENT_ADD.test(out.stderr); tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 50 * tries));
+      out = await command();
+    }
+    return out;
+  } finally {
+    worktrees.adding--;
+    if (worktrees.adding === 0) worktrees.idle.splice(0).forEach((wake) => wake());
+  }
 }
