@@ -190,15 +190,15 @@ describe('beads as the source', () => {
   it('--watch picks up an issue that becomes ready while it runs, and ends on an interrupt (exit 0: nothing failed)', async () => {
     const h = setup([bead('gate', { status: 'in_progress', assignee: 'bob' }), bead('later', { dependencies: [blocks('later', 'gate')] })]);
     const { t, done } = h.start({}, '--watch', '1s');
-    await waitFor(() => t.stdout().includes('waiting for work'), 10_000, 'the idle line');
+    await waitFor(() => t.stdout().includes('waiting for work'), 25_000, 'the idle line');
     // A person closes the blocker: beads lists its dependent as ready.
     h.rig.update((s) => {
       const gate = (s.issues as Bead[]).find((i) => i.id === 'gate')!;
       gate.status = 'closed';
     });
-    await waitFor(() => h.bd('later').status === 'closed', 15_000, 'the dependent to be worked and closed');
+    await waitFor(() => h.bd('later').status === 'closed', 25_000, 'the dependent to be worked and closed');
     t.interrupt();
     expect(await done).toBe(0);
     expect(t.stdout()).toContain('waiting for work: the source is listed every 1s');
-  });
+  }, 70_000);
 });

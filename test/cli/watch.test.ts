@@ -24,13 +24,13 @@ describe('harness run --watch (issues file)', () => {
       }
     };
     const done = main(['run', '--issues', file, '--watch', '1s', '--agent', fixture('record.mjs'), '--min-workers', '1', '--max-workers', '3', '--health-interval', '100ms', '--cooldown', '100ms'], t.io);
-    await waitFor(() => t.stdout().includes('waiting for work'), 15_000, 'the idle line');
+    await waitFor(() => t.stdout().includes('waiting for work'), 25_000, 'the idle line');
     expect(status('one')).toBe('done');
     appendFileSync(file, [JSON.stringify({ id: 'three', title: 'needs two', blockedBy: ['two'] }), JSON.stringify({ id: 'two', title: 'needs one', blockedBy: ['one'] })].join('\n') + '\n');
-    await waitFor(() => status('three') === 'done', 20_000, 'the added chain to be done');
+    await waitFor(() => status('three') === 'done', 25_000, 'the added chain to be done');
     t.interrupt();
     expect(await done).toBe(0);
     expect(status('two')).toBe('done');
     expect(t.stdout()).toContain('… waiting for work: the source is listed every 1s (Ctrl-C ends the run)');
-  }, 40_000);
+  }, 60_000);
 });
