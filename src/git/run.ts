@@ -59,7 +59,7 @@ export function gitRunner(env: NodeJS.ProcessEnv = process.env): GitRunner {
  * read .git/worktrees/…/commondir"), and the session waiting for it fails.
  * So those wait until no add runs (for at most 2 s), while adds run side
  * by side (one slow checkout holds up no other issue for long). An add that still trips over another
- * worktree's half-made entry is tried again a few times. Issue, worker and
+ * worktree's half-made entry is tried again a few times when it makes no branch. Issue, worker and
  * merge worktrees all belong to the one repository a run works on, so one
  * lock for the process is enough.
  */
@@ -88,7 +88,9 @@ async function worktreeCommand(args: readonly string[], command: () => Promise<G
   worktrees.adding++;
   try {
     let out = await command();
-    for (let tries = 1; tries < 4 && out.code !== 0 && TRANSIENT_ADD.test(out.stderr); tries++) {
+    // Only an add that makes no branch is tried again: one with -b may have made its branch before it failed.
+    const repeatable = !args.includes('-b') && !args.includes('-B');
+    for (let tries = 1; repeatable && tries < 4 && out.code !== 0 && TRANSIENT_ADD.test(out.stderr); tries++) {
       await new Promise((resolve) => setTimeout(resolve, 50 * tries));
       out = await command();
     }

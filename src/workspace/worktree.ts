@@ -96,8 +96,9 @@ export class WorktreeManager {
     await this.discard(path, existing !== undefined);
     this.ensureWorktreesDir();
 
-    if (await this.repo.branchExists(branch)) await this.git(['worktree', 'add', path, branch]);
-    else await this.git(['worktree', 'add', '-b', branch, path, this.baseBranch]);
+    // The branch first, then the worktree on it: an add that makes no branch can be tried again (src/git/run.ts).
+    if (!(await this.repo.branchExists(branch))) await this.git(['branch', branch, this.baseBranch]);
+    await this.git(['worktree', 'add', path, branch]);
     const prepared = { path, branch, reused: false };
     try {
       await this.bootstrap?.(prepared, { ...request, issueId });

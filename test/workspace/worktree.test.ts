@@ -174,6 +174,7 @@ describe('WorktreeManager', () => {
       },
     });
     await worktrees.prepare('BD-9');
-    expect(calls.some((args) => args.join(' ').startsWith('worktree add -b harness/BD-9'))).toBe(true);
+    expect(calls.some((args) => args.join(' ') === 'branch harness/BD-9 main' || args.join(' ').startsWith('branch harness/BD-9 '))).toBe(true);
+    expect(calls.some((args) => args.join(' ').startsWith('worktree add ') && args.at(-1) === 'harness/BD-9')).toBe(true);
   });
 });
