@@ -1,5 +1,5 @@
 /** Checks of a backlog before it is worked on, and the small conversions the intake makes. */
-import { findCycle } from '../core/dependencies.js';
+import { findCycle, unknownBlockers } from '../core/dependencies.js';
 import { InputError } from '../errors.js';
 import type { BacklogIssue } from '../sources/types.js';
 import type { IssueInput } from '../store/types.js';
@@ -16,8 +16,7 @@ export function checkBlockers(issues: readonly BacklogIssue[], context: { shown:
   const cycle = findCycle(issues);
   if (cycle) throw new InputError(`dependency cycle: ${cycle.join(' → ')} (each is blocked by the next); none of them could ever start: remove one of these blockers`);
   if (context.tracked) return;
-  const ids = new Set(issues.map((i) => i.id));
-  const unknown = issues.flatMap((i) => i.blockedBy.filter((b) => !ids.has(b) && !context.known(b)).map((b) => `${JSON.stringify(i.id)} is blocked by ${JSON.stringify(b)}`));
+  const unknown = unknownBlockers(issues, context.known).map(({ id, blocker }) => `${JSON.stringify(id)} is blocked by ${JSON.stringify(blocker)}`);
   if (unknown.length > 0) {
     throw new InputError(`${unknown.length} blocker(s) are no issue of ${context.shown} nor of the state: add them, or remove them from blockedBy`, unknown.slice(0, 20));
   }
