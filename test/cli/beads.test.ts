@@ -1,9 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { openStore } from '../../src/store/open.js';
-import { fixture, guardProcesses, makeIO, tempDir, waitFor } from '../helpers/cli.js';
+import { fixture, guardProcesses, recordedEvents, makeIO, tempDir, waitFor } from '../helpers/cli.js';
 import { bead, blocks, trackerRig } from '../helpers/trackers.js';
 
 const { cleanups, markers } = guardProcesses();
@@ -42,14 +41,7 @@ function setup(issues: object[], extra: Record<string, unknown> = {}) {
       store.close();
     }
   };
-  const events = () =>
-    existsSync(record)
-      ? readFileSync(record, 'utf8')
-          .trim()
-          .split('\n')
-          .map((l) => l.split(' '))
-          .map(([what, id, at]) => ({ what: what!, id: id!, at: Number(at) }))
-      : [];
+  const events = () => recordedEvents(record);
   const callsOf = (command: string, id: string) => rig.calls().filter((c) => c[0] === command && c[1] === id);
   return { dir: tmp.dir, rig, start, run, bd, read, callsOf, events };
 }

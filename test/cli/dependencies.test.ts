@@ -1,9 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { openStore } from '../../src/store/open.js';
-import { fixture, guardProcesses, makeIO, tempDir, writeIssues } from '../helpers/cli.js';
+import { fixture, guardProcesses, recordedEvents, makeIO, tempDir, writeIssues } from '../helpers/cli.js';
 
 const { cleanups, markers } = guardProcesses();
 const FAST = ['--min-workers', '3', '--max-workers', '3', '--health-interval', '100ms', '--retry-delay', '50ms', '--kill-grace', '300ms', '--max-attempts', '1'];
@@ -20,14 +19,7 @@ function setup(issues: object[]) {
     const code = await main(['run', '--issues', file, '--agent', fixture('record.mjs'), ...FAST, ...extra], t.io);
     return { code, out: t.stdout(), err: t.stderr() };
   };
-  const events = () =>
-    existsSync(record)
-      ? readFileSync(record, 'utf8')
-          .trim()
-          .split('\n')
-          .map((l) => l.split(' '))
-          .map(([what, id, at]) => ({ what: what!, id: id!, at: Number(at) }))
-      : [];
+  const events = () => recordedEvents(record);
   const at = (what: string, id: string) => events().find((e) => e.what === what && e.id === id)?.at;
   const read = <T>(fn: (store: ReturnType<typeof openStore>) => T): T => {
     const store = openStore(state);

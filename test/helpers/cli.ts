@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -119,4 +119,14 @@ export function guardProcesses(): { cleanups: (() => void)[]; markers: string[] 
     expect(left).toEqual([]);
   });
   return guard;
+}
+
+/** What the fixture agent record.mjs wrote to its $RECORD_TO: each session's start and end, with the time. */
+export function recordedEvents(file: string): { what: string; id: string; at: number }[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '))
+    .map(([what, id, at]) => ({ what: what!, id: id!, at: Number(at) }));
 }
