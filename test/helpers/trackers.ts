@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /** The stand-in `bd` and `gh` (test/fixtures/trackers): state in a JSON file, every call recorded. */
@@ -21,10 +21,16 @@ export function trackerRig(dir: string, initial: object): TrackerRig {
   const rig: TrackerRig = {
     env: { PATH: `${TRACKERS}${delimiter}${process.env.PATH}`, TRACKER_STATE: file },
     state: () => JSON.parse(readFileSync(file, 'utf8')),
+    // Under the stand-ins' own lock, so a call running at the same time cannot write back what it read before.
     update(change) {
-      const state = rig.state();
-      change(state);
-      writeFileSync(file, JSON.stringify(state));
+      const unlock = lockState(file);
+      try {
+        const state = rig.state();
+        change(state);
+        writeFileSync(file, JSON.stringify(state));
+      } finally {
+        unlock();
+      }
     },
     calls: () => rig.timedCalls().map((c) => c.argv),
     timedCalls: () =>
@@ -46,4 +52,33 @@ export function bead(id: string, extra: Record<string, unknown> = {}) {
 /** `id` is blocked by `blocker`, as beads records it. */
 export function blocks(id: string, blocker: string) {
   return { issue_id: id, depends_on_id: blocker, type: 'blocks' };
+}
+
+/** The lock the stand-ins take around each call (test/fixtures/trackers/tracker-state.mjs): a file holding its holder's pid. */
+function lockState(file: string): () => void {
+  const path = `${file}.lock`;
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => unlinkSync(path);
+    } catch {
+      // A stand-in killed while holding it (harness stops hung calls) leaves it behind.
+      const holder = Number(existsSync(path) ? readFileSync(path, 'utf8') : 0);
+      if (holder && !alive(holder)) rmSync(path, { force: true });
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
+  throw new Error(`the stand-in tracker's state lock ${path} stayed taken`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }
