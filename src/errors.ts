@@ -88,3 +88,12 @@ export class TrackerError extends HarnessError {
     super(message);
   }
 }
+
+/**
+ * A coordinator of a fleet wrote about a session after the fleet presumed
+ * it dead (its lease expired: paused, cut off, too slow) and put that
+ * session's issue back in the queue: the write is refused, so it cannot
+ * overwrite what another coordinator did since. The coordinator stops its
+ * sessions and ends. Exit 1.
+ */
+export class FencedError extends StoreFailure {}

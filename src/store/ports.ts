@@ -246,6 +246,87 @@ export interface Outbox {
   listReports(options: { state?: ReportState; limit: number }): ReportRow[];
 }
 
+/** What a coordinator says of itself when it joins a fleet. */
+export interface CoordinatorInfo {
+  host: string;
+  pid: number;
+  /** The process's identity (boot id and start time), so its host can tell it from a later process with its pid. */
+  processStart: string | null;
+  version: string;
+  /** Its own pool's upper bound. */
+  maxWorkers: number;
+  startedAt: number;
+  /** How long without a heartbeat before the others presume it dead (ms). */
+  leaseMs: number;
+  /** Sessions open across the fleet at most: its claims are refused while that many are (null: no cap). */
+  fleetMaxWorkers: number | null;
+}
+
+export type CoordinatorState = 'live' | 'ended' | 'dead';
+
+/** A coordinator as the fleet's table records it. */
+export interface CoordinatorRow extends Omit<CoordinatorInfo, 'fleetMaxWorkers'> {
+  id: string;
+  token: number;
+  state: CoordinatorState;
+  /** Milliseconds since its last heartbeat, by the database's clock. */
+  heartbeatAgeMs: number;
+  endedAt: number | null;
+  endedBy: string | null;
+  /** Its sessions open now. */
+  running: number;
+}
+
+/** A coordinator the fleet declared dead, and how many of its sessions went back to the queue as lost. */
+export interface ReapedCoordinator {
+  id: string;
+  host: string;
+  pid: number;
+  sessions: number;
+}
+
+/**
+ * Membership of a fleet of coordinators sharing one store (PostgreSQL).
+ * A store that has joined claims for its coordinator: every session it
+ * opens carries the coordinator and a fencing token, every later write
+ * about that session checks both and that the coordinator is still live
+ * (a FencedError if not), its workers are numbered on their own, and
+ * openSessions answers its own sessions only.
+ */
+export interface Fleet {
+  /** Join as a new coordinator (live, with a fresh token and lease). */
+  joinFleet(self: CoordinatorInfo): { id: string; token: number };
+  /** Renew this coordinator's lease; a FencedError once the fleet has presumed it dead. */
+  heartbeat(): void;
+  /**
+   * One transaction: every other live coordinator whose lease ran out is
+   * declared dead, and its open sessions end as lost, their issues back in
+   * the queue without spending an attempt.
+   */
+  reapExpired(now: number): ReapedCoordinator[];
+  /**
+   * This host's leftovers, when a coordinator starts on it: live
+   * coordinators of `host` whose process `isGone` are declared dead (their
+   * sessions lost, as reapExpired does), and the lost sessions of this
+   * host's dead coordinators in the last day that had a process, for the
+   * caller to make sure nothing of them still runs.
+   */
+  leftOnHost(host: string, now: number, isGone: (c: { pid: number; processStart: string | null }) => boolean): { reaped: ReapedCoordinator[]; sessions: SessionRow[] };
+  /** Leave the fleet (state ended, `by` saying why); the coordinator's sessions must have ended. */
+  leaveFleet(now: number, by: string): void;
+  /** Every coordinator that joined, live ones first, then the latest. */
+  listCoordinators(): CoordinatorRow[];
+  /**
+   * Take or renew the named lease for this coordinator for `ttlMs`, if it
+   * is free, expired or already this coordinator's: whether it holds it now.
+   */
+  holdLease(name: string, ttlMs: number): boolean;
+  /** Give the named lease up, if this coordinator holds it. */
+  releaseLease(name: string): void;
+}
+
+export type FleetPort = Answering<Fleet>;
+
 /** The store as a whole: where it is, group commits, failures, closing. */
 export interface StoreLifecycle {
   /** Path or description of where the state lives (for messages). */

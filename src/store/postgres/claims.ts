@@ -4,6 +4,7 @@ import type { PostgresConnection } from './connection.js';
 import { queueView, writeIssues } from './issues.js';
 import { ISSUE_COLUMNS, toIssue, type IssueRecord } from './rows.js';
 import { sqlLimit } from './sql.js';
+import type { Membership } from './membership.js';
 import type { Promising } from './promising.js';
 
 /**
@@ -30,13 +31,19 @@ UPDATE issues SET status = 'running', attempts = attempts + 1, not_before = NULL
 WHERE id = $2 AND status = 'queued' AND (not_before IS NULL OR not_before <= $1)
 RETURNING ${ISSUE_COLUMNS}`;
 
+/** The session row; a fleet's claim carries its coordinator and a fencing token of its own. */
 const INSERT_SESSION = `
-INSERT INTO sessions (id, issue_id, worker_id, attempt, started_at, last_progress_at, log_path)
-VALUES ($1, $2, $3, $4, $5, $5, $6)
-ON CONFLICT (id) DO NOTHING`;
+INSERT INTO sessions (id, issue_id, worker_id, attempt, started_at, last_progress_at, log_path, coordinator_id, fence)
+VALUES ($1, $2, $3, $4, $5, $5, $6, nullif($7, ''), CASE WHEN $7 = '' THEN NULL ELSE nextval('fence_seq') END)
+ON CONFLICT (id) DO NOTHING
+RETURNING fence`;
+
+/** The fleet's sessions open now, counted while holding the fleet's claim lock (one claim at a time checks the cap). */
+const FLEET_CLAIM_LOCK = "SELECT pg_advisory_xact_lock(1213353555, hashtext(current_schema() || ':fleet-claims'))";
+const OPEN_SESSIONS = 'SELECT count(*) AS n FROM sessions WHERE ended_at IS NULL';
 
 /** Admission and claims, each one transaction that answers the queue as it leaves it. */
-export function postgresClaims(c: PostgresConnection): Promising<Claims> {
+export function postgresClaims(c: PostgresConnection, member: Membership): Promising<Claims> {
   return {
     admit: (limit, now) =>
       c.transact('admit issues', async (tx) => {
@@ -54,14 +61,24 @@ export function postgresClaims(c: PostgresConnection): Promising<Claims> {
 
     claim: ({ sessionId, workerId, now, logPath, issueId }) =>
       c.transact('claim an issue', async (tx) => {
+        await member.check(tx, null, 'claim an issue');
+        const cap = member.self?.fleetMaxWorkers ?? null;
+        if (cap !== null) {
+          await tx.run(FLEET_CLAIM_LOCK);
+          const open = (await tx.row<{ n: number }>(OPEN_SESSIONS))?.n ?? 0;
+          // The fleet runs as many sessions as it may: no claim until one ends (the coordinator asks again as the queue changes).
+          if (open >= cap) return { issue: null, view: await queueView(tx) };
+        }
         const record = issueId === undefined ? await tx.row<IssueRecord>(CLAIM_NEXT, [now]) : await tx.row<IssueRecord>(CLAIM_ONE, [now, issueId]);
         if (!record) return { issue: null, view: await queueView(tx) };
         const written = toIssue(record);
         const change = afterClaim({ ...written, status: 'queued', attempts: written.attempts - 1 }, now);
         const attempt = change.priorAttempts + change.attempts;
-        const opened = await tx.run(INSERT_SESSION, [sessionId, written.id, workerId, attempt, now, logPath(written.id, attempt, sessionId)]);
+        const opened = await tx.rows<{ fence: number | null }>(INSERT_SESSION, [sessionId, written.id, workerId, attempt, now, logPath(written.id, attempt, sessionId), member.id]);
         // A session id already used: the claim is refused whole (the transaction rolls back).
-        checkNewSession(sessionId, opened === 0);
+        checkNewSession(sessionId, opened.length === 0);
+        const fence = opened[0]?.fence;
+        if (fence !== null && fence !== undefined) member.fences.set(sessionId, fence);
         return { issue: { ...written, ...change }, view: await queueView(tx) };
       }),
 

@@ -1,9 +1,11 @@
-import type { Claims, Controls, Intake, LockPort, MergePort, Outbox, QueryPort, Records, Sessions } from '../ports.js';
+import type { Claims, Controls, Fleet, Intake, LockPort, MergePort, Outbox, QueryPort, Records, Sessions } from '../ports.js';
 import { postgresClaims } from './claims.js';
 import { PostgresConnection, type PostgresStoreOptions } from './connection.js';
 import { postgresControls } from './controls.js';
 import { postgresIntake } from './intake.js';
+import { postgresFleet } from './fleet.js';
 import { postgresLock } from './lock.js';
+import { Membership } from './membership.js';
 import { postgresMerges } from './merges.js';
 import { postgresOutbox } from './outbox.js';
 import type { Promising } from './promising.js';
@@ -22,14 +24,18 @@ export { maskUrl } from './url.js';
  * with openPostgresStore(url, options).
  */
 export class PostgresStore extends PostgresConnection {
+  /** The coordinator this store claims for, once it has joined a fleet (joinFleet). */
+  readonly membership = new Membership();
+
   constructor(url: string, options: PostgresStoreOptions = {}) {
     super(url, options);
     Object.assign(
       this,
       postgresIntake(this),
-      postgresClaims(this),
-      postgresSessions(this),
-      postgresRecords(this),
+      postgresClaims(this, this.membership),
+      postgresSessions(this, this.membership),
+      postgresRecords(this, this.membership),
+      postgresFleet(this, this.membership),
       postgresMerges(this),
       postgresLock(this),
       postgresQueries(this),
@@ -40,7 +46,7 @@ export class PostgresStore extends PostgresConnection {
 }
 
 // The ports assigned in the constructor, as the type system sees them.
-export interface PostgresStore extends Promising<Intake & Claims & Sessions & Records & MergePort & LockPort & QueryPort & Controls & Outbox> {}
+export interface PostgresStore extends Promising<Intake & Claims & Sessions & Records & MergePort & LockPort & QueryPort & Controls & Outbox & Fleet> {}
 
 /**
  * Connect to the database at `url` (`postgres://user:password@host:5432/db`,

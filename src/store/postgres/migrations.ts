@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import { StoreError } from '../../errors.js';
+import { SCHEMA_V2 } from './schema-fleet.js';
 import { SCHEMA_V1 } from './schema.js';
 
 /**
@@ -13,7 +14,10 @@ export interface PostgresMigration {
   sql: string;
 }
 
-export const PG_MIGRATIONS: readonly PostgresMigration[] = [{ version: 1, description: 'the schema of SQLite version 10: issues to outbox', sql: SCHEMA_V1 }];
+export const PG_MIGRATIONS: readonly PostgresMigration[] = [
+  { version: 1, description: 'the schema of SQLite version 10: issues to outbox', sql: SCHEMA_V1 },
+  { version: 2, description: 'a fleet: coordinators and their leases, fenced sessions, workers per coordinator, named leases', sql: SCHEMA_V2 },
+];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.length;
 

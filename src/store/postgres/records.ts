@@ -1,6 +1,7 @@
 import type { Records } from '../ports.js';
 import type { PostgresConnection } from './connection.js';
 import { snapshotParams } from './rows.js';
+import type { Membership } from './membership.js';
 import type { Promising } from './promising.js';
 
 const SNAPSHOT_COLUMNS = [
@@ -28,22 +29,23 @@ export const SNAPSHOT_LIST = SNAPSHOT_COLUMNS.join(', ');
 const INSERT_SNAPSHOT = `INSERT INTO metric_snapshots (${SNAPSHOT_LIST}) VALUES (${SNAPSHOT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
 
 /** What a run records besides sessions. */
-export function postgresRecords(c: PostgresConnection): Promising<Records> {
+/** A fleet's coordinators number their workers each on their own (coordinator_id '' outside a fleet). */
+export function postgresRecords(c: PostgresConnection, member: Membership): Promising<Records> {
   return {
     upsertWorker: (worker) =>
       c.transact('record a worker', async (tx) => {
         await tx.run(
-          `INSERT INTO workers (id, state, sessions_run, created_at, retired_at, retire_reason) VALUES ($1, $2, $3, $4, $5, $6)
-           ON CONFLICT (id) DO UPDATE SET state = excluded.state, sessions_run = excluded.sessions_run,
+          `INSERT INTO workers (id, state, sessions_run, created_at, retired_at, retire_reason, coordinator_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (coordinator_id, id) DO UPDATE SET state = excluded.state, sessions_run = excluded.sessions_run,
              created_at = excluded.created_at, retired_at = excluded.retired_at, retire_reason = excluded.retire_reason`,
-          [worker.id, worker.state, worker.sessionsRun, worker.createdAt, worker.retiredAt, worker.retireReason ?? null],
+          [worker.id, worker.state, worker.sessionsRun, worker.createdAt, worker.retiredAt, worker.retireReason ?? null, member.id],
         );
       }),
 
     lastWorkerNumber: () =>
       c.transact('read the last worker number', async (tx) => {
         // The digits after `worker-`, as SQLite's CAST reads them.
-        const row = await tx.row<{ n: number | null }>("SELECT max(substring(id FROM '^worker-([0-9]+)')::bigint) AS n FROM workers WHERE id ~ '^worker-[0-9]'");
+        const row = await tx.row<{ n: number | null }>("SELECT max(substring(id FROM '^worker-([0-9]+)')::bigint) AS n FROM workers WHERE id ~ '^worker-[0-9]' AND coordinator_id = $1", [member.id]);
         return row?.n ?? 0;
       }),
 

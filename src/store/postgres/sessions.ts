@@ -3,23 +3,27 @@ import type { Sessions } from '../ports.js';
 import type { PostgresConnection } from './connection.js';
 import { queueView, readIssue, writeIssue } from './issues.js';
 import { SESSION_COLUMNS, toSession, type SessionRecord } from './rows.js';
+import type { Membership } from './membership.js';
 import type { Promising } from './promising.js';
 
 /** A session's life after its claim: its process, its progress, a stall, its end. */
-export function postgresSessions(c: PostgresConnection): Promising<Sessions> {
+export function postgresSessions(c: PostgresConnection, member: Membership): Promising<Sessions> {
   return {
     setSessionProcess: (sessionId, pid, pgid) =>
       c.transact('record a session process', async (tx) => {
+        await member.check(tx, sessionId, 'record a session process');
         await tx.run('UPDATE sessions SET pid = $2, pgid = $3 WHERE id = $1', [sessionId, pid, pgid]);
       }),
 
     touchSession: (sessionId, at) =>
       c.transact('record session progress', async (tx) => {
+        await member.check(tx, sessionId, 'record session progress');
         await tx.run('UPDATE sessions SET last_progress_at = $2 WHERE id = $1', [sessionId, at]);
       }),
 
     recordActivity: (sessionId, a) =>
       c.transact("record the agent's activity", async (tx) => {
+        await member.check(tx, sessionId, "record an agent's activity");
         await tx.run(
           `UPDATE sessions SET last_activity = coalesce($3, last_activity), last_activity_at = $2, cost_usd = $4,
              input_tokens = $5, output_tokens = $6, cache_read_tokens = $7, cache_write_tokens = $8
@@ -30,11 +34,13 @@ export function postgresSessions(c: PostgresConnection): Promising<Sessions> {
 
     markStalled: (sessionId, at) =>
       c.transact('record a stall', async (tx) => {
+        await member.check(tx, sessionId, 'record a stall');
         await tx.run('UPDATE sessions SET stalled_at = $2 WHERE id = $1 AND stalled_at IS NULL', [sessionId, at]);
       }),
 
     recordAgentSession: (sessionId, agentSessionId, model) =>
       c.transact("record the agent's session", async (tx) => {
+        await member.check(tx, sessionId, "record an agent's session");
         const session = await tx.row<{ issue_id: string }>(
           'UPDATE sessions SET agent_session_id = $2, model = coalesce($3, model) WHERE id = $1 RETURNING issue_id',
           [sessionId, agentSessionId, model],
@@ -44,6 +50,7 @@ export function postgresSessions(c: PostgresConnection): Promising<Sessions> {
 
     finishSession: (sessionId, end, transition) =>
       c.transact('record the end of a session', async (tx) => {
+        await member.check(tx, sessionId, 'record the end of a session');
         const record = await tx.row<SessionRecord>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1 FOR UPDATE`, [sessionId]);
         checkFinish(sessionId, record && { endedAt: record.ended_at, outcome: record.outcome });
         const issue = await readIssue(tx, record!.issue_id, true);
@@ -81,12 +88,19 @@ export function postgresSessions(c: PostgresConnection): Promising<Sessions> {
             [spend.costUsd, spend.inputTokens, spend.outputTokens],
           );
         }
+        member.fences.delete(sessionId);
         return queueView(tx);
       }),
 
+    // A fleet's coordinator answers for its own sessions only: the others' are theirs, or the fleet's to requeue.
     openSessions: () =>
       c.transact('list open sessions', async (tx) =>
-        (await tx.rows<SessionRecord>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE ended_at IS NULL ORDER BY started_at, n`)).map(toSession),
+        (
+          await tx.rows<SessionRecord>(
+            `SELECT ${SESSION_COLUMNS} FROM sessions WHERE ended_at IS NULL AND ($1 = '' OR coordinator_id = $1) ORDER BY started_at, n`,
+            [member.id],
+          )
+        ).map(toSession),
       ),
   };
 }
