@@ -11,10 +11,11 @@ import type { HarnessEvents } from '../core/events.js';
 import type { EventBus } from '../core/events.js';
 import type { RunEvent } from '../core/run/protocol.js';
 import { HOLD_KINDS, type HoldKind, type RunState } from '../core/run/state.js';
-import type { Claims, Controls, Intake } from '../store/ports.js';
-import type { ControlRequestRow } from '../store/types.js';
+import type { Answering, Claims, Controls, Intake } from '../store/ports.js';
+import type { ControlRequestRow, RetryResult } from '../store/types.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { Engine } from './engine.js';
+import { isPromise } from './engine-ports.js';
 
 export type ControlDecision =
   | { kind: 'event'; event: RunEvent; result: string }
@@ -58,7 +59,8 @@ function isHoldKind(value: string | null): value is HoldKind {
 }
 
 export interface ControlDeskPorts {
-  store: Controls & Pick<Intake, 'retryIssues'> & Pick<Claims, 'queueView'>;
+  /** Answered at once (SQLite) or with promises (a fleet's PostgreSQL): requests are applied in the order taken either way. */
+  store: Answering<Controls & Pick<Intake, 'retryIssues'> & Pick<Claims, 'queueView'>>;
   engine: Engine;
   clock: Clock;
   events: EventBus;
@@ -92,21 +94,35 @@ export class ControlDesk {
   /** Take every pending request and apply it, answering each. A store that fails stops the run, as any write does. */
   takePending(): void {
     const { store, engine, clock } = this.ports;
-    if (engine.failure !== null) return;
+    if (engine.failure !== null || this.taking) return;
     const now = clock.now();
-    let requests: ControlRequestRow[];
+    let taken: ControlRequestRow[] | Promise<ControlRequestRow[]>;
     try {
-      requests = store.takeControls(now);
+      taken = store.takeControls(now);
     } catch (error) {
       return engine.fail('take control requests', error);
     }
+    if (!isPromise(taken)) return void this.applyAll(taken, now);
+    // One take at a time: a poll while the last take's answers are on their way waits for the next.
+    this.taking = true;
+    taken
+      .then((requests) => this.applyAll(requests, now))
+      .catch((error: unknown) => engine.fail('take control requests', error))
+      .finally(() => (this.taking = false));
+  }
+
+  private taking = false;
+
+  private async applyAll(requests: readonly ControlRequestRow[], now: number): Promise<void> {
+    const { store, engine, clock } = this.ports;
     for (const request of requests) {
-      const { applied, result } = this.apply(request, now);
+      const answer = this.apply(request, now);
+      const { applied, result } = isPromise(answer) ? await answer : answer;
       engine.guard('answer a control request', () => store.answerControl(request.id, { at: clock.now(), applied, result }));
     }
   }
 
-  private apply(request: ControlRequestRow, now: number): { applied: boolean; result: string } {
+  private apply(request: ControlRequestRow, now: number): { applied: boolean; result: string } | Promise<{ applied: boolean; result: string }> {
     const { store, engine } = this.ports;
     const decision = decideControl(request, engine.state, this.ports.runStartedAt);
     if (decision.kind === 'refuse') return { applied: false, result: decision.result };
@@ -114,19 +130,27 @@ export class ControlDesk {
       engine.feed(decision.event);
       return { applied: true, result: decision.result };
     }
-    let retried: ReturnType<typeof store.retryIssues>;
+    const failed = (error: unknown) => {
+      engine.fail('retry an issue', error);
+      return { applied: false, result: `not done: ${error instanceof Error ? error.message : String(error)}` };
+    };
+    const id = JSON.stringify(decision.issueId);
+    const judge = (retried: RetryResult) => {
+      if (retried.unknown.length > 0) return { applied: false, result: `no issue ${id}` };
+      const notFailed = retried.notFailed[0];
+      if (notFailed) return { applied: false, result: `issue ${id} is ${notFailed.status}, not failed: only failed issues can be retried` };
+      // The issue is back in the backlog: the reducer admits and dispatches it from the queue's new view.
+      const view = store.queueView(now);
+      if (isPromise(view)) view.then((v) => engine.feed({ type: 'queue', view: v }), (error: unknown) => engine.fail('read the queue', error));
+      else engine.feed({ type: 'queue', view });
+      return { applied: true, result: `issue ${id} is back in the queue with a fresh budget of attempts` };
+    };
+    let retried: RetryResult | Promise<RetryResult>;
     try {
       retried = store.retryIssues([decision.issueId], now);
     } catch (error) {
-      engine.fail('retry an issue', error);
-      return { applied: false, result: `not done: ${error instanceof Error ? error.message : String(error)}` };
+      return failed(error);
     }
-    const id = JSON.stringify(decision.issueId);
-    if (retried.unknown.length > 0) return { applied: false, result: `no issue ${id}` };
-    const notFailed = retried.notFailed[0];
-    if (notFailed) return { applied: false, result: `issue ${id} is ${notFailed.status}, not failed: only failed issues can be retried` };
-    // The issue is back in the backlog: the reducer admits and dispatches it from the queue's new view.
-    engine.feed({ type: 'queue', view: store.queueView(now) });
-    return { applied: true, result: `issue ${id} is back in the queue with a fresh budget of attempts` };
+    return isPromise(retried) ? retried.then(judge, failed) : judge(retried);
   }
 }

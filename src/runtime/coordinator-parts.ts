@@ -7,7 +7,10 @@ import { DEFAULT_SCALE_CONFIG, type ScaleConfig } from '../core/scale-config.js'
 import type { SessionOutcome } from '../core/states.js';
 import { StoreError } from '../errors.js';
 import type { LockProbe } from '../store/run-lock.js';
-import type { RunLockClaim, RunLockInfo, Store } from '../store/types.js';
+import type { Answer, AsyncStore } from '../store/ports.js';
+import type { IssueRow, RunLockClaim, RunLockInfo, Store } from '../store/types.js';
+import type { IssueStatus } from '../core/states.js';
+import { andThen } from './answers.js';
 import { sanitizeIssueId } from '../workspace/sanitize.js';
 import type { Hold, Spend } from '../core/run/state.js';
 import type { CoordinatorOptions, RunSummary } from './coordinator-types.js';
@@ -39,19 +42,21 @@ export function resolveScaleConfig(options: CoordinatorOptions): ScaleConfig {
  * holds it.
  */
 export function claimRunLock(
-  store: Store,
+  store: Store | AsyncStore,
   owner: { pid: number; hostname: string; now: number },
   probe: LockProbe,
   force: boolean,
-): Extract<RunLockClaim, { acquired: true }> {
+): Answer<Extract<RunLockClaim, { acquired: true }>> {
   const processStart = probe.identify?.(owner.pid) ?? null;
   const self: RunLockInfo = { pid: owner.pid, hostname: owner.hostname, startedAt: owner.now, heartbeatAt: owner.now, ...(processStart !== null ? { processStart } : {}) };
-  const claim = store.acquireRunLock(self, (pid) => probe.isAlive(pid), { force, ...(probe.identify ? { identify: (pid) => probe.identify?.(pid) ?? null } : {}) });
-  if (claim.acquired) return claim;
-  throw new StoreError(
-    `${store.location} is in use by another harness (${describeHolder(claim.holder, self.heartbeatAt)}): ` +
-      'wait for it to finish or stop it; if that process is not a harness, pass --force-unlock; or pass --state <path> to use another store',
-  );
+  const answer = store.acquireRunLock(self, (pid) => probe.isAlive(pid), { force, ...(probe.identify ? { identify: (pid) => probe.identify?.(pid) ?? null } : {}) });
+  return andThen(answer, (claim) => {
+    if (claim.acquired) return claim;
+    throw new StoreError(
+      `${store.location} is in use by another harness (${describeHolder(claim.holder, self.heartbeatAt)}): ` +
+        'wait for it to finish or stop it; if that process is not a harness, pass --force-unlock; or pass --state <path> to use another store',
+    );
+  });
 }
 
 /** What a run reports when it ends. */
@@ -59,9 +64,25 @@ export function claimRunLock(
  * What a run reports when it ends. Work left behind a hold is not an
  * interruption: exit 3 says the fleet stopped itself and the holds say why.
  */
-export function summarizeRun(store: Store, outcomes: Record<SessionOutcome, number>, metrics: ScaleMetrics, holds: Hold[] = [], spent: Spend = { costUsd: 0, inputTokens: 0, outputTokens: 0 }): RunSummary {
-  const counts = store.countIssues();
-  const failures = store.listIssues('failed').map((i) => ({ id: i.id, reason: i.lastError }));
+export function summarizeRun(
+  store: Store | AsyncStore,
+  outcomes: Record<SessionOutcome, number>,
+  metrics: ScaleMetrics,
+  holds: Hold[] = [],
+  spent: Spend = { costUsd: 0, inputTokens: 0, outputTokens: 0 },
+): Answer<RunSummary> {
+  return andThen(store.countIssues(), (counts) => andThen(store.listIssues('failed'), (failed) => summaryOf(counts, failed, outcomes, metrics, holds, spent)));
+}
+
+function summaryOf(
+  counts: Record<IssueStatus, number>,
+  failed: readonly IssueRow[],
+  outcomes: Record<SessionOutcome, number>,
+  metrics: ScaleMetrics,
+  holds: Hold[],
+  spent: Spend,
+): RunSummary {
+  const failures = failed.map((i) => ({ id: i.id, reason: i.lastError }));
   const interrupted = counts.backlog + counts.queued + counts.running + counts.merging > 0;
   const held = interrupted && holds.length > 0;
   return {

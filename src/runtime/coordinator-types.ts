@@ -3,6 +3,7 @@ import type { EventBus } from '../core/events.js';
 import type { ScaleMetrics } from '../core/metrics-types.js';
 import type { ScaleConfig } from '../core/scale-config.js';
 import type { IssueStatus, SessionOutcome } from '../core/states.js';
+import type { AsyncStore } from '../store/ports.js';
 import type { IssueInput, IssueRow, Store } from '../store/types.js';
 import type { AgentFormat } from '../agents/formats/events.js';
 import type { BudgetRules, Hold, HoldRules, Spend } from '../core/run/state.js';
@@ -100,8 +101,8 @@ export interface MergeService {
 export interface HarnessState {
   /** The backlog to work through (validated). Known ids keep their stored state. */
   issues: readonly IssueInput[];
-  /** Where the state of the run lives (SqliteStore for `harness run`). */
-  store: Store;
+  /** Where the state of the run lives: SqliteStore for `harness run`, a PostgreSQL store (answering with promises) for a fleet's coordinator. */
+  store: Store | AsyncStore;
   /** How an agent session runs (ProcessRunner for real agents). */
   runner: SessionRunner;
   settings?: Partial<RunSettings>;
@@ -156,6 +157,13 @@ export interface CoordinatorOptions {
   owner?: { pid: number; hostname: string };
   /** Take the run lock whoever holds it (`harness run --force-unlock`); `lock:taken` names the holder. Default false. */
   forceUnlock?: boolean;
+  /**
+   * The store is shared with other coordinators (a fleet on PostgreSQL,
+   * which the store has joined): no run lock and no recovery of open
+   * sessions at start (the fleet's membership does both), and holds
+   * recorded by others are theirs to end. Default false.
+   */
+  shared?: boolean;
   /**
    * How often the run takes operators' requests (the dashboard's actions)
    * from the store besides each health check (ms); 0: at health checks

@@ -17,6 +17,8 @@ import { claimRunLock, resolveScaleConfig, sessionLogPath, summarizeRun } from '
 import { ControlDesk } from './controls.js';
 import type { CoordinatorOptions, FleetStatus, HarnessState, ProcessInspector, RunSettings, RunSummary } from './coordinator-types.js';
 import { Engine } from './engine.js';
+import { isPromise } from './engine-ports.js';
+import { andThen, eachInTurn } from './answers.js';
 import { systemProcesses } from './processes.js';
 import { recoverOpenSessions } from './recovery.js';
 import { ScaleManager } from './scale-manager.js';
@@ -54,6 +56,7 @@ export class Coordinator {
   /** Resolves with the summary, or null when the store failed (run() then throws the failure). */
   private resolveRun: ((summary: RunSummary | null) => void) | null = null;
   private readonly done: Promise<RunSummary | null>;
+  private lastWorker: Promise<number> | null = null;
 
   constructor(
     readonly state: HarnessState,
@@ -75,7 +78,10 @@ export class Coordinator {
       ...stripUndefined(state.settings ?? {}),
     };
     const { store } = state;
-    const maxWorkerNumber = store.lastWorkerNumber();
+    // A store across the network answers later: initialize() numbers the workers after it.
+    const lastWorker = store.lastWorkerNumber();
+    if (isPromise(lastWorker)) this.lastWorker = lastWorker;
+    const maxWorkerNumber = isPromise(lastWorker) ? 0 : lastWorker;
     const rules = defaultRules({
       scale: this.scaleConfig,
       maxAttempts: this.settings.maxAttempts,
@@ -123,18 +129,35 @@ export class Coordinator {
     checkIssueText(this.state.issues);
     const { store } = this.state;
     const now = this.clock.now();
-    if (this.options.lock !== false) {
-      const { taken } = claimRunLock(store, { ...this.owner, now }, this.processes, this.options.forceUnlock === true);
+    const shared = this.options.shared === true;
+    // Each step waits only for a store that answers with a promise: on SQLite and in memory this runs through at once,
+    // so a virtual-time run has its first timers set before its clock moves.
+    if (this.lastWorker) {
+      const last = await this.lastWorker;
+      const pool = this.engine.state.pool;
+      pool.nextNumber = Math.max(pool.nextNumber, last + 1);
+    }
+    if (this.options.lock !== false && !shared) {
+      const claim = claimRunLock(store, { ...this.owner, now }, this.processes, this.options.forceUnlock === true);
+      const { taken } = isPromise(claim) ? await claim : claim;
       if (taken) this.events.emit('lock:taken', { at: now, why: taken.why, holder: taken.holder });
       this.lockHeartbeat = this.clock.setInterval(() => this.engine.guard('renew the run lock', () => store.heartbeatRunLock(this.owner.pid, this.clock.now())), 10_000);
     }
-    recoverOpenSessions(store, this.processes, this.events, now);
+    if (!shared) {
+      const recovered = recoverOpenSessions(store, this.processes, this.events, now);
+      if (isPromise(recovered)) await recovered;
+    }
     // Before merges resume: a dead harness's worker worktrees may still hold branches the merge queue deletes.
     const recovering = this.state.workspaces?.recover?.();
     if (recovering) await recovering;
     // Holds an earlier run ended with describe that run: this one finds out for itself (a cap still reached holds it again at once).
-    for (const hold of store.listHolds(true)) store.endHold(hold.kind, now, 'a new run started');
-    store.importIssues(this.state.issues, now);
+    // A fleet's holds are its coordinators' own: each ends those it has.
+    if (!shared) {
+      const ended = andThen(store.listHolds(true), (holds) => eachInTurn(holds, (hold) => store.endHold(hold.kind, now, 'a new run started')));
+      if (isPromise(ended)) await ended;
+    }
+    const imported = store.importIssues(this.state.issues, now);
+    if (isPromise(imported)) await imported;
     const moved = () => this.engine.feed({ type: 'merge-moved' });
     this.unsubscribe.push(
       // A failure the store reports from elsewhere (the merge queue's writes, a batch's commit) stops the run too.
@@ -156,8 +179,25 @@ export class Coordinator {
     });
     this.controls.start();
     this.initialized = true;
-    this.engine.feed({ type: 'initialized', view: store.queueView(now) });
+    const view = store.queueView(now);
+    this.engine.feed({ type: 'initialized', view: isPromise(view) ? await view : view });
     await this.scaleManager.start();
+  }
+
+  /**
+   * Read the queue again and dispatch from what it says: a fleet's
+   * coordinator asks this often, since others change the queue too (their
+   * imports, their sessions ending, a dead coordinator's sessions requeued).
+   */
+  refreshQueue(): void {
+    if (this.engine.state.phase === 'finished') return;
+    this.engine.guard('read the queue', () => {
+      const view = this.state.store.queueView(this.clock.now());
+      if (!isPromise(view)) return this.engine.feed({ type: 'queue', view });
+      return view.then((v) => {
+        if (this.engine.state.phase !== 'finished') this.engine.feed({ type: 'queue', view: v });
+      });
+    });
   }
 
   /** Work until every admitted issue is done or failed (or the run is stopped). */
@@ -248,9 +288,19 @@ export class Coordinator {
       this.unsubscribe.forEach((off) => off());
       const failed = this.engine.failure !== null;
       // After a store failure the lock stays: the next run sees its holder gone and takes it.
-      if (this.options.lock !== false && !failed) this.engine.guard('release the run lock', () => this.state.store.releaseRunLock(this.owner.pid));
+      if (this.options.lock !== false && this.options.shared !== true && !failed) this.engine.guard('release the run lock', () => this.state.store.releaseRunLock(this.owner.pid));
       const s = this.engine.state;
-      this.resolveRun?.(this.engine.failure !== null ? null : summarizeRun(this.state.store, s.outcomes, this.engine.metrics(), activeHolds(s), totalSpend(s)));
+      if (this.engine.failure !== null) return this.resolveRun?.(null);
+      const summary = summarizeRun(this.state.store, s.outcomes, this.engine.metrics(), activeHolds(s), totalSpend(s));
+      if (!isPromise(summary)) return this.resolveRun?.(summary);
+      summary.then(
+        (ready) => this.resolveRun?.(ready),
+        (error: unknown) => {
+          // The store stopped answering as the run ended: the run fails with that, as any store failure does.
+          this.engine.failure = error;
+          this.resolveRun?.(null);
+        },
+      );
     });
   }
 }
