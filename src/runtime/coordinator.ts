@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { EventBus } from '../core/events.js';
+import { NO_HOST_LIMITS } from '../core/host.js';
 import { totalSpend } from '../core/run/agent.js';
 import { activeHolds } from '../core/run/holds.js';
 import { DEFAULT_HOLD_RULES, defaultRules, NO_BUDGETS } from '../core/run/rules.js';
@@ -17,6 +18,7 @@ import { claimRunLock, resolveScaleConfig, sessionLogPath, summarizeRun } from '
 import { ControlDesk } from './controls.js';
 import type { CoordinatorOptions, FleetStatus, HarnessState, ProcessInspector, RunSettings, RunSummary } from './coordinator-types.js';
 import { Engine } from './engine.js';
+import { systemHost } from './host.js';
 import { systemProcesses } from './processes.js';
 import { recoverOpenSessions } from './recovery.js';
 import { ScaleManager } from './scale-manager.js';
@@ -72,6 +74,7 @@ export class Coordinator {
       holds: { ...DEFAULT_HOLD_RULES },
       budgets: { ...NO_BUDGETS },
       adaptiveConcurrency: true,
+      host: { ...NO_HOST_LIMITS },
       ...stripUndefined(state.settings ?? {}),
     };
     const { store } = state;
@@ -87,6 +90,7 @@ export class Coordinator {
       holds: this.settings.holds,
       budgets: this.settings.budgets,
       adaptiveConcurrency: this.settings.adaptiveConcurrency,
+      host: this.settings.host,
       ...(options.policy ? { policy: options.policy } : {}),
       dispatches: true,
       merges: Boolean(state.merge),
@@ -111,6 +115,7 @@ export class Coordinator {
       ...(merge ? { mergeDepth: () => merge.depth() } : {}),
       display: (metrics) => write(renderMetricsTable(metrics) + '\n'),
       onFinish: () => this.finish(),
+      host: options.host === undefined ? systemHost : options.host,
     });
     this.pool = new WorkerPool(options.cwd, { engine: this.engine });
     this.scaleManager = new ScaleManager(this.pool, options.cwd, merge, this.scaleConfig, { write });
