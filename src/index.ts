@@ -10,11 +10,13 @@ export { ScaleManager, createScaleManager, type MergeQueueProbe, type ScaleManag
 export { WorkerPool, type Worker, type WorkerPoolOptions } from './runtime/worker-pool.js';
 export { VirtualClock, realClock, type Clock, type TimerHandle } from './runtime/clock.js';
 export { systemProcesses } from './runtime/processes.js';
+export { systemHost } from './runtime/host.js';
 export { DEFAULT_SCALE_CONFIG, SCALE_CONFIG_KEYS, type ScaleConfig } from './core/scale-config.js';
 export type { ScaleMetrics } from './core/metrics-types.js';
 export { EventBus, type HarnessEvents, type EventName } from './core/events.js';
 export * from './core/states.js';
 export { decideScale, queueRatio, type ScaleDecision, type ScaleDirection, type ScaleInput } from './core/scale.js';
+export { holdGrowthForHost, hostPressure, NO_HOST_LIMITS, type HostLimits, type HostSample, type HostSampler } from './core/host.js';
 export { assessHealth, healthWindowMs } from './core/health.js';
 export { findStalls, findTimeouts, isStalled } from './core/stalls.js';
 export { hasExceededQuota, pickWorker } from './core/quota.js';

@@ -1,7 +1,7 @@
 /**
  * What the coordinator is told of a run's agent and limits, from the
  * resolved config: how the agent's output is read, whether retries resume
- * its conversation, the holds' rules and the budgets.
+ * its conversation, the holds' rules, the budgets and the host limits.
  */
 import type { AgentInvocation } from '../agents/invocation.js';
 import type { HarnessConfig } from '../config/types.js';
@@ -24,5 +24,6 @@ export function runSettings(config: HarnessConfig, agent: Pick<AgentInvocation, 
       issueMaxTokens: config.issueMaxTokens,
     },
     adaptiveConcurrency: true,
+    host: { maxLoad: config.host.maxLoad, minFreeMemory: config.host.minFreeMemory },
   };
 }

@@ -12,6 +12,7 @@ import { BLOCKER_FAILURE_MODES, type BlockerFailureMode } from '../core/dependen
 import { SOURCE_KINDS, type SourceKind } from '../sources/types.js';
 import { splitCommandLine } from './argv.js';
 import { parseDuration } from './duration.js';
+import { parseSize } from './size.js';
 import {
   EXPECTED,
   MERGE_MODES,
@@ -120,6 +121,22 @@ const orNull =
 const word: Check<string> = (value) =>
   typeof value === 'string' && value !== '' && !value.startsWith('-') && !/[\u0000-\u001f\u007f]/.test(value) ? ok(value) : expected(EXPECTED.name);
 
+/** A load average to stay under: a positive number (a fraction too), or null for none. */
+const maxLoad: Check<number | null> = (value) => (value === null || (isNumber(value) && value > 0) ? ok(value) : expected(EXPECTED.maxLoad));
+
+/** Bytes as a number, or a size string such as "2GB" (see parseSize); null for none. */
+const size: Check<number | null> = (value) => {
+  if (value === null) return ok(null);
+  if (!isNumber(value) && typeof value !== 'string') return expected(EXPECTED.size);
+  let bytes: number;
+  try {
+    bytes = parseSize(value);
+  } catch {
+    return expected(EXPECTED.size);
+  }
+  return bytes > 0 && Number.isSafeInteger(bytes) ? ok(bytes) : expected(EXPECTED.size);
+};
+
 const scalarChecks = Object.fromEntries(Object.entries(SCALAR_FIELD_KINDS).map(([field, kind]) => [field, KIND_CHECKS[kind]])) as Record<ScalarField, Check>;
 
 /** Every leaf field's rule. */
@@ -155,4 +172,6 @@ export const FIELD_CHECKS = {
   'hooks.afterRun': optionalCommand,
   'hooks.beforeRemove': optionalCommand,
   'hooks.timeoutMs': duration,
+  'host.maxLoad': maxLoad,
+  'host.minFreeMemory': size,
 } satisfies Record<FieldPath, Check>;

@@ -5,7 +5,7 @@
  */
 import { AGENT_FORMATS } from '../agents/formats/events.js';
 import { CLAUDE_PERMISSION_MODES, CODEX_SANDBOXES } from '../agents/formats/presets.js';
-import type { AgentConfig, HarnessConfig, HooksConfig, MergeConfig, TrackerConfig, WorkspaceConfig } from './types.js';
+import type { AgentConfig, HarnessConfig, HooksConfig, HostConfig, MergeConfig, TrackerConfig, WorkspaceConfig } from './types.js';
 
 const quoted = (values: readonly string[]): string => values.map((v) => `"${v}"`).join(', ');
 
@@ -18,15 +18,16 @@ const quoted = (values: readonly string[]): string => values.map((v) => `"${v}"`
 export type FieldKind = 'count' | 'duration' | 'ratio' | 'path' | 'usd' | 'tokens' | 'countOrZero' | 'holdMode' | 'source' | 'blockerMode';
 
 /** Fields that hold an object of settings rather than one value. */
-export type GroupName = 'workspace' | 'merge' | 'agent' | 'tracker' | 'hooks';
+export type GroupName = 'workspace' | 'merge' | 'agent' | 'tracker' | 'hooks' | 'host';
 export type ScalarField = Exclude<keyof HarnessConfig, GroupName>;
 export type AgentField = `agent.${keyof AgentConfig & string}`;
 export type WorkspaceField = `workspace.${keyof WorkspaceConfig & string}`;
 export type MergeField = `merge.${keyof MergeConfig & string}`;
 export type TrackerField = `tracker.${keyof TrackerConfig & string}`;
 export type HooksField = `hooks.${keyof HooksConfig & string}`;
+export type HostField = `host.${keyof HostConfig & string}`;
 /** A dotted path to one leaf of HarnessConfig, e.g. `maxWorkers` or `agent.command`. */
-export type FieldPath = ScalarField | WorkspaceField | MergeField | AgentField | TrackerField | HooksField;
+export type FieldPath = ScalarField | WorkspaceField | MergeField | AgentField | TrackerField | HooksField | HostField;
 
 export const SCALAR_FIELD_KINDS = {
   minWorkers: 'count',
@@ -57,7 +58,7 @@ export const SCALAR_FIELD_KINDS = {
 
 /**
  * How env vars and flags (which arrive as text) are read for group fields:
- * `count` as a number, `boolean` as true/false, `list` as comma-separated
+ * `count` as a number (a fraction too: host.maxLoad), `boolean` as true/false, `list` as comma-separated
  * items; anything else is passed to the schema as it is.
  */
 export const TEXT_KINDS: Partial<Record<FieldPath, 'count' | 'boolean' | 'list'>> = {
@@ -68,6 +69,7 @@ export const TEXT_KINDS: Partial<Record<FieldPath, 'count' | 'boolean' | 'list'>
   'agent.resume': 'boolean',
   'tracker.limit': 'count',
   'tracker.assign': 'boolean',
+  'host.maxLoad': 'count',
 };
 
 export const SCALAR_FIELDS = Object.keys(SCALAR_FIELD_KINDS) as ScalarField[];
@@ -93,7 +95,8 @@ export const AGENT_FIELDS: readonly AgentField[] = [
 ];
 export const TRACKER_FIELDS: readonly TrackerField[] = ['tracker.timeoutMs', 'tracker.retryMs', 'tracker.label', 'tracker.limit', 'tracker.assign', 'tracker.bin'];
 export const HOOKS_FIELDS: readonly HooksField[] = ['hooks.afterCreate', 'hooks.beforeRun', 'hooks.afterRun', 'hooks.beforeRemove', 'hooks.timeoutMs'];
-export const FIELD_PATHS: readonly FieldPath[] = [...SCALAR_FIELDS, ...WORKSPACE_FIELDS, ...MERGE_FIELDS, ...AGENT_FIELDS, ...TRACKER_FIELDS, ...HOOKS_FIELDS];
+export const HOST_FIELDS: readonly HostField[] = ['host.maxLoad', 'host.minFreeMemory'];
+export const FIELD_PATHS: readonly FieldPath[] = [...SCALAR_FIELDS, ...WORKSPACE_FIELDS, ...MERGE_FIELDS, ...AGENT_FIELDS, ...TRACKER_FIELDS, ...HOOKS_FIELDS, ...HOST_FIELDS];
 
 /** The leaf fields of each group, as dotted paths. */
 export const GROUP_FIELDS: Readonly<Record<GroupName, readonly FieldPath[]>> = {
@@ -102,6 +105,7 @@ export const GROUP_FIELDS: Readonly<Record<GroupName, readonly FieldPath[]>> = {
   agent: AGENT_FIELDS,
   tracker: TRACKER_FIELDS,
   hooks: HOOKS_FIELDS,
+  host: HOST_FIELDS,
 };
 
 /**
@@ -149,6 +153,9 @@ export const EXPECTED = {
   commandLine: 'a command line with matching quotes',
   prompt: 'a string',
   settings: 'an object of settings',
+  host: 'an object of host limits ("maxLoad", "minFreeMemory")',
+  maxLoad: 'null or a positive number (the 1-minute load average, e.g. 6 or 7.5)',
+  size: 'null or a positive size: bytes, or a number with a unit such as "512MB", "2GB" or "1GiB"',
 } as const;
 
 /** Duration fields inside groups (the scalar ones are in SCALAR_FIELD_KINDS). */
@@ -156,6 +163,11 @@ const GROUP_DURATIONS: ReadonlySet<string> = new Set<FieldPath>(['hooks.timeoutM
 
 export function isDurationField(path: string): boolean {
   return (SCALAR_FIELD_KINDS as Record<string, FieldKind>)[path] === 'duration' || GROUP_DURATIONS.has(path);
+}
+
+/** Fields that hold a size in bytes, shown with their human form too. */
+export function isSizeField(path: string): boolean {
+  return path === 'host.minFreeMemory';
 }
 
 /** `workerStallTimeoutMs` → `worker_stall_timeout_ms`; `agent.command` → `agent_command`. */

@@ -24,6 +24,8 @@ const d = DEFAULT_CONFIG;
 const ms = formatDuration;
 /** Why the load test refuses the spending and hold flags. */
 const NO_SPEND = "the load test's simulated agent reports no cost, tokens or errors of its own";
+/** Why the load test refuses the host flags. */
+const NO_HOST = "the load test's simulated agents load no machine, so it never reads the host's load or memory";
 /** Why the load test refuses the source flags. */
 const NO_TRACKER = 'the load test generates its own issues (a scenario declares chains of dependencies)';
 
@@ -79,6 +81,8 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { spec: '--tracker-label <label>', field: 'tracker.label', description: `GitHub: the backlog's label (default ${d.tracker.label})`, runOnly: NO_TRACKER },
   { spec: '--tracker-assign', field: 'tracker.assign', description: 'GitHub: assign claims to @me (default off)', runOnly: NO_TRACKER },
   { spec: '--tracker-timeout <duration>', field: 'tracker.timeoutMs', description: `tracker call time limit (default ${ms(d.tracker.timeoutMs)})`, runOnly: NO_TRACKER },
+  { spec: '--host-max-load <n>', field: 'host.maxLoad', description: 'no growth over this 1-min load (default: none)', runOnly: NO_HOST },
+  { spec: '--host-min-free-memory <size>', field: 'host.minFreeMemory', description: 'no growth under this free RAM (default: none)', runOnly: NO_HOST },
   { spec: '--circuit-breaker <K>', field: 'circuitBreaker', description: `hold after K like failures, 0 off (default ${d.circuitBreaker})`, runOnly: NO_SPEND },
 ];
 

@@ -23,7 +23,7 @@ function field<T>(check: Check<T>) {
     .optional();
 }
 
-type Leaves<G extends 'workspace' | 'merge' | 'agent' | 'tracker' | 'hooks'> = { [K in keyof HarnessConfig[G]]: ReturnType<typeof field<HarnessConfig[G][K]>> };
+type Leaves<G extends 'workspace' | 'merge' | 'agent' | 'tracker' | 'hooks' | 'host'> = { [K in keyof HarnessConfig[G]]: ReturnType<typeof field<HarnessConfig[G][K]>> };
 
 const workspaceObject = z.strictObject(
   {
@@ -88,6 +88,14 @@ export const hooksSchema = z.strictObject(
   { error: EXPECTED.hooks },
 );
 
+export const hostSchema = z.strictObject(
+  {
+    maxLoad: field(FIELD_CHECKS['host.maxLoad']),
+    minFreeMemory: field(FIELD_CHECKS['host.minFreeMemory']),
+  } satisfies Leaves<'host'>,
+  { error: EXPECTED.host },
+);
+
 function scalarShape() {
   const entries = SCALAR_FIELDS.map((name) => [name, field(FIELD_CHECKS[name])]);
   return Object.fromEntries(entries) as { [F in ScalarField]: ReturnType<typeof field<HarnessConfig[F]>> };
@@ -95,7 +103,7 @@ function scalarShape() {
 
 /** One layer of configuration, as written in a file. */
 export const configFileSchema = z.strictObject(
-  { ...scalarShape(), workspace: workspaceSchema.optional(), merge: mergeSchema.optional(), agent: agentSchema.optional(), tracker: trackerSchema.optional(), hooks: hooksSchema.optional() },
+  { ...scalarShape(), workspace: workspaceSchema.optional(), merge: mergeSchema.optional(), agent: agentSchema.optional(), tracker: trackerSchema.optional(), hooks: hooksSchema.optional(), host: hostSchema.optional() },
   { error: EXPECTED.settings },
 );
 

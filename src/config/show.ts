@@ -6,7 +6,8 @@ import { agentInvocation } from '../agents/invocation.js';
 import { terminalSafe } from '../text/escape.js';
 import { formatDuration } from './duration.js';
 import { displayPath } from './discover.js';
-import { FIELD_PATHS, isDurationField, type FieldPath } from './fields.js';
+import { formatBytes } from '../core/host.js';
+import { FIELD_PATHS, isDurationField, isSizeField, type FieldPath } from './fields.js';
 import type { ConfigSource, HarnessConfig, ResolvedConfig } from './types.js';
 
 /** `default`, `harness.config.json`, `env HARNESS_MAX_WORKERS`, `flag --max-workers`. */
@@ -25,11 +26,12 @@ export function describeSource(source: ConfigSource, cwd: string): string {
 
 const MAX_VALUE_WIDTH = 60;
 
-/** One field's value for display; durations also in human form, e.g. `600000 (10m)`. */
+/** One field's value for display; durations and sizes also in human form, e.g. `600000 (10m)`, `2000000000 (2 GB)`. */
 export function describeValue(path: FieldPath, config: Readonly<HarnessConfig>): string {
   if (path === 'agent.prompt') return describePrompt(config.agent.prompt);
   const value = valueAt(config, path);
   if (typeof value === 'number' && isDurationField(path)) return `${value} (${formatDuration(value)})`;
+  if (typeof value === 'number' && isSizeField(path)) return `${value} (${formatBytes(value)})`;
   // Commands and lists as JSON, so an argv's word boundaries are visible.
   if (Array.isArray(value)) return JSON.stringify(value);
   if (value === null && path in NULL_MEANS) return `null (${NULL_MEANS[path as keyof typeof NULL_MEANS]})`;
@@ -55,6 +57,8 @@ const NULL_MEANS = {
   'hooks.beforeRun': 'none',
   'hooks.afterRun': 'none',
   'hooks.beforeRemove': 'none',
+  'host.maxLoad': 'no limit',
+  'host.minFreeMemory': 'no limit',
 } as const;
 
 function valueAt(config: Readonly<HarnessConfig>, path: FieldPath): unknown {

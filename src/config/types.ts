@@ -63,6 +63,18 @@ export interface TrackerConfig {
   /** The tracker's program: null for `bd` or `gh` on PATH. Default null. */
   bin: string | null;
 }
+/**
+ * Limits of the machine on growing the pool (GNU parallel's --load and
+ * --memfree): while the host is over one, no worker is added; running
+ * sessions go on and the pool is never shrunk for it. Read before each
+ * health check.
+ */
+export interface HostConfig {
+  /** Grow only while the 1-minute load average is at most this. Default null (no limit). */
+  maxLoad: number | null;
+  /** Grow only while at least this much memory is free (bytes; a file or flag may say "2GB"). Default null (no limit). */
+  minFreeMemory: number | null;
+}
 export type MergeStrategy = 'rebase' | 'merge' | 'squash';
 
 /** The merge queue (worktree mode): how successful branches reach the target branch. */
@@ -160,6 +172,8 @@ export interface HarnessConfig extends ScaleConfig {
   onBlockerFailure: BlockerFailureMode;
   /** Talking to the tracker (sources beads and github). */
   tracker: TrackerConfig;
+  /** The machine's load and free memory, beyond which the pool does not grow. */
+  host: HostConfig;
   agent: AgentConfig;
 }
 
@@ -190,6 +204,7 @@ export const DEFAULT_CONFIG: Readonly<HarnessConfig> = Object.freeze({
   source: 'file',
   onBlockerFailure: 'fail',
   tracker: Object.freeze({ timeoutMs: 30_000, retryMs: 15_000, label: 'harness', limit: 100, assign: false, bin: null }) as TrackerConfig,
+  host: Object.freeze({ maxLoad: null, minFreeMemory: null }) as HostConfig,
   workspace: Object.freeze({ mode: 'shared', setup: null, copy: [], keep: false }) as WorkspaceConfig,
   hooks: Object.freeze({ afterCreate: null, beforeRun: null, afterRun: null, beforeRemove: null, timeoutMs: 60_000 }) as HooksConfig,
   merge: Object.freeze({

@@ -11,6 +11,10 @@ export interface HarnessEvents {
   'pool:recycled': { oldWorkerId: string; newWorkerId: string; at: number; sessionsRun: number };
   'scale:up': { at: number; from: number; to: number; reason: string };
   'scale:down': { at: number; from: number; to: number; reason: string };
+  /** The host is over host.maxLoad or under host.minFreeMemory, so the pool stays at `workers` (once per spell; `reason` gives the figures). */
+  'scale:held': { at: number; workers: number; reason: string };
+  /** The host is within its limits again: the pool may grow. */
+  'scale:released': { at: number; workers: number };
   'backpressure:on': { at: number; queueDepth: number };
   'backpressure:off': { at: number; queueDepth: number };
   'health:changed': { at: number; from: HealthStatus; to: HealthStatus };

@@ -109,6 +109,8 @@ export async function startWorkload(options: WorkloadOptions): Promise<Workload>
       processes: options.processes ?? NO_PROCESSES,
       lock: false,
       displayMetrics: false,
+      // Simulated agents load no machine: the load test never reads the host's load or memory.
+      host: null,
     },
   );
   const origin = clock.now();

@@ -1,5 +1,6 @@
 import type { SessionExit, SessionRunner, SessionSpec } from '../agents/types.js';
 import type { EventBus } from '../core/events.js';
+import type { HostLimits, HostSampler } from '../core/host.js';
 import type { ScaleMetrics } from '../core/metrics-types.js';
 import type { ScaleConfig } from '../core/scale-config.js';
 import type { IssueStatus, SessionOutcome } from '../core/states.js';
@@ -30,6 +31,8 @@ export interface RunSettings {
   budgets: BudgetRules;
   /** Halve the concurrency under rate limits and grow it back by one per check. Default true. */
   adaptiveConcurrency: boolean;
+  /** The pool does not grow while the host is over host.maxLoad or under host.minFreeMemory. Default: no limits. */
+  host: HostLimits;
 }
 
 /** Who a workspace is prepared for: the issue, and the session and worker that will work on it. */
@@ -172,6 +175,12 @@ export interface CoordinatorOptions {
    * timer would only crowd).
    */
   controlPollMs?: number;
+  /**
+   * Reads the machine's load and free memory before each health check, when
+   * `settings.host` sets a limit. Default: the operating system's figures
+   * (node:os); null never reads them, so the limits hold nothing back.
+   */
+  host?: HostSampler | null;
 }
 
 /** What the fleet is under right now (Coordinator.fleetStatus). */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { EventBus } from '../core/events.js';
+import { NO_HOST_LIMITS } from '../core/host.js';
 import { totalSpend } from '../core/run/agent.js';
 import { activeHolds } from '../core/run/holds.js';
 import { DEFAULT_HOLD_RULES, defaultRules, NO_BUDGETS } from '../core/run/rules.js';
@@ -19,6 +20,7 @@ import type { CoordinatorOptions, FleetStatus, HarnessState, ProcessInspector, R
 import { Engine } from './engine.js';
 import { isPromise } from './engine-ports.js';
 import { andThen, eachInTurn } from './answers.js';
+import { systemHost } from './host.js';
 import { systemProcesses } from './processes.js';
 import { recoverOpenSessions } from './recovery.js';
 import { ScaleManager } from './scale-manager.js';
@@ -75,6 +77,7 @@ export class Coordinator {
       holds: { ...DEFAULT_HOLD_RULES },
       budgets: { ...NO_BUDGETS },
       adaptiveConcurrency: true,
+      host: { ...NO_HOST_LIMITS },
       ...stripUndefined(state.settings ?? {}),
     };
     const { store } = state;
@@ -93,6 +96,7 @@ export class Coordinator {
       holds: this.settings.holds,
       budgets: this.settings.budgets,
       adaptiveConcurrency: this.settings.adaptiveConcurrency,
+      host: this.settings.host,
       ...(options.policy ? { policy: options.policy } : {}),
       dispatches: true,
       merges: Boolean(state.merge),
@@ -117,6 +121,7 @@ export class Coordinator {
       ...(merge ? { mergeDepth: () => merge.depth() } : {}),
       display: (metrics) => write(renderMetricsTable(metrics) + '\n'),
       onFinish: () => this.finish(),
+      host: options.host === undefined ? systemHost : options.host,
     });
     this.pool = new WorkerPool(options.cwd, { engine: this.engine });
     this.scaleManager = new ScaleManager(this.pool, options.cwd, merge, this.scaleConfig, { write });

@@ -5,6 +5,7 @@
  */
 import type { SessionRunner } from '../agents/types.js';
 import type { EventBus } from '../core/events.js';
+import type { HostSample, HostSampler } from '../core/host.js';
 import type { Command, RunEvent } from '../core/run/protocol.js';
 import type { ScaleMetrics } from '../core/metrics-types.js';
 import type { RunStore } from '../store/ports.js';
@@ -31,6 +32,8 @@ export interface EnginePorts {
   /** Print the metrics table (the seed's display every N sessions). */
   display?: (metrics: ScaleMetrics) => void;
   onFinish?: () => void;
+  /** The machine's load and free memory, read before each health check when the rules set a host limit; none: never read. */
+  host?: HostSampler | null;
 }
 
 type Feed = (event: RunEvent) => void;
@@ -58,6 +61,20 @@ export function handOffBranch(merge: MergeService | null | undefined, c: Extract
       (r) => answer(r.status, r.status === 'failed' ? r.reason : null, r.status === 'merging' ? r.head : null),
       (error: unknown) => answer('failed', `could not assess the branch for merging: ${error instanceof Error ? error.message : String(error)}`, null),
     );
+}
+
+/**
+ * One reading of the host, or null when the sampler failed or gave no
+ * usable figures: the check then goes on as if no limit were set, since a
+ * reading that is not there must not stop the pool from reaching its minimum.
+ */
+export function sampleHost(sampler: HostSampler): HostSample | null {
+  try {
+    const sample = sampler();
+    return Number.isFinite(sample.load1) && Number.isFinite(sample.freeBytes) ? sample : null;
+  } catch {
+    return null;
+  }
 }
 
 export function isPromise(value: unknown): value is Promise<unknown> {

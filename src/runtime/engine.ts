@@ -10,7 +10,7 @@
  */
 import type { SessionCallbacks, SessionExit, SessionHandle, SessionRunner, SessionSpec } from '../agents/types.js';
 import { EventBus } from '../core/events.js';
-import { liveMetrics } from '../core/run/check.js';
+import { liveMetrics, wantsHostSample } from '../core/run/check.js';
 import type { Command, RunEvent, TimerKey } from '../core/run/protocol.js';
 import type { RunRules, RunState } from '../core/run/state.js';
 import { emptyTally } from '../core/tally.js';
@@ -20,7 +20,7 @@ import type { RunStore } from '../store/ports.js';
 import { snapshotOf } from '../store/types.js';
 import { answerTo, callStore, operationOf, type StoreCommand } from './store-writes.js';
 import type { Clock, TimerHandle } from './clock.js';
-import { defaultSessionId, handOffBranch, isPromise, prepareWorkspace, type EnginePorts } from './engine-ports.js';
+import { defaultSessionId, handOffBranch, isPromise, prepareWorkspace, sampleHost, type EnginePorts } from './engine-ports.js';
 import { startSession, type CourseParts } from './session-course.js';
 
 export type { EnginePorts } from './engine-ports.js';
@@ -83,7 +83,11 @@ export class Engine {
   private handle(event: RunEvent): void {
     const commands = this.commands;
     if (commands.length !== 0) commands.length = 0;
-    stepInto(this.state, event, this.ports.clock.now(), commands);
+    const now = this.ports.clock.now();
+    const host = this.ports.host;
+    // The machine is read here, never in the reducer: the check that follows decides with this sample.
+    if (host && wantsHostSample(this.state, event)) stepInto(this.state, { type: 'host', sample: sampleHost(host) }, now, commands);
+    stepInto(this.state, event, now, commands);
     // Commands may feed answers (queued in the inbox), never start another step, so the array is ours until the loop ends.
     for (let i = 0; i < commands.length; i++) this.execute(commands[i] as Command);
   }

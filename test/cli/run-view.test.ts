@@ -161,15 +161,19 @@ describe('holds, spend and concurrency in the run view', () => {
     concurrency: { limit: 2, max: 8 },
   });
 
-  it('a hold, its lifting and a concurrency change are event lines, with what ends the hold', () => {
+  it('a hold, its lifting, a concurrency change and the host holding the pool are event lines, with what ends the hold', () => {
     const v = view({ isTTY: false }, {}, idle);
     v.events.emit('hold:on', { at: 1, kind: 'auth', reason: 'authentication failed (401): invalid x-api-key', fix: "check the agent's credentials, then run again", until: null });
     v.events.emit('hold:off', { at: 2, kind: 'usage-limit', by: 'a probe session succeeded' });
     v.events.emit('concurrency:changed', { at: 3, from: 8, to: 4, reason: 'the provider is rate-limiting: halved' });
+    v.events.emit('scale:held', { at: 4, workers: 6, reason: 'host load 7.9 > host.maxLoad 6: not growing (queue 40, 6.67 per worker > 2)' });
+    v.events.emit('scale:released', { at: 5, workers: 6 });
     expect(v.text().split('\n')).toEqual([
       "⏸ fleet on hold (auth): authentication failed (401): invalid x-api-key; no new sessions, running ones go on · check the agent's credentials, then run again",
       '▶ hold lifted (usage-limit): a probe session succeeded',
       '▼ concurrency 8 → 4: the provider is rate-limiting: halved',
+      '⏸ pool held at 6: host load 7.9 > host.maxLoad 6: not growing (queue 40, 6.67 per worker > 2); running sessions go on',
+      '▶ host within its limits again: the pool (6) may grow',
       '',
     ]);
   });

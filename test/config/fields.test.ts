@@ -19,12 +19,12 @@ describe('HARNESS_ENV_VAR', () => {
 
 describe('field table', () => {
   it('covers every scalar field of the defaults', () => {
-    const { agent: _agent, workspace: _workspace, merge: _merge, tracker: _tracker, hooks: _hooks, ...scalars } = DEFAULT_CONFIG;
+    const { agent: _agent, workspace: _workspace, merge: _merge, tracker: _tracker, hooks: _hooks, host: _host, ...scalars } = DEFAULT_CONFIG;
     expect(Object.keys(SCALAR_FIELD_KINDS).sort()).toEqual(Object.keys(scalars).sort());
   });
 
   it('lists every leaf of every group as a dotted path', () => {
-    for (const group of ['workspace', 'merge', 'agent', 'hooks'] as const) {
+    for (const group of ['workspace', 'merge', 'agent', 'hooks', 'host'] as const) {
       const leaves = Object.keys(DEFAULT_CONFIG[group]).map((leaf) => `${group}.${leaf}`);
       expect(FIELD_PATHS.filter((path) => path.startsWith(`${group}.`))).toEqual(leaves);
     }

@@ -118,6 +118,8 @@ describe('resolveConfig', () => {
       HARNESS_HOOKS_AFTER_RUN: 'scripts/after.sh',
       HARNESS_HOOKS_BEFORE_REMOVE: 'docker compose down',
       HARNESS_HOOKS_TIMEOUT_MS: '2m',
+      HARNESS_HOST_MAX_LOAD: '7.5',
+      HARNESS_HOST_MIN_FREE_MEMORY: '2GB',
     };
     const resolved = await resolveConfig({ cwd, env });
     expect(resolved.config).toEqual({
@@ -154,6 +156,7 @@ describe('resolveConfig', () => {
         beforeRemove: ['docker', 'compose', 'down'],
         timeoutMs: 120_000,
       },
+      host: { maxLoad: 7.5, minFreeMemory: 2_000_000_000 },
       merge: {
         mode: 'pr',
         strategy: 'squash',

@@ -126,6 +126,8 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
     ...intakeNotes(events, note, color),
     events.on('scale:up', (e) => note(`▲ scale up ${e.from} → ${e.to}: ${e.reason}`, color.cyan)),
     events.on('scale:down', (e) => note(`▼ scale down ${e.from} → ${e.to}: ${e.reason}`, color.cyan)),
+    events.on('scale:held', (e) => note(`⏸ pool held at ${e.workers}: ${e.reason}; running sessions go on`, color.yellow)),
+    events.on('scale:released', (e) => note(`▶ host within its limits again: the pool (${e.workers}) may grow`, color.green)),
     events.on('session:stalled', (e) => note(`⚠ ${e.workerId} stalled (no progress for ${formatMs(e.at - e.lastProgressAt)}); stopping its session`, color.yellow)),
     events.on('session:timeout', (e) => note(`⚠ ${e.workerId} ran past the session timeout; stopping its session`, color.yellow)),
     events.on('backpressure:on', (e) => note(`backpressure on: ${e.queueDepth} queued; intake paused`, color.yellow)),

@@ -8,6 +8,7 @@ import type { AgentEvent } from '../../agents/formats/events.js';
 import type { SessionExit } from '../../agents/types.js';
 import type { IssueInput, IssueRow, IssueTransition, SessionActivity, SessionEnd } from '../../store/types.js';
 import type { HarnessEvents } from '../events.js';
+import type { HostSample } from '../host.js';
 import type { SessionOutcome } from '../states.js';
 import type { HoldKind, QueueView } from './state.js';
 
@@ -49,6 +50,9 @@ export type RunEvent =
   | { type: 'tracker-up' }
   /** An operator stops one session (its issue goes back to the queue without spending an attempt); `by` says who, for its record. */
   | { type: 'cancel-session'; sessionId: string; by: string }
+  // --- from the machine --------------------------------------------------------
+  /** The machine's load and free memory, sampled by the interpreter just before a health check (see wantsHostSample); null: it could not be read. */
+  | { type: 'host'; sample: HostSample | null }
   // --- from the clock --------------------------------------------------------
   | { type: 'timer'; key: TimerKey }
   // --- answers to commands -----------------------------------------------------

@@ -1,3 +1,4 @@
+import { NO_HOST_LIMITS } from '../host.js';
 import { DEFAULT_RUN_SETTINGS, DEFAULT_SCALE_CONFIG, type ScaleConfig } from '../scale-config.js';
 import { decideScale } from '../scale.js';
 import type { BudgetRules, HoldRules, RunRules } from './state.js';
@@ -27,6 +28,7 @@ export function defaultRules(given: Partial<Omit<RunRules, 'scale'>> & { scale?:
     holds: { ...DEFAULT_HOLD_RULES },
     budgets: { ...NO_BUDGETS },
     adaptiveConcurrency: true,
+    host: { ...NO_HOST_LIMITS },
     ...rest,
   };
 }

@@ -8,6 +8,7 @@ import type { AgentFormat } from '../../agents/formats/events.js';
 import type { AgentSummary } from '../../agents/formats/summary.js';
 import type { IssueRow } from '../../store/types.js';
 import type { BackpressureState } from '../backpressure.js';
+import type { HostLimits, HostSample } from '../host.js';
 import type { ScaleConfig } from '../scale-config.js';
 import type { ScaleDecision, ScaleInput } from '../scale.js';
 import { SESSION_OUTCOMES, type HealthStatus, type IssueStatus, type SessionOutcome, type WorkerState } from '../states.js';
@@ -96,6 +97,8 @@ export interface RunRules {
   budgets: BudgetRules;
   /** Lower the concurrency while the provider rate-limits (additive increase, multiplicative decrease). */
   adaptiveConcurrency: boolean;
+  /** While the machine is over one of these, the pool does not grow (see src/core/host.ts). */
+  host: HostLimits;
 }
 
 /** Spending, as the store and the running sessions report it. */
@@ -230,6 +233,10 @@ export interface RunState {
   lastCheckError: unknown;
   /** The last scaling decision, for ScaleManager.runHealthCheck(). */
   lastDecision: ScaleDecision | null;
+  /** The machine's load and free memory as last sampled (before a health check); null until then, or without host limits. */
+  host: HostSample | null;
+  /** Why the host holds growth back now (announced once as `scale:held`), or null. */
+  hostHold: string | null;
   holds: Map<HoldKind, Hold>;
   concurrency: ConcurrencyLimit;
   streak: FailureStreak;
@@ -270,6 +277,8 @@ export function initialState(rules: RunRules, options: { firstWorkerNumber?: num
     failure: null,
     lastCheckError: null,
     lastDecision: null,
+    host: null,
+    hostHold: null,
     holds: new Map(),
     concurrency: { limit: rules.scale.maxWorkers, loweredAt: null, signalAt: null, signals: 0 },
     streak: { signature: null, issues: [] },

@@ -34,7 +34,7 @@ export function stepInto(state: RunState, event: RunEvent, now: number, out: Com
 }
 
 /** Events that still mean something once the run has finished: the scale manager's own use, answers in flight. */
-const AFTER_FINISH = new Set<RunEvent['type']>(['pool', 'queue-depth', 'hook-start', 'hook-progress', 'hook-end', 'start-checks', 'stop-checks', 'check', 'checked', 'spawned', 'progress']);
+const AFTER_FINISH = new Set<RunEvent['type']>(['pool', 'queue-depth', 'hook-start', 'hook-progress', 'hook-end', 'start-checks', 'stop-checks', 'check', 'checked', 'spawned', 'progress', 'host']);
 
 function apply(s: RunState, e: RunEvent, now: number, out: Out): void {
   switch (e.type) {
@@ -135,6 +135,9 @@ function apply(s: RunState, e: RunEvent, now: number, out: Out): void {
     case 'tracker-up':
       liftHold(s, 'tracker', 'the tracker answered', now, out);
       return dispatch(s, now, out);
+    case 'host':
+      s.host = e.sample;
+      return;
     case 'cancel-session':
       return cancelSession(s, e.sessionId, e.by, now, out);
     case 'store-failed':
