@@ -67,7 +67,11 @@ const source: Check<SourceKind> = (value) => ((SOURCE_KINDS as readonly unknown[
 
 const blockerMode: Check<BlockerFailureMode> = (value) => ((BLOCKER_FAILURE_MODES as readonly unknown[]).includes(value) ? ok(value as BlockerFailureMode) : expected(EXPECTED.blockerMode));
 
-export const KIND_CHECKS = { count, duration, ratio, path, usd, tokens, countOrZero, holdMode, source, blockerMode } satisfies Record<FieldKind, Check>;
+/** A PostgreSQL URL, or null for the SQLite file. Checked for its scheme only: the server says what else is wrong, when it is reached. */
+const storeUrl: Check<string | null> = (value) =>
+  value === null || (typeof value === 'string' && /^postgres(ql)?:\/\/\S+$/.test(value)) ? ok(value) : expected(EXPECTED.storeUrl);
+
+export const KIND_CHECKS = { count, duration, ratio, path, usd, tokens, countOrZero, holdMode, source, blockerMode, storeUrl } satisfies Record<FieldKind, Check>;
 
 /**
  * An argv array, or one command line split without a shell. A bad element
@@ -174,4 +178,6 @@ export const FIELD_CHECKS = {
   'hooks.timeoutMs': duration,
   'host.maxLoad': maxLoad,
   'host.minFreeMemory': size,
+  'fleet.maxWorkers': orNull(count, EXPECTED.fleetMaxWorkers),
+  'fleet.leaseMs': duration,
 } satisfies Record<FieldPath, Check>;

@@ -5,7 +5,7 @@
  */
 import { AGENT_FORMATS } from '../agents/formats/events.js';
 import { CLAUDE_PERMISSION_MODES, CODEX_SANDBOXES } from '../agents/formats/presets.js';
-import type { AgentConfig, HarnessConfig, HooksConfig, HostConfig, MergeConfig, TrackerConfig, WorkspaceConfig } from './types.js';
+import type { AgentConfig, HarnessConfig, HooksConfig, FleetConfig, HostConfig, MergeConfig, TrackerConfig, WorkspaceConfig } from './types.js';
 
 const quoted = (values: readonly string[]): string => values.map((v) => `"${v}"`).join(', ');
 
@@ -15,10 +15,10 @@ const quoted = (values: readonly string[]): string => values.map((v) => `"${v}"`
  * countOrZero: integer ≥ 0; holdMode: `wait` or `stop`; source: `file`,
  * `beads` or `github`; blockerMode: `fail` or `wait`.
  */
-export type FieldKind = 'count' | 'duration' | 'ratio' | 'path' | 'usd' | 'tokens' | 'countOrZero' | 'holdMode' | 'source' | 'blockerMode';
+export type FieldKind = 'count' | 'duration' | 'ratio' | 'path' | 'usd' | 'tokens' | 'countOrZero' | 'holdMode' | 'source' | 'blockerMode' | 'storeUrl';
 
 /** Fields that hold an object of settings rather than one value. */
-export type GroupName = 'workspace' | 'merge' | 'agent' | 'tracker' | 'hooks' | 'host';
+export type GroupName = 'workspace' | 'merge' | 'agent' | 'tracker' | 'hooks' | 'host' | 'fleet';
 export type ScalarField = Exclude<keyof HarnessConfig, GroupName>;
 export type AgentField = `agent.${keyof AgentConfig & string}`;
 export type WorkspaceField = `workspace.${keyof WorkspaceConfig & string}`;
@@ -26,8 +26,9 @@ export type MergeField = `merge.${keyof MergeConfig & string}`;
 export type TrackerField = `tracker.${keyof TrackerConfig & string}`;
 export type HooksField = `hooks.${keyof HooksConfig & string}`;
 export type HostField = `host.${keyof HostConfig & string}`;
+export type FleetField = `fleet.${keyof FleetConfig & string}`;
 /** A dotted path to one leaf of HarnessConfig, e.g. `maxWorkers` or `agent.command`. */
-export type FieldPath = ScalarField | WorkspaceField | MergeField | AgentField | TrackerField | HooksField | HostField;
+export type FieldPath = ScalarField | WorkspaceField | MergeField | AgentField | TrackerField | HooksField | HostField | FleetField;
 
 export const SCALAR_FIELD_KINDS = {
   minWorkers: 'count',
@@ -46,6 +47,7 @@ export const SCALAR_FIELD_KINDS = {
   retryDelayMs: 'duration',
   logMaxBytes: 'count',
   state: 'path',
+  store: 'storeUrl',
   maxCostUsd: 'usd',
   maxTokens: 'tokens',
   issueMaxCostUsd: 'usd',
@@ -70,6 +72,7 @@ export const TEXT_KINDS: Partial<Record<FieldPath, 'count' | 'boolean' | 'list'>
   'tracker.limit': 'count',
   'tracker.assign': 'boolean',
   'host.maxLoad': 'count',
+  'fleet.maxWorkers': 'count',
 };
 
 export const SCALAR_FIELDS = Object.keys(SCALAR_FIELD_KINDS) as ScalarField[];
@@ -96,7 +99,8 @@ export const AGENT_FIELDS: readonly AgentField[] = [
 export const TRACKER_FIELDS: readonly TrackerField[] = ['tracker.timeoutMs', 'tracker.retryMs', 'tracker.label', 'tracker.limit', 'tracker.assign', 'tracker.bin'];
 export const HOOKS_FIELDS: readonly HooksField[] = ['hooks.afterCreate', 'hooks.beforeRun', 'hooks.afterRun', 'hooks.beforeRemove', 'hooks.timeoutMs'];
 export const HOST_FIELDS: readonly HostField[] = ['host.maxLoad', 'host.minFreeMemory'];
-export const FIELD_PATHS: readonly FieldPath[] = [...SCALAR_FIELDS, ...WORKSPACE_FIELDS, ...MERGE_FIELDS, ...AGENT_FIELDS, ...TRACKER_FIELDS, ...HOOKS_FIELDS, ...HOST_FIELDS];
+export const FLEET_FIELDS: readonly FleetField[] = ['fleet.maxWorkers', 'fleet.leaseMs'];
+export const FIELD_PATHS: readonly FieldPath[] = [...SCALAR_FIELDS, ...WORKSPACE_FIELDS, ...MERGE_FIELDS, ...AGENT_FIELDS, ...TRACKER_FIELDS, ...HOOKS_FIELDS, ...HOST_FIELDS, ...FLEET_FIELDS];
 
 /** The leaf fields of each group, as dotted paths. */
 export const GROUP_FIELDS: Readonly<Record<GroupName, readonly FieldPath[]>> = {
@@ -106,6 +110,7 @@ export const GROUP_FIELDS: Readonly<Record<GroupName, readonly FieldPath[]>> = {
   tracker: TRACKER_FIELDS,
   hooks: HOOKS_FIELDS,
   host: HOST_FIELDS,
+  fleet: FLEET_FIELDS,
 };
 
 /**
@@ -131,6 +136,9 @@ export const EXPECTED = {
   holdMode: '"wait" or "stop"',
   source: '"file", "beads" or "github"',
   blockerMode: '"fail" or "wait"',
+  storeUrl: 'null or a PostgreSQL connection string (postgres://user:password@host:5432/database)',
+  fleet: 'an object of fleet settings ("maxWorkers", "leaseMs")',
+  fleetMaxWorkers: 'null or a positive integer',
   tracker: 'an object of tracker settings ("timeoutMs", "retryMs", "label", "limit", "assign", "bin")',
   label: 'a non-empty label name',
   format: `null or one of ${quoted(AGENT_FORMATS)}`,
@@ -159,7 +167,7 @@ export const EXPECTED = {
 } as const;
 
 /** Duration fields inside groups (the scalar ones are in SCALAR_FIELD_KINDS). */
-const GROUP_DURATIONS: ReadonlySet<string> = new Set<FieldPath>(['hooks.timeoutMs', 'tracker.timeoutMs', 'tracker.retryMs']);
+const GROUP_DURATIONS: ReadonlySet<string> = new Set<FieldPath>(['hooks.timeoutMs', 'tracker.timeoutMs', 'tracker.retryMs', 'fleet.leaseMs']);
 
 export function isDurationField(path: string): boolean {
   return (SCALAR_FIELD_KINDS as Record<string, FieldKind>)[path] === 'duration' || GROUP_DURATIONS.has(path);
@@ -181,7 +189,7 @@ export function kebabCase(path: string): string {
 }
 
 /** The workspace mode keeps the variable it had when `workspace` was a plain string. */
-const ENV_VAR_NAMES: Partial<Record<FieldPath, string>> = { 'workspace.mode': 'HARNESS_WORKSPACE' };
+const ENV_VAR_NAMES: Partial<Record<FieldPath, string>> = { 'workspace.mode': 'HARNESS_WORKSPACE', store: 'HARNESS_STORE_URL' };
 
 /** The environment variable that sets a field: `maxWorkers` → `HARNESS_MAX_WORKERS`. */
 export function HARNESS_ENV_VAR(field: FieldPath): string {

@@ -53,6 +53,14 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
     runOnly: 'the load test keeps its state in memory, or in a temporary file in process mode',
   },
   {
+    spec: '--store <url>',
+    field: 'store',
+    description: "PostgreSQL store of a fleet (default: the SQLite state)",
+    runOnly: 'the load test keeps its state in memory, or in a temporary file in process mode',
+  },
+  { spec: '--fleet-max-workers <n>', field: 'fleet.maxWorkers', description: 'agents across the fleet at most (default: no cap)', runOnly: 'the load test runs one coordinator' },
+  { spec: '--fleet-lease <duration>', field: 'fleet.leaseMs', description: `silence that marks a coordinator dead (default ${ms(d.fleet.leaseMs)})`, runOnly: 'the load test runs one coordinator' },
+  {
     spec: '--worktrees',
     field: 'workspace.mode',
     description: 'one git worktree per issue (default: shared)',

@@ -37,9 +37,9 @@ function validFieldsOf(raw: unknown): FieldValues {
 }
 
 function flattenLayer(layer: ConfigLayer): FieldValues {
-  const { agent, workspace, merge, tracker, hooks, host, ...scalars } = layer;
+  const { agent, workspace, merge, tracker, hooks, host, fleet, ...scalars } = layer;
   const values: FieldValues = { ...scalars };
-  const groups: Record<GroupName, Record<string, unknown> | undefined> = { agent, workspace, merge, tracker, hooks, host };
+  const groups: Record<GroupName, Record<string, unknown> | undefined> = { agent, workspace, merge, tracker, hooks, host, fleet };
   for (const [group, settings] of Object.entries(groups)) {
     for (const [leaf, value] of Object.entries(settings ?? {})) {
       if (value !== undefined) Object.assign(values, { [`${group}.${leaf}`]: value });

@@ -23,7 +23,7 @@ function field<T>(check: Check<T>) {
     .optional();
 }
 
-type Leaves<G extends 'workspace' | 'merge' | 'agent' | 'tracker' | 'hooks' | 'host'> = { [K in keyof HarnessConfig[G]]: ReturnType<typeof field<HarnessConfig[G][K]>> };
+type Leaves<G extends 'workspace' | 'merge' | 'agent' | 'tracker' | 'hooks' | 'host' | 'fleet'> = { [K in keyof HarnessConfig[G]]: ReturnType<typeof field<HarnessConfig[G][K]>> };
 
 const workspaceObject = z.strictObject(
   {
@@ -96,6 +96,14 @@ export const hostSchema = z.strictObject(
   { error: EXPECTED.host },
 );
 
+export const fleetSchema = z.strictObject(
+  {
+    maxWorkers: field(FIELD_CHECKS['fleet.maxWorkers']),
+    leaseMs: field(FIELD_CHECKS['fleet.leaseMs']),
+  } satisfies Leaves<'fleet'>,
+  { error: EXPECTED.fleet },
+);
+
 function scalarShape() {
   const entries = SCALAR_FIELDS.map((name) => [name, field(FIELD_CHECKS[name])]);
   return Object.fromEntries(entries) as { [F in ScalarField]: ReturnType<typeof field<HarnessConfig[F]>> };
@@ -103,7 +111,7 @@ function scalarShape() {
 
 /** One layer of configuration, as written in a file. */
 export const configFileSchema = z.strictObject(
-  { ...scalarShape(), workspace: workspaceSchema.optional(), merge: mergeSchema.optional(), agent: agentSchema.optional(), tracker: trackerSchema.optional(), hooks: hooksSchema.optional(), host: hostSchema.optional() },
+  { ...scalarShape(), workspace: workspaceSchema.optional(), merge: mergeSchema.optional(), agent: agentSchema.optional(), tracker: trackerSchema.optional(), hooks: hooksSchema.optional(), host: hostSchema.optional(), fleet: fleetSchema.optional() },
   { error: EXPECTED.settings },
 );
 

@@ -3,6 +3,7 @@
  * functions from ResolvedConfig to text, so the listing is testable as is.
  */
 import { agentInvocation } from '../agents/invocation.js';
+import { maskUrl } from '../store/postgres/url.js';
 import { terminalSafe } from '../text/escape.js';
 import { formatDuration } from './duration.js';
 import { displayPath } from './discover.js';
@@ -29,6 +30,8 @@ const MAX_VALUE_WIDTH = 60;
 /** One field's value for display; durations and sizes also in human form, e.g. `600000 (10m)`, `2000000000 (2 GB)`. */
 export function describeValue(path: FieldPath, config: Readonly<HarnessConfig>): string {
   if (path === 'agent.prompt') return describePrompt(config.agent.prompt);
+  // A connection string's password never reaches the screen.
+  if (path === 'store' && config.store !== null) return maskUrl(config.store);
   const value = valueAt(config, path);
   if (typeof value === 'number' && isDurationField(path)) return `${value} (${formatDuration(value)})`;
   if (typeof value === 'number' && isSizeField(path)) return `${value} (${formatBytes(value)})`;
@@ -53,6 +56,8 @@ const NULL_MEANS = {
   'agent.model': "the agent's own choice",
   'agent.bin': "the preset's name on PATH",
   'tracker.bin': '`bd` or `gh` on PATH',
+  store: 'the SQLite file at state',
+  'fleet.maxWorkers': 'no fleet-wide cap',
   'hooks.afterCreate': 'none',
   'hooks.beforeRun': 'none',
   'hooks.afterRun': 'none',

@@ -75,6 +75,14 @@ export interface HostConfig {
   /** Grow only while at least this much memory is free (bytes; a file or flag may say "2GB"). Default null (no limit). */
   minFreeMemory: number | null;
 }
+
+/** Several coordinators sharing one PostgreSQL store (`store`): what holds across them. */
+export interface FleetConfig {
+  /** Agents running across every coordinator of the fleet at most; null for no cap beyond each one's maxWorkers. Default null. */
+  maxWorkers: number | null;
+  /** A coordinator silent this long (ms) is presumed dead by the others: its sessions go back to the queue as lost. Default 30 s. */
+  leaseMs: number;
+}
 export type MergeStrategy = 'rebase' | 'merge' | 'squash';
 
 /** The merge queue (worktree mode): how successful branches reach the target branch. */
@@ -148,6 +156,12 @@ export interface HarnessConfig extends ScaleConfig {
   logMaxBytes: number;
   /** Path of the SQLite state database, relative to the working directory. Default `.harness/state.db`. */
   state: string;
+  /**
+   * A PostgreSQL store shared by a fleet of coordinators (`postgres://…`),
+   * instead of the SQLite file at `state`; env HARNESS_STORE_URL. Default
+   * null (the SQLite file).
+   */
+  store: string | null;
   /** Stop dispatching once the state has spent this much (USD, as the agents report it); the run ends held (exit 3). Default null (no cap). */
   maxCostUsd: number | null;
   /** The same for tokens (input + output). Default null. */
@@ -174,6 +188,8 @@ export interface HarnessConfig extends ScaleConfig {
   tracker: TrackerConfig;
   /** The machine's load and free memory, beyond which the pool does not grow. */
   host: HostConfig;
+  /** Limits across a fleet of coordinators (with `store`). */
+  fleet: FleetConfig;
   agent: AgentConfig;
 }
 
@@ -195,6 +211,7 @@ export const DEFAULT_CONFIG: Readonly<HarnessConfig> = Object.freeze({
   retryDelayMs: 5000,
   logMaxBytes: 10 * 1024 * 1024,
   state: '.harness/state.db',
+  store: null,
   maxCostUsd: null,
   maxTokens: null,
   issueMaxCostUsd: null,
@@ -203,6 +220,7 @@ export const DEFAULT_CONFIG: Readonly<HarnessConfig> = Object.freeze({
   circuitBreaker: 3,
   source: 'file',
   onBlockerFailure: 'fail',
+  fleet: Object.freeze({ maxWorkers: null, leaseMs: 30_000 }) as FleetConfig,
   tracker: Object.freeze({ timeoutMs: 30_000, retryMs: 15_000, label: 'harness', limit: 100, assign: false, bin: null }) as TrackerConfig,
   host: Object.freeze({ maxLoad: null, minFreeMemory: null }) as HostConfig,
   workspace: Object.freeze({ mode: 'shared', setup: null, copy: [], keep: false }) as WorkspaceConfig,

@@ -95,9 +95,9 @@ export interface MergedConfig {
 
 /** Applies layers over the defaults, lowest first, noting where each field came from. */
 export function mergeLayers(defaults: Readonly<HarnessConfig>, layers: readonly SourcedLayer[]): MergedConfig {
-  const { agent, workspace, merge, tracker, hooks, host, ...scalarDefaults } = defaults;
+  const { agent, workspace, merge, tracker, hooks, host, fleet, ...scalarDefaults } = defaults;
   const values: Record<string, unknown> = { ...scalarDefaults };
-  for (const [group, settings] of Object.entries({ agent, workspace, merge, tracker, hooks, host })) {
+  for (const [group, settings] of Object.entries({ agent, workspace, merge, tracker, hooks, host, fleet })) {
     for (const [leaf, value] of Object.entries(settings)) values[`${group}.${leaf}`] = value;
   }
   const sources = Object.fromEntries(

@@ -19,7 +19,7 @@ describe('HARNESS_ENV_VAR', () => {
 
 describe('field table', () => {
   it('covers every scalar field of the defaults', () => {
-    const { agent: _agent, workspace: _workspace, merge: _merge, tracker: _tracker, hooks: _hooks, host: _host, ...scalars } = DEFAULT_CONFIG;
+    const { agent: _agent, workspace: _workspace, merge: _merge, tracker: _tracker, hooks: _hooks, host: _host, fleet: _fleet, ...scalars } = DEFAULT_CONFIG;
     expect(Object.keys(SCALAR_FIELD_KINDS).sort()).toEqual(Object.keys(scalars).sort());
   });
 

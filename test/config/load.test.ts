@@ -120,6 +120,9 @@ describe('resolveConfig', () => {
       HARNESS_HOOKS_TIMEOUT_MS: '2m',
       HARNESS_HOST_MAX_LOAD: '7.5',
       HARNESS_HOST_MIN_FREE_MEMORY: '2GB',
+      HARNESS_STORE_URL: 'postgres://harness:secret@db.internal:5432/fleet',
+      HARNESS_FLEET_MAX_WORKERS: '24',
+      HARNESS_FLEET_LEASE_MS: '45s',
     };
     const resolved = await resolveConfig({ cwd, env });
     expect(resolved.config).toEqual({
@@ -139,6 +142,7 @@ describe('resolveConfig', () => {
       retryDelayMs: 1_500,
       logMaxBytes: 1024,
       state: 'tmp/state.db',
+      store: 'postgres://harness:secret@db.internal:5432/fleet',
       maxCostUsd: 25,
       maxTokens: 2_000_000,
       issueMaxCostUsd: 2.5,
@@ -157,6 +161,7 @@ describe('resolveConfig', () => {
         timeoutMs: 120_000,
       },
       host: { maxLoad: 7.5, minFreeMemory: 2_000_000_000 },
+      fleet: { maxWorkers: 24, leaseMs: 45_000 },
       merge: {
         mode: 'pr',
         strategy: 'squash',

@@ -60,7 +60,7 @@ describe('describeIssues', () => {
       expect.arrayContaining([
         'minWorkers: expected a positive integer, received "four"',
         'maxWorkers: expected a positive integer, received 0',
-        expect.stringMatching(/^colour: unknown field; known fields are minWorkers, maxWorkers, .*, agent\.bin, tracker, tracker\.timeoutMs, .*, hooks, hooks\.afterCreate, .*, hooks\.timeoutMs, host, host\.maxLoad, host\.minFreeMemory$/),
+        expect.stringMatching(/^colour: unknown field; known fields are minWorkers, maxWorkers, .*, agent\.bin, tracker, tracker\.timeoutMs, .*, hooks, hooks\.afterCreate, .*, hooks\.timeoutMs, host, host\.maxLoad, host\.minFreeMemory, fleet, fleet\.maxWorkers, fleet\.leaseMs$/),
         'agent.xyzzy: unknown field; known fields are agent.command, agent.prompt, agent.format, agent.resume, agent.model, agent.permissionMode, agent.sandbox, agent.bin',
       ]),
     );
