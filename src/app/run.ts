@@ -24,7 +24,7 @@ import { firstProblems, readIssuesFile } from '../sources/issues-file.js';
 import { stateFiles } from '../store/layout.js';
 import { openStore } from '../store/open.js';
 import type { SqliteStore } from '../store/sqlite/index.js';
-import type { Store } from '../store/types.js';
+import type { SessionRow, Store } from '../store/types.js';
 import { terminalSafeLines } from '../text/escape.js';
 import { directoryProblem } from '../text/input.js';
 import { prepareAgent } from './agent.js';
@@ -65,7 +65,6 @@ export interface RunIO {
 /** A run put together and not yet started: its parts, to watch, and how to start, stop and close it. */
 export interface PreparedRun {
   readonly coordinator: Coordinator;
-  readonly store: SqliteStore;
   readonly events: EventBus;
   /** The seed's metric set of this run, now. */
   metrics(): ScaleMetrics;
@@ -75,6 +74,8 @@ export interface PreparedRun {
   status(): Record<IssueStatus, number>;
   /** A session's log file, or that it has none (its agent printed nothing); null for a session without a log path. */
   sessionLog(sessionId: string): { file: string } | { noOutput: true } | null;
+  /** An issue's sessions, oldest first, for the summary's failures (a fleet's run answers for the failures it describes, once it has ended). */
+  sessionsForIssue(issueId: string): SessionRow[];
   /**
    * Claim the store, recover what a dead harness left, import the backlog
    * and work through it; `note` gets the lines to show meanwhile
@@ -90,6 +91,8 @@ export interface PreparedRun {
 /** Read the backlog, open the state and wire the run; nothing is spawned until run(). */
 export async function prepareRun(options: RunOptions, io: RunIO): Promise<PreparedRun> {
   const config: HarnessConfig = options.config;
+  // A fleet's shared store: its own composition root, loaded (with pg) only then.
+  if (config.store !== null) return (await import('./fleet-run.js')).prepareFleetRun(options, io);
   if (config.source !== 'file' && options.issues) throw new UsageError(`--issues is for --source file; with --source ${config.source} the issues come from the tracker: drop --issues`);
   const parsed = config.source === 'file' && options.issues ? readIssuesFile(options.issues.path, { skipInvalid: options.issues.skipInvalid }) : null;
   if (parsed && options.issues && parsed.problems.length > 0) {
@@ -190,7 +193,6 @@ export async function prepareRun(options: RunOptions, io: RunIO): Promise<Prepar
     let counts = store.countIssues();
     return {
       coordinator: running,
-      store,
       events,
       metrics: () => running.scaleManager.getMetrics(),
       fleet: () => running.fleetStatus(),
@@ -202,6 +204,7 @@ export async function prepareRun(options: RunOptions, io: RunIO): Promise<Prepar
         }
         return counts;
       },
+      sessionsForIssue: (issueId) => store.sessionsForIssue(issueId),
       sessionLog: (sessionId) => {
         const file = store.getSession(sessionId)?.logPath ?? null;
         // A log is made at the agent's first output.

@@ -61,6 +61,12 @@ export interface HarnessEvents {
    * whose pid another process has now (`reused`), whose heartbeat stopped
    * long ago (`stale`), or any holder with --force-unlock (`forced`).
    */
+  /** This coordinator joined a fleet sharing one store (its id, as the fleet's table and `harness status` show it). */
+  'fleet:joined': { at: number; coordinatorId: string; host: string; leaseMs: number };
+  /** Another coordinator's lease ran out (or its process on this host was gone): declared dead, its open sessions requeued as lost. */
+  'fleet:reaped': { at: number; coordinatorId: string; host: string; pid: number; sessions: number; why: 'lease' | 'gone' };
+  /** Processes of a dead coordinator of this host's sessions, still running, were killed. */
+  'fleet:cleared': { at: number; sessionId: string; pid: number | null };
   'lock:taken': {
     at: number;
     why: 'dead' | 'reused' | 'stale' | 'forced';

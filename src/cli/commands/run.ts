@@ -77,7 +77,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   const flags = { ...(options.example ? exampleOverrides() : {}), ...flagsToOverrides(options) };
   const { config } = await resolveConfig({ cwd: io.cwd, configPath: configPathOption(options), env: io.env, flags });
   const issuesPath = options.issues ?? (options.example ? join(PACKAGE_ROOT, 'examples', 'issues.jsonl') : undefined);
-  if (!issuesPath && config.source === 'file') {
+  // A fleet's coordinator may join with no file of its own: it works on the backlog the others added.
+  if (!issuesPath && config.source === 'file' && config.store === null) {
     throw new UsageError('no issues to work on: pass --issues <file> (JSON Lines or a JSON array of {id, title, body?}), --source beads|github, or --example for the bundled example');
   }
   const watchMs = options.watch === undefined ? undefined : watchInterval(options.watch);
@@ -120,7 +121,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     });
     const ran = await run.run((line) => shown.note(line));
     // Where each failure is: its latest log and that log's last lines.
-    const summary = { ...ran, failures: describeFailures(ran.failures, (id) => run.store.sessionsForIssue(id)) };
+    const summary = { ...ran, failures: describeFailures(ran.failures, (id) => run.sessionsForIssue(id)) };
     view.finish(summary);
     if (options.json) io.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     return summary.exitCode;

@@ -133,6 +133,14 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
     events.on('backpressure:on', (e) => note(`backpressure on: ${e.queueDepth} queued; intake paused`, color.yellow)),
     events.on('backpressure:off', (e) => note(`backpressure off: ${e.queueDepth} queued; intake resumed`)),
     events.on('pool:recycled', (e) => note(`↻ ${e.oldWorkerId} recycled after ${e.sessionsRun} sessions; ${e.newWorkerId} replaces it`)),
+    events.on('fleet:joined', (e) => note(`joined the fleet as ${terminalSafe(e.coordinatorId)} (lease ${formatMs(e.leaseMs)})`)),
+    events.on('fleet:reaped', (e) =>
+      note(
+        `coordinator ${terminalSafe(e.coordinatorId)} ${e.why === 'lease' ? 'stopped renewing its lease' : 'is gone from this host'}: presumed dead; ${e.sessions} of its session(s) requeued`,
+        color.yellow,
+      ),
+    ),
+    events.on('fleet:cleared', (e) => note(`killed what was left of session ${e.sessionId} of a dead coordinator of this host`, color.yellow)),
     events.on('session:recovered', (e) => note(`recovered session ${e.sessionId} of ${e.issueId} left by a previous harness${e.killed ? ' (its processes were killed)' : ''}; requeued`, color.yellow)),
     events.on('run:stopping', () => (stopping = true)),
     events.on('hold:on', (e) =>

@@ -50,3 +50,21 @@ export function redact(text: string, url: string): string {
   for (const secret of secretsOf(url)) out = out.split(secret).join(MASK);
   return out;
 }
+
+/**
+ * The connection string as pg takes it, and the schema harness keeps its
+ * tables in: harness's own `schema` parameter (`…/db?schema=team_a`) is
+ * taken out of the URL, default `harness`. Several states can share a
+ * database this way, each in its own schema.
+ */
+export function storeTarget(url: string): { url: string; schema: string } {
+  try {
+    const parsed = new URL(url);
+    const schema = parsed.searchParams.get('schema');
+    if (schema === null) return { url, schema: 'harness' };
+    parsed.searchParams.delete('schema');
+    return { url: parsed.toString(), schema };
+  } catch {
+    return { url, schema: 'harness' };
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The composition root of `harness run --store postgres://…`: one
+ * coordinator of a fleet that shares a PostgreSQL store. It joins the
+ * fleet (its lease and fencing token), adds its issues file (if any) to
+ * the shared backlog, and works through that backlog with the others
+ * until none of it is left; the fleet's membership (runtime/fleet-member.ts)
+ * renews its lease, requeues the sessions of coordinators that went
+ * silent, and reads the queue the others change.
+ */
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { createAgentRunner, LauncherRunner } from '../agents/launcher/runner.js';
+import type { SessionRunner } from '../agents/types.js';
+import type { HarnessConfig } from '../config/types.js';
+import { EventBus } from '../core/events.js';
+import type { IssueStatus } from '../core/states.js';
+import { FencedError, UsageError } from '../errors.js';
+import { realClock } from '../runtime/clock.js';
+import { Coordinator } from '../runtime/coordinator.js';
+import { sessionLogPath } from '../runtime/coordinator-parts.js';
+import { FleetMember } from '../runtime/fleet-member.js';
+import { systemProcesses } from '../runtime/processes.js';
+import { firstProblems, readIssuesFile } from '../sources/issues-file.js';
+import { stateFiles } from '../store/layout.js';
+import { openPostgresStore, type PostgresStore } from '../store/postgres/index.js';
+import { storeTarget } from '../store/postgres/url.js';
+import type { SessionRow } from '../store/types.js';
+import { terminalSafeLines } from '../text/escape.js';
+import { VERSION } from '../version.js';
+import { prepareAgent } from './agent.js';
+import type { PreparedRun, RunIO, RunOptions } from './run.js';
+import { runSettings } from './settings.js';
+
+/** Failures whose latest log the summary shows, at most (a fleet's backlog may hold many). */
+const FAILURES_DESCRIBED = 50;
+
+/** What a fleet's coordinator cannot do yet, each refused before anything starts, with what to do instead. */
+function refusals(config: HarnessConfig, options: RunOptions): string | null {
+  if (config.source !== 'file') return `--source ${config.source} with --store: a fleet takes its backlog from issues files for now; export the tracker's issues to a file, or run one harness with its SQLite state`;
+  if (config.workspace.mode !== 'shared') return `workspace mode ${config.workspace.mode} with --store: a fleet's coordinators run in shared mode for now (the merge queue does not run across a fleet yet); drop --worktrees`;
+  if (options.watchMs !== undefined) return '--watch with --store: a fleet works through its backlog and ends; start a coordinator again (or add issues with another one) for new work';
+  if (options.fresh) return '--fresh moves a SQLite state aside; a PostgreSQL store is shared by the fleet: use another schema (…?schema=<name>) for a new backlog';
+  if (options.retryFailed) return '--retry-failed with --store is not supported yet: retry the issues on a SQLite state, or add them again under new ids';
+  if (options.forceUnlock) return '--force-unlock is for a SQLite state; a fleet has no run lock (a silent coordinator is presumed dead after fleet.leaseMs)';
+  if (options.metricsPort !== undefined) return '--metrics-port with --store is not supported yet: use `harness metrics --store <url>`';
+  if (options.dashboard) return '--dashboard-port with --store is not supported yet: use `harness dashboard --store <url>`';
+  return null;
+}
+
+/** Read the backlog, open the fleet's store and wire the coordinator; nothing is spawned until run(). */
+export async function prepareFleetRun(options: RunOptions, io: RunIO): Promise<PreparedRun> {
+  const config = options.config;
+  const url = config.store;
+  if (url === null) throw new UsageError('no store to join: pass --store postgres://…');
+  const refused = refusals(config, options);
+  if (refused) throw new UsageError(refused);
+  const parsed = options.issues ? readIssuesFile(options.issues.path, { skipInvalid: options.issues.skipInvalid }) : null;
+  if (parsed && options.issues && parsed.problems.length > 0) {
+    io.say(terminalSafeLines(`skipped ${parsed.problems.length} invalid record(s) of ${options.issues.shown}:\n${firstProblems(parsed.problems).map((p) => `  - ${p}`).join('\n')}`) + '\n');
+  }
+  const blocked = parsed?.issues.filter((i) => i.blockedBy.length > 0) ?? [];
+  if (blocked.length > 0) {
+    throw new UsageError(`${blocked.length} issue(s) of ${options.issues?.shown} name blockers (first: ${JSON.stringify(blocked[0]!.id)}): a fleet does not order issues by their blockers yet; run them with a SQLite state, or drop blockedBy`);
+  }
+  const agent = await prepareAgent(config, { cwd: io.cwd, env: io.env, workDir: io.cwd });
+  const files = stateFiles(resolve(io.cwd, config.state));
+  const target = storeTarget(url);
+  const store: PostgresStore = await openPostgresStore(target.url, { schema: target.schema, applicationName: `harness ${hostname()}:${process.pid}` });
+  let runner: SessionRunner | null = null;
+  let coordinator: Coordinator | null = null;
+  const events = new EventBus();
+  const member = new FleetMember({ store, clock: realClock, events, processes: systemProcesses });
+  const logPaths = new Map<string, string | null>();
+  const failureSessions = new Map<string, SessionRow[]>();
+  const close = async (): Promise<void> => {
+    member.stop();
+    await runner?.close?.();
+    await store.close().catch(() => {});
+  };
+  try {
+    runner = createAgentRunner({
+      command: agent.command,
+      format: agent.format,
+      ...(agent.argvFor ? { argvFor: agent.argvFor } : {}),
+      promptTemplate: config.agent.prompt,
+      clock: realClock,
+      killGraceMs: config.killGraceMs,
+      logMaxBytes: config.logMaxBytes,
+      heartbeatDir: files.sessions,
+      env: io.env,
+      deliver: (delivered) => (coordinator ? coordinator.batch(delivered) : delivered()),
+    });
+    if (!(runner instanceof LauncherRunner) && !options.quiet) {
+      io.say('note: the session launcher is not built or does not run here (a C compiler and `npm run build` make it); agents start from the harness process, which costs more per session\n');
+    }
+    coordinator = new Coordinator(
+      {
+        issues: parsed?.issues ?? [],
+        store,
+        runner,
+        settings: { ...runSettings(config, agent.invocation), logDir: files.logs },
+      },
+      { cwd: io.cwd, scaleConfig: config, events, displayMetrics: false, shared: true },
+    );
+    const running = coordinator;
+    events.on('session:started', (e) => logPaths.set(e.sessionId, sessionLogPath(files.logs, e.issueId, e.attempt, e.sessionId)));
+    io.say(`store: ${store.location}\n`);
+    return {
+      coordinator: running,
+      events,
+      metrics: () => running.scaleManager.getMetrics(),
+      fleet: () => running.fleetStatus(),
+      // The fleet's counts as this coordinator last read them (every answer of the store carries them).
+      status: (): Record<IssueStatus, number> => ({ ...running.engine.state.queue.counts }),
+      sessionLog: (sessionId) => {
+        const file = logPaths.get(sessionId) ?? null;
+        return file === null ? null : existsSync(file) ? { file } : { noOutput: true };
+      },
+      sessionsForIssue: (issueId) => failureSessions.get(issueId) ?? [],
+      run: async () => {
+        const leaseMs = config.fleet.leaseMs;
+        await member.join({
+          host: hostname(),
+          pid: process.pid,
+          processStart: systemProcesses.identify?.(process.pid) ?? null,
+          version: VERSION,
+          maxWorkers: config.maxWorkers,
+          startedAt: realClock.now(),
+          leaseMs,
+          fleetMaxWorkers: config.fleet.maxWorkers,
+        });
+        member.start(running, leaseMs);
+        let fenced = false;
+        try {
+          const summary = await running.run();
+          for (const failure of summary.failures.slice(0, FAILURES_DESCRIBED)) failureSessions.set(failure.id, await store.sessionsForIssue(failure.id));
+          return summary;
+        } catch (error) {
+          fenced = error instanceof FencedError;
+          throw error;
+        } finally {
+          await member.leave('its run ended', fenced).catch(() => {});
+        }
+      },
+      stop: () => running.stop(),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

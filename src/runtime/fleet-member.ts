@@ -1,0 +1,95 @@
+/**
+ * A coordinator's membership of a fleet sharing one store: it joins (with
+ * its lease), clears what dead coordinators of its own host left running,
+ * renews its lease, declares silent coordinators dead (their sessions go
+ * back to the queue as lost), reads the queue the others change, and
+ * leaves when its run ends. A lease it can no longer renew (the fleet
+ * presumed it dead) is a store failure: the run stops its sessions and
+ * ends, and its late writes are refused by the store.
+ */
+import type { EventBus } from '../core/events.js';
+import type { CoordinatorInfo, FleetPort } from '../store/ports.js';
+import type { Clock, TimerHandle } from './clock.js';
+import type { ProcessInspector } from './coordinator-types.js';
+import type { Engine } from './engine.js';
+import { killSessionProcesses } from './recovery.js';
+
+/** What the member drives: the running coordinator, seen narrowly. */
+export interface FleetTarget {
+  readonly engine: Engine;
+  refreshQueue(): void;
+}
+
+export interface FleetMemberOptions {
+  store: FleetPort;
+  clock: Clock;
+  events: EventBus;
+  processes: ProcessInspector;
+  /** Read the queue and look for silent coordinators this often (ms). Default 1 s. */
+  pollMs?: number;
+}
+
+export class FleetMember {
+  private timers: TimerHandle[] = [];
+  private polling = false;
+  id: string | null = null;
+
+  constructor(private readonly o: FleetMemberOptions) {}
+
+  /**
+   * Join as `self`, then make sure nothing of this host's dead coordinators
+   * still runs: those whose process is gone are declared dead at once (not
+   * a lease later), and their sessions' processes are killed here, since
+   * no other host can.
+   */
+  async join(self: CoordinatorInfo): Promise<string> {
+    const { store, clock, events, processes } = this.o;
+    const { id } = await store.joinFleet(self);
+    this.id = id;
+    const now = clock.now();
+    events.emit('fleet:joined', { at: now, coordinatorId: id, host: self.host, leaseMs: self.leaseMs });
+    const gone = (c: { pid: number; processStart: string | null }) =>
+      !processes.isAlive(c.pid) || (c.processStart !== null && processes.identify !== undefined && processes.identify(c.pid) !== c.processStart);
+    const left = await store.leftOnHost(self.host, now, gone);
+    for (const r of left.reaped) events.emit('fleet:reaped', { at: now, coordinatorId: r.id, host: r.host, pid: r.pid, sessions: r.sessions, why: 'gone' });
+    for (const session of left.sessions) {
+      if (killSessionProcesses(session, processes)) events.emit('fleet:cleared', { at: now, sessionId: session.id, pid: session.pid });
+    }
+    return id;
+  }
+
+  /** Renew the lease every third of it, and poll the fleet, until stop(). */
+  start(target: FleetTarget, leaseMs: number): void {
+    const { store, clock } = this.o;
+    const beat = () => target.engine.guard('renew the coordinator lease', () => store.heartbeat());
+    this.timers.push(clock.setInterval(beat, Math.max(100, Math.floor(leaseMs / 3))));
+    this.timers.push(clock.setInterval(() => this.poll(target), this.o.pollMs ?? 1000));
+  }
+
+  /** Declare silent coordinators dead, then read the queue again (theirs is ours to run now, and others change it too). */
+  private poll(target: FleetTarget): void {
+    const { store, clock, events } = this.o;
+    if (this.polling || target.engine.failure !== null) return;
+    this.polling = true;
+    const now = clock.now();
+    Promise.resolve(store.reapExpired(now))
+      .then((reaped) => {
+        for (const r of reaped) events.emit('fleet:reaped', { at: now, coordinatorId: r.id, host: r.host, pid: r.pid, sessions: r.sessions, why: 'lease' });
+        target.refreshQueue();
+      })
+      .catch((error: unknown) => target.engine.fail('look for silent coordinators', error))
+      .finally(() => (this.polling = false));
+  }
+
+  /** Stop renewing and polling; leave the fleet unless it already presumed this coordinator dead. */
+  async leave(by: string, fenced: boolean): Promise<void> {
+    this.stop();
+    if (this.id === null || fenced) return;
+    await this.o.store.leaveFleet(this.o.clock.now(), by);
+  }
+
+  stop(): void {
+    for (const timer of this.timers) timer.cancel();
+    this.timers = [];
+  }
+}
