@@ -66,7 +66,12 @@ export async function prepareFleetRun(options: RunOptions, io: RunIO): Promise<P
   const agent = await prepareAgent(config, { cwd: io.cwd, env: io.env, workDir: io.cwd });
   const files = stateFiles(resolve(io.cwd, config.state));
   const target = storeTarget(url);
-  const store: PostgresStore = await openPostgresStore(target.url, { schema: target.schema, applicationName: `harness ${hostname()}:${process.pid}` });
+  const store: PostgresStore = await openPostgresStore(target.url, {
+    schema: target.schema,
+    applicationName: `harness ${hostname()}:${process.pid}`,
+    // A coordinator paused mid-transaction loses its connection (and its locks) before the others presume it dead.
+    idleInTransactionMs: config.fleet.leaseMs / 2,
+  });
   let runner: SessionRunner | null = null;
   let coordinator: Coordinator | null = null;
   const events = new EventBus();

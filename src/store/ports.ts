@@ -308,8 +308,8 @@ export interface Fleet {
    * This host's leftovers, when a coordinator starts on it: live
    * coordinators of `host` whose process `isGone` are declared dead (their
    * sessions lost, as reapExpired does), and the lost sessions of this
-   * host's dead coordinators in the last day that had a process, for the
-   * caller to make sure nothing of them still runs.
+   * host's dead coordinators in the last day, for the
+   * caller to make sure nothing of them still runs (a process not yet recorded is found by its session id).
    */
   leftOnHost(host: string, now: number, isGone: (c: { pid: number; processStart: string | null }) => boolean): { reaped: ReapedCoordinator[]; sessions: SessionRow[] };
   /** Leave the fleet (state ended, `by` saying why); the coordinator's sessions must have ended. */

@@ -166,7 +166,8 @@ function storeFailed(s: RunState, operation: string, message: string, now: numbe
   }
   s.admitting = false;
   if (operation === 'claim') s.claimsInFlight = Math.max(0, s.claimsInFlight - 1);
-  stop(s, true, now, out);
+  // Not an interrupt: run:failed says why the sessions are being stopped.
+  stop(s, true, now, out, true);
 }
 
 function poolOp(s: RunState, op: PoolOp, now: number, out: Out): void {

@@ -26,6 +26,15 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
   /** The application_name the server shows for the store's connection. Default `harness`. */
   applicationName?: string;
+  /**
+   * The server ends a connection of the store that sits inside a
+   * transaction this long (ms; PostgreSQL's
+   * idle_in_transaction_session_timeout), releasing its locks: a process
+   * paused or cut off mid-transaction cannot stall the rest of a fleet. The
+   * store's own transactions never wait on anything but the server. Default
+   * 30 000; a fleet's coordinator uses half its lease.
+   */
+  idleInTransactionMs?: number;
 }
 
 /** How many times a transaction the server aborted as a deadlock or a serialization failure is run, in all. */
@@ -91,7 +100,8 @@ export class PostgresConnection {
     });
     // An idle connection the server closed: the next call opens another, and says so if it cannot.
     this.pool.on('error', () => {});
-    const searchPath = `SET search_path TO ${quoteIdent(this.schema)}`;
+    const idle = Math.max(100, Math.round(options.idleInTransactionMs ?? 30_000));
+    const searchPath = `SET search_path TO ${quoteIdent(this.schema)}; SET idle_in_transaction_session_timeout = ${idle}`;
     this.pool.on('connect', (client) => {
       // A connection lost while a call holds it (between statements) is an error event with no query to take it,
       // which would be thrown at the process: the call's next statement fails instead, and the call sees that.

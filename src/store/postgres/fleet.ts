@@ -132,7 +132,7 @@ export function postgresFleet(c: PostgresConnection, member: Membership): Promis
         const lost = await loseSessions(tx, gone.map((g) => g.id), now, (id) => `coordinator ${id} stopped unexpectedly; session requeued`);
         const sessions = await tx.rows<SessionRecord>(
           `SELECT ${SESSION_COLUMNS.split(', ').map((col) => `s.${col.trim()}`).join(', ')} FROM sessions s JOIN coordinators c ON c.id = s.coordinator_id
-           WHERE c.host = $1 AND c.state = 'dead' AND s.outcome = 'lost' AND s.pid IS NOT NULL AND s.ended_at >= $2 ORDER BY s.n`,
+           WHERE c.host = $1 AND c.state = 'dead' AND s.outcome = 'lost' AND s.ended_at >= $2 ORDER BY s.n`,
           [host, now - 86_400_000],
         );
         return { reaped: reapedOf(gone, lost), sessions: sessions.map(toSession) as SessionRow[] };

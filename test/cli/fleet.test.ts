@@ -1,0 +1,140 @@
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { FIXTURES, guardProcesses, recordedEvents, tempDir, waitFor, writeIssues } from '../helpers/cli.js';
+import { fleetUrl, startCoordinator, type Coordinator } from '../helpers/fleet.js';
+import { describeWithPostgres, pgStores } from '../helpers/postgres.js';
+
+/**
+ * Coordinators of one fleet as separate processes on one PostgreSQL
+ * store: killed with SIGKILL and started again, paused past their lease,
+ * and held to a fleet-wide cap, with the agents' own records as witness.
+ */
+const describePg = describeWithPostgres('a fleet of coordinators');
+const { cleanups, markers } = guardProcesses();
+
+const RECORD = `"${process.execPath}" "${join(FIXTURES, 'record.mjs')}"`;
+
+function setUp(count: number, name: string) {
+  const tmp = tempDir();
+  cleanups.push(tmp.cleanup);
+  const marker = `${name}-${Date.now()}`;
+  markers.push(marker);
+  const file = writeIssues(
+    tmp.dir,
+    Array.from({ length: count }, (_, i) => ({ id: `f${String(i).padStart(3, '0')}`, title: `issue ${i}` })),
+  );
+  return { dir: tmp.dir, marker, file, record: join(tmp.dir, 'agents.log') };
+}
+
+/** The most agents running at once, from their own start and end records. */
+function mostAtOnce(events: { what: string; at: number }[]): number {
+  let running = 0;
+  let most = 0;
+  // An end and a start at the same millisecond: the end first.
+  for (const e of [...events].sort((a, b) => a.at - b.at || (a.what === 'end' ? -1 : 1))) {
+    running += e.what === 'start' ? 1 : -1;
+    most = Math.max(most, running);
+  }
+  return most;
+}
+
+describePg('a fleet of harness processes on one PostgreSQL store', () => {
+  const pg = pgStores();
+
+  /** Every issue's sessions, by outcome, read straight from the database. */
+  async function outcomes(schema: string) {
+    const issues = await pg.admin.query(`SELECT status, count(*)::int AS n FROM ${schema}.issues GROUP BY status`);
+    const sessions = await pg.admin.query(
+      `SELECT issue_id, array_agg(outcome ORDER BY n) AS outcomes, count(*) FILTER (WHERE outcome = 'success')::int AS successes FROM ${schema}.sessions GROUP BY issue_id`,
+    );
+    const open = await pg.admin.query(`SELECT count(*)::int AS n FROM ${schema}.sessions WHERE ended_at IS NULL`);
+    return {
+      status: Object.fromEntries(issues.rows.map((r: { status: string; n: number }) => [r.status, r.n])),
+      sessions: sessions.rows as { issue_id: string; outcomes: string[]; successes: number }[],
+      open: open.rows[0].n as number,
+    };
+  }
+
+  it('does every issue exactly once while coordinators are killed with SIGKILL and started again', async () => {
+    const s = setUp(200, 'fleet-kill');
+    const schema = pg.schema();
+    const args = ['--store', fleetUrl(schema), '--agent', RECORD, '--min-workers', '2', '--max-workers', '4', '--health-interval', '200ms', '--fleet-lease', '3s', '--quiet'];
+    const env = { RECORD_TO: s.record, RECORD_PAUSE_MS: '500' };
+    const start = (withFile: boolean) => startCoordinator(s.dir, withFile ? ['--issues', s.file, ...args] : args, s.marker, env);
+    const fleet: Coordinator[] = [start(true), start(true), start(true)];
+    let kills = 0;
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    while (kills < 10) {
+      await new Promise((r) => setTimeout(r, 400 + random() * 500));
+      const live = fleet.map((c, i) => [c, i] as const).filter(([c]) => c.exitCode === null && c.signalCode === null);
+      if (live.length === 0) break;
+      const [victim, at] = live[Math.floor(random() * live.length)]!;
+      victim.kill('SIGKILL');
+      await victim.exited;
+      kills++;
+      fleet[at] = start(false);
+    }
+    expect(kills).toBe(10);
+    const codes = await Promise.all(fleet.map((c) => c.exited));
+    expect(codes, fleet.map((c) => c.output()).join('\n---\n')).toEqual([0, 0, 0]);
+
+    const after = await outcomes(schema);
+    expect(after.status).toEqual({ done: 200 });
+    expect(after.open).toBe(0);
+    expect(after.sessions).toHaveLength(200);
+    let lost = 0;
+    for (const issue of after.sessions) {
+      // One success per issue; every earlier session of it was lost with a coordinator.
+      expect(issue.successes, issue.issue_id).toBe(1);
+      expect(issue.outcomes.at(-1)).toBe('success');
+      for (const outcome of issue.outcomes.slice(0, -1)) expect(outcome).toBe('lost');
+      lost += issue.outcomes.length - 1;
+    }
+    expect(lost).toBeGreaterThan(0);
+    // No agent of a killed coordinator outlived the fleet (guardProcesses checks once more after the test).
+    await waitFor(() => true, 10);
+  }, 150_000);
+
+  it("refuses a paused coordinator's late writes once its lease ran out, and it stops", async () => {
+    const s = setUp(3, 'fleet-pause');
+    const schema = pg.schema();
+    const args = ['--store', fleetUrl(schema), '--agent', RECORD, '--min-workers', '3', '--max-workers', '3', '--fleet-lease', '2s'];
+    const paused = startCoordinator(s.dir, ['--issues', s.file, ...args], s.marker, { RECORD_TO: s.record, RECORD_PAUSE_MS: '3000' });
+    await waitFor(() => recordedEvents(s.record).filter((e) => e.what === 'start').length === 3, 30_000, 'three agents started');
+    paused.kill('SIGSTOP');
+    let resumed = false;
+    try {
+      const other = startCoordinator(s.dir, args, s.marker, { RECORD_TO: s.record, RECORD_PAUSE_MS: '100' });
+      expect(await other.exited, other.output()).toBe(0);
+      expect(other.output()).toMatch(/presumed dead; 3 of its session\(s\) requeued/);
+      // The paused coordinator's agents have finished by now: what it says of them comes late.
+      await waitFor(() => recordedEvents(s.record).filter((e) => e.what === 'end').length === 6, 20_000, 'every agent ended');
+      paused.kill('SIGCONT');
+      resumed = true;
+      expect(await paused.exited).toBe(1);
+      expect(paused.output()).toMatch(/presumed it dead/);
+    } finally {
+      if (!resumed) paused.kill('SIGCONT');
+    }
+    const after = await outcomes(schema);
+    expect(after.status).toEqual({ done: 3 });
+    for (const issue of after.sessions) expect(issue.outcomes).toEqual(['lost', 'success']);
+  }, 90_000);
+
+  it('never runs more agents across the fleet than fleet.maxWorkers, by the agents’ own records', async () => {
+    const s = setUp(40, 'fleet-cap');
+    const schema = pg.schema();
+    const args = ['--store', fleetUrl(schema), '--issues', s.file, '--agent', RECORD, '--min-workers', '4', '--max-workers', '4', '--fleet-max-workers', '5', '--quiet'];
+    const env = { RECORD_TO: s.record, RECORD_PAUSE_MS: '300' };
+    const fleet = [0, 1, 2].map(() => startCoordinator(s.dir, args, s.marker, env));
+    expect(await Promise.all(fleet.map((c) => c.exited)), fleet.map((c) => c.output()).join('\n---\n')).toEqual([0, 0, 0]);
+    const events = recordedEvents(s.record);
+    expect(events.filter((e) => e.what === 'end')).toHaveLength(40);
+    expect(mostAtOnce(events)).toBeLessThanOrEqual(5);
+    // The cap is what held them: twelve workers were there to run more.
+    expect(mostAtOnce(events)).toBeGreaterThanOrEqual(4);
+    const after = await outcomes(schema);
+    expect(after.status).toEqual({ done: 40 });
+  }, 90_000);
+});
