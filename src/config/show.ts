@@ -115,5 +115,7 @@ export function describeAgent(config: Readonly<HarnessConfig>): string {
 export function renderConfigJson(resolved: ResolvedConfig): string {
   const invocation = agentInvocation(resolved.config.agent);
   const agent = { preset: invocation.preset?.name ?? null, format: invocation.format, resume: invocation.resume, argv: invocation.baseArgv };
-  return `${JSON.stringify({ ...resolved, agent }, null, 2)}\n`;
+  // The store's password is not for the screen, in JSON either.
+  const config = resolved.config.store === null ? resolved.config : { ...resolved.config, store: maskUrl(resolved.config.store) };
+  return `${JSON.stringify({ ...resolved, config, agent }, null, 2)}\n`;
 }

@@ -27,6 +27,16 @@ describe('configShow', () => {
     expect(shown.file).toBeNull();
   });
 
+  it("masks the store's password, as text and as JSON", async () => {
+    const cwd = makeProject({ 'package.json': PACKAGE_JSON });
+    const env = { HARNESS_STORE_URL: 'postgres://fleet:hunter2-secret@db.internal:5432/harness?sslmode=verify-full' };
+    for (const asJson of [false, true]) {
+      const { output } = await configShow({ cwd, env, flags: {}, json: asJson });
+      expect(output).not.toContain('hunter2-secret');
+      expect(output).toContain('postgres://fleet:***@db.internal:5432/harness?sslmode=verify-full');
+    }
+  });
+
   it('lists fields, values and sources as text', async () => {
     const cwd = makeProject({
       'package.json': PACKAGE_JSON,

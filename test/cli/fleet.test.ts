@@ -138,3 +138,25 @@ describePg('a fleet of harness processes on one PostgreSQL store', () => {
     expect(after.status).toEqual({ done: 40 });
   }, 90_000);
 });
+
+describePg('budgets across a fleet', () => {
+  const pg = pgStores();
+
+  it('holds every coordinator once the fleet together has spent --max-cost-usd', async () => {
+    const s = setUp(20, 'fleet-budget');
+    const schema = pg.schema();
+    const result = { type: 'result', subtype: 'success', is_error: false, num_turns: 1, session_id: 'c0ffee00-1111-2222-3333-444455556666', total_cost_usd: 1, result: 'Fixed.' };
+    const env = { FIXTURE_SCRIPT: JSON.stringify([{ sleep: 300 }, { out: result }]) };
+    const agent = `"${process.execPath}" "${join(FIXTURES, 'stream-json.mjs')}"`;
+    const args = ['--store', fleetUrl(schema), '--issues', s.file, '--agent', agent, '--agent-format', 'claude-stream-json'];
+    const budget = ['--min-workers', '1', '--max-workers', '1', '--max-cost-usd', '3'];
+    const fleet = [0, 1].map(() => startCoordinator(s.dir, [...args, ...budget], s.marker, env));
+    const codes = await Promise.all(fleet.map((c) => c.exited));
+    expect(codes, fleet.map((c) => c.output()).join('\n---\n')).toEqual([3, 3]);
+    for (const c of fleet) expect(c.output()).toMatch(/budget reached: \$\d+\.\d\d spent of --max-cost-usd \$3\.00/);
+    const spent = await pg.admin.query(`SELECT count(*)::int AS n FROM ${schema}.sessions WHERE outcome = 'success'`);
+    // Each alone would have spent $3: together they stop at $3, and at most the one session each had started by then.
+    expect(spent.rows[0].n).toBeGreaterThanOrEqual(3);
+    expect(spent.rows[0].n).toBeLessThanOrEqual(5);
+  }, 60_000);
+});

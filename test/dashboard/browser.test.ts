@@ -12,6 +12,11 @@ import { openStoreReader } from '../../src/metrics/queries.js';
 import { FIXTURES, REPO, reapMarker, tempDir, waitFor, writeIssues } from '../helpers/cli.js';
 import { hasChromium, launchBrowser, startHarness, type Browser, type HarnessProcess } from './browser.js';
 
+/** The page's live updates, given time on a loaded machine (expect.poll gives up after 1 s). */
+function pollLong<T>(read: () => T | Promise<T>, options: { timeout?: number; interval?: number } = {}) {
+  return expect.poll(read, { timeout: 15_000, ...options });
+}
+
 const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>" onmouseover="window.__pwned=3';
 const SHOTS = join(REPO, 'test-results', 'dashboard');
 
@@ -90,8 +95,8 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')('the dashboard in a b
   }, 60_000);
 
   it('loads with no console errors and shows the worker count and the running sessions', async () => {
-    await expect.poll(() => page.locator('#tiles .tile').first().locator('.value').textContent()).toBe('2');
-    await expect.poll(() => page.locator('tr[data-session]').count()).toBe(2);
+    await pollLong(() => page.locator('#tiles .tile').first().locator('.value').textContent()).toBe('2');
+    await pollLong(() => page.locator('tr[data-session]').count()).toBe(2);
     expect(await page.locator('tr[data-session] td.id').first().textContent()).toMatch(/^(H-1|A-1)$/);
     expect(await page.locator('#live').textContent()).toBe('live run');
     expect(consoleErrors).toEqual([]);
@@ -99,8 +104,8 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')('the dashboard in a b
 
   it('renders a hostile title as text: no element, no script, no handler from it', async () => {
     const hostileRow = page.locator('tr[data-session]', { has: page.locator('td.id', { hasText: /^H-1$/ }) });
-    await expect.poll(() => hostileRow.locator('td.title').textContent()).toBe(HOSTILE);
-    await expect.poll(() => page.locator('#issues tr[data-issue="H-1"] td.title').textContent()).toBe(HOSTILE);
+    await pollLong(() => hostileRow.locator('td.title').textContent()).toBe(HOSTILE);
+    await pollLong(() => page.locator('#issues tr[data-issue="H-1"] td.title').textContent()).toBe(HOSTILE);
     await page.locator('#issues tr[data-issue="H-1"] td.title').hover();
     expect(await page.evaluate('({ images: document.querySelectorAll("img").length, scripts: document.scripts.length, pwned: window.__pwned })')).toEqual({
       images: 0,
@@ -111,11 +116,11 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')('the dashboard in a b
 
   it("follows a session's log live, its markup and escape sequences shown as text", async () => {
     await page.locator('tr[data-session]', { has: page.locator('td.id', { hasText: /^A-1$/ }) }).locator('td.title').click();
-    await expect.poll(() => page.locator('#log-state').textContent()).toMatch(/^following/);
+    await pollLong(() => page.locator('#log-state').textContent()).toMatch(/^following/);
     const lines = async () => ((await page.locator('#log-text').textContent()) ?? '').split('\n').filter((l) => l.startsWith('line ')).length;
-    await expect.poll(lines).toBeGreaterThan(5);
+    await pollLong(lines).toBeGreaterThan(5);
     const before = await lines();
-    await expect.poll(lines, { timeout: 10_000 }).toBeGreaterThan(before + 5);
+    await pollLong(lines, { timeout: 10_000 }).toBeGreaterThan(before + 5);
     const text = (await page.locator('#log-text').textContent()) ?? '';
     expect(text).toContain('<script>window.__fromLog=1</script> \\e[2J');
     expect(await page.evaluate('window.__fromLog')).toBeUndefined();
@@ -141,19 +146,19 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')('the dashboard in a b
 
   it('pauses dispatch, cancels a session and resumes from the page, each taken by the run, without a reload', async () => {
     await page.locator('#actions-bar button', { hasText: 'Pause dispatch' }).click();
-    await expect.poll(() => page.locator('.hold.paused').count(), { timeout: 10_000 }).toBe(1);
+    await pollLong(() => page.locator('.hold.paused').count(), { timeout: 10_000 }).toBe(1);
 
     const a1 = page.locator('tr[data-session]', { has: page.locator('td.id', { hasText: /^A-1$/ }) });
     const cancelled = await a1.getAttribute('data-session');
     await a1.locator('button[data-action="cancel-session"]').click();
-    await expect.poll(() => page.locator(`tr[data-session="${cancelled}"]`).count(), { timeout: 15_000 }).toBe(0);
-    await expect.poll(() => page.locator('#feed li[data-kind="control"]').allTextContents(), { timeout: 10_000 }).toContainEqual(expect.stringContaining(`cancel-session ${cancelled} requested from the dashboard: cancelled session`));
+    await pollLong(() => page.locator(`tr[data-session="${cancelled}"]`).count(), { timeout: 15_000 }).toBe(0);
+    await pollLong(() => page.locator('#feed li[data-kind="control"]').allTextContents(), { timeout: 10_000 }).toContainEqual(expect.stringContaining(`cancel-session ${cancelled} requested from the dashboard: cancelled session`));
     // Paused: one session left running, nothing new started.
     expect(await page.locator('tr[data-session]').count()).toBe(1);
 
     await page.locator('.hold.paused button', { hasText: 'Resume' }).click();
-    await expect.poll(() => page.locator('.hold.paused').count(), { timeout: 10_000 }).toBe(0);
-    await expect.poll(() => page.locator('tr[data-session]').count(), { timeout: 15_000 }).toBe(2);
+    await pollLong(() => page.locator('.hold.paused').count(), { timeout: 10_000 }).toBe(0);
+    await pollLong(() => page.locator('tr[data-session]').count(), { timeout: 15_000 }).toBe(2);
     expect(await page.evaluate('window.__noReload')).toBe(1);
 
     const q = store();
@@ -174,9 +179,9 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')('the dashboard in a b
     await page.locator('#filters button[data-status="failed"]').click();
     await page.locator('#issues tr[data-issue="F-1"] button[data-action="retry-issue"]').click();
     // Back in the queue (both workers are busy, so it waits there): it leaves the failed issues without a reload.
-    await expect.poll(() => page.locator('#issues tr[data-issue="F-1"]').count(), { timeout: 15_000 }).toBe(0);
+    await pollLong(() => page.locator('#issues tr[data-issue="F-1"]').count(), { timeout: 15_000 }).toBe(0);
     await page.locator('#filters button[data-status=""]').click();
-    await expect.poll(() => page.locator('#issues tr[data-issue="F-1"] .st').first().textContent(), { timeout: 10_000 }).toMatch(/^(backlog|queued|running)$/);
+    await pollLong(() => page.locator('#issues tr[data-issue="F-1"] .st').first().textContent(), { timeout: 10_000 }).toMatch(/^(backlog|queued|running)$/);
     const q = store();
     try {
       expect(q.db.prepare("SELECT applied, result FROM control_requests WHERE kind = 'retry-issue'").all()).toEqual([

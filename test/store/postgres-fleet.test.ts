@@ -135,3 +135,21 @@ describePg('a fleet on PostgreSQL', () => {
   });
 });
 
+
+describePg('connecting to a fleet store', () => {
+  it("passes the URL's TLS settings to pg and masks the password in what it says", async () => {
+    const url = new URL((await import('../helpers/postgres.js')).PG_URL);
+    url.username = 'postgres';
+    url.password = 's3cret-pw';
+    url.searchParams.set('sslmode', 'verify-full');
+    const { openPostgresStore } = await import('../../src/store/postgres/index.js');
+    const error = await openPostgresStore(url.toString(), { schema: 'never_made' }).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    // The test server speaks no TLS: pg was asked for it, and the refusal says what to check.
+    expect(error?.message).toMatch(/does not support SSL connections: check the sslmode/);
+    expect(error?.message).toContain('postgres:***@');
+    expect(error?.message).not.toContain('s3cret-pw');
+  });
+});
