@@ -9,6 +9,7 @@ const benches = [
   ['metrics', './metrics.js'],
   ['parse', './parse.js'],
   ['dashboard', './dashboard.js'],
+  ['dashboard --store', './dashboard-store.js'],
   ['workspaces', './workspaces.js'],
 ];
 

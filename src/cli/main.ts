@@ -91,6 +91,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .command('dashboard')
     .description('serve a live web dashboard of a state store (a run in progress, or a finished one) until interrupted')
     .option('--state <path>', 'state database (default: the configured one, .harness/state.db)')
+    .option('--store <url>', "a fleet's PostgreSQL store to watch instead (postgres://…; default: HARNESS_STORE_URL)")
+    .option('--store-schema <name>', 'the schema holding its tables (default: HARNESS_STORE_SCHEMA, else harness)')
     .option('--config <path>', 'config file to take the state path and stall timeout from (default: search up from cwd)')
     .option('--port <port>', 'port to serve on (default 8710; 0: any free port)')
     .option('--host <host>', 'address to bind (default 127.0.0.1; any other needs the printed token for every request)')

@@ -15,12 +15,17 @@ import { fail, json } from './reply.js';
 const BODY_MAX = 4096;
 const TARGET_MAX = 500;
 
+/** Where requests are posted: a SQLite store answers at once, a PostgreSQL one with a promise. */
+export interface ControlPoster {
+  postControl(request: Parameters<Controls['postControl']>[0]): ReturnType<Controls['postControl']> | Promise<ReturnType<Controls['postControl']>>;
+}
+
 export interface ActionContext {
   token: string | null;
-  controls: Pick<Controls, 'postControl'> | null;
+  controls: ControlPoster | null;
   now: () => number;
-  /** Whether a harness run holds the state now: only a running harness takes requests. */
-  live: () => boolean;
+  /** Whether a harness run holds the state now (on PostgreSQL: a coordinator of the fleet is live): only a running harness takes requests. */
+  live: () => Promise<boolean>;
 }
 
 export function answerAction(request: IncomingMessage, response: ServerResponse, context: ActionContext): void {
@@ -38,12 +43,16 @@ export function answerAction(request: IncomingMessage, response: ServerResponse,
     if (body === null) return fail(response, 413, `an action's body is at most ${BODY_MAX} bytes`);
     const parsed = parseAction(body);
     if ('error' in parsed) return fail(response, 400, parsed.error);
-    if (!context.live()) {
-      return fail(response, 409, 'no harness run is live on this state, so nothing would take the request; to retry a failed issue without a run, use `harness retry <id>`');
-    }
-    const posted = controls.postControl({ kind: parsed.kind, target: parsed.target, requestedAt: context.now(), requestedBy: 'the dashboard' });
-    json(response, 202, JSON.stringify({ request: posted }));
+    void post(parsed, controls, context, response).catch((error: unknown) => fail(response, 503, `the request was not posted: ${error instanceof Error ? error.message : String(error)}`));
   });
+}
+
+async function post(action: { kind: ControlKind; target: string | null }, controls: ControlPoster, context: ActionContext, response: ServerResponse): Promise<void> {
+  if (!(await context.live())) {
+    return fail(response, 409, 'no harness run is live on this state, so nothing would take the request; to retry a failed issue without a run, use `harness retry <id>`');
+  }
+  const posted = await controls.postControl({ kind: action.kind, target: action.target, requestedAt: context.now(), requestedBy: 'the dashboard' });
+  json(response, 202, JSON.stringify({ request: posted }));
 }
 
 /** The action a body asks for, or what is wrong with it. */

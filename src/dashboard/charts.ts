@@ -4,7 +4,7 @@
  * reduced in SQL to at most CHART_POINTS columns, so a run of days costs
  * the same to draw as a run of minutes.
  */
-import type { FleetQueries } from '../metrics/fleet.js';
+import type { CostBucket, FleetQueries, HistoryBucket } from '../metrics/fleet.js';
 import type { StoreQueries } from '../metrics/queries.js';
 
 export const CHART_POINTS = 120;
@@ -50,20 +50,37 @@ export class ChartCache {
 
 export function readCharts(fleet: FleetQueries, queries: StoreQueries, at: { to: number | null; runStart: number | null; recordedCostUsd: number }): Charts {
   const to = at.to;
-  if (to === null) return { from: null, to: null, stepMs: 0, points: [] };
-  const earliest = to - CHART_SPAN_MS;
-  const first = queries.snapshotRange({ from: Math.max(earliest, at.runStart ?? earliest) - 1, to }).first;
-  if (first === null) return { from: null, to: null, stepMs: 0, points: [] };
-  const from = first - 1;
-  const stepMs = Math.max(1000, Math.ceil((to - from) / CHART_POINTS));
+  if (to === null) return NO_CHARTS;
+  const first = queries.snapshotRange(chartSpan(to, at.runStart)).first;
+  if (first === null) return NO_CHARTS;
+  const { from, stepMs } = chartSteps(first, to);
   const range = { from, to };
-  const costs = fleet.costHistory(range, from, stepMs);
+  return chartsOf({ from, to, stepMs }, fleet.history(range, from, stepMs), fleet.costHistory(range, from, stepMs), at.recordedCostUsd);
+}
+
+export const NO_CHARTS: Charts = { from: null, to: null, stepMs: 0, points: [] };
+
+/** Where the first snapshot charted is looked for: the latest CHART_SPAN_MS, within the live run. */
+export function chartSpan(to: number, runStart: number | null): { from: number; to: number } {
+  const earliest = to - CHART_SPAN_MS;
+  return { from: Math.max(earliest, runStart ?? earliest) - 1, to };
+}
+
+/** The columns from the first snapshot charted to the last: at most CHART_POINTS, each at least a second. */
+export function chartSteps(first: number, to: number): { from: number; stepMs: number } {
+  const from = first - 1;
+  return { from, stepMs: Math.max(1000, Math.ceil((to - from) / CHART_POINTS)) };
+}
+
+/** The points, from the snapshots' and the ended sessions' columns; `recordedCostUsd` is what was spent in all. */
+export function chartsOf(span: { from: number; to: number; stepMs: number }, history: readonly HistoryBucket[], costs: readonly CostBucket[], recordedCostUsd: number): Charts {
+  const { from, to, stepMs } = span;
   // The cost line starts from what was spent before the charted stretch.
-  let cost = at.recordedCostUsd - costs.reduce((sum, c) => sum + c.costUsd, 0);
+  let cost = recordedCostUsd - costs.reduce((sum, c) => sum + c.costUsd, 0);
   const costByBucket = new Map(costs.map((c) => [c.bucket, c.costUsd]));
   const points: ChartPoint[] = [];
   let next = 0;
-  for (const h of fleet.history(range, from, stepMs)) {
+  for (const h of history) {
     for (; next <= h.bucket; next++) cost += costByBucket.get(next) ?? 0;
     points.push({ at: from + (h.bucket + 1) * stepMs, workers: h.workers, busy: h.busy, queueDepth: h.queueDepth, throughputPerMinute: h.throughputPerMinute, costUsd: Math.max(0, cost) });
   }

@@ -14,7 +14,7 @@ import { ALL_TIME, COUNTED_OUTCOMES, type StoreQueries } from '../metrics/querie
 import { buildReport, type MetricsReport } from '../metrics/report.js';
 import type { ControlRequestRow, HoldRow } from '../store/types.js';
 import { ChartCache, type Charts } from './charts.js';
-import { feedEvents, type FeedEvent } from './feed.js';
+import { feedEvents, feedListsOf, type FeedEvent } from './feed.js';
 import { LogTails } from './log-tail.js';
 
 export type StallRisk = 'ok' | 'warn' | 'stalled';
@@ -36,16 +36,36 @@ export interface RunningSessionView {
   inputTokens: number;
   outputTokens: number;
   hasLog: boolean;
+  /** The coordinator running it (a fleet's), null for a state file's one run. */
+  coordinator: string | null;
+  /** The host its log is on when that is not this one (its log cannot be read here), else null. */
+  logHost: string | null;
 }
 
+/**
+ * A coordinator as the page shows it: `live` while it renews its lease,
+ * `late` when a live one's heartbeat is older than its lease (the fleet
+ * will presume it dead), `ended` once it left, `dead` once presumed dead;
+ * a state file's run that no longer holds the lock is `gone`.
+ */
+export type CoordinatorShownState = 'live' | 'late' | 'ended' | 'dead' | 'gone';
+
 export interface CoordinatorView {
-  /** What the store knows it by: its host and pid. */
+  /** What the store knows it by (a state file's run: its host and pid). */
   id: string;
   hostname: string;
   pid: number;
   live: boolean;
+  state: CoordinatorShownState;
   startedAt: number;
   heartbeatAt: number;
+  /** Time since its last heartbeat (on PostgreSQL by the server's clock, so hosts' clocks need not agree). */
+  heartbeatAgeMs: number;
+  /** Its maxWorkers and harness version, when the store records them. */
+  maxWorkers: number | null;
+  version: string | null;
+  /** Why it ended (left, or presumed dead), null while live. */
+  endedBy: string | null;
   workers: { busy: number; idle: number; draining: number; stalled: number };
 }
 
@@ -68,7 +88,7 @@ export interface FleetView {
 }
 
 export interface DashboardState {
-  /** The state file, as the user named it. */
+  /** The state file, as the user named it (a PostgreSQL store: its address, password masked, and schema). */
   state: string;
   /** The instant the figures describe (the wall clock while a run is live, else the last thing recorded). */
   now: number;
@@ -150,11 +170,11 @@ export function readDashboard(queries: StoreQueries, fleet: FleetQueries, caches
           runningCostUsd: spend.running.costUsd,
         },
       },
-      coordinators: report.run ? [{ id: `${report.run.hostname} pid ${report.run.pid}`, hostname: report.run.hostname, pid: report.run.pid, live: report.live, startedAt: report.run.startedAt, heartbeatAt: report.run.heartbeatAt, workers }] : [],
+      coordinators: report.run ? [runCoordinator(report.run, report.live, now, workers)] : [],
       holds,
       sessions: runningSessions(fleet, caches.tails, now, options.stallTimeoutMs),
       charts: caches.charts.read(fleet, queries, { now, runStart, recordedCostUsd: spend.recorded.costUsd }),
-      events: feedEvents(report.events, fleet, holds, { now, limit: options.eventLimit ?? 60 }),
+      events: feedEvents(report.events, feedListsOf(fleet, { now, limit: options.eventLimit ?? 60 }), holds, { limit: options.eventLimit ?? 60 }),
       issues: { counts: report.issuesByStatus, version: fleet.issuesVersion() },
       controls: fleet.controls(CONTROLS_SHOWN),
     };
@@ -167,6 +187,24 @@ function median(queries: StoreQueries, report: MetricsReport): number {
   if (counted === 0) return 0;
   const { order, offset } = rankOffset(nearestRank(0.5, counted), counted);
   return Math.max(0, queries.countedDurationAt(ALL_TIME, offset, order) ?? 0);
+}
+
+/** A state file's one run, as a coordinator. */
+function runCoordinator(run: NonNullable<MetricsReport['run']>, live: boolean, now: number, workers: CoordinatorView['workers']): CoordinatorView {
+  return {
+    id: `${run.hostname} pid ${run.pid}`,
+    hostname: run.hostname,
+    pid: run.pid,
+    live,
+    state: live ? 'live' : 'gone',
+    startedAt: run.startedAt,
+    heartbeatAt: run.heartbeatAt,
+    heartbeatAgeMs: Math.max(0, now - run.heartbeatAt),
+    maxWorkers: null,
+    version: null,
+    endedBy: null,
+    workers,
+  };
 }
 
 /** How close a session is to being found stalled. */
@@ -197,6 +235,8 @@ function runningSessions(fleet: FleetQueries, tails: LogTails, now: number, stal
       inputTokens: s.usage?.inputTokens ?? 0,
       outputTokens: s.usage?.outputTokens ?? 0,
       hasLog: log !== null,
+      coordinator: null,
+      logHost: null,
     };
   });
 }

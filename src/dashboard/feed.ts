@@ -5,9 +5,23 @@
  * merges, and operators' requests with what came of them; newest first.
  * Each event is plain text for the page to show as text.
  */
-import type { FleetQueries } from '../metrics/fleet.js';
+import type { FailureRow, FleetQueries, MergeRow } from '../metrics/fleet.js';
 import type { MetricsEvent } from '../metrics/report.js';
+import type { ControlRequestRow } from '../store/types.js';
 import type { HoldView } from './data.js';
+
+/** What the feed shows beside the report's events, the latest of each. */
+export interface FeedLists {
+  failures: readonly FailureRow[];
+  merges: readonly MergeRow[];
+  controls: readonly ControlRequestRow[];
+}
+
+/** The feed's lists from a state file, in the window up to `now`. */
+export function feedListsOf(fleet: FleetQueries, options: { now: number; limit: number }): FeedLists {
+  const window = { from: Number.MIN_SAFE_INTEGER, to: options.now };
+  return { failures: fleet.latestFailures(window, options.limit), merges: fleet.latestMerges(window, options.limit), controls: fleet.controls(options.limit) };
+}
 
 export type FeedKind = MetricsEvent['type'] | 'session:failed' | 'hold:on' | 'hold:off' | 'merge:landed' | 'merge:opened' | 'merge:rejected' | 'control';
 
@@ -22,11 +36,10 @@ export interface FeedEvent {
   sessionId?: string;
 }
 
-export function feedEvents(events: readonly MetricsEvent[], fleet: FleetQueries, holds: readonly HoldView[], options: { now: number; limit: number }): FeedEvent[] {
-  const window = { from: Number.MIN_SAFE_INTEGER, to: options.now };
+export function feedEvents(events: readonly MetricsEvent[], lists: FeedLists, holds: readonly HoldView[], options: { limit: number }): FeedEvent[] {
   // Holds come from the holds table below, with their ends: the report's hold events would repeat them.
   const feed: FeedEvent[] = events.filter((e) => e.type !== 'hold:on' && e.type !== 'hold:off').map(fromReport);
-  for (const f of fleet.latestFailures(window, options.limit)) {
+  for (const f of lists.failures) {
     const then = f.retried ? 'retried' : 'no attempts left';
     feed.push({ at: f.at, kind: 'session:failed', text: `${f.issueId} attempt ${f.attempt} failed${f.reason ? `: ${f.reason}` : ''} → ${then}`, tone: 'bad', issueId: f.issueId, sessionId: f.sessionId });
   }
@@ -35,12 +48,12 @@ export function feedEvents(events: readonly MetricsEvent[], fleet: FleetQueries,
     feed.push({ at: h.since, kind: 'hold:on', text: `hold ${h.kind}: ${h.reason}${until}`, tone: 'bad' });
     if (h.endedAt !== null) feed.push({ at: h.endedAt, kind: 'hold:off', text: `hold ${h.kind} ended: ${h.endedBy ?? 'lifted'}`, tone: 'info' });
   }
-  for (const m of fleet.latestMerges(window, options.limit)) {
+  for (const m of lists.merges) {
     const kind = m.state === 'landed' ? 'merge:landed' : m.state === 'opened' ? 'merge:opened' : 'merge:rejected';
     const text = m.state === 'landed' ? `${m.issueId} landed (${m.branch})` : m.state === 'opened' ? `${m.issueId} pull request opened${m.url ? `: ${m.url}` : ''}` : `${m.issueId} merge rejected${m.reason ? `: ${m.reason}` : ''}`;
     feed.push({ at: m.endedAt ?? m.queuedAt, kind, text, tone: m.state === 'rejected' ? 'bad' : 'good', issueId: m.issueId });
   }
-  for (const c of fleet.controls(options.limit)) {
+  for (const c of lists.controls) {
     const what = `${c.kind}${c.target === null ? '' : ` ${c.target}`}`;
     const result = c.result === null ? 'pending' : c.result;
     feed.push({ at: c.answeredAt ?? c.requestedAt, kind: 'control', text: `${what} requested from ${c.requestedBy}: ${result}`, tone: c.applied === false ? 'bad' : 'info' });

@@ -21,7 +21,7 @@ const READ_MAX = 1024 * 1024;
 export interface LogFollowOptions {
   session: SessionRow;
   /** The session as the store has it now (to see it end). */
-  reread: () => SessionRow | undefined;
+  reread: () => SessionRow | undefined | Promise<SessionRow | undefined>;
   clock: Clock;
   pollMs: number;
 }
@@ -81,17 +81,27 @@ export function followLog(response: ServerResponse, options: LogFollowOptions): 
     }
   };
 
+  let polling = false;
+  const finish = (now: SessionRow | undefined): void => {
+    if (stopped || (now !== undefined && now.endedAt === null)) return;
+    drain();
+    send(decoder.end());
+    sendEvent(response, 'end', { outcome: now?.outcome ?? null, noOutput: fd === null });
+    stop();
+    response.end();
+  };
   const poll = (): void => {
-    if (stopped) return;
+    // A store asked over the network may answer after the next poll is due: one question at a time.
+    if (stopped || polling) return;
     drain();
     const now = options.reread();
-    if (now === undefined || now.endedAt !== null) {
-      drain();
-      send(decoder.end());
-      sendEvent(response, 'end', { outcome: now?.outcome ?? null, noOutput: fd === null });
-      stop();
-      response.end();
-    }
+    if (!(now instanceof Promise)) return finish(now);
+    polling = true;
+    now.then(finish, () => {
+      // The store could not be asked now: the next poll asks again.
+    }).finally(() => {
+      polling = false;
+    });
   };
 
   if (path === null) {

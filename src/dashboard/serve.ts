@@ -10,7 +10,8 @@ import { isLoopbackHost } from '../metrics/server.js';
 import { realClock, type Clock } from '../runtime/clock.js';
 import { isAlive, processIdentity } from '../runtime/processes.js';
 import { openStore } from '../store/open.js';
-import type { Controls } from '../store/ports.js';
+import { maskUrl } from '../store/postgres/url.js';
+import type { ControlPoster } from './actions.js';
 import { newToken } from './auth.js';
 import { startDashboardServer, type DashboardServer } from './server.js';
 
@@ -18,9 +19,11 @@ export const DEFAULT_DASHBOARD_PORT = 8710;
 export const DEFAULT_DASHBOARD_HOST = '127.0.0.1';
 
 export interface ServeDashboardOptions {
-  /** The state file (absolute), and as the user named it. */
-  statePath: string;
-  shownState: string;
+  /** The state file (absolute), and as the user named it; unused with `store`. */
+  statePath?: string;
+  shownState?: string;
+  /** A fleet's PostgreSQL store to read instead of a state file (its URL, and the schema of its tables). */
+  store?: { url: string; schema: string };
   /** The port as given (checked here); `flag` names it in messages. */
   port: unknown;
   flag?: { port: string; host: string };
@@ -28,8 +31,8 @@ export interface ServeDashboardOptions {
   allowActions: boolean;
   /** Sessions this long without progress are stalled (the run's workerStallTimeoutMs): the stall risk is measured against it. */
   stallTimeoutMs: number;
-  /** Where actions are posted: the run's own store; when absent, the state is opened for writing here. */
-  controls?: Pick<Controls, 'postControl'>;
+  /** Where actions are posted: the run's own store; when absent, the state is opened for writing here (a PostgreSQL store: through the dashboard's own connection). */
+  controls?: ControlPoster;
   clock?: Clock;
   updateMs?: number;
 }
@@ -49,35 +52,50 @@ export async function serveDashboard(options: ServeDashboardOptions): Promise<Se
   const host = options.host ?? DEFAULT_DASHBOARD_HOST;
   const loopback = isLoopbackHost(host);
   const token = options.allowActions || !loopback ? newToken() : null;
+  const clock = options.clock ?? realClock;
+  const here = hostname();
   let opened: { close(): void } | null = null;
-  let controls: Pick<Controls, 'postControl'> | null = null;
+  let controls: ControlPoster | null = null;
+  // On PostgreSQL, actions go through the dashboard's own connection, made with the source.
+  let posted: ControlPoster | null = null;
+  const postVia: ControlPoster = { postControl: (request) => posted!.postControl(request) };
+  const store = options.store;
   if (options.allowActions) {
     if (options.controls) controls = options.controls;
+    else if (store) controls = postVia;
     else {
-      const store = openStore(options.statePath);
-      opened = store;
-      controls = store;
+      const state = openStore(options.statePath!);
+      opened = state;
+      controls = state;
     }
   }
+  const source = store
+    ? async (actions: boolean) => {
+        const { openPostgresDashboard } = await import('./pg-open.js');
+        const pg = await openPostgresDashboard({ url: store.url, schema: store.schema, hostname: here, stallTimeoutMs: options.stallTimeoutMs, clock }, actions);
+        posted = pg.controls;
+        return pg.source;
+      }
+    : undefined;
   try {
     const server = await startDashboardServer({
-      statePath: options.statePath,
-      shownState: options.shownState,
+      ...(source ? { source } : { statePath: options.statePath!, shownState: options.shownState ?? options.statePath! }),
       port,
       host,
       token,
       controls,
       stallTimeoutMs: options.stallTimeoutMs,
-      clock: options.clock ?? realClock,
-      liveness: { hostname: hostname(), isAlive, identify: processIdentity },
+      clock,
+      liveness: { hostname: here, isAlive, identify: processIdentity },
       ...(options.updateMs !== undefined ? { updateMs: options.updateMs } : {}),
     });
     const notes: string[] = [];
     if (!loopback) {
       notes.push(
-        `warning: ${flag.host} ${host} is not a loopback address: anyone who can reach it and has the token can see this run's issues, sessions and logs${options.allowActions ? ' and act on it' : ''}, and plain HTTP carries the token unencrypted. Bind 127.0.0.1 (the default) and reach it through an SSH tunnel unless the network is trusted`,
+        `warning: ${flag.host} ${host} is not a loopback address: anyone who can reach it and has the token can see ${store ? "this fleet's" : "this run's"} issues, sessions and logs${options.allowActions ? ' and act on it' : ''}, and plain HTTP carries the token unencrypted. Bind 127.0.0.1 (the default) and reach it through an SSH tunnel unless the network is trusted`,
       );
     }
+    if (store) notes.push(`dashboard: reading the fleet's PostgreSQL store ${maskUrl(store.url)} (schema ${store.schema})`);
     notes.push(`dashboard: serving ${server.url}`);
     if (token !== null) notes.push(`dashboard: token ${token}${options.allowActions ? ' (every action needs it; the address above carries it)' : ' (every request needs it; the address above carries it)'}`);
     return {

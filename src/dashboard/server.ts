@@ -2,40 +2,40 @@
  * The dashboard's HTTP server: the page, its live state as server-sent
  * events, a page of the issue table, one issue's attempts, a session's log
  * (followed live, or whole), and actions (posted to the store for the
- * running harness to take). It reads the state through its own read-only
- * connection, so it serves a live run from another process as well as a
- * finished state.
+ * running harness to take). It reads through a DashboardSource: a state
+ * file through its own read-only connection (a live run from another
+ * process as well as a finished state), or a fleet's PostgreSQL store.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { UsageError } from '../errors.js';
-import { isRunLive, type Liveness } from '../metrics/derive.js';
-import { FleetQueries } from '../metrics/fleet.js';
-import { openStoreReader, type StoreQueries } from '../metrics/queries.js';
+import { StoreError, UsageError } from '../errors.js';
+import type { Liveness } from '../metrics/derive.js';
 import type { Clock } from '../runtime/clock.js';
-import type { Controls } from '../store/ports.js';
-import { answerAction, type ActionContext } from './actions.js';
+import { answerAction, type ActionContext, type ControlPoster } from './actions.js';
 import { loopbackHosts, requestToken, tokenMatches } from './auth.js';
-import { dashboardCaches, readDashboard } from './data.js';
 import { StateHub } from './hub.js';
 import { answerIssue, answerIssues, answerLog, answerLogText } from './routes.js';
 import { renderPage } from './page/html.js';
 import { fail, json } from './reply.js';
+import type { DashboardSource } from './source.js';
 import { startEventStream } from './sse.js';
 import { isLoopbackHost } from '../metrics/server.js';
+import { openSqliteSource } from './sqlite-source.js';
 
 export interface DashboardServerOptions {
-  /** The state file to read (absolute), and as the user named it. */
-  statePath: string;
-  shownState: string;
+  /** The state file to read (absolute), and as the user named it; unused when `source` is given. */
+  statePath?: string;
+  shownState?: string;
+  /** What to read instead of a state file (a fleet's PostgreSQL store); the server closes it. */
+  source?: (actions: boolean) => Promise<DashboardSource>;
   /** 0 picks a free port. */
   port: number;
   host: string;
   /** Required on every action, and on every request when the host is not loopback; null when neither applies. */
   token: string | null;
   /** Where actions go: the store, opened for writing; null when actions are not allowed. */
-  controls: Pick<Controls, 'postControl'> | null;
+  controls: ControlPoster | null;
   stallTimeoutMs: number;
   clock: Clock;
   liveness: Omit<Liveness, 'now'>;
@@ -56,45 +56,45 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const loopback = isLoopbackHost(options.host);
   if (!loopback && options.token === null) throw new UsageError(`--host ${options.host} is not a loopback address: the dashboard needs a token there`);
   if (options.controls !== null && options.token === null) throw new UsageError('dashboard actions need a token');
-  const queries = openStoreReader(options.statePath);
+  const actions = options.controls !== null;
+  const source = options.source
+    ? await options.source(actions)
+    : openSqliteSource({ statePath: options.statePath!, shownState: options.shownState ?? options.statePath!, stallTimeoutMs: options.stallTimeoutMs, actions, clock: options.clock, liveness: options.liveness });
   try {
-    return await listen(options, queries, loopback);
+    return await listen(options, source, loopback);
   } catch (error) {
-    queries.close();
+    await source.close();
     throw error;
   }
 }
 
-async function listen(options: DashboardServerOptions, queries: StoreQueries, loopback: boolean): Promise<DashboardServer> {
+async function listen(options: DashboardServerOptions, source: DashboardSource, loopback: boolean): Promise<DashboardServer> {
   const { clock } = options;
-  const fleet = new FleetQueries(queries.db, options.statePath);
-  const caches = dashboardCaches();
-  const liveness = () => ({ ...options.liveness, now: clock.now() });
-  const hub = new StateHub({
-    clock,
-    updateMs: options.updateMs ?? 1000,
-    version: () => fleet.dataVersion(),
-    read: () => readDashboard(queries, fleet, caches, { ...liveness(), state: options.shownState, stallTimeoutMs: options.stallTimeoutMs, actions: options.controls !== null }),
-  });
+  const hub = new StateHub({ clock, updateMs: options.updateMs ?? 1000, source });
   const followers = new Set<{ stop(): void }>();
   let allowedHosts: Set<string> | null = null;
   const context: ActionContext = {
     token: options.token,
     controls: options.controls,
     now: () => clock.now(),
-    live: () => isRunLive(queries.runLock(), liveness()),
+    live: () => source.live(),
   };
+  const logs = { source, hostname: options.liveness.hostname, clock, pollMs: options.logPollMs ?? 250 };
 
   const server = createServer((request, response) => {
+    const failed = (error: unknown) => {
+      // A malformed %-escape in a path is the request's fault; a store that cannot answer now is unavailable, not broken.
+      const status = error instanceof URIError ? 400 : error instanceof StoreError ? 503 : 500;
+      fail(response, status, error instanceof Error ? error.message : String(error));
+    };
     try {
-      route(request, response);
+      route(request, response).catch(failed);
     } catch (error) {
-      // A malformed %-escape in a path is the request's fault.
-      fail(response, error instanceof URIError ? 400 : 500, error instanceof Error ? error.message : String(error));
+      failed(error);
     }
   });
 
-  function route(request: IncomingMessage, response: ServerResponse): void {
+  async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://dashboard.invalid');
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
     // A name rebound to 127.0.0.1 by another site's page arrives with that name: refused.
@@ -109,20 +109,21 @@ async function listen(options: DashboardServerOptions, queries: StoreQueries, lo
       return fail(response, 401, 'this dashboard needs its token: open the address harness printed at start (it ends in ?token=…)');
     }
     if (path === '/') return page(response);
-    if (path === '/api/state') return json(response, 200, hub.current());
+    if (path === '/api/state') return json(response, 200, await hub.current());
     if (path === '/api/stream') {
       startEventStream(response, {});
       return hub.add(response);
     }
-    if (path === '/api/issues') return answerIssues(url, response, fleet);
+    if (path === '/api/issues') return answerIssues(url, response, source);
     const issue = /^\/api\/issues\/([^/]+)$/.exec(path);
-    if (issue) return answerIssue(decodeURIComponent(issue[1]!), response, fleet);
+    if (issue) return answerIssue(decodeURIComponent(issue[1]!), response, source);
     const log = /^\/api\/sessions\/([^/]+)\/log(\.txt)?$/.exec(path);
     if (log) {
       const sessionId = decodeURIComponent(log[1]!);
-      if (log[2]) return answerLogText(sessionId, response, fleet);
-      const follower = answerLog(sessionId, request, response, { fleet, clock, pollMs: options.logPollMs ?? 250 });
-      if (follower) {
+      if (log[2]) return answerLogText(sessionId, response, logs);
+      const follower = await answerLog(sessionId, request, response, logs);
+      if (follower && response.destroyed) follower.stop();
+      else if (follower) {
         followers.add(follower);
         response.on('close', () => {
           follower.stop();
@@ -155,8 +156,7 @@ async function listen(options: DashboardServerOptions, queries: StoreQueries, lo
         for (const follower of followers) follower.stop();
         followers.clear();
         server.close(() => {
-          queries.close();
-          resolve();
+          void source.close().finally(resolve);
         });
         // Event streams stay open by nature: close them rather than wait.
         server.closeAllConnections();

@@ -32,6 +32,10 @@ describe('harness dashboard', () => {
     [['--state', 'missing.db'], /no harness state at missing\.db \(not found\)/],
     [['--state', '.'], /is a directory/],
     [['--port', 'eighty'], /--port: expected a port number from 0 to 65535/],
+    [['--store', 'mysql://u:hunter2@db/h'], /--store: expected a PostgreSQL URL .*"mysql:\/\/u:\*\*\*@db\/h"/],
+    [['--store', 'postgres://db/h', '--state', 'x.db'], /--store and --state name two different stores/],
+    // Refused before anything is served: a store that cannot be reached, its password masked.
+    [['--store', 'postgres://u:hunter2@127.0.0.1:1/h', '--port', '0'], /cannot .*postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/h/],
   ])('refuses %o with exit 2', async (args, message) => {
     const tmp = tempDir();
     try {
@@ -39,6 +43,7 @@ describe('harness dashboard', () => {
       const t = makeIO(tmp.dir);
       expect(await main(['dashboard', ...args], t.io)).toBe(2);
       expect(t.stderr()).toMatch(message);
+      expect(t.stderr()).not.toContain('hunter2');
     } finally {
       tmp.cleanup();
     }

@@ -41,11 +41,17 @@ function renderHolds(s) {
   }));
 }
 
+/** The chip each coordinator state wears: live is good, late and gone need a look, dead is bad. */
+var COORDINATOR_TONE = { live: 'done', late: 'lost', ended: 'ended', dead: 'failed', gone: 'lost' };
+
 function renderCoordinators(s) {
   byId('coordinators-card').hidden = s.coordinators.length === 0;
   byId('coordinators').replaceChildren.apply(byId('coordinators'), s.coordinators.map(function (c) {
-    return h('tr', null, h('td', { class: 'id', text: c.id }), h('td', null, chip(c.live ? 'live' : 'gone', c.live ? 'done' : 'lost')), h('td', { text: stamp(c.startedAt) }),
-      h('td', { text: clock(c.heartbeatAt) }), h('td', { text: c.workers.busy }), h('td', { text: c.workers.idle }), h('td', { text: c.workers.draining }), h('td', { text: c.workers.stalled }));
+    var title = c.endedBy || (c.state === 'late' ? 'its heartbeat is older than its lease: the fleet will presume it dead' : null);
+    return h('tr', { 'data-coordinator': c.id, 'data-state': c.state }, h('td', { class: 'id', text: c.id }), h('td', { text: c.hostname }), h('td', { text: c.pid }),
+      h('td', null, chip(c.state, COORDINATOR_TONE[c.state] || 'lost', title)), h('td', { text: stamp(c.startedAt) }),
+      h('td', { title: stamp(c.heartbeatAt), text: c.live || c.state === 'late' ? duration(c.heartbeatAgeMs) + ' ago' : '—' }),
+      h('td', { text: c.workers.busy }), h('td', { text: c.workers.idle }), h('td', { text: c.workers.draining }), h('td', { text: c.workers.stalled }));
   }));
 }
 

@@ -23,12 +23,13 @@ function renderSessions(s) {
   var rows = s.sessions.map(function (x) {
     var since = Math.max(0, now - x.lastProgressAt);
     var risk = riskOf(since, s, x.stalledAt);
-    var activity = x.activity ? [x.activity.source === 'log' ? h('span', { class: 'src', text: 'log › ' }) : null, x.activity.text] : h('span', { class: 'muted', text: x.hasLog ? '' : 'no output yet' });
+    var quiet = x.logHost ? 'log on ' + x.logHost : x.hasLog ? '' : 'no output yet';
+    var activity = x.activity ? [x.activity.source === 'log' ? h('span', { class: 'src', text: 'log › ' }) : null, x.activity.text] : h('span', { class: 'muted', text: quiet });
     var cancel = canAct(s) ? h('button', { class: 'danger', 'data-action': 'cancel-session', 'data-target': x.id, text: 'Cancel' }) : null;
     return h('tr', { 'data-session': x.id, 'data-label': x.issueId + ' attempt ' + x.attempt, class: 'risk-' + risk + (selected === x.id ? ' selected' : '') },
       h('td', { class: 'id', text: x.issueId }),
       h('td', { class: 'title', text: x.title }),
-      h('td', { class: 'id', text: x.workerId }),
+      h('td', { class: 'id', title: x.coordinator ? 'on coordinator ' + x.coordinator : null }, x.workerId, x.coordinator ? h('div', { class: 'muted coordinator', text: x.coordinator }) : null),
       h('td', { text: x.attempt }),
       h('td', { text: duration(now - x.startedAt) }),
       h('td', null, h('span', { class: 'risk ' + risk, title: risk === 'ok' ? 'making progress' : risk === 'warn' ? 'over half the stall timeout without progress' : 'stalled, or at the stall timeout', text: duration(since) })),
@@ -81,7 +82,8 @@ function openLog(sessionId, label) {
   });
   source.addEventListener('end', function (e) {
     var info = JSON.parse(e.data);
-    status.textContent = 'session ended' + (info.outcome ? ': ' + info.outcome : '') + (info.noOutput ? ' (no output)' : '');
+    status.textContent = info.elsewhere ? 'its log is on ' + info.elsewhere + ': open the dashboard there to read it'
+      : 'session ended' + (info.outcome ? ': ' + info.outcome : '') + (info.noOutput ? ' (no output)' : '');
     source.close();
     if (follower === source) follower = null;
   });

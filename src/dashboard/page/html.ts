@@ -20,7 +20,7 @@ const BODY = `
 </header>
 <main>
   <section class="card" id="fleet"><h2>Fleet</h2><div class="tiles" id="tiles"></div><div class="holds" id="holds"></div></section>
-  <section class="card" id="coordinators-card" hidden><h2>Coordinators</h2><table><thead><tr><th>coordinator</th><th>state</th><th>started</th><th>heartbeat</th><th>busy</th><th>idle</th><th>draining</th><th>stalled</th></tr></thead><tbody id="coordinators"></tbody></table></section>
+  <section class="card" id="coordinators-card" hidden><h2>Coordinators</h2><table><thead><tr><th>coordinator</th><th>host</th><th>pid</th><th>state</th><th>started</th><th>heartbeat</th><th>busy</th><th>idle</th><th>draining</th><th>stalled</th></tr></thead><tbody id="coordinators"></tbody></table></section>
   <section class="card"><h2>Over time <span class="count muted" id="charts-span"></span></h2><div class="charts" id="charts"></div></section>
   <section class="card"><h2>Running sessions <span class="count" id="sessions-count"></span></h2>
     <table><thead><tr><th>issue</th><th>title</th><th>worker</th><th>attempt</th><th>elapsed</th><th>since progress</th><th>last activity</th><th>tokens in / out</th><th>cost</th><th></th></tr></thead><tbody id="sessions"></tbody></table>
