@@ -49,3 +49,14 @@ describe('harness dashboard', () => {
     }
   });
 });
+
+describe('the store a dashboard watches', () => {
+  it("takes the schema from the URL's ?schema=, as harness run does, unless --store-schema names one", async () => {
+    const { storeOption } = await import('../../src/cli/commands/dashboard.js');
+    const url = 'postgres://fleet:pw@db:5432/harness?schema=team_a&sslmode=verify-full';
+    expect(storeOption({ store: url }, {})).toEqual({ url: 'postgres://fleet:pw@db:5432/harness?sslmode=verify-full', schema: 'team_a' });
+    expect(storeOption({ store: url, storeSchema: 'team_b' }, {})?.schema).toBe('team_b');
+    expect(storeOption({ store: 'postgres://db/harness' }, { HARNESS_STORE_SCHEMA: 'team_c' })?.schema).toBe('team_c');
+    expect(storeOption({ store: 'postgres://db/harness' }, {})?.schema).toBe('harness');
+  });
+});

@@ -4,7 +4,7 @@ import { directoryProblem } from '../../text/input.js';
 import type { CliIO } from '../io.js';
 import { resolveStateConfig } from '../state.js';
 import { missingStore } from '../state-path.js';
-import { maskUrl } from '../../store/postgres/url.js';
+import { maskUrl, storeTarget } from '../../store/postgres/url.js';
 
 export interface DashboardCommandOptions extends Record<string, unknown> {
   io: CliIO;
@@ -37,11 +37,14 @@ export function storeOption(options: Pick<DashboardCommandOptions, 'state' | 'st
   if (!/^postgres(ql)?:\/\//i.test(url.trim())) {
     throw new UsageError(`${from}: expected a PostgreSQL URL (postgres://user:password@host:5432/database), received ${JSON.stringify(maskUrl(url))}`);
   }
-  const schema = options.storeSchema ?? (env.HARNESS_STORE_SCHEMA || 'harness');
+  // The schema as `harness run --store` takes it (`?schema=` in the URL), unless --store-schema (or HARNESS_STORE_SCHEMA) names one.
+  const target = storeTarget(url.trim());
+  const inUrl = target.schema !== 'harness' || /[?&]schema=/.test(url) ? target.schema : null;
+  const schema = options.storeSchema ?? inUrl ?? (env.HARNESS_STORE_SCHEMA || 'harness');
   if (!SCHEMA_NAME.test(schema)) {
     throw new UsageError(`--store-schema: expected a schema name of lowercase letters, digits and underscores (at most 63, not starting with a digit), received ${JSON.stringify(schema)}`);
   }
-  return { url: url.trim(), schema };
+  return { url: target.url, schema };
 }
 
 const STATE_FILE = { what: 'state database', fix: 'pass --state <file>, the .db file `harness run` wrote (default .harness/state.db)' };
