@@ -63,7 +63,7 @@ export class FleetMember {
     const { store, clock } = this.o;
     const beat = () => target.engine.guard('renew the coordinator lease', () => store.heartbeat());
     this.timers.push(clock.setInterval(beat, Math.max(100, Math.floor(leaseMs / 3))));
-    this.timers.push(clock.setInterval(() => this.poll(target), this.o.pollMs ?? 1000));
+    this.timers.push(clock.setInterval(() => this.poll(target), this.o.pollMs ?? 250));
   }
 
   /** Declare silent coordinators dead, then read the queue again (theirs is ours to run now, and others change it too). */

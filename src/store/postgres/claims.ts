@@ -7,6 +7,9 @@ import { sqlLimit } from './sql.js';
 import type { Membership } from './membership.js';
 import type { Promising } from './promising.js';
 
+/** A fleet's coordinator claims only while it is live (its row locked FOR SHARE, as Membership.check does); `$n` is its id, '' outside a fleet. */
+const LIVE = (n: number) => `($${n} = '' OR EXISTS (SELECT 1 FROM coordinators WHERE id = $${n} AND state = 'live' FOR SHARE))`;
+
 /**
  * The most urgent ready queued issue, moved to running in one statement.
  * SKIP LOCKED: an issue another coordinator is claiming at this moment is
@@ -16,7 +19,7 @@ import type { Promising } from './promising.js';
  */
 const CLAIM_NEXT = `
 UPDATE issues SET status = 'running', attempts = attempts + 1, not_before = NULL, updated_at = $1
-WHERE id = (
+WHERE ${LIVE(2)} AND id = (
   SELECT id FROM issues
   WHERE status = 'queued' AND (not_before IS NULL OR not_before <= $1)
   ORDER BY priority, seq
@@ -28,7 +31,7 @@ RETURNING ${ISSUE_COLUMNS}`;
 /** The same for one issue, if it is queued and ready (waiting for a coordinator that holds it, then asking again). */
 const CLAIM_ONE = `
 UPDATE issues SET status = 'running', attempts = attempts + 1, not_before = NULL, updated_at = $1
-WHERE id = $2 AND status = 'queued' AND (not_before IS NULL OR not_before <= $1)
+WHERE ${LIVE(3)} AND id = $2 AND status = 'queued' AND (not_before IS NULL OR not_before <= $1)
 RETURNING ${ISSUE_COLUMNS}`;
 
 /** The session row; a fleet's claim carries its coordinator and a fencing token of its own. */
@@ -61,7 +64,6 @@ export function postgresClaims(c: PostgresConnection, member: Membership): Promi
 
     claim: ({ sessionId, workerId, now, logPath, issueId }) =>
       c.transact('claim an issue', async (tx) => {
-        await member.check(tx, null, 'claim an issue');
         const cap = member.self?.fleetMaxWorkers ?? null;
         if (cap !== null) {
           await tx.run(FLEET_CLAIM_LOCK);
@@ -69,8 +71,13 @@ export function postgresClaims(c: PostgresConnection, member: Membership): Promi
           // The fleet runs as many sessions as it may: no claim until one ends (the coordinator asks again as the queue changes).
           if (open >= cap) return { issue: null, view: await queueView(tx) };
         }
-        const record = issueId === undefined ? await tx.row<IssueRecord>(CLAIM_NEXT, [now]) : await tx.row<IssueRecord>(CLAIM_ONE, [now, issueId]);
-        if (!record) return { issue: null, view: await queueView(tx) };
+        const me = member.id;
+        const record = issueId === undefined ? await tx.row<IssueRecord>(CLAIM_NEXT, [now, me]) : await tx.row<IssueRecord>(CLAIM_ONE, [now, issueId, me]);
+        if (!record) {
+          // Nothing ready, or this coordinator may claim no more: check() refuses the latter.
+          await member.check(tx, null, 'claim an issue');
+          return { issue: null, view: await queueView(tx) };
+        }
         const written = toIssue(record);
         const change = afterClaim({ ...written, status: 'queued', attempts: written.attempts - 1 }, now);
         const attempt = change.priorAttempts + change.attempts;

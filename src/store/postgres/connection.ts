@@ -137,6 +137,19 @@ export class PostgresConnection {
   }
 
   /**
+   * The same for work of one statement (a fenced update of a session, say):
+   * outside a batch it runs on its own, without BEGIN and COMMIT around it
+   * (a single statement is a transaction of its own), one round trip
+   * instead of three. Work that finds its statement changed nothing may
+   * ask one more question, to say why; it must not write again.
+   */
+  transactOne<T>(operation: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+    const batch = this.batches.getStore();
+    if (batch?.accepting) return batch.join(operation, work);
+    return this.enqueue(() => this.inTransaction(operation, work, false));
+  }
+
+  /**
    * A group commit: run `body` now, as the other stores do, and every
    * store call it makes (in its async context: awaited inside it, or made
    * by what those calls' answers set off) joins one transaction, committed
@@ -193,7 +206,7 @@ export class PostgresConnection {
     return new StoreError(`PostgreSQL store ${this.location} is closed: open it again`);
   }
 
-  private async inTransaction<T>(operation: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+  private async inTransaction<T>(operation: string, work: (tx: Tx) => Promise<T>, wrapped = true): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let client: pg.PoolClient;
       try {
@@ -204,12 +217,13 @@ export class PostgresConnection {
       let committing = false;
       let broken = false;
       try {
-        await client.query('BEGIN');
+        if (wrapped) await client.query('BEGIN');
         const value = await work(txOn(client));
         committing = true;
-        await client.query('COMMIT');
+        if (wrapped) await client.query('COMMIT');
         return value;
       } catch (error) {
+        // A statement on its own left nothing to roll back; the ROLLBACK still tells whether the connection is good.
         broken = !(await client.query('ROLLBACK').then(
           () => true,
           () => false,

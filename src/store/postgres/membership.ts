@@ -16,6 +16,24 @@ export class Membership {
   }
 
   /**
+   * A WHERE condition on a `sessions` row for a write about it, with the
+   * coordinator's id as parameter `$me` and the claim's fencing token as
+   * `$fence`: true for an unjoined store; for a joined one, only while the
+   * coordinator is live (its row locked FOR SHARE, as check() does) and
+   * the session is its claim. A write that changes nothing under it asks
+   * check() why (refusing it) or finds nothing wrong (an ended session).
+   */
+  static guard(me: number, fence: number): string {
+    return `($${me} = '' OR (coordinator_id = $${me} AND ($${fence}::bigint IS NULL OR fence = $${fence})
+      AND EXISTS (SELECT 1 FROM coordinators WHERE id = $${me} AND state = 'live' FOR SHARE)))`;
+  }
+
+  /** The parameters of guard(): this coordinator's id and the session's fencing token. */
+  guardParams(sessionId: string): [string, number | null] {
+    return [this.id, this.fences.get(sessionId) ?? null];
+  }
+
+  /**
    * Inside a write about `sessionId`: refuse it (FencedError) unless this
    * coordinator is still live and the session is its own claim. The
    * coordinator's row is locked FOR SHARE until the transaction ends, so a

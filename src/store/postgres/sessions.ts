@@ -3,55 +3,59 @@ import type { Sessions } from '../ports.js';
 import type { PostgresConnection } from './connection.js';
 import { queueView, readIssue, writeIssue } from './issues.js';
 import { SESSION_COLUMNS, toSession, type SessionRecord } from './rows.js';
-import type { Membership } from './membership.js';
+import { Membership } from './membership.js';
 import type { Promising } from './promising.js';
 
 /** A session's life after its claim: its process, its progress, a stall, its end. */
 export function postgresSessions(c: PostgresConnection, member: Membership): Promising<Sessions> {
+  /**
+   * One fenced update of a session (`sql`'s WHERE gets the fleet's guard,
+   * its parameters follow the session id): a statement on its own, and a
+   * second question only when it changed nothing, to refuse a write the
+   * fleet no longer lets through.
+   */
+  const fenced = (sessionId: string, operation: string, sql: string, params: readonly unknown[]): Promise<void> =>
+    c.transactOne(operation, async (tx) => {
+      const me = params.length + 2;
+      const changed = await tx.run(`${sql} AND ${Membership.guard(me, me + 1)}`, [sessionId, ...params, ...member.guardParams(sessionId)]);
+      if (changed === 0) await member.check(tx, sessionId, operation);
+    });
   return {
     setSessionProcess: (sessionId, pid, pgid) =>
-      c.transact('record a session process', async (tx) => {
-        await member.check(tx, sessionId, 'record a session process');
-        await tx.run('UPDATE sessions SET pid = $2, pgid = $3 WHERE id = $1', [sessionId, pid, pgid]);
-      }),
+      fenced(sessionId, 'record a session process', 'UPDATE sessions SET pid = $2, pgid = $3 WHERE id = $1', [pid, pgid]),
 
-    touchSession: (sessionId, at) =>
-      c.transact('record session progress', async (tx) => {
-        await member.check(tx, sessionId, 'record session progress');
-        await tx.run('UPDATE sessions SET last_progress_at = $2 WHERE id = $1', [sessionId, at]);
-      }),
+    touchSession: (sessionId, at) => fenced(sessionId, 'record session progress', 'UPDATE sessions SET last_progress_at = $2 WHERE id = $1', [at]),
 
     recordActivity: (sessionId, a) =>
-      c.transact("record the agent's activity", async (tx) => {
-        await member.check(tx, sessionId, "record an agent's activity");
-        await tx.run(
-          `UPDATE sessions SET last_activity = coalesce($3, last_activity), last_activity_at = $2, cost_usd = $4,
-             input_tokens = $5, output_tokens = $6, cache_read_tokens = $7, cache_write_tokens = $8
-           WHERE id = $1 AND ended_at IS NULL`,
-          [sessionId, a.at, a.text, a.costUsd, a.inputTokens, a.outputTokens, a.cacheReadTokens, a.cacheWriteTokens],
-        );
-      }),
+      fenced(
+        sessionId,
+        "record the agent's activity",
+        `UPDATE sessions SET last_activity = coalesce($3, last_activity), last_activity_at = $2, cost_usd = $4,
+           input_tokens = $5, output_tokens = $6, cache_read_tokens = $7, cache_write_tokens = $8
+         WHERE id = $1 AND ended_at IS NULL`,
+        [a.at, a.text, a.costUsd, a.inputTokens, a.outputTokens, a.cacheReadTokens, a.cacheWriteTokens],
+      ),
 
-    markStalled: (sessionId, at) =>
-      c.transact('record a stall', async (tx) => {
-        await member.check(tx, sessionId, 'record a stall');
-        await tx.run('UPDATE sessions SET stalled_at = $2 WHERE id = $1 AND stalled_at IS NULL', [sessionId, at]);
-      }),
+    markStalled: (sessionId, at) => fenced(sessionId, 'record a stall', 'UPDATE sessions SET stalled_at = $2 WHERE id = $1 AND stalled_at IS NULL', [at]),
 
     recordAgentSession: (sessionId, agentSessionId, model) =>
       c.transact("record the agent's session", async (tx) => {
-        await member.check(tx, sessionId, "record an agent's session");
+        const [me, fence] = member.guardParams(sessionId);
         const session = await tx.row<{ issue_id: string }>(
-          'UPDATE sessions SET agent_session_id = $2, model = coalesce($3, model) WHERE id = $1 RETURNING issue_id',
-          [sessionId, agentSessionId, model],
+          `UPDATE sessions SET agent_session_id = $2, model = coalesce($3, model) WHERE id = $1 AND ${Membership.guard(4, 5)} RETURNING issue_id`,
+          [sessionId, agentSessionId, model, me, fence],
         );
         if (session) await tx.run('UPDATE issues SET resume_from = $2 WHERE id = $1', [session.issue_id, agentSessionId]);
+        else await member.check(tx, sessionId, "record an agent's session");
       }),
 
     finishSession: (sessionId, end, transition) =>
       c.transact('record the end of a session', async (tx) => {
-        await member.check(tx, sessionId, 'record the end of a session');
-        const record = await tx.row<SessionRecord>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1 FOR UPDATE`, [sessionId]);
+        const record = await tx.row<SessionRecord>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1 AND ${Membership.guard(2, 3)} FOR UPDATE OF sessions`, [
+          sessionId,
+          ...member.guardParams(sessionId),
+        ]);
+        if (!record) await member.check(tx, sessionId, 'record the end of a session');
         checkFinish(sessionId, record && { endedAt: record.ended_at, outcome: record.outcome });
         const issue = await readIssue(tx, record!.issue_id, true);
         const usage = end.usage ?? null;
