@@ -99,15 +99,12 @@ export async function countedDurationAt(tx: ReadTx, range: TimeRange, offset: nu
   return row?.d;
 }
 
-/** Counted sessions with a duration at most each of `boundsMs` (ascending): a histogram's cumulative counts. */
+/** Counted sessions with a duration at most each of `boundsMs` (ascending): a histogram's cumulative counts, in one pass over the sessions. */
 export async function cumulativeDurations(tx: ReadTx, boundsMs: readonly number[]): Promise<number[]> {
-  const rows = await tx.rows<{ bound: number; n: number }>(
-    `SELECT b.bound, count(s.d) AS n FROM unnest($1::float8[]) AS b(bound)
-     LEFT JOIN (SELECT ended_at - started_at AS d FROM sessions WHERE ${COUNTED} AND ended_at IS NOT NULL) s ON s.d <= b.bound
-     GROUP BY b.bound ORDER BY b.bound`,
-    [boundsMs],
-  );
-  return boundsMs.map((bound) => rows.find((r) => r.bound === bound)?.n ?? 0);
+  if (boundsMs.length === 0) return [];
+  const columns = boundsMs.map((_, i) => `count(*) FILTER (WHERE ended_at - started_at <= $${i + 1}::float8) AS n${i}`).join(', ');
+  const row = await tx.row<Record<string, number>>(`SELECT ${columns} FROM sessions WHERE ${COUNTED} AND ended_at IS NOT NULL`, boundsMs);
+  return boundsMs.map((_, i) => row?.[`n${i}`] ?? 0);
 }
 
 export async function successesEnded(tx: ReadTx, range: TimeRange): Promise<number> {
