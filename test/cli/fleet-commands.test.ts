@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -31,6 +32,7 @@ describe('harness metrics --store and harness status: flags and errors', () => {
     [['metrics', '--store', 'postgres://h/db', '--issue', 'A'], /--issue reads a state file/],
     [['metrics', '--store', '/var/state.db'], /--store: expected a PostgreSQL URL .*for a state file pass --state <path>/],
     [['status', '--store-schema', 'fleet', '--state', 'x.db'], /--store-schema applies to a PostgreSQL store/],
+    [['status', '--store', 'postgres://h/db?schema=team_a', '--store-schema', 'team_b'], /--store-schema team_b and the URL's \?schema=team_a name two schemas/],
   ])('%j exits 2 saying what to pass', async (args, message) => {
     const result = await harness(args);
     expect(result.code).toBe(2);
@@ -60,6 +62,19 @@ describe('harness metrics --store and harness status: flags and errors', () => {
       const held = await harness(['status', '--state', t.path, '--json']);
       expect(JSON.parse(held.stdout)).toMatchObject({ kind: 'sqlite', live: true, holder: 'live', run: { pid: process.pid } });
       expect((await harness(['status', '--state', t.path])).stdout).toMatch(/held by pid \d+ on .*, heartbeat .* ago/);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('takes the store from the config file', async () => {
+    const t = makeStore();
+    try {
+      writeFileSync(join(t.dir, 'harness.config.json'), JSON.stringify({ store: UNREACHABLE }));
+      const io = makeIO(t.dir);
+      expect(await main(['metrics', '--json'], io.io)).toBe(2);
+      expect(io.stderr()).toContain('cannot open PostgreSQL store postgres://harness:***@127.0.0.1:1/fleet');
+      expect(io.stderr()).not.toContain(SECRET);
     } finally {
       t.cleanup();
     }
@@ -98,6 +113,15 @@ describePg('harness metrics --store and harness status against a server', () => 
     const prometheus = await harness(['metrics', '--format', 'prometheus', '--store-schema', schema], { HARNESS_STORE_URL: url });
     expect(prometheus.stdout).toMatch(/harness_coordinator_up\{coordinator="cli-host:42:\d+"\} 1/);
     for (const output of [metrics, status, prometheus]) expect(output.stdout + output.stderr).not.toContain(SECRET);
+  });
+
+  it("takes the schema from the URL's ?schema=, as harness run does", async () => {
+    const url = new URL(withPassword(PG_URL));
+    url.searchParams.set('schema', schema);
+    const result = await harness(['status', '--json', '--store', url.toString()]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ store: expect.stringContaining(`(schema ${schema})`), coordinators: [{ host: 'cli-host' }] });
+    expect(result.stdout).not.toContain(SECRET);
   });
 
   it('a schema of another name is one line, exit 2', async () => {

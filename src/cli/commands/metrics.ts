@@ -17,9 +17,9 @@ export interface MetricsCommandOptions extends Record<string, unknown> {
   state?: string;
   /** A config file to take the state path from. */
   config?: string;
-  /** A PostgreSQL store's URL (a fleet's); default HARNESS_STORE_URL unless --state is given. */
+  /** A PostgreSQL store's URL (a fleet's); default the configured store (config file, HARNESS_STORE_URL) unless --state is given. */
   store?: string;
-  /** The schema of that store; default `harness`. */
+  /** The schema of that store; default the URL's `?schema=`, else `harness`. */
   storeSchema?: string;
   /** Duration: restrict windowed figures and events to this much time before now. */
   since?: string;
@@ -54,7 +54,7 @@ export async function metricsCommand(options: MetricsCommandOptions): Promise<nu
   const sinceMs = options.since === undefined ? null : positiveDuration('--since', options.since);
   const watchMs = options.watch === undefined || options.watch === false ? null : options.watch === true ? DEFAULT_WATCH_MS : positiveDuration('--watch', options.watch);
   checkCombination(options, format, sinceMs);
-  const store = resolveStoreChoice(options);
+  const store = await resolveStoreChoice(options);
   if (store) return metricsOfFleet(options, store, { format, sinceMs, watchMs, clock });
 
   const { shown, path } = await resolveStatePath(options);

@@ -11,7 +11,7 @@ import { resolveStoreChoice } from '../store-url.js';
 
 export interface StatusCommandOptions extends Record<string, unknown> {
   io: CliIO;
-  /** A fleet's PostgreSQL store; default HARNESS_STORE_URL unless --state is given. */
+  /** A fleet's PostgreSQL store; default the configured store (config file, HARNESS_STORE_URL) unless --state is given. */
   store?: string;
   storeSchema?: string;
   /** A state file instead: one harness at most holds it. */
@@ -33,7 +33,7 @@ const STATE_FILE = { what: 'state database', fix: 'pass --state <file>, the .db 
  */
 export async function statusCommand(options: StatusCommandOptions): Promise<number> {
   const { io } = options;
-  const store = resolveStoreChoice(options);
+  const store = await resolveStoreChoice(options);
   if (store) {
     const { PgReader, readFleetStatus } = await import('../../metrics/pg/index.js');
     const reader = await PgReader.open(store.url, { schema: store.schema });
