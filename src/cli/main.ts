@@ -82,9 +82,24 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .option('--watch [interval]', 'print again every interval (default 2s) until interrupted')
     .option('--issue <id>', "one issue's attempts: worker, start, duration, outcome, exit, log")
     .option('--chart', 'workers and queue depth over time, from the recorded snapshots')
+    .option('--store <url>', "a fleet's PostgreSQL store instead of a state file (default: the configured store, HARNESS_STORE_URL, unless --state); adds each coordinator's figures")
+    .option('--store-schema <name>', "the schema of that store (default: the URL's ?schema=, else harness)")
     .action(async (opts) => {
       const { metricsCommand } = await import('./commands/metrics.js');
       exitCode = await metricsCommand({ ...opts, io });
+    });
+
+  program
+    .command('status')
+    .description("who runs a store: a fleet's coordinators (host, pid, version, state, heartbeat, lease, running sessions), or a state file's run lock holder")
+    .option('--store <url>', "a fleet's PostgreSQL store (default: the configured store, HARNESS_STORE_URL, unless --state)")
+    .option('--store-schema <name>', "the schema of that store (default: the URL's ?schema=, else harness)")
+    .option('--state <path>', 'a state database instead (default: the configured one, .harness/state.db)')
+    .option('--config <path>', 'config file to take the store or state path from (default: search up from cwd)')
+    .option('--json', 'print JSON')
+    .action(async (opts: Record<string, unknown>) => {
+      const { statusCommand } = await import('./commands/status.js');
+      exitCode = await statusCommand({ ...opts, io });
     });
 
   program

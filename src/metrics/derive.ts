@@ -43,12 +43,14 @@ export interface HealthInterval {
 /**
  * The store does not record healthCheckIntervalMs, but a snapshot is written
  * at every health check, so their spacing shows it. The median of the latest
- * gaps ignores the long gap between two runs on one store.
+ * gaps ignores the long gap between two runs on one store. In a fleet every
+ * coordinator writes its own, so with `stride` of them a check's interval
+ * is the time from one snapshot to the `stride`-th before it.
  */
-export function healthIntervalFromSnapshots(timesNewestFirst: readonly number[]): HealthInterval {
+export function healthIntervalFromSnapshots(timesNewestFirst: readonly number[], stride = 1): HealthInterval {
   const gaps: number[] = [];
-  for (let i = 1; i < timesNewestFirst.length; i++) {
-    const gap = (timesNewestFirst[i - 1] ?? 0) - (timesNewestFirst[i] ?? 0);
+  for (let i = stride; i < timesNewestFirst.length; i++) {
+    const gap = (timesNewestFirst[i - stride] ?? 0) - (timesNewestFirst[i] ?? 0);
     if (gap > 0) gaps.push(gap);
   }
   if (gaps.length === 0) return { ms: DEFAULT_SCALE_CONFIG.healthCheckIntervalMs, source: 'default' };

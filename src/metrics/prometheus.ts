@@ -1,6 +1,7 @@
 import { Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { HOLD_KINDS } from '../core/run/state.js';
 import { HEALTH_STATES, ISSUE_STATUSES, SESSION_OUTCOMES } from '../core/states.js';
+import { registerCoordinatorSeries } from './prometheus-fleet.js';
 import { ALL_TIME, type StoreQueries } from './queries.js';
 import { buildReport, type MetricsReport, type ReportOptions } from './report.js';
 
@@ -95,6 +96,7 @@ export async function renderPrometheus(report: MetricsReport, histogram: Duratio
     input: report.totalInputTokens,
     output: report.totalOutputTokens,
   });
+  if (report.coordinators) registerCoordinatorSeries(registry, report.coordinators, report.now);
   return registry.metrics();
 }
 

@@ -1,5 +1,6 @@
 import { terminalSafe } from '../text/escape.js';
 import { formatMs, formatUsd, renderMetricsTable } from './render.js';
+import { renderCoordinatorTable } from './render-fleet.js';
 import type { MetricsEvent, MetricsReport } from './report.js';
 
 /**
@@ -29,6 +30,10 @@ export function renderReport(report: MetricsReport, options: { width?: number } 
     const waiting = r.pending + r.sending;
     lines.push(...wrap(`reports:  ${r.sent} sent to the tracker · ${waiting} waiting to be sent · ${r.rejected} rejected`, width, '          '));
     for (const x of report.rejectedReports) lines.push(...wrap(terminalSafe(`  rejected: the ${x.kind} report of ${x.issueId} (${x.source}): ${x.error ?? 'no reason given'}`), width, '            '));
+  }
+  if (report.coordinators && report.coordinators.length > 0) {
+    lines.push(`coordinators (sessions ${report.since === null ? 'of all time' : 'in the window'}; throughput over the last ${formatMs(report.throughputWindowMs)}):`);
+    lines.push(renderCoordinatorTable(report.coordinators));
   }
   if (report.events.length === 0) lines.push(report.since === null ? 'no events recorded' : 'no events in the window');
   else {
@@ -68,9 +73,18 @@ export function wrap(line: string, width: number | undefined, indent = '  '): st
 }
 
 /** Which store, whether a run is live, and the instant the figures describe. */
-export function headline(report: Pick<MetricsReport, 'state' | 'live' | 'run' | 'now' | 'nowSource'>): string {
+export function headline(report: Pick<MetricsReport, 'state' | 'live' | 'run' | 'now' | 'nowSource' | 'coordinators'>): string {
   const at = formatTimestamp(report.now);
   const state = terminalSafe(report.state);
+  const fleet = report.coordinators;
+  if (fleet && fleet.length > 0) {
+    const live = fleet.filter((c) => c.status === 'live').length;
+    if (report.live && live > 0) return `${state} · fleet of ${live} live coordinator${live === 1 ? '' : 's'} (${fleet.length} recorded) · now ${at}`;
+    if (!report.live) {
+      const recorded = `${fleet.length} coordinator${fleet.length === 1 ? '' : 's'} recorded`;
+      return report.nowSource === 'clock' ? `${state} · no live coordinator (${recorded}) · now ${at}` : `${state} · no live coordinator (${recorded}): figures as of the last recorded activity, ${at}`;
+    }
+  }
   if (report.live && report.run) return `${state} · live run (pid ${report.run.pid} on ${terminalSafe(report.run.hostname)}) · now ${at}`;
   if (report.nowSource === 'clock') return `${state} · no run yet · now ${at}`;
   return `${state} · no live run: figures as of the last recorded activity, ${at}`;

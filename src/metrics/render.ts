@@ -6,7 +6,7 @@ const require = createRequire(import.meta.url);
 let tableClass: typeof TableClass | null = null;
 
 /** cli-table3, loaded when the first table is drawn: a run draws none before its first agents start. */
-function Table(): typeof TableClass {
+export function Table(): typeof TableClass {
   return (tableClass ??= require('cli-table3') as typeof TableClass);
 }
 

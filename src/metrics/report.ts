@@ -1,11 +1,10 @@
-import { healthWindowMs } from '../core/health.js';
-import { computeMetricSet } from '../core/metric-set.js';
-import { THROUGHPUT_WINDOW_MS } from '../core/metrics.js';
 import type { ScaleMetrics } from '../core/metrics-types.js';
 import type { IssueStatus, SessionOutcome } from '../core/states.js';
 import type { RunLockInfo } from '../store/types.js';
-import { HEALTH_INTERVAL_SAMPLE, healthIntervalFromSnapshots, isRunLive, nearestRank, rankOffset, type Liveness } from './derive.js';
-import { ALL_TIME, COUNTED_OUTCOMES, type HoldRecordRow, type StoreQueries, type TimeRange } from './queries.js';
+import type { CoordinatorFigures } from './coordinators.js';
+import { HEALTH_INTERVAL_SAMPLE, healthIntervalFromSnapshots, isRunLive, type Liveness } from './derive.js';
+import type { HoldRecordRow, StoreQueries } from './queries.js';
+import { assembleReport, countedOf, healthRange, mergeEvents, percentileSeek, percentileValue, reportWindow, throughputRange } from './report-facts.js';
 
 /**
  * The seed's metric set as `harness metrics` computes it from the store:
@@ -69,6 +68,11 @@ export interface MetricsReport extends SeedMetrics {
   rejectedReports: { issueId: string; kind: string; source: string; error: string | null; at: number | null }[];
   /** The latest notable events in the window, oldest first. */
   events: MetricsEvent[];
+  /**
+   * A fleet's coordinators (a PostgreSQL store), live ones first, each with
+   * its share of the figures; absent for a single harness's state file.
+   */
+  coordinators?: CoordinatorFigures[];
 }
 
 export interface ReportOptions extends Liveness {
@@ -111,136 +115,58 @@ export function reportClock(q: StoreQueries, liveness: Liveness): ReportClock {
 function readReport(q: StoreQueries, options: ReportOptions): MetricsReport {
   const { live, now, nowSource, lock } = reportClock(q, options);
   const sinceMs = options.sinceMs ?? null;
-  const window: TimeRange = sinceMs === null ? ALL_TIME : { from: now - sinceMs, to: now };
-
+  const window = reportWindow(now, sinceMs);
   const totals = q.outcomeTotals(window);
-  let counted = 0;
-  let countedMs = 0;
-  for (const outcome of COUNTED_OUTCOMES) {
-    counted += totals[outcome].count;
-    countedMs += totals[outcome].durationMs;
-  }
+  const counted = countedOf(totals).count;
   const percentile = (p: number): number => {
-    if (counted === 0) return 0;
-    const { order, offset } = rankOffset(nearestRank(p, counted), counted);
-    return Math.max(0, q.countedDurationAt(window, offset, order) ?? 0);
+    const seek = percentileSeek(p, counted);
+    return seek ? percentileValue(q.countedDurationAt(window, seek.offset, seek.order)) : 0;
   };
-
   const interval = healthIntervalFromSnapshots(q.recentSnapshotTimes(HEALTH_INTERVAL_SAMPLE));
-  const healthWindow = healthWindowMs({ healthCheckIntervalMs: interval.ms });
-  const recent = q.outcomeTotals({ from: now - healthWindow, to: now });
-  const recentOk = recent.success.count;
-  const recentBad = recent.failure.count + recent.stalled.count + recent.timeout.count;
+  const health = healthRange(now, interval);
 
   // Workers, stalls and backpressure belong to the live run only: a new run starts with a fresh pool and intake open.
   const runStart = live && lock ? lock.startedAt : null;
-  const currentWorkers = runStart === null ? 0 : q.workersAlive(runStart);
-  const activeWorkers = runStart === null ? 0 : Math.min(q.openSessionCount(), currentWorkers);
-  const stalledWorkers = runStart === null ? 0 : Math.min(q.stalledOpenSessions(runStart), activeWorkers);
-  const backpressureActive = runStart === null ? false : (q.latestBackpressure(runStart)?.active ?? false);
-
-  const issuesByStatus = q.issueCounts();
-  const scale = q.scaleOperationCounts(window);
-  const success = totals.success.count;
-  // The seed's figures by the one definition every view uses (src/core/metric-set.ts).
-  const seed = computeMetricSet({
-    timestamp: now,
-    workers: { idle: currentWorkers - activeWorkers, busy: activeWorkers, draining: 0, stalled: stalledWorkers },
-    queueDepth: issuesByStatus.queued,
-    mergeQueueDepth: issuesByStatus.merging,
-    sessions: {
-      completed: success,
-      failed: counted - success,
-      meanMs: counted === 0 ? 0 : countedMs / counted,
-      p95Ms: percentile(0.95),
-      p99Ms: percentile(0.99),
-      recentSuccesses: q.successesEnded({ from: now - THROUGHPUT_WINDOW_MS, to: now }),
-    },
-    healthWindow: { ok: recentOk, failed: recentBad, stalls: q.stallsDetected({ from: now - healthWindow, to: now }) },
-    backpressure: { active: backpressureActive, activations: q.backpressureActivations(window) },
-    scaleOperations: scale.up + scale.down,
-    workerStalls: q.stallsDetected(window),
-  });
-  return {
-    currentWorkers: seed.currentWorkers,
-    activeWorkers: seed.activeWorkers,
-    idleWorkers: seed.idleWorkers,
-    stalledWorkers: seed.stalledWorkers,
-    queueDepth: seed.queueDepth,
-    mergeQueueDepth: seed.mergeQueueDepth,
-    throughputPerMinute: seed.throughputPerMinute,
-    avgSessionDurationMs: seed.avgSessionDurationMs,
-    p95SessionDurationMs: seed.p95SessionDurationMs,
-    p99SessionDurationMs: seed.p99SessionDurationMs,
-    successRate: seed.successRate,
-    totalSessionsCompleted: seed.totalSessionsCompleted,
-    totalSessionsFailed: seed.totalSessionsFailed,
-    health: seed.health,
-    backpressureActive: seed.backpressureActive,
-    scaleOperations: seed.scaleOperations,
-    state: options.state,
+  const current = runStart === null ? 0 : q.workersAlive(runStart);
+  const active = runStart === null ? 0 : Math.min(q.openSessionCount(), current);
+  const limit = options.eventLimit ?? DEFAULT_EVENT_LIMIT;
+  return assembleReport(options.state, {
     live,
     now,
     nowSource,
     run: lock ?? null,
-    since: sinceMs === null ? null : window.from,
-    throughputWindowMs: THROUGHPUT_WINDOW_MS,
-    healthWindowMs: healthWindow,
-    healthCheckIntervalMs: interval.ms,
-    healthCheckIntervalSource: interval.source,
-    backpressureActivations: seed.backpressureActivations,
-    workerStalls: seed.workerStalls,
-    scaleOperationsByDirection: scale,
-    sessionsByOutcome: Object.fromEntries(Object.entries(totals).map(([o, t]) => [o, t.count])) as Record<SessionOutcome, number>,
-    issuesByStatus,
-    ...spendFields(q),
+    sinceMs,
+    window,
+    totals,
+    p95Ms: percentile(0.95),
+    p99Ms: percentile(0.99),
+    interval,
+    recent: q.outcomeTotals(health),
+    recentStalls: q.stallsDetected(health),
+    workerStalls: q.stallsDetected(window),
+    recentSuccesses: q.successesEnded(throughputRange(now)),
+    workers: { current, active, stalled: runStart === null ? 0 : q.stalledOpenSessions(runStart) },
+    backpressureActive: runStart === null ? false : (q.latestBackpressure(runStart)?.active ?? false),
+    backpressureActivations: q.backpressureActivations(window),
+    issuesByStatus: q.issueCounts(),
+    scale: q.scaleOperationCounts(window),
+    spend: q.spendTotals(),
     holds: q.activeHolds(),
     reports: q.reportCounts() as MetricsReport['reports'],
     rejectedReports: q.rejectedReports(5),
-    events: latestEvents(q, window, options.eventLimit ?? DEFAULT_EVENT_LIMIT),
-  };
-}
-
-function spendFields(q: StoreQueries): Pick<MetricsReport, 'totalCostUsd' | 'totalInputTokens' | 'totalOutputTokens'> {
-  const spent = q.spendTotals();
-  return { totalCostUsd: spent.costUsd, totalInputTokens: spent.inputTokens, totalOutputTokens: spent.outputTokens };
-}
-
-/** A hold's start, and its end when that is in the window too. */
-function holdEvents(hold: HoldRecordRow, window: TimeRange): MetricsEvent[] {
-  const events: MetricsEvent[] = [];
-  if (hold.since > window.from && hold.since <= window.to) events.push({ at: hold.since, type: 'hold:on', kind: hold.kind, reason: hold.reason, fix: hold.fix, until: hold.until });
-  if (hold.endedAt !== null && hold.endedAt > window.from && hold.endedAt <= window.to) events.push({ at: hold.endedAt, type: 'hold:off', kind: hold.kind, by: hold.endedBy });
-  return events;
-}
-
-/** The latest `limit` events from every source, merged, oldest first. */
-function latestEvents(q: StoreQueries, window: TimeRange, limit: number): MetricsEvent[] {
-  if (limit <= 0) return [];
-  const events: MetricsEvent[] = [
-    ...q.latestScaleOperations(window, limit).map((op): MetricsEvent => ({
-      at: op.at,
-      type: op.direction === 'up' ? 'scale:up' : 'scale:down',
-      from: op.from,
-      to: op.to,
-      reason: op.reason,
-    })),
-    ...q.latestBackpressureChanges(window, limit).map((b): MetricsEvent => ({
-      at: b.at,
-      type: b.active ? 'backpressure:on' : 'backpressure:off',
-      queueDepth: b.queueDepth,
-    })),
-    ...q.latestKilledSessions(window, limit).map((s): MetricsEvent => ({
-      at: s.at,
-      type: s.outcome === 'stalled' ? 'session:stalled' : 'session:timeout',
-      sessionId: s.sessionId,
-      issueId: s.issueId,
-      workerId: s.workerId,
-      reason: s.reason,
-    })),
-    ...q.latestRecycles(window, limit).map((r): MetricsEvent => ({ at: r.at, type: 'pool:recycled', workerId: r.workerId, sessionsRun: r.sessionsRun })),
-    ...q.latestHoldChanges(window, limit).flatMap((hold) => holdEvents(hold, window)),
-  ];
-  // Stable: events at the same instant keep their source order.
-  return events.sort((a, b) => a.at - b.at).slice(-limit);
+    events:
+      limit <= 0
+        ? []
+        : mergeEvents(
+            {
+              scale: q.latestScaleOperations(window, limit),
+              backpressure: q.latestBackpressureChanges(window, limit),
+              killed: q.latestKilledSessions(window, limit),
+              recycles: q.latestRecycles(window, limit),
+              holds: q.latestHoldChanges(window, limit),
+            },
+            window,
+            limit,
+          ),
+  });
 }

@@ -9,6 +9,7 @@ import { isAlive, processIdentity } from '../../runtime/processes.js';
 import { directoryProblem } from '../../text/input.js';
 import type { CliIO } from '../io.js';
 import { missingStore, resolveStatePath } from '../state-path.js';
+import { resolveStoreChoice, type StoreChoice } from '../store-url.js';
 
 export interface MetricsCommandOptions extends Record<string, unknown> {
   io: CliIO;
@@ -16,6 +17,10 @@ export interface MetricsCommandOptions extends Record<string, unknown> {
   state?: string;
   /** A config file to take the state path from. */
   config?: string;
+  /** A PostgreSQL store's URL (a fleet's); default the configured store (config file, HARNESS_STORE_URL) unless --state is given. */
+  store?: string;
+  /** The schema of that store; default the URL's `?schema=`, else `harness`. */
+  storeSchema?: string;
   /** Duration: restrict windowed figures and events to this much time before now. */
   since?: string;
   json?: boolean;
@@ -49,6 +54,8 @@ export async function metricsCommand(options: MetricsCommandOptions): Promise<nu
   const sinceMs = options.since === undefined ? null : positiveDuration('--since', options.since);
   const watchMs = options.watch === undefined || options.watch === false ? null : options.watch === true ? DEFAULT_WATCH_MS : positiveDuration('--watch', options.watch);
   checkCombination(options, format, sinceMs);
+  const store = await resolveStoreChoice(options);
+  if (store) return metricsOfFleet(options, store, { format, sinceMs, watchMs, clock });
 
   const { shown, path } = await resolveStatePath(options);
   const directory = directoryProblem(path, shown, STATE_FILE);
@@ -64,6 +71,45 @@ export async function metricsCommand(options: MetricsCommandOptions): Promise<nu
     return await watch(io, clock, watchMs, render);
   } finally {
     queries.close();
+  }
+}
+
+/**
+ * `harness metrics --store`: the same report, read from a fleet's
+ * PostgreSQL store, with its coordinators. Only the metric set: one issue's
+ * attempts and the chart read a state file.
+ */
+async function metricsOfFleet(
+  options: MetricsCommandOptions,
+  store: StoreChoice,
+  settings: { format: Format; sinceMs: number | null; watchMs: number | null; clock: Clock },
+): Promise<number> {
+  const { io } = options;
+  const { format, sinceMs, watchMs, clock } = settings;
+  if (options.issue !== undefined || options.chart) {
+    throw new UsageError(`${options.chart ? '--chart' : '--issue'} reads a state file: with --store, harness metrics shows the fleet's metric set only; drop ${options.chart ? '--chart' : '--issue'}`);
+  }
+  const { PgReader, buildFleetReport, collectFleetPrometheus } = await import('../../metrics/pg/index.js');
+  const reader = await PgReader.open(store.url, { schema: store.schema });
+  const self = hostname();
+  const liveness = () => ({ state: reader.location, hostname: self, isAlive, identify: processIdentity, now: clock.now() });
+  const json = (value: unknown, watching: boolean): string => (watching ? JSON.stringify(value) : JSON.stringify(value, null, 2)) + '\n';
+  const render = async (watching: boolean): Promise<string> => {
+    if (format === 'prometheus') return collectFleetPrometheus(reader, liveness());
+    const report = await buildFleetReport(reader, { ...liveness(), sinceMs });
+    if (format === 'json') return json(report, watching);
+    const { renderReport } = await import('../../metrics/render-report.js');
+    const columns = io.stdout.isTTY ? io.stdout.columns : undefined;
+    return renderReport(report, { width: columns || undefined }) + '\n';
+  };
+  try {
+    if (watchMs === null) {
+      io.stdout.write(await render(false));
+      return 0;
+    }
+    return await watch(io, clock, watchMs, render);
+  } finally {
+    await reader.close();
   }
 }
 

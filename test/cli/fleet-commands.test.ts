@@ -1,0 +1,133 @@
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import type { MetricsReport } from '../../src/metrics/report.js';
+import { makeIO, REPO } from '../helpers/cli.js';
+import { describeWithPostgres, PG_URL, pgStores } from '../helpers/postgres.js';
+import { makeStore } from '../metrics/helpers.js';
+
+const SECRET = 's3cret-of-the-fleet';
+const withPassword = (url: string): string => {
+  const parsed = new URL(url);
+  parsed.password = SECRET;
+  return parsed.toString();
+};
+/** Nothing listens on port 1 of this machine: the connection is refused at once. */
+const UNREACHABLE = `postgres://harness:${SECRET}@127.0.0.1:1/fleet`;
+
+async function harness(args: string[], env: Record<string, string> = {}) {
+  const io = makeIO(REPO, env);
+  const code = await main(args, io.io);
+  return { code, stdout: io.stdout(), stderr: io.stderr() };
+}
+
+describe('harness metrics --store and harness status: flags and errors', () => {
+  it.each([
+    [['metrics', '--store', 'postgres://h/db', '--state', 'x.db'], /--store and --state name two different stores/],
+    [['status', '--store', 'postgres://h/db', '--state', 'x.db'], /--store and --state name two different stores/],
+    [['metrics', '--store', 'postgres://h/db', '--chart'], /--chart reads a state file/],
+    [['metrics', '--store', 'postgres://h/db', '--issue', 'A'], /--issue reads a state file/],
+    [['metrics', '--store', '/var/state.db'], /--store: expected a PostgreSQL URL .*for a state file pass --state <path>/],
+    [['status', '--store-schema', 'fleet', '--state', 'x.db'], /--store-schema applies to a PostgreSQL store/],
+    [['status', '--store', 'postgres://h/db?schema=team_a', '--store-schema', 'team_b'], /--store-schema team_b and the URL's \?schema=team_a name two schemas/],
+  ])('%j exits 2 saying what to pass', async (args, message) => {
+    const result = await harness(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it.each([['metrics'], ['status']])('%s: a server that cannot be reached is one line, exit 2, with the password masked', async (command) => {
+    const result = await harness([command, '--store', UNREACHABLE]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^harness: cannot open PostgreSQL store postgres:\/\/harness:\*\*\*@127\.0\.0\.1:1\/fleet \(schema harness\): .*ECONNREFUSED.*check that the server is running/);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr + result.stdout).not.toContain(SECRET);
+  });
+
+  it('takes the store from HARNESS_STORE_URL, and --state still chooses a state file over it', async () => {
+    const fromEnv = await harness(['status'], { HARNESS_STORE_URL: UNREACHABLE });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toContain('postgres://harness:***@127.0.0.1:1/fleet');
+    expect(fromEnv.stderr).not.toContain(SECRET);
+
+    const t = makeStore();
+    try {
+      const state = await harness(['status', '--state', t.path], { HARNESS_STORE_URL: UNREACHABLE });
+      expect(state.code).toBe(0);
+      expect(state.stdout).toContain('a state file has one coordinator at most: no harness holds it');
+      t.store.acquireRunLock({ pid: process.pid, hostname: hostname(), startedAt: 1, heartbeatAt: Date.now() }, () => true);
+      const held = await harness(['status', '--state', t.path, '--json']);
+      expect(JSON.parse(held.stdout)).toMatchObject({ kind: 'sqlite', live: true, holder: 'live', run: { pid: process.pid } });
+      expect((await harness(['status', '--state', t.path])).stdout).toMatch(/held by pid \d+ on .*, heartbeat .* ago/);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('takes the store from the config file', async () => {
+    const t = makeStore();
+    try {
+      writeFileSync(join(t.dir, 'harness.config.json'), JSON.stringify({ store: UNREACHABLE }));
+      const io = makeIO(t.dir);
+      expect(await main(['metrics', '--json'], io.io)).toBe(2);
+      expect(io.stderr()).toContain('cannot open PostgreSQL store postgres://harness:***@127.0.0.1:1/fleet');
+      expect(io.stderr()).not.toContain(SECRET);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('the bin maps an unreachable store to exit 2', () => {
+    const result = spawnSync(process.execPath, [join(REPO, 'bin', 'harness.js'), 'status', '--store', UNREACHABLE], { encoding: 'utf8', timeout: 20_000 });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('cannot open PostgreSQL store postgres://harness:***@127.0.0.1:1/fleet');
+    expect(result.stderr).not.toContain(SECRET);
+  });
+});
+
+const describePg = describeWithPostgres('harness metrics --store and harness status from the CLI');
+
+describePg('harness metrics --store and harness status against a server', () => {
+  const pg = pgStores();
+  let schema = '';
+
+  beforeAll(async () => {
+    const store = await pg.open();
+    schema = store.schema;
+    await store.joinFleet({ host: 'cli-host', pid: 42, processStart: null, version: '1.2.3', maxWorkers: 2, startedAt: Date.now(), leaseMs: 600_000, fleetMaxWorkers: null });
+  });
+
+  it('metrics --json is the report with its coordinators; status --json lists them; neither shows the password', async () => {
+    const url = withPassword(PG_URL);
+    const metrics = await harness(['metrics', '--store', url, '--store-schema', schema, '--json']);
+    expect(metrics.stderr).toBe('');
+    expect(metrics.code).toBe(0);
+    const report = JSON.parse(metrics.stdout) as MetricsReport;
+    expect(report).toMatchObject({ live: true, currentWorkers: 0, coordinators: [{ host: 'cli-host', pid: 42, status: 'live' }] });
+    const status = await harness(['status', '--store', url, '--store-schema', schema]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/cli-host +│ 42 +│ 1\.2\.3 +│ live/);
+    const prometheus = await harness(['metrics', '--format', 'prometheus', '--store-schema', schema], { HARNESS_STORE_URL: url });
+    expect(prometheus.stdout).toMatch(/harness_coordinator_up\{coordinator="cli-host:42:\d+"\} 1/);
+    for (const output of [metrics, status, prometheus]) expect(output.stdout + output.stderr).not.toContain(SECRET);
+  });
+
+  it("takes the schema from the URL's ?schema=, as harness run does", async () => {
+    const url = new URL(withPassword(PG_URL));
+    url.searchParams.set('schema', schema);
+    const result = await harness(['status', '--json', '--store', url.toString()]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ store: expect.stringContaining(`(schema ${schema})`), coordinators: [{ host: 'cli-host' }] });
+    expect(result.stdout).not.toContain(SECRET);
+  });
+
+  it('a schema of another name is one line, exit 2', async () => {
+    const result = await harness(['status', '--store', withPassword(PG_URL), '--store-schema', 'no_such_fleet_schema']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^harness: no harness store in schema no_such_fleet_schema of postgres:\/\/postgres:\*\*\*@.*--store-schema <name>/);
+    expect(result.stderr).not.toContain(SECRET);
+  });
+});
