@@ -44,7 +44,6 @@ function refusals(config: HarnessConfig, options: RunOptions): string | null {
   if (options.retryFailed) return '--retry-failed with --store is not supported yet: retry the issues on a SQLite state, or add them again under new ids';
   if (options.forceUnlock) return '--force-unlock is for a SQLite state; a fleet has no run lock (a silent coordinator is presumed dead after fleet.leaseMs)';
   if (options.metricsPort !== undefined) return '--metrics-port with --store is not supported yet: use `harness metrics --store <url>`';
-  if (options.dashboard) return '--dashboard-port with --store is not supported yet: use `harness dashboard --store <url>`';
   return null;
 }
 
@@ -78,9 +77,11 @@ export async function prepareFleetRun(options: RunOptions, io: RunIO): Promise<P
   const member = new FleetMember({ store, clock: realClock, events, processes: systemProcesses });
   const logPaths = new Map<string, string | null>();
   const failureSessions = new Map<string, SessionRow[]>();
+  let dashboard: { close(): Promise<void> } | null = null;
   const close = async (): Promise<void> => {
     member.stop();
     await runner?.close?.();
+    await dashboard?.close();
     await store.close().catch(() => {});
   };
   try {
@@ -111,6 +112,20 @@ export async function prepareFleetRun(options: RunOptions, io: RunIO): Promise<P
     const running = coordinator;
     events.on('session:started', (e) => logPaths.set(e.sessionId, sessionLogPath(files.logs, e.issueId, e.attempt, e.sessionId)));
     io.say(`store: ${store.location}\n`);
+    if (options.dashboard) {
+      // The page reads the whole fleet through its own connection; actions are posted there for any live coordinator to take.
+      const { serveDashboard } = await import('../dashboard/serve.js');
+      const served = await serveDashboard({
+        store: target,
+        port: options.dashboard.port,
+        flag: { port: '--dashboard-port', host: '--dashboard-host' },
+        ...(options.dashboard.host !== undefined ? { host: options.dashboard.host } : {}),
+        allowActions: options.dashboard.actions,
+        stallTimeoutMs: config.workerStallTimeoutMs,
+      });
+      dashboard = served;
+      for (const note of served.notes) io.say(`${note}\n`);
+    }
     return {
       coordinator: running,
       events,

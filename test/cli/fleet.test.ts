@@ -139,6 +139,27 @@ describePg('a fleet of harness processes on one PostgreSQL store', () => {
   }, 90_000);
 });
 
+describePg("a fleet coordinator's dashboard", () => {
+  const pg = pgStores();
+
+  it('serves the whole fleet from --dashboard-port, its coordinator and running sessions included', async () => {
+    const s = setUp(4, 'fleet-dashboard');
+    const schema = pg.schema();
+    const args = ['--store', fleetUrl(schema), '--issues', s.file, '--agent', RECORD, '--min-workers', '2', '--max-workers', '2', '--dashboard-port', '0'];
+    const coordinator = startCoordinator(s.dir, args, s.marker, { RECORD_TO: s.record, RECORD_PAUSE_MS: '1500' });
+    await waitFor(() => /dashboard: serving (http:\S+)/.test(coordinator.output()), 20_000, 'the dashboard address');
+    const address = /dashboard: serving (http:\S+)/.exec(coordinator.output())![1]!;
+    let state: { coordinators?: { host: string; state: string }[]; sessions?: unknown[] } = {};
+    for (let i = 0; i < 100 && !(state.sessions?.length === 2); i++) {
+      state = (await (await fetch(new URL('/api/state', address))).json()) as typeof state;
+      if (state.sessions?.length !== 2) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(state.sessions).toHaveLength(2);
+    expect(state.coordinators?.map((c) => c.state)).toEqual(['live']);
+    expect(await coordinator.exited, coordinator.output()).toBe(0);
+  }, 60_000);
+});
+
 describePg('budgets across a fleet', () => {
   const pg = pgStores();
 
