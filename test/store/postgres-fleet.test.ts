@@ -120,6 +120,27 @@ describePg('a fleet on PostgreSQL', () => {
     expect(await b.getIssue('i0')).toMatchObject({ status: 'queued', attempts: 0 });
   });
 
+  it('keeps the counts by status exact while coordinators claim and finish at once', async () => {
+    const { a, b, schema } = await fleet(120);
+    const c = await pg.open({ schema });
+    await c.joinFleet(info({ pid: 3 }));
+    await Promise.all(
+      [a, b, c].map(async (store, k) => {
+        for (let n = 0; ; n++) {
+          const { issue: taken } = await store.claim({ sessionId: `s${k}-${n}`, workerId: 'worker-1', now: 2, logPath });
+          if (!taken) return;
+          await store.finishSession(`s${k}-${n}`, { outcome: n % 3 === 0 ? 'failure' : 'success', endedAt: 3 }, n % 3 === 0 ? { status: 'failed', lastError: 'x' } : { status: 'done' });
+        }
+      }),
+    );
+    const counted = await pg.admin.query(`SELECT status, count(*)::int AS n FROM ${schema}.issues GROUP BY status ORDER BY status`);
+    const expected = Object.fromEntries(counted.rows.map((r: { status: string; n: number }) => [r.status, r.n]));
+    const counts = await a.countIssues();
+    expect({ done: counts.done, failed: counts.failed }).toEqual({ done: expected.done, failed: expected.failed });
+    expect(counts.done + counts.failed).toBe(120);
+    expect((await b.queueView(4)).counts).toEqual(counts);
+  });
+
   it('gives a named lease to one coordinator at a time, and to another once it runs out or is released', async () => {
     const { a, b } = await fleet(0);
     expect(await a.holdLease('merge', 60_000)).toBe(true);

@@ -13,11 +13,13 @@
  *   new state comes with a new schema version;
  * - issue seq comes from a sequence and every log table has an identity
  *   column, so coordinators importing at once never pick the same number;
- * - counts of issues by status are counted, not kept in a totals table
- *   by triggers: a row every status change updates would serialise every
- *   coordinator's transactions on it (and deadlock those that update two
- *   such rows in opposite orders). `harness metrics` still reads SQLite,
- *   so its aggregates (session_totals, the duration indexes) are not here;
+ * - counts of issues by status are not kept in one totals table by
+ *   triggers, as in SQLite: a row every status change updates would
+ *   serialise every coordinator's transactions on it (and deadlock those
+ *   that update two such rows in opposite orders). Step 3
+ *   (schema-counts.ts) keeps them in shards instead. The SQLite
+ *   aggregates of `harness metrics` (session_totals, the duration
+ *   indexes) are not here;
  * - the outbox is filled by a trigger, in the transaction of the status
  *   change it reports, exactly as in SQLite (schema step 10).
  */
