@@ -10,6 +10,7 @@ const benches = [
   ['parse', './parse.js'],
   ['dashboard', './dashboard.js'],
   ['workspaces', './workspaces.js'],
+  ['postgres claims', './pg-claims.js'],
 ];
 
 const only = process.argv.slice(2);
