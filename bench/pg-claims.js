@@ -2,7 +2,8 @@
 // this one run. Harness: N issues (BENCH_PG_CLAIMS, 3,000) imported and
 // admitted, then 1 or 4 stores (each its own connection, as separate
 // coordinators are) loop claim + finishSession (success, done) until nothing
-// is left; no process is run. pg-boss: the same N jobs inserted, then 1 or 4
+// is left; no process is run. At 4 also joined as a fleet's coordinators,
+// whose every claim and finish checks the coordinator is still live. pg-boss: the same N jobs inserted, then 1 or 4
 // PgBoss instances (each a pool of one connection, its maintenance and
 // scheduling off) loop fetch (its default batch of one, in priority order)
 // + complete. Every measurement has a fresh schema, dropped after it; each
@@ -41,13 +42,19 @@ async function timed(workers, loop) {
   return { claimed, perSecond: claimed / seconds };
 }
 
-async function harnessClaims(url, admin, issues, concurrency) {
+async function harnessClaims(url, admin, issues, concurrency, fleet = false) {
   const schema = freshSchema();
   const stores = [];
   try {
     // Opened one after another: the first creates the schema, the others find it.
     for (let w = 0; w < concurrency; w++) stores.push(await openPostgresStore(url, { schema, applicationName: `bench-harness-${w}` }));
     const now = Date.now();
+    // As a fleet's coordinators: every claim and finish then also checks the coordinator is live and the session its own.
+    if (fleet) {
+      for (const store of stores) {
+        await store.joinFleet({ host: 'bench', pid: process.pid, processStart: null, version: 'bench', maxWorkers: 1, startedAt: now, leaseMs: 600_000, fleetMaxWorkers: null });
+      }
+    }
     await stores[0].importIssues(
       Array.from({ length: issues }, (_, i) => ({ id: `B-${i}`, title: `Issue ${i}`, body: bodyOf(i), priority: priorityOf(i), labels: [] })),
       now,
@@ -115,6 +122,7 @@ const CONTENDERS = [
   { key: 'pgboss-1', label: 'pg-boss, 1 worker', run: (url, admin, n) => pgBossClaims(url, admin, n, 1) },
   { key: 'harness-4', label: 'harness, 4 stores', run: (url, admin, n) => harnessClaims(url, admin, n, 4) },
   { key: 'pgboss-4', label: 'pg-boss, 4 workers', run: (url, admin, n) => pgBossClaims(url, admin, n, 4) },
+  { key: 'harness-fleet-4', label: 'harness, 4 stores joined as a fleet', run: (url, admin, n) => harnessClaims(url, admin, n, 4, true) },
   { key: 'pgboss-batch-4', label: `pg-boss, 4 workers, batched ${BATCH}/fetch`, run: (url, admin, n) => pgBossClaims(url, admin, n, 4, BATCH) },
 ];
 
@@ -150,6 +158,8 @@ export async function main() {
       met &&= median(ratios) >= 1;
       console.log(`  harness/pg-boss at ${n}: ${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`);
     }
+    const fleetRatios = runs['harness-fleet-4'].map((h, round) => h / runs['pgboss-4'][round]);
+    console.log(`  harness as a fleet/pg-boss at 4: ${median(fleetRatios).toFixed(2)}× (${Math.min(...fleetRatios).toFixed(2)}–${Math.max(...fleetRatios).toFixed(2)})`);
     console.log(`  target (harness ≥ pg-boss, one claim at a time, at 1 and at 4): ${met ? 'target met' : 'not met'}`);
   } finally {
     await admin.end();
