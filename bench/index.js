@@ -11,6 +11,7 @@ const benches = [
   ['dashboard', './dashboard.js'],
   ['dashboard --store', './dashboard-store.js'],
   ['workspaces', './workspaces.js'],
+  ['postgres claims', './pg-claims.js'],
 ];
 
 const only = process.argv.slice(2);
