@@ -12,6 +12,7 @@ const benches = [
   ['dashboard --store', './dashboard-store.js'],
   ['workspaces', './workspaces.js'],
   ['postgres claims', './pg-claims.js'],
+  ['fleet dispatch', './fleet-dispatch.js'],
 ];
 
 const only = process.argv.slice(2);
