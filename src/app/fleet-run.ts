@@ -158,6 +158,11 @@ export async function prepareFleetRun(options: RunOptions, io: RunIO): Promise<P
           return summary;
         } catch (error) {
           fenced = error instanceof FencedError;
+          const dead = fenced ? null : await member.presumedDead();
+          if (dead !== null) {
+            fenced = true;
+            throw new FencedError(dead, { cause: error });
+          }
           throw error;
         } finally {
           await member.leave('its run ended', fenced).catch(() => {});

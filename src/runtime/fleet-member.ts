@@ -81,6 +81,26 @@ export class FleetMember {
       .finally(() => (this.polling = false));
   }
 
+  /**
+   * After the run failed on something else (a connection the server closed
+   * while this process was paused, say): if the fleet has meanwhile
+   * presumed this coordinator dead, that is the failure to report. Null
+   * when it is still live, or the fleet's table cannot be read.
+   */
+  async presumedDead(): Promise<string | null> {
+    if (this.id === null) return null;
+    try {
+      const self = (await this.o.store.listCoordinators()).find((c) => c.id === this.id);
+      if (!self || self.state === 'live') return null;
+      return (
+        `coordinator ${this.id} stopped: the fleet presumed it dead (${self.endedBy ?? self.state}), and its sessions went back to the queue for others; ` +
+        'what it did after that was refused. Start harness again to rejoin the fleet'
+      );
+    } catch {
+      return null;
+    }
+  }
+
   /** Stop renewing and polling; leave the fleet unless it already presumed this coordinator dead. */
   async leave(by: string, fenced: boolean): Promise<void> {
     this.stop();
