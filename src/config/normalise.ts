@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { GROUP_FIELDS, GROUP_SHORTHAND, SCALAR_FIELDS, type GroupName } from './fields.js';
 import { fieldForFlagName, flagFor } from './flags.js';
 import { unknownFieldMessage } from './suggest.js';
+import { maskUrl } from '../store/postgres/url.js';
 
 /** Maps a dotted field path (`''` for the whole layer) to the name the user wrote. */
 export type Labeller = (path: string) => string;
@@ -29,7 +30,7 @@ function describeIssue(issue: Issue, input: unknown, label: Labeller): string[] 
       return unknownFieldMessage(label(fullPath), fullPath, candidatesFor(path.join('.')));
     });
   }
-  const received = renderValue(valueAt(input, path));
+  const received = renderFieldValue(path.join('.'), valueAt(input, path));
   return [`${label(path.join('.'))}: expected ${issue.message}, received ${received}`];
 }
 
@@ -66,6 +67,11 @@ function valueAt(input: unknown, path: readonly string[]): unknown {
 }
 
 const MAX_RENDERED = 60;
+
+/** A field's received value as a problem shows it: the store's URL with its password masked. */
+export function renderFieldValue(path: string, value: unknown): string {
+  return renderValue(path === 'store' && typeof value === 'string' ? maskUrl(value) : value);
+}
 
 /** How a received value is shown: strings quoted, numbers bare, objects as short JSON. */
 export function renderValue(value: unknown): string {

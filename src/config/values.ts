@@ -7,7 +7,7 @@
  */
 import { FIELD_CHECKS } from './checks.js';
 import { FIELD_PATHS, SCALAR_FIELD_KINDS, TEXT_KINDS, type FieldPath, type GroupName, type ScalarField } from './fields.js';
-import { renderValue } from './normalise.js';
+import { renderFieldValue } from './normalise.js';
 import type { ConfigSource, HarnessConfig } from './types.js';
 
 type FieldValue<P extends FieldPath> = P extends ScalarField
@@ -44,7 +44,7 @@ export function checkEntries(entries: ReadonlyMap<FieldPath, unknown>, label: (p
     const value = entries.get(path);
     const result = FIELD_CHECKS[path](value);
     if (result.ok) values[path] = result.value;
-    else problems.push(`${label(path)}: expected ${result.expected}, received ${renderValue(value)}`);
+    else problems.push(`${label(path)}: expected ${result.expected}, received ${renderFieldValue(path, value)}`);
   }
   return { values: values as FieldValues, problems };
 }

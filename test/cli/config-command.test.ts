@@ -37,6 +37,14 @@ describe('configShow', () => {
     }
   });
 
+  it("masks the password of a store URL it refuses", async () => {
+    const cwd = makeProject({ 'package.json': PACKAGE_JSON, 'harness.config.json': json({ store: 'postgress://fleet:file-secret@db/harness' }) });
+    const refused = (await errorOf(configShow({ cwd, env: { HARNESS_STORE_URL: 'mysql://fleet:env-secret@db/harness' }, flags: {}, json: false }))) as ConfigError;
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect(refused.message).toContain('fleet:***@db');
+    expect(refused.message).not.toMatch(/file-secret|env-secret/);
+  });
+
   it('lists fields, values and sources as text', async () => {
     const cwd = makeProject({
       'package.json': PACKAGE_JSON,
