@@ -40,6 +40,13 @@ export class Batch<T> {
   private readonly bodyDone: Promise<T>;
   private open = true;
   private failed: unknown = null;
+  /**
+   * Control statements not sent yet, sent with the next call's SAVEPOINT:
+   * BEGIN (null once sent), then each call's RELEASE, so the control of a
+   * call costs one round trip rather than two.
+   */
+  private pending: string | null = 'BEGIN';
+  private begunTransaction = false;
 
   constructor(private readonly host: BatchHost) {
     this.chain = new Promise<void>((resolve, reject) => (this.begun = { resolve, reject })).catch(() => {});
@@ -74,7 +81,6 @@ export class Batch<T> {
     let opened: PoolClient | undefined;
     try {
       opened = await this.host.connect();
-      await opened.query('BEGIN');
     } catch (error) {
       opened?.release(true);
       return this.abandon(this.host.errorOf('begin a batch', error));
@@ -93,7 +99,8 @@ export class Batch<T> {
       }
       if (this.failed !== null) throw this.failed;
       try {
-        await client.query('COMMIT');
+        // No call joined: the transaction never began, and there is nothing to commit. COMMIT releases a last savepoint.
+        if (this.begunTransaction) await client.query('COMMIT');
       } catch (error) {
         throw this.host.errorOf('commit a batch', error);
       }
@@ -125,13 +132,16 @@ export class Batch<T> {
     }
     const client = this.client;
     try {
-      await client.query('SAVEPOINT harness_call');
+      // With what is still to say before it (BEGIN, or the last call's RELEASE): one round trip.
+      await client.query(this.pending === null ? 'SAVEPOINT harness_call' : `${this.pending}; SAVEPOINT harness_call`);
+      this.pending = null;
+      this.begunTransaction = true;
     } catch (error) {
       throw this.fail(this.host.errorOf(operation, error));
     }
     try {
       const value = await work(txOn(client));
-      await client.query('RELEASE SAVEPOINT harness_call');
+      this.pending = 'RELEASE SAVEPOINT harness_call';
       return value;
     } catch (error) {
       try {

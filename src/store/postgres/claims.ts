@@ -1,7 +1,7 @@
 import { afterAdmission, afterClaim, checkNewSession } from '../transitions.js';
 import type { Claims } from '../ports.js';
 import type { PostgresConnection } from './connection.js';
-import { queueView, writeIssues } from './issues.js';
+import { queueView, viewOf, withQueueView, writeIssues, type ViewRecord } from './issues.js';
 import { ISSUE_COLUMNS, toIssue, type IssueRecord } from './rows.js';
 import { sqlLimit } from './sql.js';
 import type { Membership } from './membership.js';
@@ -35,11 +35,15 @@ WHERE ${LIVE(3)} AND id = $2 AND status = 'queued' AND (not_before IS NULL OR no
 RETURNING ${ISSUE_COLUMNS}`;
 
 /** The session row; a fleet's claim carries its coordinator and a fencing token of its own. */
-const INSERT_SESSION = `
-INSERT INTO sessions (id, issue_id, worker_id, attempt, started_at, last_progress_at, log_path, coordinator_id, fence)
-VALUES ($1, $2, $3, $4, $5, $5, $6, nullif($7, ''), CASE WHEN $7 = '' THEN NULL ELSE nextval('fence_seq') END)
-ON CONFLICT (id) DO NOTHING
-RETURNING fence`;
+const INSERT_SESSION = withQueueView(
+  `opened AS (
+  INSERT INTO sessions (id, issue_id, worker_id, attempt, started_at, last_progress_at, log_path, coordinator_id, fence)
+  VALUES ($1, $2, $3, $4, $5, $5, $6, nullif($7, ''), CASE WHEN $7 = '' THEN NULL ELSE nextval('fence_seq') END)
+  ON CONFLICT (id) DO NOTHING
+  RETURNING fence
+)`,
+  '(SELECT count(*) FROM opened) AS opened, (SELECT fence FROM opened) AS fence',
+);
 
 /** The fleet's sessions open now, counted while holding the fleet's claim lock (one claim at a time checks the cap). */
 const FLEET_CLAIM_LOCK = "SELECT pg_advisory_xact_lock(1213353555, hashtext(current_schema() || ':fleet-claims'))";
@@ -81,12 +85,20 @@ export function postgresClaims(c: PostgresConnection, member: Membership): Promi
         const written = toIssue(record);
         const change = afterClaim({ ...written, status: 'queued', attempts: written.attempts - 1 }, now);
         const attempt = change.priorAttempts + change.attempts;
-        const opened = await tx.rows<{ fence: number | null }>(INSERT_SESSION, [sessionId, written.id, workerId, attempt, now, logPath(written.id, attempt, sessionId), member.id]);
+        // The session row and the queue as the claim leaves it, in one statement.
+        const opened = await tx.row<ViewRecord & { opened: number; fence: number | null }>(INSERT_SESSION, [
+          sessionId,
+          written.id,
+          workerId,
+          attempt,
+          now,
+          logPath(written.id, attempt, sessionId),
+          member.id,
+        ]);
         // A session id already used: the claim is refused whole (the transaction rolls back).
-        checkNewSession(sessionId, opened.length === 0);
-        const fence = opened[0]?.fence;
-        if (fence !== null && fence !== undefined) member.fences.set(sessionId, fence);
-        return { issue: { ...written, ...change }, view: await queueView(tx) };
+        checkNewSession(sessionId, !opened || Number(opened.opened) === 0);
+        if (opened?.fence !== null && opened?.fence !== undefined) member.fences.set(sessionId, opened.fence);
+        return { issue: { ...written, ...change }, view: viewOf(opened) };
       }),
 
     queueView: () => c.transact('read the queue', (tx) => queueView(tx)),

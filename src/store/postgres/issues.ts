@@ -12,13 +12,20 @@ export async function readIssue(tx: Tx, id: string, lock = false): Promise<Issue
   return record && toIssue(record);
 }
 
+/** The update of one issue to `change`, its parameters numbered from `$first` (issueParams gives them), for a statement of its own or a part of a larger one. */
+export function issueUpdate(first: number): string {
+  const $ = (k: number) => `$${first + k}`;
+  return `UPDATE issues SET status = ${$(1)}, attempts = ${$(2)}, prior_attempts = ${$(3)}, not_before = ${$(4)}, last_error = ${$(5)}, branch = ${$(6)},
+       resume_from = ${$(7)}, spent_usd = ${$(8)}, spent_tokens = ${$(9)}, updated_at = ${$(10)}
+     WHERE id = ${$(0)}`;
+}
+
+export function issueParams(id: string, change: IssueChange): unknown[] {
+  return [id, change.status, change.attempts, change.priorAttempts, change.notBefore, change.lastError, change.branch, change.resumeFrom, change.spentUsd, change.spentTokens, change.updatedAt];
+}
+
 export async function writeIssue(tx: Tx, id: string, change: IssueChange): Promise<void> {
-  await tx.run(
-    `UPDATE issues SET status = $2, attempts = $3, prior_attempts = $4, not_before = $5, last_error = $6, branch = $7,
-       resume_from = $8, spent_usd = $9, spent_tokens = $10, updated_at = $11
-     WHERE id = $1`,
-    [id, change.status, change.attempts, change.priorAttempts, change.notBefore, change.lastError, change.branch, change.resumeFrom, change.spentUsd, change.spentTokens, change.updatedAt],
-  );
+  await tx.run(issueUpdate(1), issueParams(id, change));
 }
 
 export async function listIssues(tx: Tx, status?: IssueStatus): Promise<IssueRow[]> {
@@ -45,23 +52,38 @@ export async function countIssues(tx: Tx): Promise<Record<IssueStatus, number>> 
 }
 
 /** One statement, so one snapshot: the counts, the next retry, the merge queue's depth and what has been spent. */
-const QUEUE_VIEW = `
-SELECT
+const VIEW_COLUMNS = `
   (SELECT coalesce(json_agg(json_build_object('status', c.status, 'n', c.n)), '[]') FROM (${COUNTS}) c) AS counts,
   (SELECT min(not_before) FROM issues WHERE status = 'queued' AND not_before IS NOT NULL) AS next_retry_at,
   (SELECT count(*) FROM merge_entries WHERE state IN ('queued', 'merging')) AS merge_depth,
-  s.cost_usd, s.input_tokens, s.output_tokens
-FROM spend_totals s WHERE s.id = 1`;
+  s.cost_usd, s.input_tokens, s.output_tokens`;
+
+const QUEUE_VIEW = `SELECT ${VIEW_COLUMNS} FROM spend_totals s WHERE s.id = 1`;
+
+export interface ViewRecord {
+  counts: { status: string; n: number }[];
+  next_retry_at: number | null;
+  merge_depth: number;
+  cost_usd: number;
+  input_tokens: number;
+  output_tokens: number;
+}
+
+/**
+ * A statement that writes (`cte`, a data-modifying WITH clause) and
+ * answers the queue view with `columns` of its own, in one round trip. The
+ * view reads the snapshot the statement began with: only a write whose
+ * change the view does not show (a session row) belongs in `cte`.
+ */
+export function withQueueView(cte: string, columns: string): string {
+  return `WITH ${cte} SELECT ${columns}, ${VIEW_COLUMNS} FROM spend_totals s WHERE s.id = 1`;
+}
 
 export async function queueView(tx: Tx): Promise<QueueView> {
-  const r = await tx.row<{
-    counts: { status: string; n: number }[];
-    next_retry_at: number | null;
-    merge_depth: number;
-    cost_usd: number;
-    input_tokens: number;
-    output_tokens: number;
-  }>(QUEUE_VIEW);
+  return viewOf(await tx.row<ViewRecord>(QUEUE_VIEW));
+}
+
+export function viewOf(r: ViewRecord | undefined): QueueView {
   return {
     counts: countsOf(r?.counts ?? []),
     nextRetryAt: r?.next_retry_at ?? null,

@@ -1,10 +1,28 @@
 import { afterTransition, checkFinish, spendOf } from '../transitions.js';
 import type { Sessions } from '../ports.js';
 import type { PostgresConnection } from './connection.js';
-import { queueView, readIssue, writeIssue } from './issues.js';
-import { SESSION_COLUMNS, toSession, type SessionRecord } from './rows.js';
+import { issueParams, issueUpdate, queueView } from './issues.js';
+import { SESSION_COLUMNS, toIssue, toSession, type IssueRecord, type SessionRecord } from './rows.js';
 import { Membership } from './membership.js';
 import type { Promising } from './promising.js';
+
+const FINISH_READ = `
+SELECT ${SESSION_COLUMNS.split(', ').map((column) => `s.${column.trim()}`).join(', ')}, row_to_json(i) AS issue_row
+FROM sessions s JOIN issues i ON i.id = s.issue_id
+WHERE s.id = $1 AND ${Membership.guard(2, 3)}
+FOR UPDATE OF s, i`;
+
+const FINISH_WRITE = `
+WITH ended AS (
+  UPDATE sessions SET ended_at = $2, outcome = $3, exit_code = $4, signal = $5, reason = $6,
+    agent_session_id = coalesce($7, agent_session_id), model = coalesce($8, model), turns = $9,
+    cost_usd = $10, input_tokens = $11, output_tokens = $12, cache_read_tokens = $13, cache_write_tokens = $14, agent_error = $15
+  WHERE id = $1
+), moved AS (
+  ${issueUpdate(16)}
+)
+UPDATE spend_totals SET cost_usd = cost_usd + $27, input_tokens = input_tokens + $28, output_tokens = output_tokens + $29
+WHERE id = 1 AND ($27 <> 0 OR $28 <> 0 OR $29 <> 0)`;
 
 /** A session's life after its claim: its process, its progress, a stall, its end. */
 export function postgresSessions(c: PostgresConnection, member: Membership): Promising<Sessions> {
@@ -51,47 +69,37 @@ export function postgresSessions(c: PostgresConnection, member: Membership): Pro
 
     finishSession: (sessionId, end, transition) =>
       c.transact('record the end of a session', async (tx) => {
-        const record = await tx.row<SessionRecord>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1 AND ${Membership.guard(2, 3)} FOR UPDATE OF sessions`, [
-          sessionId,
-          ...member.guardParams(sessionId),
-        ]);
+        // The session and its issue, both locked, in one statement.
+        const record = await tx.row<SessionRecord & { issue_row: IssueRecord }>(FINISH_READ, [sessionId, ...member.guardParams(sessionId)]);
         if (!record) await member.check(tx, sessionId, 'record the end of a session');
         checkFinish(sessionId, record && { endedAt: record.ended_at, outcome: record.outcome });
-        const issue = await readIssue(tx, record!.issue_id, true);
+        const issue = toIssue(record!.issue_row);
         const usage = end.usage ?? null;
         // Checked before anything is written: a move the state machine forbids changes nothing.
-        const change = issue && afterTransition(issue, transition, end.endedAt, usage);
-        await tx.run(
-          `UPDATE sessions SET ended_at = $2, outcome = $3, exit_code = $4, signal = $5, reason = $6,
-             agent_session_id = coalesce($7, agent_session_id), model = coalesce($8, model), turns = $9,
-             cost_usd = $10, input_tokens = $11, output_tokens = $12, cache_read_tokens = $13, cache_write_tokens = $14, agent_error = $15
-           WHERE id = $1`,
-          [
-            sessionId,
-            end.endedAt,
-            end.outcome,
-            end.exitCode ?? null,
-            end.signal ?? null,
-            end.reason ?? null,
-            usage?.agentSessionId ?? null,
-            usage?.model ?? null,
-            usage?.turns ?? null,
-            usage?.costUsd ?? null,
-            usage ? usage.inputTokens : null,
-            usage ? usage.outputTokens : null,
-            usage ? usage.cacheReadTokens : null,
-            usage ? usage.cacheWriteTokens : null,
-            usage?.agentError ?? null,
-          ],
-        );
-        if (issue && change) await writeIssue(tx, issue.id, change);
+        const change = afterTransition(issue, transition, end.endedAt, usage);
         const spend = spendOf(usage);
-        if (spend.costUsd || spend.inputTokens || spend.outputTokens) {
-          await tx.run(
-            'UPDATE spend_totals SET cost_usd = cost_usd + $1, input_tokens = input_tokens + $2, output_tokens = output_tokens + $3 WHERE id = 1',
-            [spend.costUsd, spend.inputTokens, spend.outputTokens],
-          );
-        }
+        // The session's end, its issue's move and the spend, in one statement.
+        await tx.run(FINISH_WRITE, [
+          sessionId,
+          end.endedAt,
+          end.outcome,
+          end.exitCode ?? null,
+          end.signal ?? null,
+          end.reason ?? null,
+          usage?.agentSessionId ?? null,
+          usage?.model ?? null,
+          usage?.turns ?? null,
+          usage?.costUsd ?? null,
+          usage ? usage.inputTokens : null,
+          usage ? usage.outputTokens : null,
+          usage ? usage.cacheReadTokens : null,
+          usage ? usage.cacheWriteTokens : null,
+          usage?.agentError ?? null,
+          ...issueParams(issue.id, change),
+          spend.costUsd,
+          spend.inputTokens,
+          spend.outputTokens,
+        ]);
         member.fences.delete(sessionId);
         return queueView(tx);
       }),
