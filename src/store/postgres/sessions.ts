@@ -21,8 +21,8 @@ WITH ended AS (
 ), moved AS (
   ${issueUpdate(16)}
 )
-UPDATE spend_totals SET cost_usd = cost_usd + $27, input_tokens = input_tokens + $28, output_tokens = output_tokens + $29
-WHERE id = 1 AND ($27 <> 0 OR $28 <> 0 OR $29 <> 0)`;
+UPDATE spend_totals SET cost_usd = cost_usd + $27::float8, input_tokens = input_tokens + $28::bigint, output_tokens = output_tokens + $29::bigint
+WHERE id = 1 AND ($27::float8 <> 0 OR $28::bigint <> 0 OR $29::bigint <> 0)`;
 
 /** A session's life after its claim: its process, its progress, a stall, its end. */
 export function postgresSessions(c: PostgresConnection, member: Membership): Promising<Sessions> {

@@ -26,12 +26,13 @@ export function describeSessions(make: MakeStore): void {
     expect(await t.store.getSession(s)).toMatchObject({ activity: { at: 18, text: 'Bash: npm test' }, usage: { costUsd: 0.75, inputTokens: 150 } });
     expect((await t.store.queueView(18)).spent).toEqual({ costUsd: 0, inputTokens: 0, outputTokens: 0 });
 
-    const final = { agentSessionId: null, model: null, turns: 2, costUsd: 1, inputTokens: 200, outputTokens: 30, cacheReadTokens: 0, cacheWriteTokens: 0, agentError: null };
+    const final = { agentSessionId: null, model: null, turns: 2, costUsd: 1.25, inputTokens: 200, outputTokens: 30, cacheReadTokens: 0, cacheWriteTokens: 0, agentError: null };
     const view = await t.store.finishSession(s, { outcome: 'success', endedAt: 20, usage: final }, { status: 'done' });
-    expect(view.spent).toEqual({ costUsd: 1, inputTokens: 200, outputTokens: 30 });
+    // A fraction of a dollar, as agents report it, is added as it is.
+    expect(view.spent).toEqual({ costUsd: 1.25, inputTokens: 200, outputTokens: 30 });
     // An ended session takes no more activity.
     await t.store.recordActivity(s, { at: 25, text: 'late', ...spend });
-    expect(await t.store.getSession(s)).toMatchObject({ activity: { at: 18, text: 'Bash: npm test' }, usage: { costUsd: 1, inputTokens: 200 } });
+    expect(await t.store.getSession(s)).toMatchObject({ activity: { at: 18, text: 'Bash: npm test' }, usage: { costUsd: 1.25, inputTokens: 200 } });
   });
 
   it('finishes a session and applies the transition, answering the queue', async () => {
