@@ -79,6 +79,8 @@ export interface HarnessEvents {
   'merge:rejected': { at: number; issueId: string; reason: string; issueStatus: IssueStatus };
   /** The merge queue could not go on: `fatal` when it stopped, else it tries again shortly. */
   'merge:error': { at: number; error: unknown; fatal: boolean };
+  /** In a fleet: this coordinator took the merge lease and runs the merge loop (`leading`), or lost it and stopped merging. */
+  'merge:leader': { at: number; leading: boolean; reason: string };
   /**
    * A lifecycle hook failed (its exit, a timeout, or it could not start).
    * A failed beforeRun fails its session and a failed afterCreate its

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { isPromise } from '../runtime/engine-ports.js';
 import type { MergeEntryRow } from '../store/types.js';
 import { sanitizeIssueId } from '../workspace/sanitize.js';
 import { findFirstRed, splitAtCulprit } from './batch.js';
@@ -6,6 +7,7 @@ import { describeResult, runCommand } from './command.js';
 import { conflictReason } from './decide.js';
 import { firstLines, GitError } from '../git/index.js';
 import type { MergeStepContext } from './merger-types.js';
+import { LeaseLostError } from './leadership.js';
 import { verifyToken } from './recovery.js';
 import { applyBranch } from './strategy.js';
 
@@ -37,24 +39,27 @@ export class LocalMerge {
   async run(queued: MergeEntryRow[]): Promise<void> {
     const { deps, settings, outcomes } = this.ctx;
     const { store, git, worktree, target, clock } = deps;
-    const entries = outcomes.dropStale(queued);
+    const live = outcomes.dropStale(queued);
+    const entries = isPromise(live) ? await live : live;
     if (entries.length === 0) return;
     const base = await target.head();
     await this.prepareWorktree(base);
     const startedAt = clock.now();
     const stack: Level[] = [];
     for (const queuedEntry of entries) {
-      const entry = store.setMergeState(
+      const taken = store.setMergeState(
         queuedEntry.id,
         { state: 'merging', startedAt, endedAt: null, base, result: null, reason: null, verifyPid: null, verifyPgid: null },
         startedAt,
       );
+      const entry = isPromise(taken) ? await taken : taken;
       const commit = await git.commitOf(`refs/heads/${entry.branch}`);
       if (commit === null) {
         await outcomes.reject(entry, 'error', `branch ${entry.branch} no longer exists`);
         continue;
       }
-      const title = store.getIssue(entry.issueId)?.title ?? entry.issueId;
+      const issue = store.getIssue(entry.issueId);
+      const title = (isPromise(issue) ? await issue : issue)?.title ?? entry.issueId;
       const applied = await applyBranch(git, worktree.path, settings.strategy, { commit, branch: entry.branch, issueId: entry.issueId, title });
       if (applied.kind === 'conflict') {
         await worktree.checkout(stack.at(-1)?.result ?? base);
@@ -62,7 +67,8 @@ export class LocalMerge {
         continue;
       }
       // Recorded before the target can move: after a crash, a result the target contains has landed.
-      store.setMergeState(entry.id, { result: applied.head }, clock.now());
+      const recorded = store.setMergeState(entry.id, { result: applied.head }, clock.now());
+      if (isPromise(recorded)) await recorded;
       stack.push({ entry, result: applied.head });
     }
     const top = stack.at(-1);
@@ -82,10 +88,11 @@ export class LocalMerge {
     const { land, culprit, retry } = splitAtCulprit(stack, culpritLevel);
     if (land.length > 0) await this.land(land, base);
     await outcomes.reject(culprit.entry, 'verify', (reds.get(culpritLevel) as Verdict).reason);
-    outcomes.requeue(
+    const sentBack = outcomes.requeue(
       retry.map((l) => l.entry),
       `sent back: ${culprit.entry.issueId} failed verify in the same batch`,
     );
+    if (isPromise(sentBack)) await sentBack;
   }
 
   /** Reset the merge worktree to `base`; after it was created or deep-cleaned, copy files and run setup for verify. */
@@ -118,9 +125,10 @@ export class LocalMerge {
     const result = await runCommand(verify, {
       ...options,
       env: { ...options.env, HARNESS_SESSION_ID: verifyToken(entry) },
-      onSpawn: (pid) => store.setMergeState(entry.id, { verifyPid: pid, verifyPgid: pid }, clock.now()),
+      onSpawn: (pid) => this.recordVerify(entry.id, pid),
     });
-    store.setMergeState(entry.id, { verifyPid: null, verifyPgid: null }, clock.now());
+    const cleared = store.setMergeState(entry.id, { verifyPid: null, verifyPgid: null }, clock.now());
+    if (isPromise(cleared)) await cleared;
     return { green: result.ok, reason: `verify (${verify.join(' ')}) ${describeResult(result, settings.commandTimeoutMs)}; log: ${logPath}` };
   }
 
@@ -132,24 +140,32 @@ export class LocalMerge {
     const entries = levels.map((l) => l.entry);
     let waitingFor: string | null = null;
     for (;;) {
+      // The safe end of a lost lease: this coordinator never moves the target once another one may lead.
+      await this.ctx.beforeLanding();
       const advance = await target.advance(base, top.result, `harness merge queue: ${entries.map((e) => e.issueId).join(', ')}`);
       if (advance.kind === 'advanced') break;
       if (advance.kind === 'moved') {
-        outcomes.requeue(entries, `${target.branch} moved while merging; merging again on the new commit`);
+        const again = outcomes.requeue(entries, `${target.branch} moved while merging; merging again on the new commit`);
+        if (isPromise(again)) await again;
         return;
       }
-      for (const entry of entries) store.setMergeState(entry.id, { reason: `waiting: ${advance.reason}` }, clock.now());
+      for (const entry of entries) {
+        const noted = store.setMergeState(entry.id, { reason: `waiting: ${advance.reason}` }, clock.now());
+        if (isPromise(noted)) await noted;
+      }
       if (advance.reason !== waitingFor) {
         waitingFor = advance.reason;
         deps.events.emit('merge:waiting', { at: clock.now(), issueIds: entries.map((e) => e.issueId), target: target.branch, reason: advance.reason });
       }
       if (this.ctx.stopping()) {
-        outcomes.requeue(entries, `not landed before the run stopped: ${advance.reason}`);
+        const back = outcomes.requeue(entries, `not landed before the run stopped: ${advance.reason}`);
+        if (isPromise(back)) await back;
         return;
       }
       await this.ctx.pause();
     }
-    outcomes.landed(entries, target.branch, `${top.result.slice(0, 12)} by ${settings.strategy}`);
+    const landed = outcomes.landed(entries, target.branch, `${top.result.slice(0, 12)} by ${settings.strategy}`);
+    if (isPromise(landed)) await landed;
     await this.pushTarget(entries);
     for (const entry of entries) await outcomes.cleanUp(entry.issueId, true);
   }
@@ -161,7 +177,28 @@ export class LocalMerge {
     const out = await git.try(['push', '--quiet', remote, `${target.ref}:${target.ref}`]);
     if (out.code === 0) return;
     const reason = `landed, but the push of ${target.branch} to ${remote} failed: ${firstLines(out.stderr)}`;
-    for (const entry of entries) store.setMergeState(entry.id, { reason }, clock.now());
+    for (const entry of entries) {
+      const noted = store.setMergeState(entry.id, { reason }, clock.now());
+      if (isPromise(noted)) await noted;
+    }
+  }
+
+  /**
+   * The verify's pid, for a restart (or the next leader) to stop it. A
+   * callback of the spawn, so a store's late answer is not waited for: one
+   * that fails leaves only this hint out (the store reports its own
+   * failures). A lost lease is found again at the step's next write.
+   */
+  private recordVerify(id: number, pid: number): void {
+    const { store, clock } = this.ctx.deps;
+    let written: unknown;
+    try {
+      written = store.setMergeState(id, { verifyPid: pid, verifyPgid: pid }, clock.now());
+    } catch (error) {
+      if (error instanceof LeaseLostError) return;
+      throw error;
+    }
+    if (isPromise(written)) written.catch(() => {});
   }
 
   private logDir(): string {

@@ -2,9 +2,10 @@ import type { MergeConfig } from '../config/types.js';
 import type { EventBus } from '../core/events.js';
 import type { Clock } from '../runtime/clock.js';
 import type { ProcessInspector } from '../runtime/coordinator-types.js';
-import type { Store } from '../store/types.js';
 import type { LocateWorkspace } from './cleanup.js';
 import type { Git } from '../git/index.js';
+import type { MergeLeadership } from './leadership.js';
+import type { MergeStore } from './merge-store.js';
 import type { MergeWorktree } from './merge-worktree.js';
 import type { MergeOutcomes } from './outcomes.js';
 import type { TargetBranch } from './target.js';
@@ -30,7 +31,7 @@ export interface MergerSettings extends Pick<MergeConfig, 'mode' | 'strategy' | 
 }
 
 export interface MergerDeps {
-  store: Store;
+  store: MergeStore;
   events: EventBus;
   clock: Clock;
   git: Git;
@@ -43,6 +44,13 @@ export interface MergerDeps {
   beforeRemove?: ((issueId: string, path: string) => Promise<void>) | undefined;
   /** Finds and stops a verify left running by a harness that died. */
   processes: Pick<ProcessInspector, 'belongsToSession' | 'killGroup'>;
+  /**
+   * In a fleet: the merge lease. Only its holder merges; the others leave
+   * the queue to it. None: this coordinator is the only one (SQLite).
+   */
+  leadership?: MergeLeadership | null;
+  /** In a fleet, how often (ms) the leader looks for entries the others queued, and the others try for the lease. Default 1 s. */
+  pollMs?: number;
 }
 
 /** What the merge loop lends each kind of merge: its parts, its outcomes, and its pauses. */
@@ -54,4 +62,10 @@ export interface MergeStepContext {
   pause(): Promise<void>;
   /** The merger was asked to stop. */
   stopping(): boolean;
+  /**
+   * Right before the target moves (or a pull request opens): in a fleet,
+   * renew the merge lease with the store and throw LeaseLostError unless
+   * it is still this coordinator's. Nothing to do without a fleet.
+   */
+  beforeLanding(): Promise<void> | undefined;
 }

@@ -1,6 +1,10 @@
 import type { EventBus } from '../core/events.js';
 import type { MergeAssessment, MergeService } from '../runtime/coordinator-types.js';
-import type { IssueRow, Store } from '../store/types.js';
+import { andThen } from '../runtime/answers.js';
+import { isPromise } from '../runtime/engine-ports.js';
+import type { Answer } from '../store/ports.js';
+import type { IssueRow } from '../store/types.js';
+import type { MergeStore } from './merge-store.js';
 import type { Merger } from './merger.js';
 
 /** What the queue needs from the issue worktrees (a WorktreeManager). Both are git queries, so both are async. */
@@ -12,7 +16,8 @@ export interface IssueWorkspaces {
 }
 
 export interface MergeQueueOptions {
-  store: Store;
+  /** Where entries are queued: in a fleet, the shared store, written by every coordinator (only the leader merges). */
+  store: MergeStore;
   events: EventBus;
   workspaces: IssueWorkspaces;
   merger: Merger;
@@ -26,9 +31,13 @@ export interface MergeQueueOptions {
  * The merge queue as the coordinator sees it (MergeService): successful
  * branches with commits become store entries, served oldest first by the
  * Merger; the queue's depth is the store's, so every metric view reports
- * the real number.
+ * the real number. A store that answers with a promise cannot be read at
+ * once: its depth is the latest it answered, asked again at each read.
  */
 export class MergeQueue implements MergeService {
+  private knownDepth = 0;
+  private askingDepth = false;
+
   constructor(private readonly options: MergeQueueOptions) {}
 
   /** Asks git (two child processes) without blocking: the coordinator goes on with other sessions meanwhile. */
@@ -44,15 +53,33 @@ export class MergeQueue implements MergeService {
     return { status: 'merging', head: await this.headOf(branch) };
   }
 
-  enqueue(issue: IssueRow, branch: string, head: string | null, now: number): void {
+  /** At once on a store that answers at once; else when the store has the entry (the engine's guard hears of a failure). */
+  enqueue(issue: IssueRow, branch: string, head: string | null, now: number): Answer<void> {
     const { store, events, merger } = this.options;
-    store.enqueueMerge({ issueId: issue.id, branch, head, now });
-    events.emit('merge:queued', { at: now, issueId: issue.id, branch });
-    merger.wake();
+    return andThen(store.enqueueMerge({ issueId: issue.id, branch, head, now }), () => {
+      events.emit('merge:queued', { at: now, issueId: issue.id, branch });
+      merger.wake();
+    });
   }
 
+  /**
+   * Read synchronously (the metrics): the store's count when it answers at
+   * once; otherwise the last count it answered (fleet-wide), with a fresh
+   * one asked for the next read. A failed read keeps the last count: the
+   * store's failures are reported by whatever it failed for.
+   */
   depth(): number {
-    return this.options.store.mergeDepth();
+    if (this.askingDepth) return this.knownDepth;
+    const answer = this.options.store.mergeDepth();
+    if (!isPromise(answer)) return answer;
+    this.askingDepth = true;
+    answer
+      .then(
+        (n) => void (this.knownDepth = n),
+        () => {},
+      )
+      .finally(() => (this.askingDepth = false));
+    return this.knownDepth;
   }
 
   start(): void {

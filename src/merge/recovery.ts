@@ -1,13 +1,16 @@
 import type { ProcessInspector } from '../runtime/coordinator-types.js';
-import type { MergeEntryRow, Store } from '../store/types.js';
+import { isPromise } from '../runtime/engine-ports.js';
+import type { Answer } from '../store/ports.js';
+import type { MergeEntryRow } from '../store/types.js';
 import type { LocateWorkspace } from './cleanup.js';
 import type { Git } from '../git/index.js';
+import type { MergeStore } from './merge-store.js';
 import type { MergeWorktree } from './merge-worktree.js';
 import type { MergeOutcomes } from './outcomes.js';
 import type { TargetBranch } from './target.js';
 
 export interface RecoveryDeps {
-  store: Store;
+  store: MergeStore;
   git: Git;
   target: TargetBranch;
   worktree: MergeWorktree;
@@ -24,25 +27,26 @@ export interface RecoveryDeps {
  * entry is either found on the target (it landed just before the crash, so
  * it is marked landed: the target never moves twice for one merge) or
  * queued again at its old place. An issue left merging without an entry
- * gets one.
+ * gets one. In a fleet, the coordinator that takes the merge lease runs
+ * this for whatever the leader before it left.
  */
 export async function recoverInterruptedMerges(deps: RecoveryDeps, mode: 'local' | 'pr'): Promise<void> {
   const { store, git, target, processes, outcomes } = deps;
-  const interrupted = store.listMerges('merging');
+  const interrupted = await answered(store.listMerges('merging'));
   for (const entry of interrupted) {
     if (entry.verifyPid !== null && processes.belongsToSession(entry.verifyPid, verifyToken(entry))) {
       processes.killGroup(entry.verifyPgid ?? entry.verifyPid);
     }
   }
-  const waiting = new Set([...store.listMerges('queued'), ...interrupted].map((e) => e.issueId));
-  for (const issue of store.listIssues('merging')) {
+  const waiting = new Set([...(await answered(store.listMerges('queued'))), ...interrupted].map((e) => e.issueId));
+  for (const issue of await answered(store.listIssues('merging'))) {
     if (waiting.has(issue.id)) continue;
-    store.enqueueMerge({ issueId: issue.id, branch: issue.branch ?? deps.locate(issue.id).branch, head: null, now: deps.now() });
+    await answered(store.enqueueMerge({ issueId: issue.id, branch: issue.branch ?? deps.locate(issue.id).branch, head: null, now: deps.now() }));
   }
   if (interrupted.length === 0) return;
   if (mode === 'pr') {
     // Opening a pull request again is safe: one that exists already counts as opened.
-    outcomes.requeue(interrupted, 'interrupted by a restart; opening the pull request again');
+    await answered(outcomes.requeue(interrupted, 'interrupted by a restart; opening the pull request again'));
     return;
   }
   const head = await target.head();
@@ -50,11 +54,20 @@ export async function recoverInterruptedMerges(deps: RecoveryDeps, mode: 'local'
   const landed: MergeEntryRow[] = [];
   for (const entry of interrupted) {
     if (entry.result !== null && (await git.isAncestor(entry.result, head))) landed.push(entry);
-    else outcomes.requeue([entry], 'interrupted by a restart; merging again');
+    else await answered(outcomes.requeue([entry], 'interrupted by a restart; merging again'));
   }
   if (landed.length === 0) return;
-  outcomes.landed(landed, target.branch, 'found on the target after a restart', { reason: 'landed before a restart' });
+  await answered(outcomes.landed(landed, target.branch, 'found on the target after a restart', { reason: 'landed before a restart' }));
   for (const entry of landed) await outcomes.cleanUp(entry.issueId, true);
+}
+
+/**
+ * The value of a store's answer. Recovery runs once, before any merge, and
+ * waits on git throughout, so waiting here on an answer given at once
+ * changes nothing for a store that gives them.
+ */
+async function answered<T>(answer: Answer<T>): Promise<T> {
+  return isPromise(answer) ? await answer : answer;
 }
 
 /** Put in the verify's environment, so a restart can tell its process from an unrelated one with a reused pid. */

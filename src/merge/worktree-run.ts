@@ -4,7 +4,8 @@ import type { EventBus } from '../core/events.js';
 import type { Clock } from '../runtime/clock.js';
 import type { ProcessInspector } from '../runtime/coordinator-types.js';
 import { systemProcesses } from '../runtime/processes.js';
-import type { Store } from '../store/types.js';
+import { isPromise } from '../runtime/engine-ports.js';
+import type { Answering, QueryPort } from '../store/ports.js';
 import type { LifecycleHooks } from '../hooks/lifecycle.js';
 import type { WorkspaceProvider } from '../runtime/coordinator-types.js';
 import { WorkerWorkspaces } from '../workspace/workers.js';
@@ -12,6 +13,8 @@ import { checkCopySources, copyInto, withSetup } from '../workspace/bootstrap.js
 import { clearLeftoverBranches, leftoverError } from '../workspace/leftovers.js';
 import { WorktreeManager } from '../workspace/worktree.js';
 import { Git, gitRunner } from '../git/index.js';
+import type { MergeLeadership } from './leadership.js';
+import { leaderOnly, type MergeStore } from './merge-store.js';
 import { MergeWorktree } from './merge-worktree.js';
 import { Merger } from './merger.js';
 import { MergeQueue } from './queue.js';
@@ -28,7 +31,13 @@ export interface WorktreeRunOptions {
   /** The state's log directory; verify and setup logs go to `<logDir>/merge/`. Default: `<harnessDir>/logs`. */
   logDir?: string;
   config: Readonly<HarnessConfig>;
-  store: Store;
+  /** The state's store; in a fleet, the shared one (answering with promises). */
+  store: MergeStore & Pick<Answering<QueryPort>, 'sessionsForIssue'>;
+  /**
+   * In a fleet: the merge lease. Every coordinator queues its branches;
+   * only the lease's holder merges them (see leadership.ts).
+   */
+  leadership?: MergeLeadership | null;
   /** The coordinator's event bus: the queue emits merge:* on it. */
   events: EventBus;
   clock: Clock;
@@ -84,13 +93,19 @@ export async function setUpWorktreeRun(options: WorktreeRunOptions): Promise<Wor
     await checkCommitterIdentity(git);
   }
   checkCopySources(repoDir, workspace.copy);
-  const issueIds = new Set([...(options.issueIds ?? []), ...store.listIssues().map((issue) => issue.id)]);
-  const leftovers = await clearLeftoverBranches(workspaces, issueIds, (id) => store.sessionsForIssue(id).length > 0);
+  const listed = store.listIssues();
+  const issueIds = new Set([...(options.issueIds ?? []), ...(isPromise(listed) ? await listed : listed).map((issue) => issue.id)]);
+  const leftovers = await clearLeftoverBranches(workspaces, issueIds, (id) => {
+    const sessions = store.sessionsForIssue(id);
+    return isPromise(sessions) ? sessions.then((s) => s.length > 0) : sessions.length > 0;
+  });
   if (leftovers.length > 0) throw leftoverError(leftovers, workspaces);
 
+  const leadership = options.leadership ?? null;
   const merger = new Merger(
     {
-      store,
+      store: leadership ? leaderOnly(store, leadership) : store,
+      leadership,
       events,
       clock,
       git,

@@ -87,8 +87,8 @@ export type MergeAssessment = { status: 'merging'; head: string | null } | { sta
 export interface MergeService {
   /** Something to merge (its head commit), nothing to merge (done), or a refusal such as "no changes". */
   assess(issue: IssueRow, branch: string): MergeAssessment | Promise<MergeAssessment>;
-  /** Queue the branch of an issue that is now `merging`. */
-  enqueue(issue: IssueRow, branch: string, head: string | null, now: number): void;
+  /** Queue the branch of an issue that is now `merging`; a promise when the store answers with one (a failure is the store's). */
+  enqueue(issue: IssueRow, branch: string, head: string | null, now: number): void | Promise<void>;
   /** Entries waiting or being merged. */
   depth(): number;
   /** Begin merging; resumes entries a crashed harness left. */

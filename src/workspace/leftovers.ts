@@ -25,7 +25,7 @@ export interface LeftoverBranch {
 export async function clearLeftoverBranches(
   workspaces: WorktreeManager,
   issueIds: Iterable<string>,
-  hasRunHere: (issueId: string) => boolean,
+  hasRunHere: (issueId: string) => boolean | Promise<boolean>,
 ): Promise<LeftoverBranch[]> {
   const existing = new Set(await workspaces.harnessBranches());
   if (existing.size === 0) return [];
@@ -33,7 +33,10 @@ export async function clearLeftoverBranches(
   const seen = new Set<string>();
   for (const issueId of issueIds) {
     const { path, branch } = workspaces.locate(issueId);
-    if (!existing.has(branch) || seen.has(branch) || hasRunHere(issueId)) continue;
+    if (!existing.has(branch) || seen.has(branch)) continue;
+    // Asked only for branches that exist: a fleet's store answers each with a round trip.
+    const ran = hasRunHere(issueId);
+    if (typeof ran === 'boolean' ? ran : await ran) continue;
     seen.add(branch);
     const commits = await workspaces.branchChangesAhead(branch);
     const dirty = await workspaces.hasUncommittedChanges(path);

@@ -175,6 +175,7 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
       note(`⚠ ${e.reason}${whose}${e.logPath ? ` · log ${options.cwd ? shownPath(e.logPath, options.cwd) : e.logPath}` : ''}`, color.yellow);
     }),
     events.on('health:error', (e) => note(`error in a health check: ${e.error instanceof Error ? e.error.message : String(e.error)}`, color.red)),
+    events.on('merge:leader', (e) => note(e.leading ? `⚑ leading the fleet's merge queue (${e.reason})` : `⚐ no longer leading the merge queue: ${e.reason}`, color.cyan)),
     events.on('merge:error', (e) => note(`merge queue ${e.fatal ? 'stopped' : 'paused'}: ${e.error instanceof Error ? e.error.message : String(e.error)}`, color.red)),
     events.on('session:ended', (e) => {
       finished++;
