@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { createAgentRunner, LauncherRunner } from '../agents/launcher/runner.js';
 import type { SessionRunner } from '../agents/types.js';
 import type { HarnessConfig } from '../config/types.js';
@@ -38,7 +38,7 @@ const FAILURES_DESCRIBED = 50;
 /** What a fleet's coordinator cannot do yet, each refused before anything starts, with what to do instead. */
 function refusals(config: HarnessConfig, options: RunOptions): string | null {
   if (config.source !== 'file') return `--source ${config.source} with --store: a fleet takes its backlog from issues files for now; export the tracker's issues to a file, or run one harness with its SQLite state`;
-  if (config.workspace.mode !== 'shared') return `workspace mode ${config.workspace.mode} with --store: a fleet's coordinators run in shared mode for now (the merge queue does not run across a fleet yet); drop --worktrees`;
+  if (config.workspace.mode === 'worker') return "workspace mode worker with --store: a fleet's coordinators run in shared or worktree mode (each worker's worktree is named by a number every coordinator has); use --worktrees";
   if (options.watchMs !== undefined) return '--watch with --store: a fleet works through its backlog and ends; start a coordinator again (or add issues with another one) for new work';
   if (options.fresh) return '--fresh moves a SQLite state aside; a PostgreSQL store is shared by the fleet: use another schema (…?schema=<name>) for a new backlog';
   if (options.retryFailed) return '--retry-failed with --store is not supported yet: retry the issues on a SQLite state, or add them again under new ids';
@@ -63,7 +63,8 @@ export async function prepareFleetRun(options: RunOptions, io: RunIO): Promise<P
     throw new UsageError(`${blocked.length} issue(s) of ${options.issues?.shown} name blockers (first: ${JSON.stringify(blocked[0]!.id)}): a fleet does not order issues by their blockers yet; run them with a SQLite state, or drop blockedBy`);
   }
   const agent = await prepareAgent(config, { cwd: io.cwd, env: io.env, workDir: io.cwd });
-  const files = stateFiles(resolve(io.cwd, config.state));
+  const statePath = resolve(io.cwd, config.state);
+  const files = stateFiles(statePath);
   const target = storeTarget(url);
   const store: PostgresStore = await openPostgresStore(target.url, {
     schema: target.schema,
@@ -85,6 +86,7 @@ export async function prepareFleetRun(options: RunOptions, io: RunIO): Promise<P
     await store.close().catch(() => {});
   };
   try {
+    const worktreeRun = await setUpFleetWorktrees(config, { cwd: io.cwd, env: io.env, harnessDir: dirname(statePath), logDir: files.logs, store, events, issueIds: parsed?.issues.map((i) => i.id) ?? [] });
     runner = createAgentRunner({
       command: agent.command,
       format: agent.format,
@@ -105,6 +107,8 @@ export async function prepareFleetRun(options: RunOptions, io: RunIO): Promise<P
         issues: parsed?.issues ?? [],
         store,
         runner,
+        workspaces: worktreeRun?.provider ?? null,
+        merge: worktreeRun?.merge ?? null,
         settings: { ...runSettings(config, agent.invocation), logDir: files.logs },
       },
       { cwd: io.cwd, scaleConfig: config, events, displayMetrics: false, shared: true },
@@ -175,4 +179,33 @@ export async function prepareFleetRun(options: RunOptions, io: RunIO): Promise<P
     await close();
     throw error;
   }
+}
+
+/**
+ * Worktree mode in a fleet: the coordinators share one checkout of the
+ * repository on one host (its worktrees and merge worktree under the state's
+ * directory). Each queues its successful branches in the shared store; only
+ * the holder of the `merge` lease (fleet.leaseMs, renewed every third of it)
+ * runs the merge loop, and when it dies or loses the lease the next to try
+ * takes over and recovers what it left merging.
+ */
+async function setUpFleetWorktrees(
+  config: HarnessConfig,
+  context: { cwd: string; env: NodeJS.ProcessEnv; harnessDir: string; logDir: string; store: PostgresStore; events: EventBus; issueIds: string[] },
+) {
+  if (config.workspace.mode === 'shared') return null;
+  const [{ setUpWorktreeRun }, { MergeLeadership }] = await Promise.all([import('../merge/worktree-run.js'), import('../merge/leadership.js')]);
+  const { store } = context;
+  return setUpWorktreeRun({
+    repoDir: context.cwd,
+    harnessDir: context.harnessDir,
+    logDir: context.logDir,
+    config,
+    store,
+    events: context.events,
+    clock: realClock,
+    env: context.env,
+    issueIds: context.issueIds,
+    leadership: new MergeLeadership({ lease: store, clock: realClock, ttlMs: config.fleet.leaseMs }),
+  });
 }

@@ -106,6 +106,7 @@ export async function setUpWorktreeRun(options: WorktreeRunOptions): Promise<Wor
     {
       store: leadership ? leaderOnly(store, leadership) : store,
       leadership,
+      ...(options.mergePollMs !== undefined ? { pollMs: options.mergePollMs } : {}),
       events,
       clock,
       git,
