@@ -38,6 +38,8 @@ export interface WorktreeRunOptions {
    * only the lease's holder merges them (see leadership.ts).
    */
   leadership?: MergeLeadership | null;
+  /** In a fleet, how often (ms) the leader looks for entries the others queued. Default 1 s. */
+  mergePollMs?: number;
   /** The coordinator's event bus: the queue emits merge:* on it. */
   events: EventBus;
   clock: Clock;
