@@ -97,3 +97,10 @@ export class TrackerError extends HarnessError {
  * sessions and ends. Exit 1.
  */
 export class FencedError extends StoreFailure {}
+
+/**
+ * In a fleet, the merge loop's coordinator no longer holds the merge lease
+ * (another one may lead the merge queue now): the merge in hand is left,
+ * unlanded and unwritten, to the next leader's recovery. Never leaves the merge loop.
+ */
+export class LeaseLostError extends HarnessError {}

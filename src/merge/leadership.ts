@@ -8,7 +8,7 @@
  */
 import type { Answer, Fleet } from '../store/ports.js';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
-import { HarnessError } from '../errors.js';
+import { LeaseLostError } from '../errors.js';
 
 /** The name of the lease whose holder runs the merge loop. */
 export const MERGE_LEASE = 'merge';
@@ -16,8 +16,7 @@ export const MERGE_LEASE = 'merge';
 /** The store's leases, as the merge leadership needs them. */
 export type LeasePort = { [K in 'holdLease' | 'releaseLease']: (...args: Parameters<Fleet[K]>) => Answer<ReturnType<Fleet[K]>> };
 
-/** The merge lease was lost (or never held) when the merge loop was about to act on the queue. */
-export class LeaseLostError extends HarnessError {}
+export { LeaseLostError };
 
 export interface LeadershipOptions {
   lease: LeasePort;

@@ -1,0 +1,86 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { isAlive } from '../../src/runtime/processes.js';
+import { guardProcesses, waitFor, writeIssues } from '../helpers/cli.js';
+import { fleetUrl, startCoordinator, type Coordinator } from '../helpers/fleet.js';
+import { describeWithPostgres, pgStores } from '../helpers/postgres.js';
+import { GIT_ENV, git, makeRepo, subjects } from '../merge/repo.js';
+
+/**
+ * Coordinators of one fleet with --worktrees on one checkout: the holder
+ * of the merge lease merges what all of them queue; killed with SIGKILL
+ * in the middle of a merge, it is replaced, and every issue lands once.
+ */
+const describePg = describeWithPostgres('the merge queue across a fleet of processes');
+const { cleanups, markers } = guardProcesses();
+
+const AGENT = `"${process.execPath}" "${join(import.meta.dirname, '..', 'fixtures', 'merge', 'edit-agent.mjs')}"`;
+
+describePg('harness run --store --worktrees', () => {
+  const pg = pgStores();
+
+  it('lands every issue exactly once when the merge leader is killed with SIGKILL while it merges', async () => {
+    const temp = makeRepo();
+    cleanups.push(temp.cleanup);
+    const marker = `fleet-merge-${Date.now()}`;
+    markers.push(marker);
+    const schema = pg.schema();
+    const ids = ['M1', 'M2', 'M3', 'M4', 'M5', 'M6'];
+    const issues = writeIssues(temp.root, ids.map((id) => ({ id, title: `fix ${id}`, body: `file: ${id}.txt\ntext: ${id}` })));
+    const config = join(temp.root, 'harness.config.json');
+    // The first verify would take 30 s (the leader is killed in the middle of it, and the next leader must stop it); the others 300 ms.
+    const once = join(temp.root, 'first-verify');
+    const verify = `let first = true; try { require('fs').writeFileSync(${JSON.stringify(once)}, '', { flag: 'wx' }); } catch { first = false; } setTimeout(() => {}, first ? 30000 : 300);`;
+    writeFileSync(config, JSON.stringify({ merge: { verify: [process.execPath, '-e', verify] } }));
+    const args = ['--store', fleetUrl(schema), '--config', config, '--worktrees', '--agent', AGENT, '--min-workers', '2', '--max-workers', '2', '--fleet-lease', '2s', '--health-interval', '200ms'];
+    const start = (withFile: boolean): Coordinator => startCoordinator(temp.repo, withFile ? ['--issues', issues, ...args] : args, marker, GIT_ENV);
+    const fleet = [start(true), start(true)];
+    const output = () => fleet.map((c) => c.output()).join('\n---\n');
+
+    // The leader's verify is running: the lease's holder is `host:pid:token`.
+    let leaderPid = 0;
+    let verifyPid = 0;
+    await pollFor(async () => {
+      const verifying = await pg.admin.query(`SELECT verify_pid FROM ${schema}.merge_entries WHERE state = 'merging' AND verify_pid IS NOT NULL`).catch(() => ({ rows: [] }));
+      if (verifying.rows.length === 0) return false;
+      verifyPid = Number(verifying.rows[0].verify_pid);
+      const lease = await pg.admin.query(`SELECT holder FROM ${schema}.leases WHERE name = 'merge'`);
+      leaderPid = Number(String(lease.rows[0]?.holder ?? '').split(':')[1]);
+      return fleet.some((c) => c.pid === leaderPid);
+    }, 30_000, () => `a merge to be verifying:\n${output()}`);
+    const at = fleet.findIndex((c) => c.pid === leaderPid);
+    const leader = fleet[at]!;
+    leader.kill('SIGKILL');
+    await leader.exited;
+    // Its verify is still running (in a process group of its own): the next leader must stop it.
+    expect(isAlive(verifyPid)).toBe(true);
+    fleet[at] = start(false);
+
+    const codes = await Promise.all(fleet.map((c) => c.exited));
+    expect(codes, output()).toEqual([0, 0]);
+    // The other coordinator (or the restarted one) took over the merge queue, and stopped the dead leader's verify.
+    expect(output()).toMatch(/leading the fleet's merge queue/);
+    expect(isAlive(verifyPid)).toBe(false);
+
+    const status = await pg.admin.query(`SELECT status, count(*)::int AS n FROM ${schema}.issues GROUP BY status`);
+    expect(Object.fromEntries(status.rows.map((r: { status: string; n: number }) => [r.status, r.n]))).toEqual({ done: ids.length });
+    const entries = await pg.admin.query(`SELECT issue_id, state FROM ${schema}.merge_entries ORDER BY id`);
+    expect(entries.rows.filter((e: { state: string }) => e.state === 'merging' || e.state === 'queued')).toEqual([]);
+    for (const id of ids) {
+      expect(entries.rows.filter((e: { issue_id: string; state: string }) => e.issue_id === id && e.state === 'landed'), id).toHaveLength(1);
+      expect(subjects(temp.repo).filter((s) => s === `${id}: fix ${id}`), id).toHaveLength(1);
+    }
+    expect(git(temp.repo, 'status', '--porcelain', '--untracked-files=no')).toBe('');
+    // No verify nor agent outlived the fleet (guardProcesses checks once more after the test).
+    await waitFor(() => true, 10);
+  }, 60_000);
+});
+
+async function pollFor(check: () => Promise<boolean>, timeoutMs: number, what: () => string): Promise<void> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
