@@ -5,7 +5,7 @@ import { LocalMerge } from './local-merge.js';
 import type { MergerDeps, MergerSettings } from './merger-types.js';
 import { MergeOutcomes } from './outcomes.js';
 import { PullRequestMerge } from './pr-merge.js';
-import { recoverInterruptedMerges } from './recovery.js';
+import { queueOrphans, recoverInterruptedMerges } from './recovery.js';
 
 export type { MergerDeps, MergerSettings } from './merger-types.js';
 
@@ -38,6 +38,7 @@ export class Merger {
   /** Entries a dead harness (or the leader before) left merging are put back: once per leadership. */
   private recovered = false;
   private leading = false;
+  private orphansAskedAt = 0;
 
   constructor(
     private readonly deps: MergerDeps,
@@ -101,6 +102,7 @@ export class Merger {
       const next = this.deps.store.nextMerges(this.settings.mode === 'pr' ? 1 : this.settings.batchSize);
       const batch = isPromise(next) ? await next : next;
       if (batch.length === 0) {
+        if (this.leadership) await this.adoptOrphans(this.leadership);
         await this.idle();
         continue;
       }
@@ -159,6 +161,21 @@ export class Merger {
     }
     await this.pause(this.pollMs());
     return false;
+  }
+
+  /** In a fleet, once a lease's length: queue the branches of issues whose coordinator died before it could. */
+  private async adoptOrphans(leadership: MergeLeadership): Promise<void> {
+    const now = this.deps.clock.now();
+    if (now - this.orphansAskedAt < leadership.ttlMs) return;
+    this.orphansAskedAt = now;
+    try {
+      const merging = this.deps.store.listMerges('merging');
+      await queueOrphans({ ...this.deps, now: () => this.deps.clock.now() }, isPromise(merging) ? await merging : merging, now - leadership.ttlMs);
+    } catch (error) {
+      if (error instanceof LeaseLostError) return this.resign(error.message);
+      // Asked again a lease later; the store reports its own failures.
+      this.deps.events.emit('merge:error', { at: this.deps.clock.now(), error, fatal: false });
+    }
   }
 
   /** The lease is gone: the next leader (this coordinator again, maybe) recovers what was in hand. */

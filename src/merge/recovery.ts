@@ -38,11 +38,7 @@ export async function recoverInterruptedMerges(deps: RecoveryDeps, mode: 'local'
       processes.killGroup(entry.verifyPgid ?? entry.verifyPid);
     }
   }
-  const waiting = new Set([...(await answered(store.listMerges('queued'))), ...interrupted].map((e) => e.issueId));
-  for (const issue of await answered(store.listIssues('merging'))) {
-    if (waiting.has(issue.id)) continue;
-    await answered(store.enqueueMerge({ issueId: issue.id, branch: issue.branch ?? deps.locate(issue.id).branch, head: null, now: deps.now() }));
-  }
+  await queueOrphans(deps, interrupted, null);
   if (interrupted.length === 0) return;
   if (mode === 'pr') {
     // Opening a pull request again is safe: one that exists already counts as opened.
@@ -59,6 +55,26 @@ export async function recoverInterruptedMerges(deps: RecoveryDeps, mode: 'local'
   if (landed.length === 0) return;
   await answered(outcomes.landed(landed, target.branch, 'found on the target after a restart', { reason: 'landed before a restart' }));
   for (const entry of landed) await outcomes.cleanUp(entry.issueId, true);
+}
+
+/**
+ * Issues left merging without an entry (their harness died between
+ * recording the session's end and queueing the branch) get one. In a
+ * fleet the leader asks again from time to time, for those whose last
+ * change is before `changedBefore`: their coordinator has had a lease's
+ * length to queue the branch, and is presumed dead by now.
+ */
+export async function queueOrphans(
+  deps: Pick<RecoveryDeps, 'store' | 'locate' | 'now'>,
+  merging: readonly MergeEntryRow[],
+  changedBefore: number | null,
+): Promise<void> {
+  const { store } = deps;
+  const waiting = new Set([...(await answered(store.listMerges('queued'))), ...merging].map((e) => e.issueId));
+  for (const issue of await answered(store.listIssues('merging'))) {
+    if (waiting.has(issue.id) || (changedBefore !== null && issue.updatedAt >= changedBefore)) continue;
+    await answered(store.enqueueMerge({ issueId: issue.id, branch: issue.branch ?? deps.locate(issue.id).branch, head: null, now: deps.now() }));
+  }
 }
 
 /**

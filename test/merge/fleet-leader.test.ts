@@ -84,8 +84,8 @@ describePg('merge queues of a fleet on one schema', () => {
     return m;
   }
 
-  /** A session of `m` on issue `id` that commits `id`.txt and hands its branch to m's queue. */
-  async function finishSession(m: Member, id: string): Promise<void> {
+  /** A session of `m` on issue `id` that commits `id`.txt and hands its branch to m's queue (unless its coordinator dies first). */
+  async function finishSession(m: Member, id: string, options: { diesBeforeQueueing?: boolean } = {}): Promise<void> {
     const now = realClock.now();
     const { issue } = await m.store.claim({ sessionId: `s-${id}`, workerId: 'worker-1', now, logPath: () => null, issueId: id });
     expect(issue?.id).toBe(id);
@@ -94,6 +94,7 @@ describePg('merge queues of a fleet on one schema', () => {
     const handoff = await m.run.merge.assess(issue!, branch);
     expect(handoff.status).toBe('merging');
     await m.store.finishSession(`s-${id}`, { outcome: 'success', endedAt: now }, { status: 'merging', lastError: null, branch });
+    if (options.diesBeforeQueueing) return;
     await m.run.merge.enqueue(issue!, branch, handoff.status === 'merging' ? handoff.head : null, now);
   }
 
@@ -169,5 +170,17 @@ describePg('merge queues of a fleet on one schema', () => {
     const entries = await a.store.listMerges();
     expect(entries.map((e) => e.state)).toEqual(['landed']);
     expect(await statuses(a)).toEqual({ L1: 'done' });
+  }, 60_000);
+
+  it('queues the branch of an issue whose coordinator died between its session end and queueing it', async () => {
+    const { temp, a, b } = await fleetOf(['O1'], null);
+    a.run.merge.start();
+    await waitFor(() => a.leadership.holds(), 5_000, 'a to take the merge lease');
+    await finishSession(b, 'O1', { diesBeforeQueueing: true });
+    expect(await b.store.listMerges()).toEqual([]);
+    // Once its last change is a lease old, the leader queues it itself and lands it.
+    await waitFor(() => landed(a).includes('O1'), 20_000, 'a to land O1');
+    expect(subjects(temp.repo).filter((s) => s === 'O1: fix O1')).toHaveLength(1);
+    expect(await statuses(a)).toEqual({ O1: 'done' });
   }, 60_000);
 });
