@@ -72,6 +72,17 @@ export async function prepareFleetRun(options: RunOptions, io: RunIO): Promise<P
     // A coordinator paused mid-transaction loses its connection (and its locks) before the others presume it dead.
     idleInTransactionMs: config.fleet.leaseMs / 2,
   });
+  // A coordinator with no issues of its own joins for the fleet's backlog: one that holds none is a mistake (a schema mistyped, or started before the one that adds them).
+  if (!parsed) {
+    const counts = await store.countIssues().catch(async (error: unknown) => {
+      await store.close().catch(() => {});
+      throw error;
+    });
+    if (Object.values(counts).every((n) => n === 0)) {
+      await store.close().catch(() => {});
+      throw new UsageError(`no issues to work on: the fleet's store ${store.location} holds none yet: pass --issues <file>, or start this coordinator once another has added its issues`);
+    }
+  }
   let runner: SessionRunner | null = null;
   let coordinator: Coordinator | null = null;
   const events = new EventBus();

@@ -66,7 +66,7 @@ export interface HarnessEvents {
   /** Another coordinator's lease ran out (or its process on this host was gone): declared dead, its open sessions requeued as lost. */
   'fleet:reaped': { at: number; coordinatorId: string; host: string; pid: number; sessions: number; why: 'lease' | 'gone' };
   /** Processes of a dead coordinator of this host's sessions, still running, were killed. */
-  'fleet:cleared': { at: number; sessionId: string; pid: number | null };
+  'fleet:cleared': { at: number; sessionId: string; issueId: string; pid: number | null };
   'lock:taken': {
     at: number;
     why: 'dead' | 'reused' | 'stale' | 'forced';

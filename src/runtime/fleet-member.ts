@@ -46,16 +46,31 @@ export class FleetMember {
     const { store, clock, events, processes } = this.o;
     const { id } = await store.joinFleet(self);
     this.id = id;
+    this.host = self.host;
     const now = clock.now();
     events.emit('fleet:joined', { at: now, coordinatorId: id, host: self.host, leaseMs: self.leaseMs });
+    await this.clearHost(now, 'gone');
+    return id;
+  }
+
+  private host: string | null = null;
+
+  /**
+   * This host's dead coordinators: those whose process is gone are declared
+   * dead, and what the lost sessions of any of them left running is killed
+   * (a coordinator the fleet presumed dead may still be running agents
+   * here, paused or cut off: their issues are someone else's now).
+   */
+  private async clearHost(now: number, why: 'gone' | 'lease'): Promise<void> {
+    const { store, events, processes } = this.o;
+    if (this.host === null) return;
     const gone = (c: { pid: number; processStart: string | null }) =>
       !processes.isAlive(c.pid) || (c.processStart !== null && processes.identify !== undefined && processes.identify(c.pid) !== c.processStart);
-    const left = await store.leftOnHost(self.host, now, gone);
-    for (const r of left.reaped) events.emit('fleet:reaped', { at: now, coordinatorId: r.id, host: r.host, pid: r.pid, sessions: r.sessions, why: 'gone' });
+    const left = await store.leftOnHost(this.host, now, gone);
+    for (const r of left.reaped) events.emit('fleet:reaped', { at: now, coordinatorId: r.id, host: r.host, pid: r.pid, sessions: r.sessions, why });
     for (const session of left.sessions) {
-      if (killSessionProcesses(session, processes)) events.emit('fleet:cleared', { at: now, sessionId: session.id, pid: session.pid });
+      if (killSessionProcesses(session, processes)) events.emit('fleet:cleared', { at: now, sessionId: session.id, issueId: session.issueId, pid: session.pid });
     }
-    return id;
   }
 
   /** Renew the lease every third of it, and poll the fleet, until stop(). */
@@ -73,9 +88,11 @@ export class FleetMember {
     this.polling = true;
     const now = clock.now();
     Promise.resolve(store.reapExpired(now))
-      .then((reaped) => {
+      .then(async (reaped) => {
         for (const r of reaped) events.emit('fleet:reaped', { at: now, coordinatorId: r.id, host: r.host, pid: r.pid, sessions: r.sessions, why: 'lease' });
         target.refreshQueue();
+        // One of this host's coordinators went silent: what its sessions still run here is stopped now, not when it restarts.
+        if (reaped.some((r) => r.host === this.host)) await this.clearHost(now, 'gone');
       })
       .catch((error: unknown) => target.engine.fail('look for silent coordinators', error))
       .finally(() => (this.polling = false));

@@ -258,7 +258,12 @@ export interface CoordinatorInfo {
   startedAt: number;
   /** How long without a heartbeat before the others presume it dead (ms). */
   leaseMs: number;
-  /** Sessions open across the fleet at most: its claims are refused while that many are (null: no cap). */
+  /**
+   * Sessions open across the fleet at most (null: no cap). The fleet holds
+   * to the tightest cap of its live coordinators, whether or not each was
+   * given one: a coordinator learns of a tighter one as it joins and at
+   * each renewal of its lease.
+   */
   fleetMaxWorkers: number | null;
 }
 

@@ -108,8 +108,9 @@ describePg('a fleet of harness processes on one PostgreSQL store', () => {
       const other = startCoordinator(s.dir, args, s.marker, { RECORD_TO: s.record, RECORD_PAUSE_MS: '100' });
       expect(await other.exited, other.output()).toBe(0);
       expect(other.output()).toMatch(/presumed dead; 3 of its session\(s\) requeued/);
-      // The paused coordinator's agents have finished by now: what it says of them comes late.
-      await waitFor(() => recordedEvents(s.record).filter((e) => e.what === 'end').length === 6, 20_000, 'every agent ended');
+      // The paused coordinator is on this host: its agents were stopped when it was presumed dead, not left working on issues now someone else's.
+      expect(other.output().match(/killed what was left of f00\d's session/g)).toHaveLength(3);
+      expect(recordedEvents(s.record).filter((e) => e.what === 'end')).toHaveLength(3);
       paused.kill('SIGCONT');
       resumed = true;
       expect(await paused.exited).toBe(1);
@@ -137,6 +138,19 @@ describePg('a fleet of harness processes on one PostgreSQL store', () => {
     const after = await outcomes(schema);
     expect(after.status).toEqual({ done: 40 });
   }, 90_000);
+});
+
+describePg('joining a fleet with no issues of its own', () => {
+  const pg = pgStores();
+
+  it('refuses a store that holds no issues yet, saying what to do, and runs nothing', async () => {
+    const s = setUp(1, 'fleet-empty');
+    const schema = pg.schema();
+    const coordinator = startCoordinator(s.dir, ['--store', fleetUrl(schema), '--agent', RECORD], s.marker, { RECORD_TO: s.record });
+    expect(await coordinator.exited).toBe(2);
+    expect(coordinator.output()).toMatch(/no issues to work on: the fleet's store .* holds none yet: pass --issues <file>, or start this coordinator once another has added its issues/);
+    expect(recordedEvents(s.record)).toEqual([]);
+  }, 30_000);
 });
 
 describePg("a fleet coordinator's dashboard", () => {

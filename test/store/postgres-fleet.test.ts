@@ -95,6 +95,22 @@ describePg('a fleet on PostgreSQL', () => {
     expect((await b.claim({ sessionId: 'b3', workerId: 'worker-2', now: 4, logPath })).issue).not.toBeNull();
   });
 
+  it('holds every coordinator to the tightest cap a live coordinator was given, its own or not', async () => {
+    const { a, b } = await fleet(5);
+    const c = await pg.open({ schema: a.schema });
+    await c.joinFleet(info({ pid: 3, fleetMaxWorkers: 1 }));
+    // a and b joined without a cap: they learn of c's at their next renewal.
+    await a.heartbeat();
+    await b.heartbeat();
+    expect((await a.claim({ sessionId: 'a1', workerId: 'worker-1', now: 2, logPath })).issue).not.toBeNull();
+    expect((await b.claim({ sessionId: 'b1', workerId: 'worker-1', now: 2, logPath })).issue).toBeNull();
+    expect((await c.claim({ sessionId: 'c1', workerId: 'worker-1', now: 2, logPath })).issue).toBeNull();
+    // Once c leaves, the cap goes with it.
+    await c.leaveFleet(3, 'finished');
+    await b.heartbeat();
+    expect((await b.claim({ sessionId: 'b2', workerId: 'worker-1', now: 4, logPath })).issue).not.toBeNull();
+  });
+
   it("numbers each coordinator's workers on their own and answers its own open sessions only", async () => {
     const { a, b } = await fleet(2);
     await a.upsertWorker({ id: 'worker-3', state: 'idle', sessionsRun: 0, createdAt: 1, retiredAt: null });

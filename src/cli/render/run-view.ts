@@ -140,7 +140,7 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
         color.yellow,
       ),
     ),
-    events.on('fleet:cleared', (e) => note(`killed what was left of session ${e.sessionId} of a dead coordinator of this host`, color.yellow)),
+    events.on('fleet:cleared', (e) => note(`killed what was left of ${terminalSafe(e.issueId)}'s session ${e.sessionId.slice(0, 8)} of a dead coordinator of this host`, color.yellow)),
     events.on('session:recovered', (e) => note(`recovered session ${e.sessionId} of ${e.issueId} left by a previous harness${e.killed ? ' (its processes were killed)' : ''}; requeued`, color.yellow)),
     events.on('run:stopping', () => (stopping = true)),
     events.on('hold:on', (e) =>

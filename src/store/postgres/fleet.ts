@@ -74,6 +74,9 @@ function reapedOf(rows: readonly { id: string; host: string; pid: number }[], lo
   return rows.map((r) => ({ id: r.id, host: r.host, pid: r.pid, sessions: lost.get(r.id) ?? 0 }));
 }
 
+/** The fleet's cap on open sessions: the tightest any live coordinator was given. */
+const FLEET_CAP = "SELECT min(fleet_max_workers) AS cap FROM coordinators WHERE state = 'live'";
+
 /** A fleet's membership, its leases and its table of coordinators. */
 export function postgresFleet(c: PostgresConnection, member: Membership): Promising<Fleet> {
   const self = () => {
@@ -86,20 +89,25 @@ export function postgresFleet(c: PostgresConnection, member: Membership): Promis
         const token = (await tx.row<{ t: number }>("SELECT nextval('fence_seq') AS t"))!.t;
         const id = `${info.host}:${info.pid}:${token}`;
         await tx.run(
-          `INSERT INTO coordinators (id, token, host, pid, process_start, version, max_workers, started_at, lease_ms, state)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'live')`,
-          [id, token, info.host, info.pid, info.processStart, info.version, info.maxWorkers, info.startedAt, Math.round(info.leaseMs)],
+          `INSERT INTO coordinators (id, token, host, pid, process_start, version, max_workers, started_at, lease_ms, state, fleet_max_workers)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'live', $10)`,
+          [id, token, info.host, info.pid, info.processStart, info.version, info.maxWorkers, info.startedAt, Math.round(info.leaseMs), info.fleetMaxWorkers],
         );
-        member.self = { id, token, fleetMaxWorkers: info.fleetMaxWorkers };
+        member.self = { id, token, fleetMaxWorkers: (await tx.row<{ cap: number | null }>(FLEET_CAP))?.cap ?? null };
         return { id, token };
       }),
 
     heartbeat: () =>
       c.transact('renew the coordinator lease', async (tx) => {
         const me = self();
-        const renewed = await tx.run("UPDATE coordinators SET heartbeat_at = clock_timestamp() WHERE id = $1 AND state = 'live'", [me.id]);
-        if (renewed === 0) await member.check(tx, null, 'renew its lease');
-        if (renewed === 0) throw new FencedError(`coordinator ${me.id} is not in the fleet's table: start harness again to rejoin`);
+        const renewed = await tx.row<{ cap: number | null }>(
+          `UPDATE coordinators SET heartbeat_at = clock_timestamp() WHERE id = $1 AND state = 'live' RETURNING (${FLEET_CAP}) AS cap`,
+          [me.id],
+        );
+        if (!renewed) await member.check(tx, null, 'renew its lease');
+        if (!renewed) throw new FencedError(`coordinator ${me.id} is not in the fleet's table: start harness again to rejoin`);
+        // Coordinators joining with a tighter cap bind this one too, from its next renewal.
+        me.fleetMaxWorkers = renewed.cap;
       }),
 
     reapExpired: (now) =>

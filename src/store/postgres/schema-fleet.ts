@@ -2,7 +2,8 @@
  * The PostgreSQL schema's second version: a fleet of coordinators.
  *
  * - `coordinators`: one row per coordinator process that joined (host,
- *   pid, process identity, version, its maxWorkers), with its lease: the
+ *   pid, process identity, version, its maxWorkers, the fleet cap it was
+ *   given), with its lease: the
  *   server's time of its last heartbeat and how long the lease lasts.
  *   `token` is its fencing token, drawn from `fence_seq` when it joins.
  *   Its state is live, ended (it left) or dead (its lease expired, or its
@@ -28,6 +29,8 @@ CREATE TABLE coordinators (
   process_start  TEXT,
   version        TEXT NOT NULL,
   max_workers    INTEGER NOT NULL,
+  -- The cap on open sessions across the fleet it was given (null: none); the fleet holds to the tightest of its live coordinators'.
+  fleet_max_workers INTEGER,
   started_at     DOUBLE PRECISION NOT NULL,
   lease_ms       INTEGER NOT NULL CHECK (lease_ms > 0),
   heartbeat_at   TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
