@@ -69,7 +69,7 @@ const blockerMode: Check<BlockerFailureMode> = (value) => ((BLOCKER_FAILURE_MODE
 
 /** A PostgreSQL URL, or null for the SQLite file. Checked for its scheme only: the server says what else is wrong, when it is reached. */
 const storeUrl: Check<string | null> = (value) =>
-  value === null || (typeof value === 'string' && /^postgres(ql)?:\/\/\S+$/.test(value)) ? ok(value) : expected(EXPECTED.storeUrl);
+  value === null || (typeof value === 'string' && /^postgres(ql)?:\/\/\S+$/.test(value) && URL.canParse(value)) ? ok(value) : expected(EXPECTED.storeUrl);
 
 export const KIND_CHECKS = { count, duration, ratio, path, usd, tokens, countOrZero, holdMode, source, blockerMode, storeUrl } satisfies Record<FieldKind, Check>;
 

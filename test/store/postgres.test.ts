@@ -6,7 +6,7 @@ import { MERGE_ENTRY_STATES } from '../../src/merge/states.js';
 import type { AsyncStore } from '../../src/store/ports.js';
 import { openPostgresStore, PG_LATEST_SCHEMA_VERSION, type PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/index.js';
 import { SCHEMA_V1 } from '../../src/store/postgres/schema.js';
-import { maskUrl, redact } from '../../src/store/postgres/url.js';
+import { maskUrl, redact, storeTarget } from '../../src/store/postgres/url.js';
 import { REPORT_STATES } from '../../src/store/types.js';
 import { describeStoreConformance } from './conformance/index.js';
 import { issue } from './conformance/fixtures.js';
@@ -47,6 +47,23 @@ describe('PostgreSQL connection strings', () => {
     expect(maskUrl('postgres://db/h')).toBe('postgres://db/h');
     // Not a URL at all: masked by pattern, never shown as typed.
     expect(maskUrl('postgres://ann:s3cret@[bad')).not.toContain('s3cret');
+  });
+
+  it("takes harness's ?schema= out of the URL, and refuses one that is not a URL with what to write, its password masked", () => {
+    expect(storeTarget('postgres://ann:pw@db:5432/h?schema=team_a&sslmode=verify-full')).toEqual({ url: 'postgres://ann:pw@db:5432/h?sslmode=verify-full', schema: 'team_a' });
+    expect(storeTarget('postgres://db/h')).toEqual({ url: 'postgres://db/h', schema: 'harness' });
+    for (const bad of ['postgres://ann:s3cret@db:notaport/h', 'postgres://ann:s3cret@db:99999/h']) {
+      const refused = (() => {
+        try {
+          storeTarget(bad);
+          return null;
+        } catch (error) {
+          return error as Error;
+        }
+      })();
+      expect(refused?.message).toMatch(/is not a valid URL: write it as postgres:\/\/user:password@host:5432\/database \(a port is a number from 1 to 65535/);
+      expect(refused?.message).not.toContain('s3cret');
+    }
   });
 
   it('takes the password out of any message, as typed or decoded', () => {

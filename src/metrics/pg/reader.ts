@@ -55,7 +55,13 @@ export class PgReader {
     if (!SCHEMA_NAME.test(schema)) {
       throw new StoreError(`--store-schema ${JSON.stringify(schema)} is not a plain name: use lowercase letters, digits and underscores (at most 63), starting with a letter or _`);
     }
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000, application_name: 'harness (read-only)', types });
+    let client: pg.Client;
+    try {
+      // pg reads the URL (and the files its TLS settings name) as the client is made: a problem there is the store's to explain too.
+      client = new pg.Client({ connectionString: url, connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000, application_name: 'harness (read-only)', types });
+    } catch (error) {
+      throw openErrorOf(location, url, error);
+    }
     // A connection the server drops while idle: the next read fails and says so; nothing is thrown at the process.
     client.on('error', () => {});
     try {

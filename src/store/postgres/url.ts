@@ -1,3 +1,4 @@
+import { UsageError } from '../../errors.js';
 /**
  * A PostgreSQL connection string as a user may read it: with its password
  * masked, in every message and in the store's location, since messages end
@@ -58,13 +59,16 @@ export function redact(text: string, url: string): string {
  * database this way, each in its own schema.
  */
 export function storeTarget(url: string): { url: string; schema: string } {
+  let parsed: URL;
   try {
-    const parsed = new URL(url);
-    const schema = parsed.searchParams.get('schema');
-    if (schema === null) return { url, schema: 'harness' };
-    parsed.searchParams.delete('schema');
-    return { url: parsed.toString(), schema };
+    parsed = new URL(url);
   } catch {
-    return { url, schema: 'harness' };
+    throw new UsageError(
+      `the store ${JSON.stringify(maskUrl(url))} is not a valid URL: write it as postgres://user:password@host:5432/database (a port is a number from 1 to 65535; percent-encode @, : and / in the password)`,
+    );
   }
+  const schema = parsed.searchParams.get('schema');
+  if (schema === null) return { url, schema: 'harness' };
+  parsed.searchParams.delete('schema');
+  return { url: parsed.toString(), schema };
 }
