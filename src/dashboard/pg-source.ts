@@ -102,7 +102,7 @@ export function openPostgresSource(connection: Transactor, options: PostgresSour
     const coordinators = live.coordinators.map((c) => coordinatorView(c, clockNow));
     const fleetWorkers = { current: 0, busy: 0, idle: 0, draining: 0, stalled: 0 };
     coordinators.forEach((c, i) => {
-      if (live.coordinators[i]!.state !== 'live') return;
+      if (!c.live) return;
       fleetWorkers.current += live.coordinators[i]!.alive;
       for (const k of ['busy', 'idle', 'draining', 'stalled'] as const) fleetWorkers[k] += c.workers[k];
     });
@@ -200,7 +200,8 @@ function coordinatorView(c: CoordinatorFigures, now: number): CoordinatorView {
     maxWorkers: c.maxWorkers,
     version: c.version,
     endedBy: c.endedBy,
-    workers: { busy: active - draining, idle: Math.max(0, c.alive - active), draining, stalled: Math.min(c.stalled, active) },
+    // One that is not live (late, ended, dead) has no workers the page can vouch for: its open sessions wait for the fleet to requeue them.
+    workers: live ? { busy: active - draining, idle: Math.max(0, c.alive - active), draining, stalled: Math.min(c.stalled, active) } : { busy: 0, idle: 0, draining: 0, stalled: 0 },
   };
 }
 
