@@ -188,8 +188,14 @@ export class Coordinator {
     this.engine.feed({ type: 'initialized', view: isPromise(view) ? await view : view });
     // A store that answers later has the first admission still on its way: the first health check sizes the pool
     // from the queue it makes, as it does on a store that answers at once (and the next check may be a while away).
-    if (isPromise(view)) {
-      for (let waited = 0; this.engine.state.admitting && waited < 10_000; waited += 10) await new Promise<void>((resolve) => this.clock.setTimeout(() => resolve(), 10));
+    if (isPromise(view) && this.engine.state.admitting) {
+      // The clock's timers do not hold the process open by themselves.
+      const release = this.clock.keepAlive();
+      try {
+        for (let waited = 0; this.engine.state.admitting && waited < 10_000; waited += 10) await new Promise<void>((resolve) => this.clock.setTimeout(() => resolve(), 10));
+      } finally {
+        release();
+      }
     }
     await this.scaleManager.start();
   }
