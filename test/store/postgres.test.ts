@@ -10,35 +10,14 @@ import { maskUrl, redact, storeTarget } from '../../src/store/postgres/url.js';
 import { REPORT_STATES } from '../../src/store/types.js';
 import { describeStoreConformance } from './conformance/index.js';
 import { issue } from './conformance/fixtures.js';
+import { describeWithPostgres, PG_URL } from '../helpers/postgres.js';
 
 /**
  * The PostgreSQL store, on the server HARNESS_TEST_PG_URL names (.ci/run
  * starts one). Each test has a schema (or a database) of its own. Without
  * a server the tests are skipped, with a line that says so.
  */
-const PG_URL = process.env.HARNESS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-async function probe(url: string): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (error) {
-    return error instanceof Error ? error.message || error.name : String(error);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-const unreachable = await probe(PG_URL);
-if (unreachable !== null) {
-  console.warn(
-    `PostgreSQL tests skipped: no server at ${maskUrl(PG_URL)} (${unreachable}) ` +
-      '(start one: `pg_ctlcluster 15 main start`, or `bash .ci/run`; or point HARNESS_TEST_PG_URL at one)',
-  );
-}
-const describePg = unreachable === null ? describe : describe.skip;
+const describePg = describeWithPostgres('the PostgreSQL store');
 
 describe('PostgreSQL connection strings', () => {
   it('masks the password of a URL, and a password parameter', () => {
