@@ -9,6 +9,10 @@ import { makeIO, REPO } from '../helpers/cli.js';
 import { describeWithPostgres, PG_URL, pgStores } from '../helpers/postgres.js';
 import { issue } from '../store/conformance/fixtures.js';
 
+/** The test server's host and port, as messages show them (CI's server is not on 5432). */
+const serverAt = new URL(PG_URL).host;
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 const describePg = describeWithPostgres('fleet metrics and status');
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
@@ -166,7 +170,7 @@ describePg('a fleet read from PostgreSQL', () => {
   it('harness status lists every coordinator with host, pid, version, state, heartbeat age, lease, running sessions and why it ended', async () => {
     const { code, stdout } = await run(statusCommand, {});
     expect(code).toBe(0);
-    expect(stdout.split('\n')[0]).toMatch(/^postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:5432\/postgres \(schema \w+\) · 2 live coordinator\(s\) of 3 recorded$/);
+    expect(stdout.split('\n')[0]).toMatch(new RegExp(`^postgres://postgres:\\*\\*\\*@${escapeRegExp(serverAt)}/postgres \\(schema \\w+\\) · 2 live coordinator\\(s\\) of 3 recorded$`));
     const rows = stdout.split('\n').filter((l) => /│ host-/.test(l));
     expect(rows[0]).toMatch(/host-b +│ 2 +│ 9\.9\.9 +│ live +│ [\d.]+(ms|s) ago +│ 10m00s +│ 4 +│ 1 +│ 2025-01-01 12:00:00/);
     expect(rows[2]).toMatch(/host-c .*│ dead .*1h\d\dm ago .*│ 1\.0s .*│ 0 .*no heartbeat for 1 s/);
@@ -192,7 +196,7 @@ describePg('a fleet read from PostgreSQL', () => {
       const io = makeIO(REPO);
       await expect(command({ io: io.io, store: withPassword(PG_URL), storeSchema: missing, clock: clock() })).rejects.toMatchObject({
         exitCode: 2,
-        message: expect.stringMatching(new RegExp(`^no harness store in schema ${missing} of postgres://postgres:\\*\\*\\*@127.0.0.1:5432/postgres: run`)),
+        message: expect.stringMatching(new RegExp(`^no harness store in schema ${missing} of postgres://postgres:\\*\\*\\*@${escapeRegExp(serverAt)}/postgres: run`)),
       });
     }
     const found = await pg.admin.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [missing]);
