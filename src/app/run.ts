@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { createAgentRunner, LauncherRunner } from '../agents/launcher/runner.js';
 import { removeStaleSessionFiles } from '../agents/session-files.js';
 import type { SessionRunner } from '../agents/types.js';
-import type { HarnessConfig } from '../config/types.js';
+import { DEFAULT_CONFIG, type HarnessConfig } from '../config/types.js';
 import { EventBus } from '../core/events.js';
 import type { ScaleMetrics } from '../core/metrics-types.js';
 import type { IssueStatus } from '../core/states.js';
@@ -93,6 +93,9 @@ export async function prepareRun(options: RunOptions, io: RunIO): Promise<Prepar
   const config: HarnessConfig = options.config;
   // A fleet's shared store: its own composition root, loaded (with pg) only then.
   if (config.store !== null) return (await import('./fleet-run.js')).prepareFleetRun(options, io);
+  if (config.fleet.maxWorkers !== null || config.fleet.leaseMs !== DEFAULT_CONFIG.fleet.leaseMs) {
+    io.say('note: fleet.maxWorkers and fleet.leaseMs (--fleet-max-workers, --fleet-lease) apply to a fleet sharing a PostgreSQL store (--store); this run has its own state, and they do nothing here\n');
+  }
   if (config.source !== 'file' && options.issues) throw new UsageError(`--issues is for --source file; with --source ${config.source} the issues come from the tracker: drop --issues`);
   const parsed = config.source === 'file' && options.issues ? readIssuesFile(options.issues.path, { skipInvalid: options.issues.skipInvalid }) : null;
   if (parsed && options.issues && parsed.problems.length > 0) {

@@ -73,6 +73,13 @@ describe('harness run with real agent processes', () => {
     expect(readFileSync(join(dir, '.harness', '.gitignore'), 'utf8')).toBe('*\n');
   });
 
+  it('says that the fleet flags do nothing without a fleet store', async () => {
+    const { file, t } = setup([issue('a')]);
+    const code = await main(['run', '--issues', file, '--agent', fixture('succeed.mjs'), '--fleet-max-workers', '2', ...FAST], t.io);
+    expect(code).toBe(0);
+    expect(t.stdout()).toContain('note: fleet.maxWorkers and fleet.leaseMs (--fleet-max-workers, --fleet-lease) apply to a fleet sharing a PostgreSQL store (--store)');
+  });
+
   it('retries a failed session and succeeds on a later attempt', async () => {
     const { dir, file, t } = setup([issue('flaky')]);
     const code = await main(['run', '--issues', file, '--agent', fixture('fail-then-succeed.mjs'), ...FAST], t.io);
