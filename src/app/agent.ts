@@ -11,7 +11,10 @@ import type { AgentFormat } from '../agents/formats/events.js';
 import { knownRefusals, preflight, type PreflightProblem, type VersionProbe } from '../agents/formats/preflight.js';
 import { agentInvocation, presetOfCommand, type AgentInvocation, type SessionArgs } from '../agents/invocation.js';
 import { resolveAgentCommand } from '../agents/resolve-command.js';
+import { createAgentRunner, LauncherRunner } from '../agents/launcher/runner.js';
+import type { SessionRunner } from '../agents/types.js';
 import type { HarnessConfig } from '../config/types.js';
+import { realClock } from '../runtime/clock.js';
 import { UsageError } from '../errors.js';
 
 /** The agent cannot work here: every session would fail the same way. Exit 2, before any session starts. */
@@ -109,4 +112,33 @@ function refuse(problems: readonly PreflightProblem[]): void {
   throw new AgentPreflightError(
     problems.length === 1 ? `the agent cannot run, so no session was started: ${lines[0]}` : `the agent cannot run, so no session was started:\n${lines.map((l) => `  - ${l}`).join('\n')}`,
   );
+}
+
+/**
+ * The session runner of a run: the native launcher when it is built and
+ * runs here, else agents started from this process (and `say` tells why
+ * that costs more, unless `quiet`). `deliver` commits the events that
+ * arrive together as one group.
+ */
+export function sessionRunner(
+  config: HarnessConfig,
+  agent: PreparedAgent,
+  context: { heartbeatDir: string; env: NodeJS.ProcessEnv; quiet: boolean; say(text: string): void; deliver(events: () => void): void },
+): SessionRunner {
+  const runner = createAgentRunner({
+    command: agent.command,
+    format: agent.format,
+    ...(agent.argvFor ? { argvFor: agent.argvFor } : {}),
+    promptTemplate: config.agent.prompt,
+    clock: realClock,
+    killGraceMs: config.killGraceMs,
+    logMaxBytes: config.logMaxBytes,
+    heartbeatDir: context.heartbeatDir,
+    env: context.env,
+    deliver: context.deliver,
+  });
+  if (!(runner instanceof LauncherRunner) && !context.quiet) {
+    context.say('note: the session launcher is not built or does not run here (a C compiler and `npm run build` make it); agents start from the harness process, which costs more per session\n');
+  }
+  return runner;
 }

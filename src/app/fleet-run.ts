@@ -10,7 +10,6 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { createAgentRunner, LauncherRunner } from '../agents/launcher/runner.js';
 import type { SessionRunner } from '../agents/types.js';
 import type { HarnessConfig } from '../config/types.js';
 import { EventBus } from '../core/events.js';
@@ -28,7 +27,7 @@ import { storeTarget } from '../store/postgres/url.js';
 import type { SessionRow } from '../store/types.js';
 import { terminalSafeLines } from '../text/escape.js';
 import { VERSION } from '../version.js';
-import { prepareAgent } from './agent.js';
+import { prepareAgent, sessionRunner } from './agent.js';
 import type { PreparedRun, RunIO, RunOptions } from './run.js';
 import { runSettings } from './settings.js';
 
@@ -98,26 +97,19 @@ export async function prepareFleetRun(options: RunOptions, io: RunIO): Promise<P
   };
   try {
     const worktreeRun = await setUpFleetWorktrees(config, { cwd: io.cwd, env: io.env, harnessDir: dirname(statePath), logDir: files.logs, store, events, issueIds: parsed?.issues.map((i) => i.id) ?? [] });
-    runner = createAgentRunner({
-      command: agent.command,
-      format: agent.format,
-      ...(agent.argvFor ? { argvFor: agent.argvFor } : {}),
-      promptTemplate: config.agent.prompt,
-      clock: realClock,
-      killGraceMs: config.killGraceMs,
-      logMaxBytes: config.logMaxBytes,
+    const sessions = sessionRunner(config, agent, {
       heartbeatDir: files.sessions,
       env: io.env,
+      quiet: Boolean(options.quiet),
+      say: (text) => io.say(text),
       deliver: (delivered) => (coordinator ? coordinator.batch(delivered) : delivered()),
     });
-    if (!(runner instanceof LauncherRunner) && !options.quiet) {
-      io.say('note: the session launcher is not built or does not run here (a C compiler and `npm run build` make it); agents start from the harness process, which costs more per session\n');
-    }
+    runner = sessions;
     coordinator = new Coordinator(
       {
         issues: parsed?.issues ?? [],
         store,
-        runner,
+        runner: sessions,
         workspaces: worktreeRun?.provider ?? null,
         merge: worktreeRun?.merge ?? null,
         settings: { ...runSettings(config, agent.invocation), logDir: files.logs },

@@ -7,7 +7,6 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { createAgentRunner, LauncherRunner } from '../agents/launcher/runner.js';
 import { removeStaleSessionFiles } from '../agents/session-files.js';
 import type { SessionRunner } from '../agents/types.js';
 import { DEFAULT_CONFIG, type HarnessConfig } from '../config/types.js';
@@ -27,7 +26,7 @@ import type { SqliteStore } from '../store/sqlite/index.js';
 import type { SessionRow, Store } from '../store/types.js';
 import { terminalSafeLines } from '../text/escape.js';
 import { directoryProblem } from '../text/input.js';
-import { prepareAgent } from './agent.js';
+import { prepareAgent, sessionRunner } from './agent.js';
 import { createIntake, createSource } from './intake.js';
 import { finishedStateNote, freshState, retryFailed } from './run-state.js';
 import { runSettings } from './settings.js';
@@ -135,28 +134,21 @@ export async function prepareRun(options: RunOptions, io: RunIO): Promise<Prepar
     const hooks = await lifecycleHooks(config, { env: io.env, logDir: files.logs, events });
     const worktreeRun = await setUpWorktrees(config, { cwd: io.cwd, env: io.env, harnessDir, logDir: files.logs, store, events, issueIds: parsed?.issues.map((i) => i.id) ?? [], hooks });
     let coordinator: Coordinator | null = null;
-    runner = createAgentRunner({
-      command: agent.command,
-      format: agent.format,
-      ...(agent.argvFor ? { argvFor: agent.argvFor } : {}),
-      promptTemplate: config.agent.prompt,
-      clock: realClock,
-      killGraceMs: config.killGraceMs,
-      logMaxBytes: config.logMaxBytes,
+    const sessions = sessionRunner(config, agent, {
       heartbeatDir: files.sessions,
       env: io.env,
+      quiet: Boolean(options.quiet),
+      say: (text) => io.say(text),
       // Events that arrive together (a session ending, the next one's pid) are committed together;
       // the coordinator turns a store failure there into the end of the run.
       deliver: (events) => (coordinator ? coordinator.batch(events) : store.batch(events)),
     });
-    if (!(runner instanceof LauncherRunner) && !options.quiet) {
-      io.say('note: the session launcher is not built or does not run here (a C compiler and `npm run build` make it); agents start from the harness process, which costs more per session\n');
-    }
+    runner = sessions;
     coordinator = new Coordinator(
       {
         issues: intake.initial,
         store,
-        runner,
+        runner: sessions,
         workspaces: worktreeRun?.provider ?? null,
         hooks: hooks?.forSessions() ?? null,
         merge: worktreeRun?.merge ?? null,
