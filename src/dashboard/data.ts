@@ -12,7 +12,7 @@ import type { FleetQueries } from '../metrics/fleet.js';
 import { nearestRank, rankOffset, type Liveness } from '../metrics/derive.js';
 import { ALL_TIME, COUNTED_OUTCOMES, type StoreQueries } from '../metrics/queries.js';
 import { buildReport, type MetricsReport } from '../metrics/report.js';
-import type { ControlRequestRow, HoldRow } from '../store/types.js';
+import type { ControlRequestRow, HoldRow, SessionRow } from '../store/types.js';
 import { ChartCache, type Charts } from './charts.js';
 import { feedEvents, feedListsOf, type FeedEvent } from './feed.js';
 import { LogTails } from './log-tail.js';
@@ -216,27 +216,40 @@ export function stallRisk(sinceProgressMs: number, stallTimeoutMs: number, stall
 function runningSessions(fleet: FleetQueries, tails: LogTails, now: number, stallTimeoutMs: number): RunningSessionView[] {
   const running = fleet.runningSessions();
   tails.keepOnly(running.map((r) => r.session.logPath));
-  return running.map(({ session: s, title }) => {
-    const agentText = s.activity?.text ?? null;
-    const log = s.logPath === null ? null : tails.read(s.logPath);
-    const logLine = agentText === null ? (log?.line ?? null) : null;
-    return {
-      id: s.id,
-      issueId: s.issueId,
-      title,
-      workerId: s.workerId,
-      attempt: s.attempt,
-      startedAt: s.startedAt,
-      lastProgressAt: s.lastProgressAt,
-      stalledAt: s.stalledAt,
-      risk: stallRisk(Math.max(0, now - s.lastProgressAt), stallTimeoutMs, s.stalledAt),
-      activity: agentText !== null ? { text: agentText, source: 'agent' } : logLine !== null ? { text: logLine, source: 'log' } : null,
-      costUsd: s.usage?.costUsd ?? null,
-      inputTokens: s.usage?.inputTokens ?? 0,
-      outputTokens: s.usage?.outputTokens ?? 0,
-      hasLog: log !== null,
-      coordinator: null,
-      logHost: null,
-    };
-  });
+  return running.map(({ session, title }) => runningSessionView(session, title, session.logPath === null ? null : tails.read(session.logPath), { now, stallTimeoutMs }));
+}
+
+/**
+ * One running session as the page shows it: its stall risk, and its
+ * latest activity (the agent's own, else its log's last line). `log` is
+ * its log's tail, null when there is none to read here; `where` names its
+ * coordinator and, for a log on another host, that host.
+ */
+export function runningSessionView(
+  s: SessionRow,
+  title: string,
+  log: { line: string | null } | null,
+  at: { now: number; stallTimeoutMs: number },
+  where: { coordinator: string | null; logHost: string | null } = { coordinator: null, logHost: null },
+): RunningSessionView {
+  const agentText = s.activity?.text ?? null;
+  const logLine = agentText === null ? (log?.line ?? null) : null;
+  return {
+    id: s.id,
+    issueId: s.issueId,
+    title,
+    workerId: s.workerId,
+    attempt: s.attempt,
+    startedAt: s.startedAt,
+    lastProgressAt: s.lastProgressAt,
+    stalledAt: s.stalledAt,
+    risk: stallRisk(Math.max(0, at.now - s.lastProgressAt), at.stallTimeoutMs, s.stalledAt),
+    activity: agentText !== null ? { text: agentText, source: 'agent' } : logLine !== null ? { text: logLine, source: 'log' } : null,
+    costUsd: s.usage?.costUsd ?? null,
+    inputTokens: s.usage?.inputTokens ?? 0,
+    outputTokens: s.usage?.outputTokens ?? 0,
+    hasLog: log !== null,
+    coordinator: where.coordinator,
+    logHost: where.logHost,
+  };
 }

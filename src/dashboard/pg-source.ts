@@ -18,7 +18,7 @@ import type { Clock } from '../runtime/clock.js';
 import type { PostgresConnection } from '../store/postgres/connection.js';
 import type { Tx } from '../store/postgres/sql.js';
 import { chartSpan, chartSteps, chartsOf, NO_CHARTS, type Charts } from './charts.js';
-import { stallRisk, type CoordinatorView, type DashboardState, type RunningSessionView } from './data.js';
+import { runningSessionView, type CoordinatorView, type DashboardState, type RunningSessionView } from './data.js';
 import { feedEvents } from './feed.js';
 import { LogTails } from './log-tail.js';
 import { readLive, readRanks, readTotals, readWindows, type CoordinatorFigures, type LiveFigures, type SessionTotals } from './pg-queries.js';
@@ -209,29 +209,12 @@ function runningSessions(live: LiveFigures, tails: LogTails, at: { now: number; 
   // A log written on another host is a file there: only this host's are read.
   const here = (host: string | null) => host === null || host === at.hostname;
   tails.keepOnly(live.running.map((r) => (here(r.host) ? r.session.logPath : null)));
-  return live.running.map(({ session: s, title, coordinatorId, host }) => {
-    const agentText = s.activity?.text ?? null;
-    const log = s.logPath === null || !here(host) ? null : tails.read(s.logPath);
-    const logLine = agentText === null ? (log?.line ?? null) : null;
-    return {
-      id: s.id,
-      issueId: s.issueId,
-      title,
-      workerId: s.workerId,
-      attempt: s.attempt,
-      startedAt: s.startedAt,
-      lastProgressAt: s.lastProgressAt,
-      stalledAt: s.stalledAt,
-      risk: stallRisk(Math.max(0, at.now - s.lastProgressAt), at.stallTimeoutMs, s.stalledAt),
-      activity: agentText !== null ? { text: agentText, source: 'agent' } : logLine !== null ? { text: logLine, source: 'log' } : null,
-      costUsd: s.usage?.costUsd ?? null,
-      inputTokens: s.usage?.inputTokens ?? 0,
-      outputTokens: s.usage?.outputTokens ?? 0,
-      hasLog: log !== null,
+  return live.running.map(({ session, title, coordinatorId, host }) =>
+    runningSessionView(session, title, session.logPath === null || !here(host) ? null : tails.read(session.logPath), at, {
       coordinator: coordinatorId,
       logHost: here(host) ? null : host,
-    };
-  });
+    }),
+  );
 }
 
 function maxOf(values: readonly (number | null)[]): number | null {

@@ -1,35 +1,14 @@
 import type { Records } from '../ports.js';
 import type { PostgresConnection } from './connection.js';
-import { snapshotParams } from './rows.js';
+import { SNAPSHOT_COLUMNS, snapshotParams } from './rows.js';
 import type { Membership } from './membership.js';
 import type { Promising } from './promising.js';
-
-const SNAPSHOT_COLUMNS = [
-  'at',
-  'current_workers',
-  'active_workers',
-  'idle_workers',
-  'stalled_workers',
-  'queue_depth',
-  'merge_queue_depth',
-  'throughput_per_minute',
-  'avg_session_duration_ms',
-  'p95_session_duration_ms',
-  'p99_session_duration_ms',
-  'success_rate',
-  'total_sessions_completed',
-  'total_sessions_failed',
-  'health',
-  'backpressure_active',
-  'scale_operations',
-] as const;
 
 export const SNAPSHOT_LIST = SNAPSHOT_COLUMNS.join(', ');
 
 const INSERT_SNAPSHOT = `INSERT INTO metric_snapshots (${SNAPSHOT_LIST}) VALUES (${SNAPSHOT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
 
-/** What a run records besides sessions. */
-/** A fleet's coordinators number their workers each on their own (coordinator_id '' outside a fleet). */
+/** What a run records besides sessions. A fleet's coordinators number their workers each on their own (coordinator_id '' outside a fleet). */
 export function postgresRecords(c: PostgresConnection, member: Membership): Promising<Records> {
   return {
     upsertWorker: (worker) =>

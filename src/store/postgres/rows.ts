@@ -24,6 +24,7 @@ export {
   MERGE_ENTRY_COLUMNS,
   REPORT_COLUMNS,
   SESSION_COLUMNS,
+  SNAPSHOT_COLUMNS,
   snapshotParams,
   toHold,
   toIssue,

@@ -109,6 +109,27 @@ export function toSnapshot(r: SnapshotRecord): MetricsSnapshotRow {
   };
 }
 
+/** The columns of a metrics snapshot, in the order both stores write and read them. */
+export const SNAPSHOT_COLUMNS = [
+  'at',
+  'current_workers',
+  'active_workers',
+  'idle_workers',
+  'stalled_workers',
+  'queue_depth',
+  'merge_queue_depth',
+  'throughput_per_minute',
+  'avg_session_duration_ms',
+  'p95_session_duration_ms',
+  'p99_session_duration_ms',
+  'success_rate',
+  'total_sessions_completed',
+  'total_sessions_failed',
+  'health',
+  'backpressure_active',
+  'scale_operations',
+] as const satisfies readonly (keyof SnapshotRecord)[];
+
 /** Named parameters for the snapshot insert (booleans stored as 0/1). */
 export function snapshotParams(s: MetricsSnapshotRow): SnapshotRecord {
   return {

@@ -4,6 +4,7 @@ import {
   ISSUE_COLUMNS,
   MERGE_ENTRY_COLUMNS,
   SESSION_COLUMNS,
+  SNAPSHOT_COLUMNS as SNAPSHOT_COLUMN_NAMES,
   type BackpressureRecord,
   type ControlRequestRecord,
   type HoldRecord,
@@ -17,25 +18,7 @@ import {
 } from './rows.js';
 import { prepareOutboxStatements } from './outbox-statements.js';
 
-const SNAPSHOT_COLUMNS = [
-  'at',
-  'current_workers',
-  'active_workers',
-  'idle_workers',
-  'stalled_workers',
-  'queue_depth',
-  'merge_queue_depth',
-  'throughput_per_minute',
-  'avg_session_duration_ms',
-  'p95_session_duration_ms',
-  'p99_session_duration_ms',
-  'success_rate',
-  'total_sessions_completed',
-  'total_sessions_failed',
-  'health',
-  'backpressure_active',
-  'scale_operations',
-].join(', ');
+const SNAPSHOT_COLUMNS = SNAPSHOT_COLUMN_NAMES.join(', ');
 
 /** A statement that reads rows: the part of better-sqlite3's Statement the store uses. */
 export interface Query<P extends unknown[], R> {
