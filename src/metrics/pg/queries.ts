@@ -1,5 +1,6 @@
 import { ISSUE_STATUSES, SESSION_OUTCOMES, type IssueStatus, type SessionOutcome } from '../../core/states.js';
-import type { CoordinatorRow, CoordinatorState } from '../../store/ports.js';
+import type { CoordinatorRow } from '../../store/ports.js';
+import { LIST_COORDINATORS, toCoordinator, type CoordinatorRecord } from '../../store/postgres/fleet.js';
 import { toHold, toRunLock, type HoldRecord, type RunLockRecord } from '../../store/postgres/rows.js';
 import type { RunLockInfo } from '../../store/types.js';
 import type { CoordinatorCounts } from '../coordinators.js';
@@ -47,31 +48,8 @@ export async function lastActivity(tx: ReadTx): Promise<number | null> {
 
 /** Every coordinator that joined, live ones first, then the latest; ages by the database's clock. */
 export async function coordinators(tx: ReadTx): Promise<CoordinatorRow[]> {
-  const rows = await tx.rows<{
-    id: string; token: number; host: string; pid: number; process_start: string | null; version: string; max_workers: number; started_at: number;
-    lease_ms: number; age_ms: number; state: CoordinatorState; ended_at: number | null; ended_by: string | null; running: number;
-  }>(
-    `SELECT c.id, c.token, c.host, c.pid, c.process_start, c.version, c.max_workers, c.started_at, c.lease_ms,
-       extract(epoch FROM clock_timestamp() - c.heartbeat_at)::float8 * 1000 AS age_ms, c.state, c.ended_at, c.ended_by,
-       (SELECT count(*) FROM sessions s WHERE s.coordinator_id = c.id AND s.ended_at IS NULL) AS running
-     FROM coordinators c ORDER BY (c.state = 'live') DESC, c.token DESC`,
-  );
-  return rows.map((r) => ({
-    id: r.id,
-    token: r.token,
-    host: r.host,
-    pid: r.pid,
-    processStart: r.process_start,
-    version: r.version,
-    maxWorkers: r.max_workers,
-    startedAt: r.started_at,
-    leaseMs: r.lease_ms,
-    heartbeatAgeMs: Math.max(0, Math.round(r.age_ms)),
-    state: r.state,
-    endedAt: r.ended_at,
-    endedBy: r.ended_by,
-    running: r.running,
-  }));
+  const rows = await tx.rows<CoordinatorRecord>(LIST_COORDINATORS);
+  return rows.map(toCoordinator);
 }
 
 /** Finished sessions per outcome that ended in `range`, with their summed durations (a negative one counts 0). */

@@ -9,7 +9,7 @@ import { SESSION_COLUMNS, toSession, type SessionRecord } from './rows.js';
 import type { Tx } from './sql.js';
 import type { Promising } from './promising.js';
 
-interface CoordinatorRecord {
+export interface CoordinatorRecord {
   id: string;
   token: number;
   host: string;
@@ -26,11 +26,14 @@ interface CoordinatorRecord {
   running: number;
 }
 
-const COORDINATOR_COLUMNS = `c.id, c.token, c.host, c.pid, c.process_start, c.version, c.max_workers, c.started_at, c.lease_ms,
+export const COORDINATOR_COLUMNS = `c.id, c.token, c.host, c.pid, c.process_start, c.version, c.max_workers, c.started_at, c.lease_ms,
   extract(epoch FROM clock_timestamp() - c.heartbeat_at) * 1000 AS age_ms, c.state, c.ended_at, c.ended_by,
   (SELECT count(*) FROM sessions s WHERE s.coordinator_id = c.id AND s.ended_at IS NULL) AS running`;
 
-function toCoordinator(r: CoordinatorRecord): CoordinatorRow {
+/** Every coordinator that joined, live ones first, then the latest. */
+export const LIST_COORDINATORS = `SELECT ${COORDINATOR_COLUMNS} FROM coordinators c ORDER BY (c.state = 'live') DESC, c.token DESC`;
+
+export function toCoordinator(r: CoordinatorRecord): CoordinatorRow {
   return {
     id: r.id,
     token: r.token,
@@ -153,10 +156,7 @@ export function postgresFleet(c: PostgresConnection, member: Membership): Promis
         await tx.run('DELETE FROM leases WHERE holder = $1', [me.id]);
       }),
 
-    listCoordinators: () =>
-      c.transact('list the coordinators', async (tx) =>
-        (await tx.rows<CoordinatorRecord>(`SELECT ${COORDINATOR_COLUMNS} FROM coordinators c ORDER BY (c.state = 'live') DESC, c.token DESC`)).map(toCoordinator),
-      ),
+    listCoordinators: () => c.transact('list the coordinators', async (tx) => (await tx.rows<CoordinatorRecord>(LIST_COORDINATORS)).map(toCoordinator)),
 
     holdLease: (name, ttlMs) =>
       c.transact('hold a lease', async (tx) => {
