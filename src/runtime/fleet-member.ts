@@ -25,13 +25,15 @@ export interface FleetMemberOptions {
   clock: Clock;
   events: EventBus;
   processes: ProcessInspector;
-  /** Read the queue and look for silent coordinators this often (ms). Default 1 s. */
+  /** Read the queue this often (ms): others change it. Default 250 ms. */
   pollMs?: number;
+  /** Look for silent coordinators this often (ms). Default 1 s. */
+  reapMs?: number;
 }
 
 export class FleetMember {
   private timers: TimerHandle[] = [];
-  private polling = false;
+  private reaping = false;
   id: string | null = null;
 
   constructor(private readonly o: FleetMemberOptions) {}
@@ -78,24 +80,25 @@ export class FleetMember {
     const { store, clock } = this.o;
     const beat = () => target.engine.guard('renew the coordinator lease', () => store.heartbeat());
     this.timers.push(clock.setInterval(beat, Math.max(100, Math.floor(leaseMs / 3))));
-    this.timers.push(clock.setInterval(() => this.poll(target), this.o.pollMs ?? 250));
+    this.timers.push(clock.setInterval(() => target.refreshQueue(), this.o.pollMs ?? 250));
+    this.timers.push(clock.setInterval(() => this.reap(target), this.o.reapMs ?? 1000));
   }
 
-  /** Declare silent coordinators dead, then read the queue again (theirs is ours to run now, and others change it too). */
-  private poll(target: FleetTarget): void {
+  /** Declare silent coordinators dead, then read the queue again: their issues are the fleet's to run now. */
+  private reap(target: FleetTarget): void {
     const { store, clock, events } = this.o;
-    if (this.polling || target.engine.failure !== null) return;
-    this.polling = true;
+    if (this.reaping || target.engine.failure !== null) return;
+    this.reaping = true;
     const now = clock.now();
     Promise.resolve(store.reapExpired(now))
       .then(async (reaped) => {
         for (const r of reaped) events.emit('fleet:reaped', { at: now, coordinatorId: r.id, host: r.host, pid: r.pid, sessions: r.sessions, why: 'lease' });
-        target.refreshQueue();
+        if (reaped.length > 0) target.refreshQueue();
         // One of this host's coordinators went silent: what its sessions still run here is stopped now, not when it restarts.
         if (reaped.some((r) => r.host === this.host)) await this.clearHost(now, 'gone');
       })
       .catch((error: unknown) => target.engine.fail('look for silent coordinators', error))
-      .finally(() => (this.polling = false));
+      .finally(() => (this.reaping = false));
   }
 
   /**

@@ -32,10 +32,13 @@ export function postgresSessions(c: PostgresConnection, member: Membership): Pro
    * second question only when it changed nothing, to refuse a write the
    * fleet no longer lets through.
    */
+  const guarded = new Map<string, string>();
   const fenced = (sessionId: string, operation: string, sql: string, params: readonly unknown[]): Promise<void> =>
     c.transactOne(operation, async (tx) => {
       const me = params.length + 2;
-      const changed = await tx.run(`${sql} AND ${Membership.guard(me, me + 1)}`, [sessionId, ...params, ...member.guardParams(sessionId)]);
+      let statement = guarded.get(sql);
+      if (statement === undefined) guarded.set(sql, (statement = `${sql} AND ${Membership.guard(me, me + 1)}`));
+      const changed = await tx.run(statement, [sessionId, ...params, ...member.guardParams(sessionId)]);
       if (changed === 0) await member.check(tx, sessionId, operation);
     });
   return {
