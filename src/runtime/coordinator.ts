@@ -206,15 +206,21 @@ export class Coordinator {
    * imports, their sessions ending, a dead coordinator's sessions requeued).
    */
   refreshQueue(): void {
-    if (this.engine.state.phase === 'finished') return;
+    // One read at a time: asking again while the last answer is on its way would only queue reads behind a slow store.
+    if (this.engine.state.phase === 'finished' || this.refreshing) return;
     this.engine.guard('read the queue', () => {
       const view = this.state.store.queueView(this.clock.now());
       if (!isPromise(view)) return this.engine.feed({ type: 'queue', view });
-      return view.then((v) => {
-        if (this.engine.state.phase !== 'finished') this.engine.feed({ type: 'queue', view: v });
-      });
+      this.refreshing = true;
+      return view
+        .then((v) => {
+          if (this.engine.state.phase !== 'finished') this.engine.feed({ type: 'queue', view: v });
+        })
+        .finally(() => (this.refreshing = false));
     });
   }
+
+  private refreshing = false;
 
   /** Work until every admitted issue is done or failed (or the run is stopped). */
   async run(): Promise<RunSummary> {
@@ -298,8 +304,12 @@ export class Coordinator {
     this.lockHeartbeat?.cancel();
     this.controls?.stop();
     const mergeIdle = this.state.merge?.stop() ?? Promise.resolve();
-    // The workspaces go once nothing merges from them any more.
-    const closed = mergeIdle.then(() => this.state.workspaces?.close?.()).catch(() => undefined);
+    // The workspaces go once nothing merges from them any more; then the store's last answers are waited for,
+    // so a write it refuses now (a fleet's coordinator presumed dead) still fails the run.
+    const closed = mergeIdle
+      .then(() => this.state.workspaces?.close?.())
+      .catch(() => undefined)
+      .then(() => this.engine.settled());
     void closed.then(() => {
       this.unsubscribe.forEach((off) => off());
       const failed = this.engine.failure !== null;

@@ -173,12 +173,14 @@ export class Engine {
       return this.fail(operationOf(c), error);
     }
     if (isPromise(result)) {
-      result.then(
-        (value) => {
-          const answer = answerTo(c, value, sessionId);
-          if (answer) this.feed(answer);
-        },
-        (error: unknown) => this.fail(operationOf(c), error),
+      this.track(
+        result.then(
+          (value) => {
+            const answer = answerTo(c, value, sessionId);
+            if (answer) this.feed(answer);
+          },
+          (error: unknown) => this.fail(operationOf(c), error),
+        ),
       );
       return;
     }
@@ -201,7 +203,24 @@ export class Engine {
     } catch (error) {
       return this.fail(operation, error);
     }
-    if (isPromise(result)) result.then(undefined, (error: unknown) => this.fail(operation, error));
+    if (isPromise(result)) this.track(result.then(undefined, (error: unknown) => this.fail(operation, error)));
+  }
+
+  /** Store calls answered with a promise and not settled yet. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  private track(settling: Promise<unknown>): void {
+    this.inFlight.add(settling);
+    void settling.finally(() => this.inFlight.delete(settling));
+  }
+
+  /**
+   * Once every store call made so far has been answered (and those their
+   * answers led to): a run over a store that answers later ends only then,
+   * so a write refused after the last step is still the run's failure.
+   */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
   /** The store failed (`operation` is what it could not do): stop the run, once, with `error`. */

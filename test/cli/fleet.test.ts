@@ -113,7 +113,7 @@ describePg('a fleet of harness processes on one PostgreSQL store', () => {
       expect(recordedEvents(s.record).filter((e) => e.what === 'end')).toHaveLength(3);
       paused.kill('SIGCONT');
       resumed = true;
-      expect(await paused.exited).toBe(1);
+      expect(await paused.exited, paused.output()).toBe(1);
       expect(paused.output()).toMatch(/presumed it dead/);
     } finally {
       if (!resumed) paused.kill('SIGCONT');
