@@ -1,10 +1,12 @@
 import type { PoolClient } from 'pg';
 import { StoreError } from '../../errors.js';
+import type { CallMode } from './call.js';
+import type { Hold } from './link.js';
 import { txOn, type Tx } from './sql.js';
 
 /** How a batch gets its connection, and turns a failure of the server into the error its callers see. */
 export interface BatchHost {
-  connect(): Promise<PoolClient>;
+  hold(): Promise<Hold>;
   errorOf(operation: string, error: unknown): Error;
 }
 
@@ -27,6 +29,11 @@ export interface BatchHost {
  *               (ROLLBACK if the body threw); calls made from now on, even
  *               in the batch's context, are ordinary calls queued after it
  *
+ * The control statements cost no round trip of their own: BEGIN and each
+ * SAVEPOINT go out with the call's first statement, each RELEASE with the
+ * next SAVEPOINT (or the COMMIT), and the store's next call starts once
+ * the COMMIT is sent.
+ *
  * A call's answer comes as soon as it has run, before the commit: what it
  * says holds once the batch's own promise has resolved. Whatever waits for
  * the commit must wait for that promise.
@@ -34,8 +41,10 @@ export interface BatchHost {
 export class Batch<T> {
   private client: PoolClient | null = null;
   private begun!: { resolve(): void; reject(error: unknown): void };
-  /** The calls joined so far, run in order; never rejects. */
+  /** Whose turn it is: a call starts once the call before it has sent what must come first. Never rejects. */
   private chain: Promise<unknown>;
+  /** Settles once every call joined so far has been answered. Never rejects. */
+  private answered: Promise<unknown> = Promise.resolve();
   private body!: { resolve(value: T): void; reject(error: unknown): void };
   private readonly bodyDone: Promise<T>;
   private open = true;
@@ -66,54 +75,74 @@ export class Batch<T> {
     else Promise.resolve(outcome.value).then(this.body.resolve, this.body.reject);
   }
 
-  /** Run `work` as the next savepoint of the batch; its answer, or its error. */
-  join<R>(operation: string, work: (tx: Tx) => Promise<R>): Promise<R> {
-    const result = this.chain.then(() => this.savepoint(operation, work));
-    this.chain = result.then(
-      () => {},
-      () => {},
+  /**
+   * Run `work` as the batch's next call: a `transaction` as a savepoint, so
+   * that it fails alone; `one` and `fire` work (a single write, or
+   * questions) as it is, a statement that fails failing the batch. A
+   * `fire` call lets the next one start once its statement is sent.
+   */
+  join<R>(operation: string, work: (tx: Tx) => Promise<R>, mode: CallMode): Promise<R> {
+    let sent!: () => void;
+    const turn = new Promise<void>((resolve) => (sent = resolve));
+    const result = this.chain.then(() => (mode === 'transaction' ? this.savepoint(operation, work) : this.direct(operation, work, mode === 'fire' ? sent : () => {})));
+    result.then(sent, sent);
+    this.chain = turn;
+    const answered = this.answered;
+    this.answered = result.then(
+      () => answered,
+      () => answered,
     );
     return result;
   }
 
-  /** The batch's turn: begin, run what joined, commit. Resolves with the body's value once committed. */
-  async run(): Promise<T> {
-    let opened: PoolClient | undefined;
+  /**
+   * The batch's turn: begin, run what joined, commit. Resolves with the
+   * body's value once committed; `sent` lets the store's next call start
+   * once the COMMIT is on its way.
+   */
+  async run(sent: () => void): Promise<T> {
+    let hold: Hold;
     try {
-      opened = await this.host.connect();
+      hold = await this.host.hold();
     } catch (error) {
-      opened?.release(true);
       return this.abandon(this.host.errorOf('begin a batch', error));
     }
-    const client = opened;
+    const client = hold.client;
     this.client = client;
     this.begun.resolve();
     let broken = false;
     try {
       let value: T;
       try {
-        value = await this.bodyDone;
-      } finally {
-        // Whatever the body did, what it started runs to its end before the transaction does.
-        await this.drain();
-      }
-      if (this.failed !== null) throw this.failed;
-      try {
-        // No call joined: the transaction never began, and there is nothing to commit. COMMIT releases a last savepoint.
-        if (this.begunTransaction) await client.query('COMMIT');
+        try {
+          value = await this.bodyDone;
+        } finally {
+          // Whatever the body did, what it started runs to its end before the transaction does.
+          await this.drain();
+        }
+        if (this.failed !== null) throw this.failed;
       } catch (error) {
+        broken = !(await client.query('ROLLBACK').then(
+          () => true,
+          () => false,
+        ));
+        throw error;
+      }
+      // No call joined: the transaction never began, and there is nothing to commit. COMMIT releases a last savepoint.
+      if (!this.begunTransaction) return value;
+      const commit = client.query('COMMIT');
+      sent();
+      try {
+        await commit;
+      } catch (error) {
+        // Nothing is rolled back after the COMMIT: the store's next call may already follow it on the connection.
+        broken = true;
         throw this.host.errorOf('commit a batch', error);
       }
       return value;
-    } catch (error) {
-      broken = !(await client.query('ROLLBACK').then(
-        () => true,
-        () => false,
-      ));
-      throw error;
     } finally {
       this.open = false;
-      client.release(broken || undefined);
+      hold.release(broken);
     }
   }
 
@@ -131,19 +160,21 @@ export class Batch<T> {
       throw this.failed instanceof Error ? this.failed : new StoreError(`cannot ${operation}: the batch it was part of failed`);
     }
     const client = this.client;
+    // With what is still to say before it (BEGIN, or the last call's RELEASE), sent with the work's first statement.
+    const control = client.query(this.pending === null ? 'SAVEPOINT harness_call' : `${this.pending}; SAVEPOINT harness_call`);
+    const controlled = control.then(
+      () => null,
+      (error: unknown) => this.fail(this.host.errorOf(operation, error)),
+    );
+    this.pending = null;
+    this.begunTransaction = true;
+    let value: R;
     try {
-      // With what is still to say before it (BEGIN, or the last call's RELEASE): one round trip.
-      await client.query(this.pending === null ? 'SAVEPOINT harness_call' : `${this.pending}; SAVEPOINT harness_call`);
-      this.pending = null;
-      this.begunTransaction = true;
+      value = await work(txOn(client));
     } catch (error) {
-      throw this.fail(this.host.errorOf(operation, error));
-    }
-    try {
-      const value = await work(txOn(client));
-      this.pending = 'RELEASE SAVEPOINT harness_call';
-      return value;
-    } catch (error) {
+      // A SAVEPOINT that failed failed the work's statements too: its own error says why.
+      const refused = await controlled;
+      if (refused !== null) throw refused;
       try {
         await client.query('ROLLBACK TO SAVEPOINT harness_call; RELEASE SAVEPOINT harness_call');
       } catch (rollbackError) {
@@ -151,6 +182,51 @@ export class Batch<T> {
         this.fail(this.host.errorOf(operation, rollbackError));
       }
       throw this.host.errorOf(operation, error);
+    }
+    const refused = await controlled;
+    if (refused !== null) throw refused;
+    this.pending = 'RELEASE SAVEPOINT harness_call';
+    return value;
+  }
+
+  private async direct<R>(operation: string, work: (tx: Tx) => Promise<R>, onSent: () => void): Promise<R> {
+    if (this.failed !== null || this.client === null) {
+      throw this.failed instanceof Error ? this.failed : new StoreError(`cannot ${operation}: the batch it was part of failed`);
+    }
+    // Only a BEGIN must come first; a last call's RELEASE can wait for the next SAVEPOINT or the COMMIT.
+    let controlled: Promise<Error | null> = Promise.resolve(null);
+    if (this.pending === 'BEGIN') {
+      controlled = this.client.query('BEGIN').then(
+        () => null,
+        (error: unknown) => this.fail(this.host.errorOf(operation, error)),
+      );
+      this.pending = null;
+    }
+    this.begunTransaction = true;
+    const statements = txOn(this.client, onSent);
+    let aborted = false;
+    const watch = <V>(answer: Promise<V>): Promise<V> =>
+      answer.catch((error: unknown) => {
+        aborted = true;
+        throw error;
+      });
+    const tx: Tx = {
+      rows: (sql, params) => watch(statements.rows(sql, params)),
+      row: (sql, params) => watch(statements.row(sql, params)),
+      run: (sql, params) => watch(statements.run(sql, params)),
+    };
+    try {
+      const value = await work(tx);
+      const refused = await controlled;
+      if (refused !== null) throw refused;
+      return value;
+    } catch (error) {
+      const refused = await controlled;
+      if (refused !== null) throw refused;
+      const failure = this.host.errorOf(operation, error);
+      // A statement the server refused aborted the transaction: the batch cannot commit.
+      if (aborted) this.fail(failure);
+      throw failure;
     }
   }
 
@@ -160,12 +236,14 @@ export class Batch<T> {
     return error;
   }
 
-  /** Wait until no call is left; from that moment the batch takes no more. */
+  /** Wait until no call is left and every call has been answered; from that moment the batch takes no more. */
   private async drain(): Promise<void> {
     for (;;) {
       const seen = this.chain;
+      const answered = this.answered;
       await seen;
-      if (seen === this.chain) {
+      await answered;
+      if (seen === this.chain && answered === this.answered) {
         this.open = false;
         return;
       }

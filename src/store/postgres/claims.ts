@@ -1,56 +1,84 @@
 import { afterAdmission, afterClaim, checkNewSession } from '../transitions.js';
 import type { Claims } from '../ports.js';
+import type { QueueView } from '../../core/run/state.js';
+import type { IssueRow } from '../types.js';
 import type { PostgresConnection } from './connection.js';
-import { queueView, viewOf, withQueueView, writeIssues, type ViewRecord } from './issues.js';
+import { queueView, writeIssues } from './issues.js';
 import { ISSUE_COLUMNS, toIssue, type IssueRecord } from './rows.js';
-import { sqlLimit } from './sql.js';
+import { sqlLimit, type Tx } from './sql.js';
 import type { Membership } from './membership.js';
 import type { Promising } from './promising.js';
 
 /** A fleet's coordinator claims only while it is live (its row locked FOR SHARE, as Membership.check does); `$n` is its id, '' outside a fleet. */
 const LIVE = (n: number) => `($${n} = '' OR EXISTS (SELECT 1 FROM coordinators WHERE id = $${n} AND state = 'live' FOR SHARE))`;
 
+/** Which issue a claim takes: the most urgent ready queued one, or the one asked for if it is queued and ready. */
+const NEXT_READY = `id = (
+    SELECT id FROM issues
+    WHERE status = 'queued' AND (not_before IS NULL OR not_before <= $1)
+    ORDER BY priority, seq
+    FOR UPDATE SKIP LOCKED
+    LIMIT 1
+  )`;
+const THAT_ONE = "id = $5 AND status = 'queued' AND (not_before IS NULL OR not_before <= $1)";
+
 /**
- * The most urgent ready queued issue, moved to running in one statement.
- * SKIP LOCKED: an issue another coordinator is claiming at this moment is
- * passed over rather than waited for, and never claimed twice. The SET is
- * what afterClaim computes (src/store/transitions.ts), which the claim
- * then asks, so the state machine keeps its say.
+ * A claim in one statement: the issue moved to running and its session
+ * row, or neither. SKIP LOCKED: an issue another coordinator is claiming
+ * at this moment is passed over rather than waited for, and never claimed
+ * twice. The SET is what afterClaim computes (src/store/transitions.ts),
+ * which the claim then asks, so the state machine keeps its say. A fleet's
+ * session carries its coordinator and a fencing token of its own. A
+ * session id already used claims nothing and says so (`taken`). The log
+ * path, which is named after the issue, is written next.
  */
-const CLAIM_NEXT = `
-UPDATE issues SET status = 'running', attempts = attempts + 1, not_before = NULL, updated_at = $1
-WHERE ${LIVE(2)} AND id = (
-  SELECT id FROM issues
-  WHERE status = 'queued' AND (not_before IS NULL OR not_before <= $1)
-  ORDER BY priority, seq
-  FOR UPDATE SKIP LOCKED
-  LIMIT 1
-)
-RETURNING ${ISSUE_COLUMNS}`;
-
-/** The same for one issue, if it is queued and ready (waiting for a coordinator that holds it, then asking again). */
-const CLAIM_ONE = `
-UPDATE issues SET status = 'running', attempts = attempts + 1, not_before = NULL, updated_at = $1
-WHERE ${LIVE(3)} AND id = $2 AND status = 'queued' AND (not_before IS NULL OR not_before <= $1)
-RETURNING ${ISSUE_COLUMNS}`;
-
-/** The session row; a fleet's claim carries its coordinator and a fencing token of its own. */
-const INSERT_SESSION = withQueueView(
-  `opened AS (
-  INSERT INTO sessions (id, issue_id, worker_id, attempt, started_at, last_progress_at, log_path, coordinator_id, fence)
-  VALUES ($1, $2, $3, $4, $5, $5, $6, nullif($7, ''), CASE WHEN $7 = '' THEN NULL ELSE nextval('fence_seq') END)
-  ON CONFLICT (id) DO NOTHING
+const claimOpening = (which: string) => `
+WITH taken AS (
+  SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $3) AS taken
+), claimed AS (
+  UPDATE issues SET status = 'running', attempts = attempts + 1, not_before = NULL, updated_at = $1
+  WHERE NOT (SELECT taken FROM taken) AND ${LIVE(2)} AND ${which}
+  RETURNING ${ISSUE_COLUMNS}
+), opened AS (
+  INSERT INTO sessions (id, issue_id, worker_id, attempt, started_at, last_progress_at, coordinator_id, fence)
+  SELECT $3, id, $4, prior_attempts + attempts, $1, $1, nullif($2, ''), CASE WHEN $2 = '' THEN NULL ELSE nextval('fence_seq') END FROM claimed
   RETURNING fence
-)`,
-  '(SELECT count(*) FROM opened) AS opened, (SELECT fence FROM opened) AS fence',
-);
+)
+SELECT (SELECT taken FROM taken) AS taken, (SELECT row_to_json(claimed) FROM claimed) AS issue, (SELECT fence FROM opened) AS fence`;
+const CLAIM_NEXT = claimOpening(NEXT_READY);
+const CLAIM_ONE = claimOpening(THAT_ONE);
 
 /** The fleet's sessions open now, counted while holding the fleet's claim lock (one claim at a time checks the cap). */
 const FLEET_CLAIM_LOCK = "SELECT pg_advisory_xact_lock(1213353555, hashtext(current_schema() || ':fleet-claims'))";
 const OPEN_SESSIONS = 'SELECT count(*) AS n FROM sessions WHERE ended_at IS NULL';
 
-/** Admission and claims, each one transaction that answers the queue as it leaves it. */
+type ClaimRequest = Parameters<Claims['claim']>[0];
+type Claimed = { issue: IssueRow | null; view: QueueView; path: string | null };
+
+/** Admission and claims, each answering the queue as it leaves it. */
 export function postgresClaims(c: PostgresConnection, member: Membership): Promising<Claims> {
+  /** The claim's statement, then the queue it leaves, sent together; and the log path of the session opened. */
+  const claimIn = async (tx: Tx, { sessionId, workerId, now, logPath, issueId }: ClaimRequest): Promise<Claimed> => {
+    const me = member.id;
+    type Answer = { taken: boolean; issue: IssueRecord | null; fence: number | null };
+    const claiming =
+      issueId === undefined ? tx.row<Answer>(CLAIM_NEXT, [now, me, sessionId, workerId]) : tx.row<Answer>(CLAIM_ONE, [now, me, sessionId, workerId, issueId]);
+    const viewing = queueView(tx);
+    viewing.catch(() => {});
+    const { taken, issue: record, fence } = (await claiming)!;
+    checkNewSession(sessionId, taken);
+    if (record === null) {
+      // Nothing ready, or this coordinator may claim no more: check() refuses the latter.
+      await member.check(tx, null, 'claim an issue');
+      return { issue: null, view: await viewing, path: null };
+    }
+    const written = toIssue(record);
+    const change = afterClaim({ ...written, status: 'queued', attempts: written.attempts - 1 }, now);
+    if (fence !== null) member.fences.set(sessionId, fence);
+    const path = logPath(written.id, change.priorAttempts + change.attempts, sessionId);
+    return { issue: { ...written, ...change }, view: await viewing, path };
+  };
+
   return {
     admit: (limit, now) =>
       c.transact('admit issues', async (tx) => {
@@ -66,41 +94,31 @@ export function postgresClaims(c: PostgresConnection, member: Membership): Promi
         return { count: head.length, view: await queueView(tx) };
       }),
 
-    claim: ({ sessionId, workerId, now, logPath, issueId }) =>
-      c.transact('claim an issue', async (tx) => {
-        const cap = member.self?.fleetMaxWorkers ?? null;
-        if (cap !== null) {
-          await tx.run(FLEET_CLAIM_LOCK);
-          const open = (await tx.row<{ n: number }>(OPEN_SESSIONS))?.n ?? 0;
-          // The fleet runs as many sessions as it may: no claim until one ends (the coordinator asks again as the queue changes).
-          if (open >= cap) return { issue: null, view: await queueView(tx) };
-        }
-        const me = member.id;
-        const record = issueId === undefined ? await tx.row<IssueRecord>(CLAIM_NEXT, [now, me]) : await tx.row<IssueRecord>(CLAIM_ONE, [now, issueId, me]);
-        if (!record) {
-          // Nothing ready, or this coordinator may claim no more: check() refuses the latter.
-          await member.check(tx, null, 'claim an issue');
-          return { issue: null, view: await queueView(tx) };
-        }
-        const written = toIssue(record);
-        const change = afterClaim({ ...written, status: 'queued', attempts: written.attempts - 1 }, now);
-        const attempt = change.priorAttempts + change.attempts;
-        // The session row and the queue as the claim leaves it, in one statement.
-        const opened = await tx.row<ViewRecord & { opened: number; fence: number | null }>(INSERT_SESSION, [
-          sessionId,
-          written.id,
-          workerId,
-          attempt,
-          now,
-          logPath(written.id, attempt, sessionId),
-          member.id,
-        ]);
-        // A session id already used: the claim is refused whole (the transaction rolls back).
-        checkNewSession(sessionId, !opened || Number(opened.opened) === 0);
-        if (opened?.fence !== null && opened?.fence !== undefined) member.fences.set(sessionId, opened.fence);
-        return { issue: { ...written, ...change }, view: viewOf(opened) };
-      }),
+    claim: async (request) => {
+      const cap = member.self?.fleetMaxWorkers ?? null;
+      const claimed =
+        cap === null
+          ? await c.fire('claim an issue', (tx) => claimIn(tx, request))
+          : await c.transact('claim an issue', async (tx) => {
+              // The lock, then the count in a statement of its own (a snapshot taken once the lock is held), sent together.
+              const locked = tx.run(FLEET_CLAIM_LOCK);
+              const counted = tx.row<{ n: number }>(OPEN_SESSIONS);
+              await locked;
+              const open = (await counted)?.n ?? 0;
+              // The fleet runs as many sessions as it may: no claim until one ends (the coordinator asks again as the queue changes).
+              if (open >= cap) return { issue: null, view: await queueView(tx), path: null };
+              return claimIn(tx, request);
+            });
+      const { path, ...result } = claimed;
+      if (path !== null) {
+        // Sent before the claim's answer is handed back, so before anything its caller asks next.
+        c.fire('record a session log path', (tx) => tx.run('UPDATE sessions SET log_path = $2 WHERE id = $1', [request.sessionId, path])).catch(() => {
+          // The session has no log path on record; what the store answers next (it cannot be reached) stops the run.
+        });
+      }
+      return result;
+    },
 
-    queueView: () => c.transact('read the queue', (tx) => queueView(tx)),
+    queueView: () => c.transactOne('read the queue', (tx) => queueView(tx)),
   };
 }

@@ -3,9 +3,11 @@ import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import { StoreError } from '../../errors.js';
 import { Batch } from './batch.js';
-import { isConnectionLoss, isRetryable, openErrorOf, storeErrorOf } from './failure.js';
+import { runCall, type CallMode } from './call.js';
+import { openErrorOf, storeErrorOf } from './failure.js';
+import { Link } from './link.js';
 import { SCHEMA_NAME, migratePostgres, quoteIdent } from './migrations.js';
-import { txOn, type Tx } from './sql.js';
+import type { Tx } from './sql.js';
 import { maskUrl } from './url.js';
 
 export interface PostgresStoreOptions {
@@ -37,9 +39,6 @@ export interface PostgresStoreOptions {
   idleInTransactionMs?: number;
 }
 
-/** How many times a transaction the server aborted as a deadlock or a serialization failure is run, in all. */
-const TRANSACTION_ATTEMPTS = 5;
-
 const INT8_OID = 20;
 
 /**
@@ -52,15 +51,26 @@ const types = {
     oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
+/** A call waiting its turn: it starts once the call before it has sent its last statement. */
+type Task<T> = (sent: () => void) => Promise<T>;
+
 /**
- * The store's one connection to the server (a pool of one, which replaces
- * a connection that broke) and how its calls become transactions.
+ * The store's one connection to the server (a pipelined connection that is
+ * replaced when it breaks: src/store/postgres/link.ts) and how its calls
+ * become transactions.
  *
  * Every call is one transaction, and the calls of one store run one at a
  * time in the order they were made, as they do on the SQLite store: a
  * caller may fire writes without waiting (the run's interpreter does) and
  * still have them applied in order. Several coordinators are several
  * stores, and their transactions run side by side on the server.
+ *
+ * Round trips are what a call costs, so none is spent on waiting for
+ * what cannot fail alone: a BEGIN (or a batch's SAVEPOINT) goes out with
+ * the call's first statement, statements a call sends together are
+ * answered together, and the next call starts as soon as the previous one
+ * has sent its COMMIT, whose answer its caller still waits for. The
+ * server runs them in the order they were sent.
  *
  * A transaction the server aborts as a deadlock or a serialization
  * failure, or one whose connection was lost before its commit (the server
@@ -75,8 +85,11 @@ export class PostgresConnection {
   readonly schema: string;
   private readonly url: string;
   private readonly pool: pg.Pool;
-  /** The latest call queued: the next one starts when it has settled. Never rejects. */
+  private readonly link: Link;
+  /** The latest call queued: the next one starts when it has sent its last statement. Never rejects. */
   private tail: Promise<unknown> = Promise.resolve();
+  /** Settles once every call queued so far has been answered. Never rejects. */
+  private answered: Promise<unknown> = Promise.resolve();
   private readonly batches = new AsyncLocalStorage<Batch<unknown>>();
   private closed = false;
 
@@ -93,6 +106,7 @@ export class PostgresConnection {
       connectionString: url,
       ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
       max: 1,
+      pipeline: true,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
       application_name: options.applicationName ?? 'harness',
       allowExitOnIdle: true,
@@ -100,6 +114,7 @@ export class PostgresConnection {
     });
     // An idle connection the server closed: the next call opens another, and says so if it cannot.
     this.pool.on('error', () => {});
+    this.link = new Link(this.pool);
     const idle = Math.max(100, Math.round(options.idleInTransactionMs ?? 30_000));
     const searchPath = `SET search_path TO ${quoteIdent(this.schema)}; SET idle_in_transaction_session_timeout = ${idle}`;
     this.pool.on('connect', (client) => {
@@ -131,22 +146,34 @@ export class PostgresConnection {
    * an error: "cannot <operation> …".
    */
   transact<T>(operation: string, work: (tx: Tx) => Promise<T>): Promise<T> {
-    const batch = this.batches.getStore();
-    if (batch?.accepting) return batch.join(operation, work);
-    return this.enqueue(() => this.inTransaction(operation, work));
+    return this.call(operation, work, 'transaction');
   }
 
   /**
-   * The same for work of one statement (a fenced update of a session, say):
-   * outside a batch it runs on its own, without BEGIN and COMMIT around it
-   * (a single statement is a transaction of its own), one round trip
-   * instead of three. Work that finds its statement changed nothing may
-   * ask one more question, to say why; it must not write again.
+   * The same for work of one statement (a fenced update of a session, say)
+   * or of questions only: it runs on its own, without BEGIN and COMMIT
+   * around it (a single statement is a transaction of its own), and in a
+   * batch without a savepoint (a statement that failed fails the batch).
+   * Work that finds its statement changed nothing may ask one more
+   * question, to say why; it must not write again.
    */
   transactOne<T>(operation: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.call(operation, work, 'one');
+  }
+
+  /**
+   * The same for a single write the store's next call need not wait for:
+   * that call's statements follow this one's first statement on the
+   * connection at once, before its answer (mode `fire`, src/store/postgres/call.ts).
+   */
+  fire<T>(operation: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.call(operation, work, 'fire');
+  }
+
+  private call<T>(operation: string, work: (tx: Tx) => Promise<T>, mode: CallMode): Promise<T> {
     const batch = this.batches.getStore();
-    if (batch?.accepting) return batch.join(operation, work);
-    return this.enqueue(() => this.inTransaction(operation, work, false));
+    if (batch?.accepting) return batch.join(operation, work, mode);
+    return this.enqueue((sent) => runCall(this.link, operation, work, sent, mode, (op, error) => this.errorOf(op, error)));
   }
 
   /**
@@ -173,9 +200,9 @@ export class PostgresConnection {
         return Promise.reject(error);
       }
     }
-    const batch = new Batch<Awaited<T>>({ connect: () => this.pool.connect(), errorOf: (operation, error) => this.errorOf(operation, error) });
+    const batch = new Batch<Awaited<T>>({ hold: () => this.link.hold(), errorOf: (operation, error) => this.errorOf(operation, error) });
     // Queued before the body runs: calls made before the batch go first, calls made outside it meanwhile after it.
-    const committed = this.enqueue(() => batch.run());
+    const committed = this.enqueue((sent) => batch.run(sent));
     try {
       batch.settle({ value: this.batches.run(batch as Batch<unknown>, body) as Awaited<T> });
     } catch (error) {
@@ -188,55 +215,28 @@ export class PostgresConnection {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.tail;
+    await this.answered;
     await this.pool.end();
   }
 
-  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+  private enqueue<T>(task: Task<T>): Promise<T> {
     if (this.closed) return Promise.reject(this.closedError());
-    const result = this.tail.then(task);
-    this.tail = result.then(
-      () => {},
-      () => {},
+    let sent!: () => void;
+    const turn = new Promise<void>((resolve) => (sent = resolve));
+    const result = this.tail.then(() => task(sent));
+    // A call that failed before sending its last statement has sent all it will.
+    result.then(sent, sent);
+    this.tail = turn;
+    const answered = this.answered;
+    this.answered = result.then(
+      () => answered,
+      () => answered,
     );
     return result;
   }
 
   private closedError(): StoreError {
     return new StoreError(`PostgreSQL store ${this.location} is closed: open it again`);
-  }
-
-  private async inTransaction<T>(operation: string, work: (tx: Tx) => Promise<T>, wrapped = true): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      let client: pg.PoolClient;
-      try {
-        client = await this.pool.connect();
-      } catch (error) {
-        throw this.errorOf(operation, error);
-      }
-      let committing = false;
-      let broken = false;
-      try {
-        if (wrapped) await client.query('BEGIN');
-        const value = await work(txOn(client));
-        committing = true;
-        if (wrapped) await client.query('COMMIT');
-        return value;
-      } catch (error) {
-        // A statement on its own left nothing to roll back; the ROLLBACK still tells whether the connection is good.
-        broken = !(await client.query('ROLLBACK').then(
-          () => true,
-          () => false,
-        ));
-        // A connection lost before the commit was sent took the transaction with it: run it again on a new one.
-        // Lost during the commit, its outcome cannot be known, so it is not run again.
-        const again = isRetryable(error) || (broken && !committing && isConnectionLoss(error));
-        if (attempt < TRANSACTION_ATTEMPTS && again) continue;
-        throw this.errorOf(operation, error);
-      } finally {
-        client.release(broken || undefined);
-      }
-    }
   }
 
   private errorOf(operation: string, error: unknown): Error {

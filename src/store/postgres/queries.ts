@@ -25,13 +25,13 @@ const HOLD_COLUMNS = 'kind, reason, fix, since, until, ended_at, ended_by';
 /** Read-only questions about the state, each one statement. */
 export function postgresQueries(c: PostgresConnection): Promising<QueryPort> {
   const list = <R, T>(operation: string, sql: string, map: (record: R) => T, params: readonly unknown[] = []) =>
-    c.transact(operation, async (tx) => (await tx.rows<R>(sql, params)).map(map));
+    c.transactOne(operation, async (tx) => (await tx.rows<R>(sql, params)).map(map));
   return {
-    getIssue: (id) => c.transact('read an issue', (tx) => readIssue(tx, id)),
-    listIssues: (status) => c.transact('list issues', (tx) => listIssues(tx, status)),
-    countIssues: () => c.transact('count issues', (tx) => countIssues(tx)),
+    getIssue: (id) => c.transactOne('read an issue', (tx) => readIssue(tx, id)),
+    listIssues: (status) => c.transactOne('list issues', (tx) => listIssues(tx, status)),
+    countIssues: () => c.transactOne('count issues', (tx) => countIssues(tx)),
     getSession: (id) =>
-      c.transact('read a session', async (tx) => {
+      c.transactOne('read a session', async (tx) => {
         const record = await tx.row<SessionRecord>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1`, [id]);
         return record && toSession(record);
       }),

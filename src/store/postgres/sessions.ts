@@ -28,13 +28,14 @@ WHERE id = 1 AND ($27::float8 <> 0 OR $28::bigint <> 0 OR $29::bigint <> 0)`;
 export function postgresSessions(c: PostgresConnection, member: Membership): Promising<Sessions> {
   /**
    * One fenced update of a session (`sql`'s WHERE gets the fleet's guard,
-   * its parameters follow the session id): a statement on its own, and a
-   * second question only when it changed nothing, to refuse a write the
-   * fleet no longer lets through.
+   * its parameters follow the session id): a statement on its own, which
+   * the store's next call need not wait for, and a second question only
+   * when it changed nothing, to refuse a write the fleet no longer lets
+   * through.
    */
   const guarded = new Map<string, string>();
   const fenced = (sessionId: string, operation: string, sql: string, params: readonly unknown[]): Promise<void> =>
-    c.transactOne(operation, async (tx) => {
+    c.fire(operation, async (tx) => {
       const me = params.length + 2;
       let statement = guarded.get(sql);
       if (statement === undefined) guarded.set(sql, (statement = `${sql} AND ${Membership.guard(me, me + 1)}`));
@@ -81,8 +82,8 @@ export function postgresSessions(c: PostgresConnection, member: Membership): Pro
         // Checked before anything is written: a move the state machine forbids changes nothing.
         const change = afterTransition(issue, transition, end.endedAt, usage);
         const spend = spendOf(usage);
-        // The session's end, its issue's move and the spend, in one statement.
-        await tx.run(FINISH_WRITE, [
+        // The session's end, its issue's move and the spend, in one statement, sent with the question of the queue it leaves.
+        const written = tx.run(FINISH_WRITE, [
           sessionId,
           end.endedAt,
           end.outcome,
@@ -103,13 +104,14 @@ export function postgresSessions(c: PostgresConnection, member: Membership): Pro
           spend.inputTokens,
           spend.outputTokens,
         ]);
+        const [, view] = await Promise.all([written, queueView(tx)]);
         member.fences.delete(sessionId);
-        return queueView(tx);
+        return view;
       }),
 
     // A fleet's coordinator answers for its own sessions only: the others' are theirs, or the fleet's to requeue.
     openSessions: () =>
-      c.transact('list open sessions', async (tx) =>
+      c.transactOne('list open sessions', async (tx) =>
         (
           await tx.rows<SessionRecord>(
             `SELECT ${SESSION_COLUMNS} FROM sessions WHERE ended_at IS NULL AND ($1 = '' OR coordinator_id = $1) ORDER BY started_at, n`,

@@ -25,16 +25,26 @@ function prepared(sql: string, params: readonly unknown[]): QueryConfig {
   return { name, text: sql, values: params as unknown[] };
 }
 
-export function txOn(client: PoolClient): Tx {
+/**
+ * Statements on `client`, sent as soon as they are made (the connection is
+ * pipelined: statements made together are answered together). `onSend` is
+ * told each time one has been handed to the connection.
+ */
+export function txOn(client: PoolClient, onSend: () => void = () => {}): Tx {
+  const send = (sql: string, params: readonly unknown[]) => {
+    const answer = client.query(prepared(sql, params));
+    onSend();
+    return answer;
+  };
   return {
     async rows<R>(sql: string, params: readonly unknown[] = []) {
-      return (await client.query(prepared(sql, params))).rows as R[];
+      return (await send(sql, params)).rows as R[];
     },
     async row<R>(sql: string, params: readonly unknown[] = []) {
-      return (await client.query(prepared(sql, params))).rows[0] as R | undefined;
+      return (await send(sql, params)).rows[0] as R | undefined;
     },
     async run(sql: string, params: readonly unknown[] = []) {
-      return (await client.query(prepared(sql, params))).rowCount ?? 0;
+      return (await send(sql, params)).rowCount ?? 0;
     },
   };
 }
