@@ -77,9 +77,9 @@ export class Batch<T> {
 
   /**
    * Run `work` as the batch's next call: a `transaction` as a savepoint, so
-   * that it fails alone; `one` and `fire` work (a single write, or
-   * questions) as it is, a statement that fails failing the batch. A
-   * `fire` call lets the next one start once its statement is sent.
+   * that it fails alone; other work (its one write last, or questions) as
+   * it is, a statement that fails failing the batch. A `fire` call lets
+   * the next one start once its statement is sent.
    */
   join<R>(operation: string, work: (tx: Tx) => Promise<R>, mode: CallMode): Promise<R> {
     let sent!: () => void;

@@ -7,7 +7,11 @@ import { txOn, type Tx } from './sql.js';
  * How a store call's statements reach the server.
  *
  *   transaction  BEGIN, the work's statements, COMMIT: work that reads,
- *                decides and writes, or writes more than once
+ *                decides and writes, or writes more than once; in a
+ *                batch, a savepoint, so that it fails alone
+ *   write        the same for work that writes with its last statement
+ *                only (what it refuses, it refuses before): in a batch,
+ *                without a savepoint, as there is nothing to undo
  *   one          the work's statements on their own, each its own
  *                transaction: a single write (a fenced update, say), or
  *                questions only; work whose write changed nothing may ask
@@ -16,7 +20,7 @@ import { txOn, type Tx } from './sql.js';
  *                statement on the connection before it is answered: for a
  *                single write that needs no answer before the next call
  */
-export type CallMode = 'transaction' | 'one' | 'fire';
+export type CallMode = 'transaction' | 'write' | 'one' | 'fire';
 
 /** How many times a call the server aborted as a deadlock or a serialization failure is run, in all. */
 const ATTEMPTS = 5;
@@ -54,7 +58,7 @@ export async function runCall<T>(
       let value: T;
       try {
         // Sent with the work's first statement; a BEGIN that failed fails the statements after it too.
-        const begun = mode === 'transaction' ? client.query('BEGIN') : null;
+        const begun = wrapped(mode) ? client.query('BEGIN') : null;
         begun?.catch(() => {});
         value = await work(
           txOn(client, () => {
@@ -72,7 +76,7 @@ export async function runCall<T>(
         if (attempt < ATTEMPTS && again) continue;
         throw errorOf(operation, error);
       }
-      if (mode !== 'transaction') {
+      if (!wrapped(mode)) {
         sent();
         return value;
       }
@@ -91,6 +95,11 @@ export async function runCall<T>(
       hold.release(broken);
     }
   }
+}
+
+/** Whether the call's statements run between a BEGIN and a COMMIT of its own. */
+function wrapped(mode: CallMode): boolean {
+  return mode === 'transaction' || mode === 'write';
 }
 
 /** Roll back; false when the connection did not answer (it is broken). */

@@ -2,8 +2,9 @@ import { afterAdmission, afterClaim, checkNewSession } from '../transitions.js';
 import type { Claims } from '../ports.js';
 import type { QueueView } from '../../core/run/state.js';
 import type { IssueRow } from '../types.js';
+import { issueText, type ClaimedIssues } from './claimed.js';
 import type { PostgresConnection } from './connection.js';
-import { queueView, writeIssues } from './issues.js';
+import { queueView, viewAfter, viewOf, withQueueView, writeIssues, type ViewRecord } from './issues.js';
 import { ISSUE_COLUMNS, toIssue, type IssueRecord } from './rows.js';
 import { sqlLimit, type Tx } from './sql.js';
 import type { Membership } from './membership.js';
@@ -29,11 +30,13 @@ const THAT_ONE = "id = $5 AND status = 'queued' AND (not_before IS NULL OR not_b
  * twice. The SET is what afterClaim computes (src/store/transitions.ts),
  * which the claim then asks, so the state machine keeps its say. A fleet's
  * session carries its coordinator and a fencing token of its own. A
- * session id already used claims nothing and says so (`taken`). The log
- * path, which is named after the issue, is written next.
+ * session id already used claims nothing and says so (`taken`). The
+ * queue view comes with it, read before the claim (viewAfter makes it).
+ * The log path, which is named after the issue, is written next.
  */
-const claimOpening = (which: string) => `
-WITH taken AS (
+const claimOpening = (which: string) =>
+  withQueueView(
+    `taken AS (
   SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $3) AS taken
 ), claimed AS (
   UPDATE issues SET status = 'running', attempts = attempts + 1, not_before = NULL, updated_at = $1
@@ -43,8 +46,10 @@ WITH taken AS (
   INSERT INTO sessions (id, issue_id, worker_id, attempt, started_at, last_progress_at, coordinator_id, fence)
   SELECT $3, id, $4, prior_attempts + attempts, $1, $1, nullif($2, ''), CASE WHEN $2 = '' THEN NULL ELSE nextval('fence_seq') END FROM claimed
   RETURNING fence
-)
-SELECT (SELECT taken FROM taken) AS taken, (SELECT row_to_json(claimed) FROM claimed) AS issue, (SELECT fence FROM opened) AS fence`;
+)`,
+    `(SELECT taken FROM taken) AS taken, (SELECT ${issueText('claimed')} FROM claimed) AS issue, (SELECT fence FROM opened) AS fence`,
+    '(SELECT id FROM claimed)',
+  );
 const CLAIM_NEXT = claimOpening(NEXT_READY);
 const CLAIM_ONE = claimOpening(THAT_ONE);
 
@@ -56,27 +61,23 @@ type ClaimRequest = Parameters<Claims['claim']>[0];
 type Claimed = { issue: IssueRow | null; view: QueueView; path: string | null };
 
 /** Admission and claims, each answering the queue as it leaves it. */
-export function postgresClaims(c: PostgresConnection, member: Membership): Promising<Claims> {
-  /** The claim's statement, then the queue it leaves, sent together; and the log path of the session opened. */
+export function postgresClaims(c: PostgresConnection, member: Membership, claimed: ClaimedIssues): Promising<Claims> {
+  /** The claim's statement, answering the queue it leaves; and the log path of the session opened. */
   const claimIn = async (tx: Tx, { sessionId, workerId, now, logPath, issueId }: ClaimRequest): Promise<Claimed> => {
     const me = member.id;
-    type Answer = { taken: boolean; issue: IssueRecord | null; fence: number | null };
-    const claiming =
-      issueId === undefined ? tx.row<Answer>(CLAIM_NEXT, [now, me, sessionId, workerId]) : tx.row<Answer>(CLAIM_ONE, [now, me, sessionId, workerId, issueId]);
-    const viewing = queueView(tx);
-    viewing.catch(() => {});
-    const { taken, issue: record, fence } = (await claiming)!;
-    checkNewSession(sessionId, taken);
-    if (record === null) {
+    type Answer = ViewRecord & { taken: boolean; issue: string | null; fence: number | null };
+    const answer = (issueId === undefined ? await tx.row<Answer>(CLAIM_NEXT, [now, me, sessionId, workerId]) : await tx.row<Answer>(CLAIM_ONE, [now, me, sessionId, workerId, issueId]))!;
+    checkNewSession(sessionId, answer.taken);
+    if (answer.issue === null) {
       // Nothing ready, or this coordinator may claim no more: check() refuses the latter.
       await member.check(tx, null, 'claim an issue');
-      return { issue: null, view: await viewing, path: null };
+      return { issue: null, view: viewOf(answer), path: null };
     }
-    const written = toIssue(record);
+    const written = claimed.set(sessionId, answer.issue);
     const change = afterClaim({ ...written, status: 'queued', attempts: written.attempts - 1 }, now);
-    if (fence !== null) member.fences.set(sessionId, fence);
+    if (answer.fence !== null) member.fences.set(sessionId, answer.fence);
     const path = logPath(written.id, change.priorAttempts + change.attempts, sessionId);
-    return { issue: { ...written, ...change }, view: await viewing, path };
+    return { issue: { ...written, ...change }, view: viewAfter(viewOf(answer), { from: 'queued', to: 'running', notBefore: null }), path };
   };
 
   return {
@@ -96,7 +97,7 @@ export function postgresClaims(c: PostgresConnection, member: Membership): Promi
 
     claim: async (request) => {
       const cap = member.self?.fleetMaxWorkers ?? null;
-      const claimed =
+      const answer =
         cap === null
           ? await c.fire('claim an issue', (tx) => claimIn(tx, request))
           : await c.transact('claim an issue', async (tx) => {
@@ -109,7 +110,7 @@ export function postgresClaims(c: PostgresConnection, member: Membership): Promi
               if (open >= cap) return { issue: null, view: await queueView(tx), path: null };
               return claimIn(tx, request);
             });
-      const { path, ...result } = claimed;
+      const { path, ...result } = answer;
       if (path !== null) {
         // Sent before the claim's answer is handed back, so before anything its caller asks next.
         c.fire('record a session log path', (tx) => tx.run('UPDATE sessions SET log_path = $2 WHERE id = $1', [request.sessionId, path])).catch(() => {

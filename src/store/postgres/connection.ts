@@ -150,6 +150,14 @@ export class PostgresConnection {
   }
 
   /**
+   * The same for work that writes with its last statement only, having
+   * refused (if it does) before it: in a batch, it needs no savepoint.
+   */
+  transactWrite<T>(operation: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.call(operation, work, 'write');
+  }
+
+  /**
    * The same for work of one statement (a fenced update of a session, say)
    * or of questions only: it runs on its own, without BEGIN and COMMIT
    * around it (a single statement is a transaction of its own), and in a

@@ -1,4 +1,5 @@
 import type { Claims, Controls, Fleet, Intake, LockPort, MergePort, Outbox, QueryPort, Records, Sessions } from '../ports.js';
+import { ClaimedIssues } from './claimed.js';
 import { postgresClaims } from './claims.js';
 import { PostgresConnection, type PostgresStoreOptions } from './connection.js';
 import { postgresControls } from './controls.js';
@@ -26,14 +27,16 @@ export { maskUrl } from './url.js';
 export class PostgresStore extends PostgresConnection {
   /** The coordinator this store claims for, once it has joined a fleet (joinFleet). */
   readonly membership = new Membership();
+  /** The issues of the sessions it claimed, as it last wrote them. */
+  private readonly claimed = new ClaimedIssues();
 
   constructor(url: string, options: PostgresStoreOptions = {}) {
     super(url, options);
     Object.assign(
       this,
       postgresIntake(this),
-      postgresClaims(this, this.membership),
-      postgresSessions(this, this.membership),
+      postgresClaims(this, this.membership, this.claimed),
+      postgresSessions(this, this.membership, this.claimed),
       postgresRecords(this, this.membership),
       postgresFleet(this, this.membership),
       postgresMerges(this),

@@ -6,6 +6,9 @@ import { queueView, readIssue, writeIssue } from './issues.js';
 import type { Tx } from './sql.js';
 import type { Promising } from './promising.js';
 
+/** How many new issues an import adds before it updates the planner's statistics of the issues table. */
+const ANALYZE_AFTER = 100;
+
 /**
  * Issues arriving (new ids go to the backlog, known ids stay as they are),
  * failed issues retried, and issues that will never run failed. Import
@@ -29,6 +32,9 @@ export function postgresIntake(c: PostgresConnection): Promising<Intake> {
              ON CONFLICT (id) DO NOTHING`,
             [fresh.map((i) => i.id), fresh.map((i) => i.title), fresh.map((i) => i.body), fresh.map((i) => i.priority), fresh.map((i) => JSON.stringify(i.labels)), seqs, now],
           );
+          // A backlog the planner has not seen yet (a new table, a large import) would be claimed by sorting every
+          // queued issue on each claim, rather than by reading the first of the dispatch index.
+          if (added >= ANALYZE_AFTER) await tx.run('ANALYZE issues');
         }
         return { added, known: issues.length - added, view: await queueView(tx) };
       }),

@@ -1,6 +1,6 @@
 /** Issue rows of the PostgreSQL store: reading them, writing a status change computed by src/store/transitions.ts, and the queue they make. */
 import { ISSUE_STATUSES, type IssueStatus } from '../../core/states.js';
-import type { QueueView } from '../../core/run/state.js';
+import type { QueueView, Spend } from '../../core/run/state.js';
 import type { IssueChange } from '../transitions.js';
 import type { IssueRow } from '../types.js';
 import { ISSUE_COLUMNS, toIssue, type IssueRecord } from './rows.js';
@@ -51,14 +51,18 @@ export async function countIssues(tx: Tx): Promise<Record<IssueStatus, number>> 
   return countsOf(await tx.rows<{ status: string; n: number }>(COUNTS));
 }
 
-/** One statement, so one snapshot: the counts, the next retry, the merge queue's depth and what has been spent. */
-const VIEW_COLUMNS = `
+/**
+ * One statement, so one snapshot: the counts, the next retry, the merge
+ * queue's depth and what has been spent. `except` (SQL naming an issue id)
+ * leaves that issue out of the next retry.
+ */
+const viewColumns = (except?: string) => `
   (SELECT coalesce(json_agg(json_build_object('status', c.status, 'n', c.n)), '[]') FROM (${COUNTS}) c) AS counts,
-  (SELECT min(not_before) FROM issues WHERE status = 'queued' AND not_before IS NOT NULL) AS next_retry_at,
+  (SELECT min(not_before) FROM issues WHERE status = 'queued' AND not_before IS NOT NULL${except ? ` AND id IS DISTINCT FROM ${except}` : ''}) AS next_retry_at,
   (SELECT count(*) FROM merge_entries WHERE state IN ('queued', 'merging')) AS merge_depth,
   s.cost_usd, s.input_tokens, s.output_tokens`;
 
-const QUEUE_VIEW = `SELECT ${VIEW_COLUMNS} FROM spend_totals s WHERE s.id = 1`;
+const QUEUE_VIEW = `SELECT ${viewColumns()} FROM spend_totals s WHERE s.id = 1`;
 
 export interface ViewRecord {
   counts: { status: string; n: number }[];
@@ -72,11 +76,37 @@ export interface ViewRecord {
 /**
  * A statement that writes (`cte`, a data-modifying WITH clause) and
  * answers the queue view with `columns` of its own, in one round trip. The
- * view reads the snapshot the statement began with: only a write whose
- * change the view does not show (a session row) belongs in `cte`.
+ * view reads the snapshot the statement began with, so it does not show
+ * the statement's own writes: the caller adds them (viewAfter), and
+ * `except` names the issue the statement moves, left out of the next retry.
  */
-export function withQueueView(cte: string, columns: string): string {
-  return `WITH ${cte} SELECT ${columns}, ${VIEW_COLUMNS} FROM spend_totals s WHERE s.id = 1`;
+export function withQueueView(cte: string, columns: string, except?: string): string {
+  return `WITH ${cte} SELECT ${columns}, ${viewColumns(except)} FROM spend_totals s WHERE s.id = 1`;
+}
+
+/** A move of one issue, and what its session spent, as a statement that also read the view did them. */
+export interface ViewMove {
+  from: IssueStatus;
+  to: IssueStatus;
+  /** The issue's retry time after the move (it counts only when the move is to queued). */
+  notBefore: number | null;
+  spend?: Spend;
+}
+
+/** The view a statement read before its own move (withQueueView), with that move made. */
+export function viewAfter(view: QueueView, move: ViewMove): QueueView {
+  const counts = { ...view.counts };
+  if (move.from !== move.to) {
+    counts[move.from] -= 1;
+    counts[move.to] += 1;
+  }
+  const retry = move.to === 'queued' ? move.notBefore : null;
+  const nextRetryAt = retry === null ? view.nextRetryAt : view.nextRetryAt === null ? retry : Math.min(view.nextRetryAt, retry);
+  const spend = move.spend;
+  const spent = spend
+    ? { costUsd: view.spent.costUsd + spend.costUsd, inputTokens: view.spent.inputTokens + spend.inputTokens, outputTokens: view.spent.outputTokens + spend.outputTokens }
+    : view.spent;
+  return { ...view, counts, nextRetryAt, spent };
 }
 
 export async function queueView(tx: Tx): Promise<QueueView> {

@@ -1,8 +1,11 @@
 import { afterTransition, checkFinish, spendOf } from '../transitions.js';
 import type { Sessions } from '../ports.js';
+import type { AgentUsage, IssueRow, IssueTransition } from '../types.js';
+import type { IssueChange } from '../transitions.js';
 import type { PostgresConnection } from './connection.js';
-import { issueParams, issueUpdate, queueView } from './issues.js';
+import { issueParams, issueUpdate, queueView, viewAfter, viewOf, withQueueView, type ViewRecord } from './issues.js';
 import { SESSION_COLUMNS, toIssue, toSession, type IssueRecord, type SessionRecord } from './rows.js';
+import { issueText, type ClaimedIssues } from './claimed.js';
 import { Membership } from './membership.js';
 import type { Promising } from './promising.js';
 
@@ -12,20 +15,50 @@ FROM sessions s JOIN issues i ON i.id = s.issue_id
 WHERE s.id = $1 AND ${Membership.guard(2, 3)}
 FOR UPDATE OF s, i`;
 
-const FINISH_WRITE = `
-WITH ended AS (
-  UPDATE sessions SET ended_at = $2, outcome = $3, exit_code = $4, signal = $5, reason = $6,
-    agent_session_id = coalesce($7, agent_session_id), model = coalesce($8, model), turns = $9,
-    cost_usd = $10, input_tokens = $11, output_tokens = $12, cache_read_tokens = $13, cache_write_tokens = $14, agent_error = $15
-  WHERE id = $1
-), moved AS (
-  ${issueUpdate(16)}
-)
-UPDATE spend_totals SET cost_usd = cost_usd + $27::float8, input_tokens = input_tokens + $28::bigint, output_tokens = output_tokens + $29::bigint
-WHERE id = 1 AND ($27::float8 <> 0 OR $28::bigint <> 0 OR $29::bigint <> 0)`;
+/** The session's end, its issue's move and the spend, in one statement; `when` is what all three wait for. */
+const finishWrite = (when: string) => `
+  ended AS (
+    UPDATE sessions SET ended_at = $2, outcome = $3, exit_code = $4, signal = $5, reason = $6,
+      agent_session_id = coalesce($7, agent_session_id), model = coalesce($8, model), turns = $9,
+      cost_usd = $10, input_tokens = $11, output_tokens = $12, cache_read_tokens = $13, cache_write_tokens = $14, agent_error = $15
+    WHERE id = $1 AND ${when}
+  ), moved AS (
+    ${issueUpdate(16)} AND ${when}
+  ), spent AS (
+    UPDATE spend_totals SET cost_usd = cost_usd + $27::float8, input_tokens = input_tokens + $28::bigint, output_tokens = output_tokens + $29::bigint
+    WHERE id = 1 AND ($27::float8 <> 0 OR $28::bigint <> 0 OR $29::bigint <> 0) AND ${when}
+  )`;
+
+/** After the session and its issue were read, locked (FINISH_READ). */
+const FINISH_WRITE = `WITH ${finishWrite('true')} SELECT 1`;
+
+/**
+ * The same without reading first: the issue decided from the row this
+ * store last wrote, and written only while the session is open and the
+ * issue's row is still that text ($32), both locked as FINISH_READ locks
+ * them, with the queue view read before it (viewAfter makes the rest).
+ * `applied` 0: something changed, and the end goes the long way.
+ */
+const FINISH_KNOWN = withQueueView(
+  `target AS (
+  SELECT s.id FROM sessions s JOIN issues i ON i.id = s.issue_id
+  WHERE s.id = $1 AND s.ended_at IS NULL AND ${Membership.guard(30, 31)} AND ${issueText('i')} = $32
+  FOR UPDATE OF s, i
+), ${finishWrite('EXISTS (SELECT 1 FROM target)')}`,
+  '(SELECT count(*) FROM target) AS applied',
+);
+
+/** The move of an issue as the store last wrote it, or null when the state machine refuses it there (the row may have changed since). */
+function decide(issue: IssueRow, transition: IssueTransition, endedAt: number, usage: AgentUsage | null): IssueChange | null {
+  try {
+    return afterTransition(issue, transition, endedAt, usage);
+  } catch {
+    return null;
+  }
+}
 
 /** A session's life after its claim: its process, its progress, a stall, its end. */
-export function postgresSessions(c: PostgresConnection, member: Membership): Promising<Sessions> {
+export function postgresSessions(c: PostgresConnection, member: Membership, claimed: ClaimedIssues): Promising<Sessions> {
   /**
    * One fenced update of a session (`sql`'s WHERE gets the fleet's guard,
    * its parameters follow the session id): a statement on its own, which
@@ -67,23 +100,18 @@ export function postgresSessions(c: PostgresConnection, member: Membership): Pro
           `UPDATE sessions SET agent_session_id = $2, model = coalesce($3, model) WHERE id = $1 AND ${Membership.guard(4, 5)} RETURNING issue_id`,
           [sessionId, agentSessionId, model, me, fence],
         );
-        if (session) await tx.run('UPDATE issues SET resume_from = $2 WHERE id = $1', [session.issue_id, agentSessionId]);
-        else await member.check(tx, sessionId, "record an agent's session");
+        if (!session) return member.check(tx, sessionId, "record an agent's session");
+        const moved = await tx.row<{ text: string }>(`UPDATE issues SET resume_from = $2 WHERE id = $1 RETURNING ${issueText('issues')} AS text`, [session.issue_id, agentSessionId]);
+        // The end of the session is decided from the issue as it is now.
+        if (moved && claimed.get(sessionId)) claimed.set(sessionId, moved.text);
       }),
 
+    // Its one write is its last statement: the refusals come before, from what it read.
     finishSession: (sessionId, end, transition) =>
-      c.transact('record the end of a session', async (tx) => {
-        // The session and its issue, both locked, in one statement.
-        const record = await tx.row<SessionRecord & { issue_row: IssueRecord }>(FINISH_READ, [sessionId, ...member.guardParams(sessionId)]);
-        if (!record) await member.check(tx, sessionId, 'record the end of a session');
-        checkFinish(sessionId, record && { endedAt: record.ended_at, outcome: record.outcome });
-        const issue = toIssue(record!.issue_row);
+      c.transactWrite('record the end of a session', async (tx) => {
         const usage = end.usage ?? null;
-        // Checked before anything is written: a move the state machine forbids changes nothing.
-        const change = afterTransition(issue, transition, end.endedAt, usage);
         const spend = spendOf(usage);
-        // The session's end, its issue's move and the spend, in one statement, sent with the question of the queue it leaves.
-        const written = tx.run(FINISH_WRITE, [
+        const params = (issue: IssueRow, change: IssueChange) => [
           sessionId,
           end.endedAt,
           end.outcome,
@@ -103,7 +131,27 @@ export function postgresSessions(c: PostgresConnection, member: Membership): Pro
           spend.costUsd,
           spend.inputTokens,
           spend.outputTokens,
-        ]);
+        ];
+        const known = claimed.get(sessionId);
+        claimed.delete(sessionId);
+        const decided = known && decide(known.issue, transition, end.endedAt, usage);
+        if (known && decided) {
+          // One statement: the end written as this store knows the issue, answering the queue it leaves.
+          const answer = await tx.row<ViewRecord & { applied: number }>(FINISH_KNOWN, [...params(known.issue, decided), ...member.guardParams(sessionId), known.text]);
+          if (answer && Number(answer.applied) > 0) {
+            member.fences.delete(sessionId);
+            return viewAfter(viewOf(answer), { from: known.issue.status, to: decided.status, notBefore: decided.notBefore, spend });
+          }
+        }
+        // The session and its issue, both locked, in one statement.
+        const record = await tx.row<SessionRecord & { issue_row: IssueRecord }>(FINISH_READ, [sessionId, ...member.guardParams(sessionId)]);
+        if (!record) await member.check(tx, sessionId, 'record the end of a session');
+        checkFinish(sessionId, record && { endedAt: record.ended_at, outcome: record.outcome });
+        const issue = toIssue(record!.issue_row);
+        // Checked before anything is written: a move the state machine forbids changes nothing.
+        const change = afterTransition(issue, transition, end.endedAt, usage);
+        // The session's end, its issue's move and the spend, in one statement, sent with the question of the queue it leaves.
+        const written = tx.run(FINISH_WRITE, params(issue, change));
         const [, view] = await Promise.all([written, queueView(tx)]);
         member.fences.delete(sessionId);
         return view;

@@ -31,20 +31,20 @@ function prepared(sql: string, params: readonly unknown[]): QueryConfig {
  * told each time one has been handed to the connection.
  */
 export function txOn(client: PoolClient, onSend: () => void = () => {}): Tx {
-  const send = (sql: string, params: readonly unknown[]) => {
+  const statement = (sql: string, params: readonly unknown[]) => {
     const answer = client.query(prepared(sql, params));
     onSend();
     return answer;
   };
   return {
     async rows<R>(sql: string, params: readonly unknown[] = []) {
-      return (await send(sql, params)).rows as R[];
+      return (await statement(sql, params)).rows as R[];
     },
     async row<R>(sql: string, params: readonly unknown[] = []) {
-      return (await send(sql, params)).rows[0] as R | undefined;
+      return (await statement(sql, params)).rows[0] as R | undefined;
     },
     async run(sql: string, params: readonly unknown[] = []) {
-      return (await send(sql, params)).rowCount ?? 0;
+      return (await statement(sql, params)).rowCount ?? 0;
     },
   };
 }
