@@ -226,6 +226,94 @@ describePg('PostgresStore', () => {
     });
   });
 
+  describe('claims and ends in one statement', () => {
+    afterAll(closeOpened);
+    const usage = { agentSessionId: 'conv-1', model: 'm', turns: 3, costUsd: 0.25, inputTokens: 100, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0, agentError: null };
+
+    it('answers a claim and an end with the queue a read of its own gives, a due retry and the spend included', async () => {
+      const store = await open();
+      await store.importIssues([issue('a'), issue('b'), issue('c')], 1);
+      await store.admit(3, 1);
+      const first = await store.claim({ sessionId: 's1', workerId: 'w', now: 2, logPath: () => '/logs/s1' });
+      expect(first.issue?.id).toBe('a');
+      expect(first.view).toEqual(await store.queueView());
+      // Back to the queue with a backoff, and what the session spent.
+      const ended = await store.finishSession('s1', { outcome: 'failure', endedAt: 3, usage }, { status: 'queued', notBefore: 5, lastError: 'exit 1' });
+      expect(ended).toEqual(await store.queueView());
+      expect(ended).toMatchObject({ nextRetryAt: 5, spent: { costUsd: 0.25, inputTokens: 100, outputTokens: 20 } });
+      // The due retry is claimed: the queue it leaves has no retry left to wait for.
+      const again = await store.claim({ sessionId: 's2', workerId: 'w', now: 6, logPath: () => '/logs/s2' });
+      expect(again.issue).toMatchObject({ id: 'a', attempts: 2 });
+      expect(again.view).toEqual(await store.queueView());
+      expect(again.view.nextRetryAt).toBeNull();
+      expect(await store.getSession('s2')).toMatchObject({ attempt: 2, logPath: '/logs/s2' });
+      const done = await store.finishSession('s2', { outcome: 'success', endedAt: 7, usage }, { status: 'done' });
+      expect(done).toEqual(await store.queueView());
+      expect(await store.getIssue('a')).toMatchObject({ status: 'done', attempts: 2, spentUsd: 0.5 });
+    });
+
+    it('ends a session the long way when its issue changed after the claim, keeping the change', async () => {
+      const store = await open();
+      const schema = opened.at(-1)!.schema;
+      await store.importIssues([issue('a')], 1);
+      await store.admit(1, 1);
+      await store.claim({ sessionId: 's', workerId: 'w', now: 2, logPath: () => null });
+      // Another writer changes the issue while its session runs.
+      await admin.query(`UPDATE ${schema}.issues SET title = 'renamed', last_error = 'noted' WHERE id = 'a'`);
+      const view = await store.finishSession('s', { outcome: 'failure', endedAt: 3 }, { status: 'queued', notBefore: 9 });
+      expect(view).toEqual(await store.queueView());
+      expect(await store.getIssue('a')).toMatchObject({ status: 'queued', title: 'renamed', lastError: 'noted', notBefore: 9, attempts: 1 });
+      expect(await store.getSession('s')).toMatchObject({ outcome: 'failure', endedAt: 3 });
+      // Ended once: a second end is refused, as on every store.
+      await expect(store.finishSession('s', { outcome: 'success', endedAt: 4 }, { status: 'done' })).rejects.toThrow(StoreError);
+    });
+
+    it("decides an end from the agent's conversation recorded during the session", async () => {
+      const store = await open();
+      await store.importIssues([issue('a')], 1);
+      await store.admit(1, 1);
+      await store.claim({ sessionId: 's', workerId: 'w', now: 2, logPath: () => null });
+      await store.recordAgentSession('s', 'conv-9', 'm');
+      await store.finishSession('s', { outcome: 'failure', endedAt: 3 }, { status: 'queued' });
+      expect(await store.getIssue('a')).toMatchObject({ status: 'queued', resumeFrom: 'conv-9' });
+    });
+
+    it('keeps the other calls of a batch when an end inside it is refused', async () => {
+      const store = await open();
+      await store.importIssues([issue('a')], 1);
+      await store.admit(1, 1);
+      await store.claim({ sessionId: 's', workerId: 'w', now: 2, logPath: () => null });
+      await store.finishSession('s', { outcome: 'success', endedAt: 3 }, { status: 'done' });
+      const outcomes = await store.batch(() => [
+        store.touchSession('s', 8).then(
+          () => 'touched',
+          (error: Error) => error.message,
+        ),
+        store.finishSession('s', { outcome: 'success', endedAt: 9 }, { status: 'done' }).then(
+          () => 'ended again',
+          (error: Error) => error.message,
+        ),
+        store.importIssues([issue('b')], 9).then(({ added }) => `added ${added}`),
+      ]);
+      const [touched, refused, added] = await Promise.all(outcomes);
+      expect(touched).toBe('touched');
+      expect(refused).toMatch(/already ended|has ended/);
+      expect(added).toBe('added 1');
+      expect((await store.getIssue('b'))?.status).toBe('backlog');
+    });
+
+    it("updates the planner's statistics after a large import, so claims read the dispatch index", async () => {
+      const store = await open();
+      const schema = opened.at(-1)!.schema;
+      await store.importIssues(
+        Array.from({ length: 150 }, (_, i) => issue(`i${i}`)),
+        1,
+      );
+      const { rows } = await admin.query(`SELECT reltuples FROM pg_class WHERE oid = '${schema}.issues'::regclass`);
+      expect(Number(rows[0].reltuples)).toBe(150);
+    });
+  });
+
   describe('order and batches', () => {
     afterAll(closeOpened);
 
