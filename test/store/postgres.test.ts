@@ -236,19 +236,19 @@ describePg('PostgresStore', () => {
       await store.admit(3, 1);
       const first = await store.claim({ sessionId: 's1', workerId: 'w', now: 2, logPath: () => '/logs/s1' });
       expect(first.issue?.id).toBe('a');
-      expect(first.view).toEqual(await store.queueView());
+      expect(first.view).toEqual(await store.queueView(0));
       // Back to the queue with a backoff, and what the session spent.
       const ended = await store.finishSession('s1', { outcome: 'failure', endedAt: 3, usage }, { status: 'queued', notBefore: 5, lastError: 'exit 1' });
-      expect(ended).toEqual(await store.queueView());
+      expect(ended).toEqual(await store.queueView(0));
       expect(ended).toMatchObject({ nextRetryAt: 5, spent: { costUsd: 0.25, inputTokens: 100, outputTokens: 20 } });
       // The due retry is claimed: the queue it leaves has no retry left to wait for.
       const again = await store.claim({ sessionId: 's2', workerId: 'w', now: 6, logPath: () => '/logs/s2' });
       expect(again.issue).toMatchObject({ id: 'a', attempts: 2 });
-      expect(again.view).toEqual(await store.queueView());
+      expect(again.view).toEqual(await store.queueView(0));
       expect(again.view.nextRetryAt).toBeNull();
       expect(await store.getSession('s2')).toMatchObject({ attempt: 2, logPath: '/logs/s2' });
       const done = await store.finishSession('s2', { outcome: 'success', endedAt: 7, usage }, { status: 'done' });
-      expect(done).toEqual(await store.queueView());
+      expect(done).toEqual(await store.queueView(0));
       expect(await store.getIssue('a')).toMatchObject({ status: 'done', attempts: 2, spentUsd: 0.5 });
     });
 
@@ -261,7 +261,7 @@ describePg('PostgresStore', () => {
       // Another writer changes the issue while its session runs.
       await admin.query(`UPDATE ${schema}.issues SET title = 'renamed', last_error = 'noted' WHERE id = 'a'`);
       const view = await store.finishSession('s', { outcome: 'failure', endedAt: 3 }, { status: 'queued', notBefore: 9 });
-      expect(view).toEqual(await store.queueView());
+      expect(view).toEqual(await store.queueView(0));
       expect(await store.getIssue('a')).toMatchObject({ status: 'queued', title: 'renamed', lastError: 'noted', notBefore: 9, attempts: 1 });
       expect(await store.getSession('s')).toMatchObject({ outcome: 'failure', endedAt: 3 });
       // Ended once: a second end is refused, as on every store.

@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 import { StoreError } from '../../errors.js';
 import type { CallMode } from './call.js';
 import type { Hold } from './link.js';
-import { txOn, type Tx } from './sql.js';
+import { send, txOn, type Tx } from './sql.js';
 
 /** How a batch gets its connection, and turns a failure of the server into the error its callers see. */
 export interface BatchHost {
@@ -122,7 +122,7 @@ export class Batch<T> {
         }
         if (this.failed !== null) throw this.failed;
       } catch (error) {
-        broken = !(await client.query('ROLLBACK').then(
+        broken = !(await send(client, 'ROLLBACK').then(
           () => true,
           () => false,
         ));
@@ -130,7 +130,7 @@ export class Batch<T> {
       }
       // No call joined: the transaction never began, and there is nothing to commit. COMMIT releases a last savepoint.
       if (!this.begunTransaction) return value;
-      const commit = client.query('COMMIT');
+      const commit = send(client, 'COMMIT');
       sent();
       try {
         await commit;
@@ -161,7 +161,7 @@ export class Batch<T> {
     }
     const client = this.client;
     // With what is still to say before it (BEGIN, or the last call's RELEASE), sent with the work's first statement.
-    const control = client.query(this.pending === null ? 'SAVEPOINT harness_call' : `${this.pending}; SAVEPOINT harness_call`);
+    const control = send(client, this.pending === null ? 'SAVEPOINT harness_call' : `${this.pending}; SAVEPOINT harness_call`);
     const controlled = control.then(
       () => null,
       (error: unknown) => this.fail(this.host.errorOf(operation, error)),
@@ -176,7 +176,7 @@ export class Batch<T> {
       const refused = await controlled;
       if (refused !== null) throw refused;
       try {
-        await client.query('ROLLBACK TO SAVEPOINT harness_call; RELEASE SAVEPOINT harness_call');
+        await send(client, 'ROLLBACK TO SAVEPOINT harness_call; RELEASE SAVEPOINT harness_call');
       } catch (rollbackError) {
         // The transaction itself is gone (the connection dropped): the batch cannot commit.
         this.fail(this.host.errorOf(operation, rollbackError));
@@ -196,7 +196,7 @@ export class Batch<T> {
     // Only a BEGIN must come first; a last call's RELEASE can wait for the next SAVEPOINT or the COMMIT.
     let controlled: Promise<Error | null> = Promise.resolve(null);
     if (this.pending === 'BEGIN') {
-      controlled = this.client.query('BEGIN').then(
+      controlled = send(this.client, 'BEGIN').then(
         () => null,
         (error: unknown) => this.fail(this.host.errorOf(operation, error)),
       );

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { isConnectionLoss, isRetryable } from './failure.js';
 import type { Link } from './link.js';
-import { txOn, type Tx } from './sql.js';
+import { send, txOn, type Tx } from './sql.js';
 
 /**
  * How a store call's statements reach the server.
@@ -58,7 +58,7 @@ export async function runCall<T>(
       let value: T;
       try {
         // Sent with the work's first statement; a BEGIN that failed fails the statements after it too.
-        const begun = wrapped(mode) ? client.query('BEGIN') : null;
+        const begun = wrapped(mode) ? send(client, 'BEGIN') : null;
         begun?.catch(() => {});
         value = await work(
           txOn(client, () => {
@@ -80,7 +80,7 @@ export async function runCall<T>(
         sent();
         return value;
       }
-      const commit = client.query('COMMIT');
+      const commit = send(client, 'COMMIT');
       sent();
       try {
         await commit;
@@ -104,7 +104,7 @@ function wrapped(mode: CallMode): boolean {
 
 /** Roll back; false when the connection did not answer (it is broken). */
 export function rollback(client: pg.PoolClient): Promise<boolean> {
-  return client.query('ROLLBACK').then(
+  return send(client, 'ROLLBACK').then(
     () => true,
     () => false,
   );

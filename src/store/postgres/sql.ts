@@ -1,4 +1,5 @@
-import type { PoolClient, QueryConfig } from 'pg';
+import type { Writable } from 'node:stream';
+import type { PoolClient, QueryConfig, QueryResult } from 'pg';
 
 /**
  * What a port sees of the transaction it runs in: statements with bound
@@ -25,6 +26,29 @@ function prepared(sql: string, params: readonly unknown[]): QueryConfig {
   return { name, text: sql, values: params as unknown[] };
 }
 
+/** Connections whose writes are being gathered until the current piece of work is done. */
+const gathering = new WeakSet<PoolClient>();
+
+/**
+ * Send `query` on `client`. Statements sent by one piece of work (a BEGIN,
+ * the statements after it) go out in one write: the socket is corked until
+ * the work returns to the event loop, so the server is woken once.
+ */
+export function send(client: PoolClient, query: string | QueryConfig): Promise<QueryResult> {
+  if (!gathering.has(client)) {
+    const stream = (client as unknown as { connection?: { stream?: Writable } }).connection?.stream;
+    if (stream && typeof stream.cork === 'function') {
+      gathering.add(client);
+      stream.cork();
+      process.nextTick(() => {
+        gathering.delete(client);
+        stream.uncork();
+      });
+    }
+  }
+  return typeof query === 'string' ? client.query(query) : client.query(query);
+}
+
 /**
  * Statements on `client`, sent as soon as they are made (the connection is
  * pipelined: statements made together are answered together). `onSend` is
@@ -32,7 +56,7 @@ function prepared(sql: string, params: readonly unknown[]): QueryConfig {
  */
 export function txOn(client: PoolClient, onSend: () => void = () => {}): Tx {
   const statement = (sql: string, params: readonly unknown[]) => {
-    const answer = client.query(prepared(sql, params));
+    const answer = send(client, prepared(sql, params));
     onSend();
     return answer;
   };
