@@ -265,6 +265,14 @@ export interface CoordinatorInfo {
    * each renewal of its lease.
    */
   fleetMaxWorkers: number | null;
+  /**
+   * Where it merges branches: its repository's checkout as `host:path`, in
+   * worktree mode (a branch exists only in the checkout that made it);
+   * null or absent when it merges nothing. A fleet merges in one checkout:
+   * joining is refused while coordinators of another checkout are live, or
+   * its branches still wait in the merge queue.
+   */
+  checkout?: string | null;
 }
 
 export type CoordinatorState = 'live' | 'ended' | 'dead';

@@ -75,6 +75,29 @@ describePg('harness run --store --worktrees', () => {
     // No verify nor agent outlived the fleet (guardProcesses checks once more after the test).
     await waitFor(() => true, 10);
   }, 60_000);
+
+  it('refuses a coordinator with --worktrees in another checkout while the fleet merges in one (exit 2)', async () => {
+    const first = makeRepo();
+    const second = makeRepo();
+    cleanups.push(first.cleanup, second.cleanup);
+    const marker = `fleet-checkout-${Date.now()}`;
+    markers.push(marker);
+    const schema = pg.schema();
+    const issues = writeIssues(first.root, [{ id: 'C1', title: 'fix C1', body: 'file: C1.txt\ntext: C1' }]);
+    // The first coordinator's agent waits, so that it is still live when the second one starts.
+    const slow = `"${process.execPath}" -e "setTimeout(() => {}, 4000)"`;
+    const args = ['--store', fleetUrl(schema), '--worktrees', '--min-workers', '1', '--max-workers', '1'];
+    const live = startCoordinator(first.repo, ['--issues', issues, ...args, '--agent', slow], marker, GIT_ENV);
+    await pollFor(async () => {
+      const running = await pg.admin.query(`SELECT count(*)::int AS n FROM ${schema}.sessions WHERE ended_at IS NULL`).catch(() => ({ rows: [{ n: 0 }] }));
+      return running.rows[0].n > 0;
+    }, 20_000, () => `a session to be running:\n${live.output()}`);
+    const other = startCoordinator(second.repo, [...args, '--agent', AGENT], marker, GIT_ENV);
+    expect(await other.exited, other.output()).toBe(2);
+    expect(other.output()).toMatch(/this fleet merges in the checkout on \S+ in \S+ \(coordinator \S+ is live there\).*run this coordinator there, or without --worktrees/);
+    live.kill('SIGTERM');
+    await live.exited;
+  }, 40_000);
 });
 
 async function pollFor(check: () => Promise<boolean>, timeoutMs: number, what: () => string): Promise<void> {

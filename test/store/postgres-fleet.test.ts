@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FencedError } from '../../src/errors.js';
+import { FencedError, UsageError } from '../../src/errors.js';
 import type { CoordinatorInfo } from '../../src/store/ports.js';
 import type { PostgresStore } from '../../src/store/postgres/index.js';
 import { describeWithPostgres, pgStores } from '../helpers/postgres.js';
@@ -49,6 +49,31 @@ describePg('a fleet on PostgreSQL', () => {
     expect(new Set(list.map((c) => c.token)).size).toBe(2);
     expect(list.every((c) => c.heartbeatAgeMs >= 0 && c.heartbeatAgeMs < 10_000)).toBe(true);
     await b.heartbeat();
+  });
+
+  it('merges in one checkout: refuses a coordinator of another while one of that checkout is live, or its branches wait', async () => {
+    const a = await pg.open();
+    const b = await pg.open({ schema: a.schema });
+    const c = await pg.open({ schema: a.schema });
+    await a.importIssues([issue('x')], 1);
+    await a.joinFleet(info({ pid: 1, checkout: 'host-a:/work/repo' }));
+    // The same checkout, and a coordinator that merges nothing, join.
+    await b.joinFleet(info({ pid: 2, checkout: 'host-a:/work/repo' }));
+    await c.joinFleet(info({ pid: 3, host: 'host-c', checkout: null }));
+    const d = await pg.open({ schema: a.schema });
+    const refused = await d.joinFleet(info({ pid: 4, host: 'host-b', checkout: 'host-b:/src/repo' })).catch((error: Error) => error);
+    expect(refused).toBeInstanceOf(UsageError);
+    expect((refused as Error).message).toMatch(/merges in the checkout on host-a in \/work\/repo .*run this coordinator there, or without --worktrees/);
+    // A branch of that checkout waits; its coordinators leave: still refused, since the branch exists only there.
+    await a.enqueueMerge({ issueId: 'x', branch: 'harness/x', head: null, now: 2 });
+    await a.leaveFleet(3, 'done');
+    await b.leaveFleet(3, 'done');
+    const waiting = await d.joinFleet(info({ pid: 4, host: 'host-b', checkout: 'host-b:/src/repo' })).catch((error: Error) => error);
+    expect((waiting as Error).message).toMatch(/the merge queue holds 1 branch\(es\) made in the checkout on host-a in \/work\/repo/);
+    // Once merged there, the other checkout may join.
+    const entry = (await a.listMerges())[0]!;
+    await a.setMergeState(entry.id, { state: 'rejected', endedAt: 4, reason: 'merged by hand' }, 4);
+    expect((await d.joinFleet(info({ pid: 4, host: 'host-b', checkout: 'host-b:/src/repo' }))).id).toContain('host-b');
   });
 
   it('declares a coordinator whose lease ran out dead, requeues its sessions as lost, and refuses its late writes', async () => {

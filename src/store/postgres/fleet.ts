@@ -1,4 +1,4 @@
-import { FencedError } from '../../errors.js';
+import { FencedError, UsageError } from '../../errors.js';
 import { afterTransition } from '../transitions.js';
 import type { CoordinatorRow, CoordinatorState, Fleet, ReapedCoordinator } from '../ports.js';
 import type { SessionRow } from '../types.js';
@@ -77,6 +77,39 @@ function reapedOf(rows: readonly { id: string; host: string; pid: number }[], lo
   return rows.map((r) => ({ id: r.id, host: r.host, pid: r.pid, sessions: lost.get(r.id) ?? 0 }));
 }
 
+/** Coordinators that merge join one at a time, so two checkouts never both find the other absent. */
+const CHECKOUT_LOCK = "SELECT pg_advisory_xact_lock(1213353555, hashtext(current_schema() || ':fleet-checkout'))";
+
+/**
+ * Refuse a coordinator that would merge in `checkout` while the fleet
+ * merges in another: a live coordinator of that checkout, or branches of
+ * the last one still waiting in the merge queue (they exist only there).
+ */
+async function checkCheckout(tx: Tx, checkout: string): Promise<void> {
+  await tx.run(CHECKOUT_LOCK);
+  const live = await tx.row<{ id: string; checkout: string }>(
+    "SELECT id, checkout FROM coordinators WHERE state = 'live' AND checkout IS NOT NULL AND checkout <> $1 ORDER BY token LIMIT 1",
+    [checkout],
+  );
+  const where = (other: string) => `${other.slice(0, other.indexOf(':'))} in ${other.slice(other.indexOf(':') + 1)}`;
+  if (live) {
+    throw new UsageError(
+      `this fleet merges in the checkout on ${where(live.checkout)} (coordinator ${live.id} is live there), and a branch exists only in the checkout that made it: ` +
+        'run this coordinator there, or without --worktrees (merges across checkouts are not supported)',
+    );
+  }
+  const waiting = await tx.row<{ checkout: string; n: number }>(
+    `SELECT (SELECT checkout FROM coordinators WHERE checkout IS NOT NULL ORDER BY token DESC LIMIT 1) AS checkout,
+            (SELECT count(*) FROM merge_entries WHERE state IN ('queued', 'merging')) AS n`,
+  );
+  if (waiting && waiting.checkout !== null && waiting.checkout !== checkout && Number(waiting.n) > 0) {
+    throw new UsageError(
+      `the merge queue holds ${waiting.n} branch(es) made in the checkout on ${where(waiting.checkout)}, which exist only there: ` +
+        'start a coordinator with --worktrees there to merge them first, or run this one without --worktrees',
+    );
+  }
+}
+
 /** The fleet's cap on open sessions: the tightest any live coordinator was given. */
 const FLEET_CAP = "SELECT min(fleet_max_workers) AS cap FROM coordinators WHERE state = 'live'";
 
@@ -89,12 +122,14 @@ export function postgresFleet(c: PostgresConnection, member: Membership): Promis
   return {
     joinFleet: (info) =>
       c.transact('join the fleet', async (tx) => {
+        const checkout = info.checkout ?? null;
+        if (checkout !== null) await checkCheckout(tx, checkout);
         const token = (await tx.row<{ t: number }>("SELECT nextval('fence_seq') AS t"))!.t;
         const id = `${info.host}:${info.pid}:${token}`;
         await tx.run(
-          `INSERT INTO coordinators (id, token, host, pid, process_start, version, max_workers, started_at, lease_ms, state, fleet_max_workers)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'live', $10)`,
-          [id, token, info.host, info.pid, info.processStart, info.version, info.maxWorkers, info.startedAt, Math.round(info.leaseMs), info.fleetMaxWorkers],
+          `INSERT INTO coordinators (id, token, host, pid, process_start, version, max_workers, started_at, lease_ms, state, fleet_max_workers, checkout)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'live', $10, $11)`,
+          [id, token, info.host, info.pid, info.processStart, info.version, info.maxWorkers, info.startedAt, Math.round(info.leaseMs), info.fleetMaxWorkers, checkout],
         );
         member.self = { id, token, fleetMaxWorkers: (await tx.row<{ cap: number | null }>(FLEET_CAP))?.cap ?? null };
         return { id, token };

@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import { StoreError } from '../../errors.js';
+import { SCHEMA_V4 } from './schema-checkout.js';
 import { SCHEMA_V3 } from './schema-counts.js';
 import { SCHEMA_V2 } from './schema-fleet.js';
 import { SCHEMA_V1 } from './schema.js';
@@ -19,6 +20,7 @@ export const PG_MIGRATIONS: readonly PostgresMigration[] = [
   { version: 1, description: 'the schema of SQLite version 10: issues to outbox', sql: SCHEMA_V1 },
   { version: 2, description: 'a fleet: coordinators and their leases, fenced sessions, workers per coordinator, named leases', sql: SCHEMA_V2 },
   { version: 3, description: 'issues counted by status in shards kept by triggers', sql: SCHEMA_V3 },
+  { version: 4, description: 'the checkout each coordinator merges in', sql: SCHEMA_V4 },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.length;
