@@ -19,6 +19,7 @@ import { realClock } from '../runtime/clock.js';
 import { Coordinator } from '../runtime/coordinator.js';
 import { sessionLogPath } from '../runtime/coordinator-parts.js';
 import { FleetMember } from '../runtime/fleet-member.js';
+import { fleetFinishedNote } from './run-state.js';
 import { systemProcesses } from '../runtime/processes.js';
 import { firstProblems, readIssuesFile } from '../sources/issues-file.js';
 import { stateFiles } from '../store/layout.js';
@@ -145,7 +146,7 @@ export async function prepareFleetRun(options: RunOptions, io: RunIO): Promise<P
         return file === null ? null : existsSync(file) ? { file } : { noOutput: true };
       },
       sessionsForIssue: (issueId) => failureSessions.get(issueId) ?? [],
-      run: async () => {
+      run: async (note) => {
         const leaseMs = config.fleet.leaseMs;
         await member.join({
           host: hostname(),
@@ -163,6 +164,8 @@ export async function prepareFleetRun(options: RunOptions, io: RunIO): Promise<P
         let fenced = false;
         try {
           const summary = await running.run();
+          const finished = Object.values(summary.sessions).some((n) => n > 0) ? null : fleetFinishedNote(summary.issues, store.location);
+          if (finished) note(finished);
           for (const failure of summary.failures.slice(0, FAILURES_DESCRIBED)) failureSessions.set(failure.id, await store.sessionsForIssue(failure.id));
           return summary;
         } catch (error) {

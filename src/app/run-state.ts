@@ -50,3 +50,10 @@ export function finishedStateNote(counts: Record<IssueStatus, number>, shownStat
     `To start again, run again with --fresh, which moves this state aside and starts a new one${retry}`
   );
 }
+
+/** The same for a fleet's store, said once a coordinator found nothing to run: null when it ran something, or work is left. */
+export function fleetFinishedNote(counts: Record<IssueStatus, number>, location: string): string | null {
+  if (counts.backlog + counts.queued + counts.running + counts.merging > 0 || counts.done + counts.failed === 0) return null;
+  const retry = counts.failed > 0 ? '; `harness retry <id>... --store <url>` gives failed issues a fresh budget of attempts' : '';
+  return `nothing to do: every issue in the fleet's store ${location} is finished (${counts.done} done, ${counts.failed} failed); add issues with --issues <file>${retry}`;
+}

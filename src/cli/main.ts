@@ -143,8 +143,10 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   program
     .command('retry <ids...>')
     .description('put failed issues back in the queue with a fresh budget of attempts; their sessions are kept (exit 2 if an id is unknown or not failed)')
+    .option('--store <url>', "a fleet's PostgreSQL store (default: the configured store, HARNESS_STORE_URL, unless --state)")
+    .option('--store-schema <name>', "the schema of that store (default: the URL's ?schema=, else harness)")
     .option('--state <path>', 'state database (default: the configured one, .harness/state.db)')
-    .option('--config <path>', 'config file to take the state path from (default: search up from cwd)')
+    .option('--config <path>', 'config file to take the store or state path from (default: search up from cwd)')
     .action(async (ids: string[], opts: Record<string, unknown>) => {
       const { retryCommand } = await import('./commands/retry.js');
       exitCode = await retryCommand({ ...opts, ids, io });

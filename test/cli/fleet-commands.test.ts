@@ -131,3 +131,36 @@ describePg('harness metrics --store and harness status against a server', () => 
     expect(result.stderr).not.toContain(SECRET);
   });
 });
+
+describePg('harness retry --store', () => {
+  const pg = pgStores();
+
+  it('puts failed issues of a fleet back in the queue, all or nothing, and never creates a schema', async () => {
+    const store = await pg.open();
+    await store.importIssues(
+      ['a', 'b'].map((id) => ({ id, title: id, body: '', priority: 0, labels: [], blockedBy: [] })),
+      1,
+    );
+    await store.admit(2, 1);
+    await store.claim({ sessionId: 's-a', workerId: 'w', now: 2, logPath: () => null, issueId: 'a' });
+    await store.finishSession('s-a', { outcome: 'failure', endedAt: 3 }, { status: 'failed', lastError: 'exit 1' });
+    const url = withPassword(PG_URL);
+
+    const refused = await harness(['retry', 'a', 'b', 'zz', '--store', url, '--store-schema', store.schema]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/cannot retry: only failed issues can be retried, and nothing was changed:\n {2}- zz: no such issue in postgres:\/\/postgres:\*\*\*@.*\n {2}- b: it is queued, not failed/);
+    expect((await store.getIssue('a'))?.status).toBe('failed');
+
+    const retried = await harness(['retry', 'a', '--store-schema', store.schema], { HARNESS_STORE_URL: url });
+    expect(retried.code).toBe(0);
+    expect(retried.stdout).toMatch(/^retried 1 issue\(s\) in postgres:\/\/postgres:\*\*\*@.*: a\. Each is back in the queue .*the fleet's live coordinators take them up/);
+    expect(await store.getIssue('a')).toMatchObject({ status: 'backlog', attempts: 0, priorAttempts: 1 });
+
+    const missing = await harness(['retry', 'a', '--store', url, '--store-schema', 'no_such_retry_schema']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no harness store in schema no_such_retry_schema/);
+    const created = await pg.admin.query("SELECT 1 FROM information_schema.schemata WHERE schema_name = 'no_such_retry_schema'");
+    expect(created.rows).toEqual([]);
+    for (const output of [refused, retried, missing]) expect(output.stdout + output.stderr).not.toContain(SECRET);
+  });
+});

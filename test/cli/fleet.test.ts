@@ -151,6 +151,22 @@ describePg('joining a fleet with no issues of its own', () => {
     expect(coordinator.output()).toMatch(/no issues to work on: the fleet's store .* holds none yet: pass --issues <file>, or start this coordinator once another has added its issues/);
     expect(recordedEvents(s.record)).toEqual([]);
   }, 30_000);
+
+  it('says there is nothing to do when every issue of the store is finished, and how to add or retry', async () => {
+    const s = setUp(2, 'fleet-finished');
+    const schema = pg.schema();
+    const args = ['--store', fleetUrl(schema), '--issues', s.file, '--agent', RECORD];
+    const first = startCoordinator(s.dir, args, s.marker, { RECORD_TO: s.record });
+    expect(await first.exited, first.output()).toBe(0);
+    expect(first.output()).not.toMatch(/nothing to do/);
+    await pg.admin.query(`UPDATE ${schema}.issues SET status = 'failed' WHERE id = (SELECT min(id) FROM ${schema}.issues)`);
+    const again = startCoordinator(s.dir, args, s.marker, { RECORD_TO: s.record });
+    expect(await again.exited, again.output()).toBe(1);
+    expect(again.output()).toMatch(
+      /nothing to do: every issue in the fleet's store .* is finished \(1 done, 1 failed\); add issues with --issues <file>; `harness retry <id>\.\.\. --store <url>` gives failed issues a fresh budget/,
+    );
+    expect(recordedEvents(s.record).filter((e) => e.what === 'start')).toHaveLength(2);
+  }, 30_000);
 });
 
 describePg("a fleet coordinator's dashboard", () => {
