@@ -122,8 +122,10 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .description("print an issue's session log (its latest attempt unless --attempt), or follow it until the session ends")
     .option('--attempt <n>', "that attempt's log instead of the latest")
     .option('-f, --follow', 'keep printing what the agent writes until its session ends')
+    .option('--store <url>', "a fleet's PostgreSQL store (default: the configured store, HARNESS_STORE_URL, unless --state); a log is on the host that ran its session")
+    .option('--store-schema <name>', "the schema of that store (default: the URL's ?schema=, else harness)")
     .option('--state <path>', 'state database (default: the configured one, .harness/state.db)')
-    .option('--config <path>', 'config file to take the state path from (default: search up from cwd)')
+    .option('--config <path>', 'config file to take the store or state path from (default: search up from cwd)')
     .action(async (id: string, opts: Record<string, unknown>) => {
       const { logsCommand } = await import('./commands/logs.js');
       exitCode = await logsCommand({ ...opts, id, io });

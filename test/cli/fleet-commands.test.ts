@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -162,5 +163,47 @@ describePg('harness retry --store', () => {
     const created = await pg.admin.query("SELECT 1 FROM information_schema.schemata WHERE schema_name = 'no_such_retry_schema'");
     expect(created.rows).toEqual([]);
     for (const output of [refused, retried, missing]) expect(output.stdout + output.stderr).not.toContain(SECRET);
+  });
+});
+
+describePg('harness logs --store', () => {
+  const pg = pgStores();
+
+  it("prints a session's log from the fleet's store on the host that ran it, says where it is from another, and ends a follow whose coordinator died", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'harness-fleet-logs-'));
+    try {
+      const here = await pg.open();
+      const there = await pg.open({ schema: here.schema });
+      const issues = ['a', 'b'].map((id) => ({ id, title: id, body: '', priority: 0, labels: [], blockedBy: [] }));
+      await here.importIssues(issues, 1);
+      await here.admit(2, 1);
+      const enter = (store: typeof here, host: string, pid: number) =>
+        store.joinFleet({ host, pid, processStart: null, version: '1', maxWorkers: 1, startedAt: Date.now(), leaseMs: 600_000, fleetMaxWorkers: null });
+      await enter(here, hostname(), 4242);
+      await enter(there, 'another-host', 4343);
+      const log = join(dir, 'a.log');
+      writeFileSync(log, 'agent says \u001b[31mhi\u001b[0m\n');
+      await here.claim({ sessionId: 's-a', workerId: 'w', now: 2, logPath: () => log, issueId: 'a' });
+      await there.claim({ sessionId: 's-b', workerId: 'w', now: 2, logPath: () => '/far/away/b.log', issueId: 'b' });
+      const url = withPassword(PG_URL);
+
+      const printed = await harness(['logs', 'a', '--store', url, '--store-schema', here.schema]);
+      expect(printed.code, printed.stderr).toBe(0);
+      expect(printed.stdout).toBe('agent says \u001b[31mhi\u001b[0m\n');
+      expect(printed.stderr).toMatch(/==> .*a\.log \(issue "a", attempt 1, running\) <==/);
+
+      const elsewhere = await harness(['logs', 'b', '--store', url, '--store-schema', here.schema]);
+      expect(elsewhere.code).toBe(2);
+      expect(elsewhere.stderr).toMatch(/attempt 1 of issue "b" ran on host another-host, and its log is there \(\/far\/away\/b\.log\): run harness logs on that host/);
+
+      // Its coordinator ends without ending the session: a follow stops and says what ends it.
+      await here.leaveFleet(3, 'test');
+      const followed = await harness(['logs', 'a', '--follow', '--store', url, '--store-schema', here.schema]);
+      expect(followed.code).toBe(0);
+      expect(followed.stderr).toMatch(/the session is still open but its coordinator \S+ is ended; the fleet requeues it as lost/);
+      for (const output of [printed, elsewhere, followed]) expect(output.stdout + output.stderr).not.toContain(SECRET);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

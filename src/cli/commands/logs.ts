@@ -1,13 +1,14 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { StoreError, UsageError } from '../../errors.js';
-import type { StoreQueries } from '../../metrics/queries.js';
+import type { LoggedSession, SessionLogSource } from '../../metrics/logs/source.js';
 import { realClock, type Clock } from '../../runtime/clock.js';
-import type { SessionRow } from '../../store/types.js';
 import type { CliIO } from '../io.js';
 import { terminalSafe, terminalSafeText } from '../../text/escape.js';
 import { shownPath } from '../render/log-tail.js';
-import { liveHolder, openStateReader, resolveStateConfig } from '../state.js';
+import { openStateReader, resolveStateConfig } from '../state.js';
+import { resolveStoreChoice } from '../store-url.js';
 
 export interface LogsCommandOptions extends Record<string, unknown> {
   io: CliIO;
@@ -17,6 +18,9 @@ export interface LogsCommandOptions extends Record<string, unknown> {
   attempt?: string;
   /** `-f, --follow`: keep printing what the agent writes until its session ends. */
   follow?: boolean;
+  /** A fleet's PostgreSQL store; default the configured store (config file, HARNESS_STORE_URL) unless --state is given. */
+  store?: string;
+  storeSchema?: string;
   state?: string;
   config?: string;
   /** Injected in tests; the real clock otherwise. */
@@ -34,31 +38,49 @@ const READ_CHUNK = 64 * 1024;
  * or a file; on a terminal its control characters are escaped, so what the
  * agent printed cannot drive the terminal. A line naming the log and the
  * session goes to stderr, and `(no output)` after it when the session has
- * no log file: a log is made at the agent's first output. Returns the exit code.
+ * no log file: a log is made at the agent's first output. On a fleet's
+ * store, a log is on the host that ran the session: asked on another, it
+ * says where. Returns the exit code.
  */
 export async function logsCommand(options: LogsCommandOptions): Promise<number> {
   const { io } = options;
   const attempt = options.attempt === undefined ? null : parseAttempt(options.attempt);
-  const { shown, path } = await resolveStateConfig(io, options);
-  const queries = openStateReader(shown, path);
+  const source = await openSource(options);
   try {
-    const session = pickSession(queries, options.id, attempt, shown);
+    const session = await pickSession(source, options.id, attempt);
     const log = session.logPath;
     if (log === null) throw new StoreError(`attempt ${session.attempt} of issue ${JSON.stringify(options.id)} has no log: it ran without a log directory`);
+    if (session.host !== null && session.host !== hostname()) {
+      throw new UsageError(
+        `attempt ${session.attempt} of issue ${JSON.stringify(options.id)} ran on host ${terminalSafe(session.host)}, and its log is there (${terminalSafe(log)}): run harness logs on that host`,
+      );
+    }
     io.stderr.write(`==> ${terminalSafe(shownPath(log, io.cwd))} (issue ${JSON.stringify(options.id)}, attempt ${session.attempt}, ${session.outcome ?? 'running'}) <==\n`);
     const printer = new LogPrinter(log, io.stdout);
     let ended = session.endedAt !== null;
     try {
       printer.drain();
-      if (options.follow && !ended) ended = await follow(queries, session, printer, options);
+      if (options.follow && !ended) ended = await follow(source, session, printer, options);
     } finally {
       printer.close();
     }
     if (!printer.found) io.stderr.write(ended ? '(no output)\n' : '(no output yet)\n');
     return 0;
   } finally {
-    queries.close();
+    await source.close();
   }
+}
+
+/** The fleet's store when one is asked for (or configured), else the state file. */
+async function openSource(options: LogsCommandOptions): Promise<SessionLogSource> {
+  const choice = await resolveStoreChoice(options);
+  if (choice) {
+    const [{ PgReader }, { fleetLogs }] = await Promise.all([import('../../metrics/pg/index.js'), import('../../metrics/logs/fleet.js')]);
+    return fleetLogs(await PgReader.open(choice.url, { schema: choice.schema }));
+  }
+  const { shown, path } = await resolveStateConfig(options.io, options);
+  const { stateFileLogs } = await import('../../metrics/logs/state-file.js');
+  return stateFileLogs(openStateReader(shown, path), shown, options.clock ?? realClock);
 }
 
 function parseAttempt(text: string): number {
@@ -68,11 +90,11 @@ function parseAttempt(text: string): number {
 }
 
 /** The session whose log is wanted: the latest of the issue, or the latest with that attempt number. */
-function pickSession(queries: StoreQueries, id: string, attempt: number | null, state: string): SessionRow {
-  const issue = queries.issue(id);
-  if (!issue) throw new UsageError(`no issue ${JSON.stringify(id)} in ${state}: pass an id from the issues file this state was run with (harness metrics lists them)`);
-  const sessions = queries.sessionsForIssue(id);
-  if (sessions.length === 0) throw new UsageError(`issue ${JSON.stringify(id)} has no log yet: it has not had a session (it is ${issue.status})`);
+async function pickSession(source: SessionLogSource, id: string, attempt: number | null): Promise<LoggedSession> {
+  const status = await source.issueStatus(id);
+  if (status === null) throw new UsageError(`no issue ${JSON.stringify(id)} in ${source.shown}: pass an id from the issues file this state was run with (harness metrics lists them)`);
+  const sessions = await source.sessionsOf(id);
+  if (sessions.length === 0) throw new UsageError(`issue ${JSON.stringify(id)} has no log yet: it has not had a session (it is ${status})`);
   if (attempt === null) return sessions.at(-1)!;
   const match = sessions.filter((s) => s.attempt === attempt).at(-1);
   if (!match) {
@@ -86,7 +108,7 @@ function pickSession(queries: StoreQueries, id: string, attempt: number | null, 
  * Print the log as it grows (from when it is made), until its session ends
  * (or nothing runs it any more, or an interrupt). Resolves with whether the session ended.
  */
-async function follow(queries: StoreQueries, session: SessionRow, printer: LogPrinter, options: LogsCommandOptions): Promise<boolean> {
+async function follow(source: SessionLogSource, session: LoggedSession, printer: LogPrinter, options: LogsCommandOptions): Promise<boolean> {
   const clock = options.clock ?? realClock;
   const pollMs = options.pollMs ?? 200;
   let interrupted = false;
@@ -97,13 +119,11 @@ async function follow(queries: StoreQueries, session: SessionRow, printer: LogPr
   });
   try {
     while (!interrupted) {
-      const now = queries.sessionsForIssue(session.issueId).find((s) => s.id === session.id);
-      const ended = now === undefined || now.endedAt !== null;
-      const orphaned = !ended && liveHolder(queries, clock.now()) === null;
+      const now = await source.now(session);
       printer.drain();
-      if (ended) return true;
-      if (orphaned) {
-        options.io.stderr.write('harness: the session is still open but no harness is running it; the next `harness run` on this state recovers it\n');
+      if (now.state === 'ended') return true;
+      if (now.state === 'orphaned') {
+        options.io.stderr.write(`harness: ${terminalSafe(now.why)}\n`);
         return false;
       }
       await new Promise<void>((resolve) => {
