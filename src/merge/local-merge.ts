@@ -9,6 +9,7 @@ import { firstLines, GitError } from '../git/index.js';
 import type { MergeStepContext } from './merger-types.js';
 import { LeaseLostError } from './leadership.js';
 import { verifyToken } from './recovery.js';
+import type { SharedRemote } from './shared-remote.js';
 import { applyBranch } from './strategy.js';
 
 /** One branch applied in the merge worktree: `result` is the target plus everything up to and including it. */
@@ -42,7 +43,8 @@ export class LocalMerge {
     const live = outcomes.dropStale(queued);
     const entries = isPromise(live) ? await live : live;
     if (entries.length === 0) return;
-    const base = await target.head();
+    // In a fleet of checkouts, the remote's target is the one merges build on.
+    const base = deps.remote ? await deps.remote.syncTarget() : await target.head();
     await this.prepareWorktree(base);
     const startedAt = clock.now();
     const stack: Level[] = [];
@@ -53,7 +55,9 @@ export class LocalMerge {
         startedAt,
       );
       const entry = isPromise(taken) ? await taken : taken;
-      const commit = await git.commitOf(`refs/heads/${entry.branch}`);
+      let commit = await git.commitOf(`refs/heads/${entry.branch}`);
+      // Made in another checkout (or an older attempt's here): the branch as its coordinator pushed it.
+      if (deps.remote && (commit === null || (entry.head !== null && commit !== entry.head))) commit = await deps.remote.fetchBranch(entry.branch);
       if (commit === null) {
         await outcomes.reject(entry, 'error', `branch ${entry.branch} no longer exists`);
         continue;
@@ -138,6 +142,7 @@ export class LocalMerge {
     const { store, clock, target } = deps;
     const top = levels.at(-1) as Level;
     const entries = levels.map((l) => l.entry);
+    if (deps.remote) return this.landOnRemote(deps.remote, levels, base);
     let waitingFor: string | null = null;
     for (;;) {
       // The safe end of a lost lease: this coordinator never moves the target once another one may lead.
@@ -168,6 +173,31 @@ export class LocalMerge {
     if (isPromise(landed)) await landed;
     await this.pushTarget(entries);
     for (const entry of entries) await outcomes.cleanUp(entry.issueId, true);
+  }
+
+  /**
+   * In a fleet of checkouts: one compare-and-swap push of the remote's
+   * target; this checkout's target follows by fast-forward when it can (a
+   * checkout in the way catches up at the next merge).
+   */
+  private async landOnRemote(remote: SharedRemote, levels: Level[], base: string): Promise<void> {
+    const { deps, settings, outcomes } = this.ctx;
+    const { target } = deps;
+    const top = levels.at(-1) as Level;
+    const entries = levels.map((l) => l.entry);
+    await this.ctx.beforeLanding();
+    if ((await remote.land(base, top.result)) === 'moved') {
+      const again = outcomes.requeue(entries, `${target.branch} on ${remote.remote} moved while merging; merging again on the new commit`);
+      if (isPromise(again)) await again;
+      return;
+    }
+    await target.advance(base, top.result, `harness merge queue: ${entries.map((e) => e.issueId).join(', ')}`).catch(() => null);
+    const landed = outcomes.landed(entries, target.branch, `${top.result.slice(0, 12)} by ${settings.strategy} on ${remote.remote}`);
+    if (isPromise(landed)) await landed;
+    for (const entry of entries) {
+      await remote.forget(entry.branch);
+      await outcomes.cleanUp(entry.issueId, true);
+    }
   }
 
   private async pushTarget(entries: MergeEntryRow[]): Promise<void> {

@@ -8,6 +8,7 @@ import type { MergeLeadership } from './leadership.js';
 import type { MergeStore } from './merge-store.js';
 import type { MergeWorktree } from './merge-worktree.js';
 import type { MergeOutcomes } from './outcomes.js';
+import type { SharedRemote } from './shared-remote.js';
 import type { TargetBranch } from './target.js';
 
 export interface MergerSettings extends Pick<MergeConfig, 'mode' | 'strategy' | 'verify' | 'batchSize' | 'push'> {
@@ -51,6 +52,12 @@ export interface MergerDeps {
   leadership?: MergeLeadership | null;
   /** In a fleet, how often (ms) the leader looks for entries the others queued, and the others try for the lease. Default 1 s. */
   pollMs?: number;
+  /**
+   * A fleet of checkouts (merge.push in a fleet): the remote they share,
+   * which branches are fetched from and merges land on. None: merges land
+   * on this checkout's target.
+   */
+  remote?: SharedRemote | null;
 }
 
 /** What the merge loop lends each kind of merge: its parts, its outcomes, and its pauses. */

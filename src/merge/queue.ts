@@ -25,6 +25,11 @@ export interface MergeQueueOptions {
   target: string;
   /** merge.requireCommits: a successful session without commits fails the issue ("no changes"). */
   requireCommits: boolean;
+  /**
+   * In a fleet of checkouts: push a branch where the merge leader, on any
+   * host, can fetch it (SharedRemote.publish), before it is queued.
+   */
+  publish?: ((branch: string, head: string) => Promise<void>) | undefined;
 }
 
 /**
@@ -50,7 +55,20 @@ export class MergeQueue implements MergeService {
       merger.cleanUpLater(issue.id, true);
       return { status: 'done' };
     }
-    return { status: 'merging', head: await this.headOf(branch) };
+    const head = await this.headOf(branch);
+    const { publish } = this.options;
+    if (!publish) return { status: 'merging', head };
+    // The leader may run on another host: a branch it cannot fetch could never merge.
+    try {
+      if (head === null) throw new Error(`git could not say which commit ${branch} is at`);
+      await publish(branch, head);
+    } catch (error) {
+      return {
+        status: 'failed',
+        reason: `the fleet's merge leader could not be given ${branch}: ${error instanceof Error ? error.message : String(error)}; the branch is kept here: fix that, then \`harness retry ${issue.id}\``,
+      };
+    }
+    return { status: 'merging', head };
   }
 
   /** At once on a store that answers at once; else when the store has the entry (the engine's guard hears of a failure). */

@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { HarnessConfig } from '../config/types.js';
 import type { EventBus } from '../core/events.js';
@@ -17,8 +19,9 @@ import type { MergeLeadership } from './leadership.js';
 import { leaderOnly, type MergeStore } from './merge-store.js';
 import { MergeWorktree } from './merge-worktree.js';
 import { Merger } from './merger.js';
+import { SharedRemote } from './shared-remote.js';
 import { MergeQueue } from './queue.js';
-import { checkCommitterIdentity, TargetBranch } from './target.js';
+import { checkCommitterIdentity, MergeSetupError, TargetBranch } from './target.js';
 
 /** Wait (ms) before trying again when the target's checkout is dirty or a pull request could not be opened. */
 export const MERGE_RETRY_MS = 5000;
@@ -60,6 +63,11 @@ export interface WorktreeRun {
   merge: MergeQueue;
   /** The session command: the agent, behind the setup script when workspace.setup is set. */
   agentCommand: string[];
+  /**
+   * In a fleet, where this coordinator's branches can be merged from
+   * (CoordinatorInfo.checkout): the shared remote's URL, or this checkout.
+   */
+  mergesIn: string;
 }
 
 /**
@@ -104,10 +112,13 @@ export async function setUpWorktreeRun(options: WorktreeRunOptions): Promise<Wor
   if (leftovers.length > 0) throw leftoverError(leftovers, workspaces);
 
   const leadership = options.leadership ?? null;
+  // A fleet that pushes its target merges through that remote, so its coordinators may work in checkouts of their own.
+  const remote = leadership && merge.mode === 'local' && merge.push !== null ? new SharedRemote(git, merge.push, target) : null;
   const merger = new Merger(
     {
       store: leadership ? leaderOnly(store, leadership) : store,
       leadership,
+      remote,
       ...(options.mergePollMs !== undefined ? { pollMs: options.mergePollMs } : {}),
       events,
       clock,
@@ -136,10 +147,26 @@ export async function setUpWorktreeRun(options: WorktreeRunOptions): Promise<Wor
       env,
     },
   );
-  const queue = new MergeQueue({ store, events, workspaces, merger, target: target.branch, requireCommits: merge.requireCommits });
+  const queue = new MergeQueue({
+    store,
+    events,
+    workspaces,
+    merger,
+    target: target.branch,
+    requireCommits: merge.requireCommits,
+    publish: remote ? (branch, head) => remote.publish(branch, head) : undefined,
+  });
   const provider =
     workspace.mode === 'worker'
       ? new WorkerWorkspaces({ git, workersDir: join(harnessDir, 'workers'), baseBranch: workspaces.baseBranch, copyFiles, hooks })
       : workspaces;
-  return { workspaces, provider, merge: queue, agentCommand: withSetup(workspace.setup, config.agent.command) };
+  const mergesIn = remote ? `remote:${await remoteUrl(git, remote.remote)}` : `${hostname()}:${realpathSync(workspaces.repoDir)}`;
+  return { workspaces, provider, merge: queue, agentCommand: withSetup(workspace.setup, config.agent.command), mergesIn };
+}
+
+/** The URL `remote` names (as git resolves it), which every checkout of the fleet must give alike. */
+async function remoteUrl(git: Git, remote: string): Promise<string> {
+  const out = await git.try(['remote', 'get-url', remote]);
+  if (out.code !== 0) throw new MergeSetupError(`merge.push names the remote ${JSON.stringify(remote)}, which ${git.repoDir} does not have: add it (git remote add ${remote} <url>) or set merge.push to one it has`);
+  return out.stdout.trim();
 }

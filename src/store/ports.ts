@@ -266,11 +266,13 @@ export interface CoordinatorInfo {
    */
   fleetMaxWorkers: number | null;
   /**
-   * Where it merges branches: its repository's checkout as `host:path`, in
-   * worktree mode (a branch exists only in the checkout that made it);
-   * null or absent when it merges nothing. A fleet merges in one checkout:
-   * joining is refused while coordinators of another checkout are live, or
-   * its branches still wait in the merge queue.
+   * Where its branches can be merged from, in worktree mode: its
+   * repository's checkout as `host:path` (a branch exists only in the
+   * checkout that made it), or `remote:<url>` when the fleet merges through
+   * a remote its checkouts share (merge.push); null or absent when it
+   * merges nothing. A fleet merges in one place: joining is refused while
+   * coordinators of another are live, or its branches still wait in the
+   * merge queue.
    */
   checkout?: string | null;
 }

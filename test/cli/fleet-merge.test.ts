@@ -94,10 +94,43 @@ describePg('harness run --store --worktrees', () => {
     }, 20_000, () => `a session to be running:\n${live.output()}`);
     const other = startCoordinator(second.repo, [...args, '--agent', AGENT], marker, GIT_ENV);
     expect(await other.exited, other.output()).toBe(2);
-    expect(other.output()).toMatch(/this fleet merges in the checkout on \S+ in \S+ \(coordinator \S+ is live there\).*run this coordinator there, or without --worktrees/);
+    expect(other.output()).toMatch(/this fleet merges in the checkout on \S+ in \S+ \(coordinator \S+ is live there\).*run this coordinator there, or without --worktrees; checkouts of their own share a merge queue through one remote/);
     live.kill('SIGTERM');
     await live.exited;
   }, 40_000);
+
+  it('merges through a shared remote when the coordinators work in checkouts of their own: every issue lands on the remote once', async () => {
+    const origin = makeRepo();
+    cleanups.push(origin.cleanup);
+    const marker = `fleet-remote-${Date.now()}`;
+    markers.push(marker);
+    const bare = join(origin.root, 'remote.git');
+    git(origin.root, 'clone', '-q', '--bare', origin.repo, bare);
+    const clones = ['one', 'two'].map((name) => {
+      const dir = join(origin.root, name);
+      git(origin.root, 'clone', '-q', bare, dir);
+      return dir;
+    });
+    const schema = pg.schema();
+    const ids = ['R1', 'R2', 'R3', 'R4', 'R5', 'R6'];
+    const issues = writeIssues(origin.root, ids.map((id) => ({ id, title: `fix ${id}`, body: `file: ${id}.txt\ntext: ${id}` })));
+    const config = join(origin.root, 'harness.config.json');
+    writeFileSync(config, JSON.stringify({ merge: { push: 'origin' } }));
+    const args = ['--store', fleetUrl(schema), '--config', config, '--worktrees', '--issues', issues, '--agent', AGENT, '--min-workers', '2', '--max-workers', '2', '--fleet-lease', '2s'];
+    const fleet = clones.map((dir) => startCoordinator(dir, args, marker, GIT_ENV));
+    const codes = await Promise.all(fleet.map((c) => c.exited));
+    const output = fleet.map((c) => c.output()).join('\n---\n');
+    expect(codes, output).toEqual([0, 0]);
+    const status = await pg.admin.query(`SELECT status, count(*)::int AS n FROM ${schema}.issues GROUP BY status`);
+    expect(Object.fromEntries(status.rows.map((r: { status: string; n: number }) => [r.status, r.n])), output).toEqual({ done: ids.length });
+    // Each commit is on the remote's main once, whichever checkout made it and whichever leader landed it.
+    for (const id of ids) expect(subjects(bare).filter((s) => s === `${id}: fix ${id}`), id).toHaveLength(1);
+    const landed = await pg.admin.query(`SELECT count(*)::int AS n FROM ${schema}.merge_entries WHERE state = 'landed'`);
+    expect(landed.rows[0].n).toBe(ids.length);
+    // Both checkouts made branches (each ran sessions), and every branch was pushed for the leader.
+    const sessions = await pg.admin.query(`SELECT c.pid, count(*)::int AS n FROM ${schema}.sessions s JOIN ${schema}.coordinators c ON c.id = s.coordinator_id GROUP BY c.pid`);
+    expect(sessions.rows.length).toBe(2);
+  }, 60_000);
 });
 
 async function pollFor(check: () => Promise<boolean>, timeoutMs: number, what: () => string): Promise<void> {

@@ -69,7 +69,7 @@ describePg('a fleet on PostgreSQL', () => {
     await a.leaveFleet(3, 'done');
     await b.leaveFleet(3, 'done');
     const waiting = await d.joinFleet(info({ pid: 4, host: 'host-b', checkout: 'host-b:/src/repo' })).catch((error: Error) => error);
-    expect((waiting as Error).message).toMatch(/the merge queue holds 1 branch\(es\) made in the checkout on host-a in \/work\/repo/);
+    expect((waiting as Error).message).toMatch(/the merge queue holds 1 branch\(es\) made for the checkout on host-a in \/work\/repo/);
     // Once merged there, the other checkout may join.
     const entry = (await a.listMerges())[0]!;
     await a.setMergeState(entry.id, { state: 'rejected', endedAt: 4, reason: 'merged by hand' }, 4);

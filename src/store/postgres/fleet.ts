@@ -91,11 +91,10 @@ async function checkCheckout(tx: Tx, checkout: string): Promise<void> {
     "SELECT id, checkout FROM coordinators WHERE state = 'live' AND checkout IS NOT NULL AND checkout <> $1 ORDER BY token LIMIT 1",
     [checkout],
   );
-  const where = (other: string) => `${other.slice(0, other.indexOf(':'))} in ${other.slice(other.indexOf(':') + 1)}`;
   if (live) {
     throw new UsageError(
-      `this fleet merges in the checkout on ${where(live.checkout)} (coordinator ${live.id} is live there), and a branch exists only in the checkout that made it: ` +
-        'run this coordinator there, or without --worktrees (merges across checkouts are not supported)',
+      `this fleet merges in ${mergePlace(live.checkout)} (coordinator ${live.id} is live there), and a branch exists only where it was made: ` +
+        'run this coordinator there, or without --worktrees; checkouts of their own share a merge queue through one remote (merge.push, the same URL everywhere)',
     );
   }
   const waiting = await tx.row<{ checkout: string; n: number }>(
@@ -104,10 +103,17 @@ async function checkCheckout(tx: Tx, checkout: string): Promise<void> {
   );
   if (waiting && waiting.checkout !== null && waiting.checkout !== checkout && Number(waiting.n) > 0) {
     throw new UsageError(
-      `the merge queue holds ${waiting.n} branch(es) made in the checkout on ${where(waiting.checkout)}, which exist only there: ` +
+      `the merge queue holds ${waiting.n} branch(es) made for ${mergePlace(waiting.checkout)}, which exist only there: ` +
         'start a coordinator with --worktrees there to merge them first, or run this one without --worktrees',
     );
   }
+}
+
+/** Where a coordinator merges, as CoordinatorInfo.checkout records it: `remote:<url>`, or `<host>:<path>` of a checkout. */
+function mergePlace(checkout: string): string {
+  if (checkout.startsWith('remote:')) return `the remote ${checkout.slice('remote:'.length)}`;
+  const at = checkout.indexOf(':');
+  return `the checkout on ${checkout.slice(0, at)} in ${checkout.slice(at + 1)}`;
 }
 
 /** The fleet's cap on open sessions: the tightest any live coordinator was given. */
