@@ -131,6 +131,50 @@ describePg('harness run --store --worktrees', () => {
     const sessions = await pg.admin.query(`SELECT c.pid, count(*)::int AS n FROM ${schema}.sessions s JOIN ${schema}.coordinators c ON c.id = s.coordinator_id GROUP BY c.pid`);
     expect(sessions.rows.length).toBe(2);
   }, 60_000);
+
+  it('lands every issue on the shared remote exactly once when the leader of one checkout is killed with SIGKILL while it merges', async () => {
+    const origin = makeRepo();
+    cleanups.push(origin.cleanup);
+    const marker = `fleet-remote-kill-${Date.now()}`;
+    markers.push(marker);
+    const bare = join(origin.root, 'remote.git');
+    git(origin.root, 'clone', '-q', '--bare', origin.repo, bare);
+    const clones = ['one', 'two'].map((name) => {
+      const dir = join(origin.root, name);
+      git(origin.root, 'clone', '-q', bare, dir);
+      return dir;
+    });
+    const schema = pg.schema();
+    const ids = ['K1', 'K2', 'K3', 'K4', 'K5', 'K6'];
+    const issues = writeIssues(origin.root, ids.map((id) => ({ id, title: `fix ${id}`, body: `file: ${id}.txt\ntext: ${id}` })));
+    const config = join(origin.root, 'harness.config.json');
+    const once = join(origin.root, 'first-verify');
+    const verify = `let first = true; try { require('fs').writeFileSync(${JSON.stringify(once)}, '', { flag: 'wx' }); } catch { first = false; } setTimeout(() => {}, first ? 30000 : 200);`;
+    writeFileSync(config, JSON.stringify({ merge: { push: 'origin', verify: [process.execPath, '-e', verify] } }));
+    const args = ['--store', fleetUrl(schema), '--config', config, '--worktrees', '--agent', AGENT, '--min-workers', '2', '--max-workers', '2', '--fleet-lease', '2s', '--health-interval', '200ms'];
+    const start = (at: number, withFile: boolean): Coordinator => startCoordinator(clones[at]!, withFile ? ['--issues', issues, ...args] : args, marker, GIT_ENV);
+    const fleet = [start(0, true), start(1, true)];
+    const output = () => fleet.map((c) => c.output()).join('\n---\n');
+    let leaderPid = 0;
+    await pollFor(async () => {
+      const verifying = await pg.admin.query(`SELECT verify_pid FROM ${schema}.merge_entries WHERE state = 'merging' AND verify_pid IS NOT NULL`).catch(() => ({ rows: [] }));
+      if (verifying.rows.length === 0) return false;
+      const lease = await pg.admin.query(`SELECT holder FROM ${schema}.leases WHERE name = 'merge'`);
+      leaderPid = Number(String(lease.rows[0]?.holder ?? '').split(':')[1]);
+      return fleet.some((c) => c.pid === leaderPid);
+    }, 30_000, () => `a merge to be verifying:\n${output()}`);
+    const at = fleet.findIndex((c) => c.pid === leaderPid);
+    fleet[at]!.kill('SIGKILL');
+    await fleet[at]!.exited;
+    fleet[at] = start(at, false);
+    const codes = await Promise.all(fleet.map((c) => c.exited));
+    expect(codes, output()).toEqual([0, 0]);
+    const status = await pg.admin.query(`SELECT status, count(*)::int AS n FROM ${schema}.issues GROUP BY status`);
+    expect(Object.fromEntries(status.rows.map((r: { status: string; n: number }) => [r.status, r.n])), output()).toEqual({ done: ids.length });
+    for (const id of ids) expect(subjects(bare).filter((s) => s === `${id}: fix ${id}`), id).toHaveLength(1);
+    const open = await pg.admin.query(`SELECT count(*)::int AS n FROM ${schema}.merge_entries WHERE state IN ('queued', 'merging')`);
+    expect(open.rows[0].n).toBe(0);
+  }, 60_000);
 });
 
 async function pollFor(check: () => Promise<boolean>, timeoutMs: number, what: () => string): Promise<void> {
