@@ -117,8 +117,8 @@ export class Merger {
 
   private async recover(): Promise<void> {
     try {
-      // In a fleet of checkouts, what the leader before left merging is looked for on the remote's target.
-      await this.deps.remote?.syncTarget();
+      // In a fleet of checkouts, what the leader before left merging is looked for on the remote's target (pull requests move no target).
+      if (this.settings.mode === 'local') await this.deps.remote?.syncTarget();
       await recoverInterruptedMerges({ ...this.deps, outcomes: this.outcomes, now: () => this.deps.clock.now() }, this.settings.mode);
       this.recovered = true;
     } catch (error) {

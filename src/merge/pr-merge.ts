@@ -23,7 +23,10 @@ export class PullRequestMerge {
     const entry = isPromise(taken) ? await taken : taken;
     const asked = store.getIssue(entry.issueId);
     const issue = isPromise(asked) ? await asked : asked;
-    if (!issue || (await git.commitOf(`refs/heads/${entry.branch}`)) === null) {
+    const here = (await git.commitOf(`refs/heads/${entry.branch}`)) !== null;
+    // Made in another checkout of the fleet: its coordinator pushed it to the remote they share.
+    const there = !here && deps.remote ? (await deps.remote.fetchBranch(entry.branch)) !== null : false;
+    if (!issue || !(here || there)) {
       await outcomes.reject(entry, 'error', `branch ${entry.branch} no longer exists`);
       return;
     }
@@ -31,7 +34,7 @@ export class PullRequestMerge {
     await this.ctx.beforeLanding();
     const opened = await openPullRequest(
       git,
-      { branch: entry.branch, base: target.branch, title: issue.title, body: pullRequestBody(issue, entry.branch), remote: settings.push ?? 'origin' },
+      { branch: entry.branch, base: target.branch, title: issue.title, body: pullRequestBody(issue, entry.branch), remote: settings.push ?? 'origin', pushed: there },
       settings.env,
     );
     if (opened.ok) {

@@ -9,6 +9,8 @@ export interface PullRequest {
   body: string;
   /** Remote the branch is pushed to first. */
   remote: string;
+  /** The branch is on the remote already (its coordinator, in another checkout, pushed it): only the pull request is opened. */
+  pushed?: boolean;
 }
 
 export type PullRequestResult = { ok: true; url: string } | { ok: false; reason: string };
@@ -22,8 +24,10 @@ export type PullRequestResult = { ok: true; url: string } | { ok: false; reason:
  */
 export async function openPullRequest(git: Git, pr: PullRequest, env: NodeJS.ProcessEnv): Promise<PullRequestResult> {
   // harness/* branches belong to the harness: a retried issue's new branch replaces the old one.
-  const push = await git.try(['push', '--quiet', '--force', pr.remote, `refs/heads/${pr.branch}:refs/heads/${pr.branch}`]);
-  if (push.code !== 0) return { ok: false, reason: `push of ${pr.branch} to ${pr.remote} failed: ${firstLines(push.stderr)}` };
+  if (!pr.pushed) {
+    const push = await git.try(['push', '--quiet', '--force', pr.remote, `refs/heads/${pr.branch}:refs/heads/${pr.branch}`]);
+    if (push.code !== 0) return { ok: false, reason: `push of ${pr.branch} to ${pr.remote} failed: ${firstLines(push.stderr)}` };
+  }
   const args = ['pr', 'create', '--head', pr.branch, '--base', pr.base, '--title', pr.title, '--body', pr.body];
   const out = await runProgram('gh', args, { cwd: git.repoDir, env: { ...env, GH_PROMPT_DISABLED: '1', NO_COLOR: '1' } });
   const url = lastUrl(out.stdout) ?? (/already exists/i.test(out.stderr) ? lastUrl(out.stderr) : null);

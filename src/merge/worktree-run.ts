@@ -112,8 +112,9 @@ export async function setUpWorktreeRun(options: WorktreeRunOptions): Promise<Wor
   if (leftovers.length > 0) throw leftoverError(leftovers, workspaces);
 
   const leadership = options.leadership ?? null;
-  // A fleet that pushes its target merges through that remote, so its coordinators may work in checkouts of their own.
-  const remote = leadership && merge.mode === 'local' && merge.push !== null ? new SharedRemote(git, merge.push, target) : null;
+  // A fleet that pushes its target (or opens pull requests) merges through that remote, so its coordinators may work in checkouts of their own.
+  const shared = merge.mode === 'pr' ? (merge.push ?? 'origin') : merge.push;
+  const remote = leadership && shared !== null ? new SharedRemote(git, shared, target) : null;
   const merger = new Merger(
     {
       store: leadership ? leaderOnly(store, leadership) : store,

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { isAlive } from '../../src/runtime/processes.js';
@@ -174,6 +174,44 @@ describePg('harness run --store --worktrees', () => {
     for (const id of ids) expect(subjects(bare).filter((s) => s === `${id}: fix ${id}`), id).toHaveLength(1);
     const open = await pg.admin.query(`SELECT count(*)::int AS n FROM ${schema}.merge_entries WHERE state IN ('queued', 'merging')`);
     expect(open.rows[0].n).toBe(0);
+  }, 60_000);
+
+  it('opens a pull request for every branch of a fleet of checkouts, from whichever checkout leads', async () => {
+    const origin = makeRepo();
+    cleanups.push(origin.cleanup);
+    const marker = `fleet-remote-pr-${Date.now()}`;
+    markers.push(marker);
+    const bare = join(origin.root, 'remote.git');
+    git(origin.root, 'clone', '-q', '--bare', origin.repo, bare);
+    const clones = ['one', 'two'].map((name) => {
+      const dir = join(origin.root, name);
+      git(origin.root, 'clone', '-q', bare, dir);
+      return dir;
+    });
+    const bin = join(origin.root, 'bin');
+    mkdirSync(bin);
+    copyFileSync(join(import.meta.dirname, '..', 'fixtures', 'merge', 'gh.mjs'), join(bin, 'gh'));
+    chmodSync(join(bin, 'gh'), 0o755);
+    const ghLog = join(origin.root, 'gh-calls.jsonl');
+    const schema = pg.schema();
+    const ids = ['P1', 'P2', 'P3', 'P4'];
+    const issues = writeIssues(origin.root, ids.map((id) => ({ id, title: `fix ${id}`, body: `file: ${id}.txt\ntext: ${id}` })));
+    const config = join(origin.root, 'harness.config.json');
+    writeFileSync(config, JSON.stringify({ merge: { mode: 'pr' } }));
+    const args = ['--store', fleetUrl(schema), '--config', config, '--worktrees', '--issues', issues, '--agent', AGENT, '--min-workers', '2', '--max-workers', '2', '--fleet-lease', '2s'];
+    const env = { ...GIT_ENV, PATH: `${bin}:${process.env.PATH}`, FAKE_GH_LOG: ghLog };
+    const fleet = clones.map((dir) => startCoordinator(dir, args, marker, env));
+    const codes = await Promise.all(fleet.map((c) => c.exited));
+    const output = fleet.map((c) => c.output()).join('\n---\n');
+    expect(codes, output).toEqual([0, 0]);
+    const entries = await pg.admin.query(`SELECT issue_id, state FROM ${schema}.merge_entries WHERE state = 'opened' ORDER BY issue_id`);
+    expect(entries.rows.map((r: { issue_id: string }) => r.issue_id), output).toEqual(ids);
+    // One pull request a branch, each branch on the remote as the checkout that made it committed it.
+    const heads = readFileSync(ghLog, 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as string[])[3]);
+    expect(heads.sort()).toEqual(ids.map((id) => `harness/${id}`));
+    for (const id of ids) expect(git(bare, 'log', '-1', '--format=%s', `harness/${id}`)).toBe(`${id}: fix ${id}`);
+    const sessions = await pg.admin.query(`SELECT DISTINCT coordinator_id FROM ${schema}.sessions`);
+    expect(sessions.rows.length).toBe(2);
   }, 60_000);
 });
 
