@@ -225,9 +225,13 @@ export class Engine {
 
   /** The store failed (`operation` is what it could not do): stop the run, once, with `error`. */
   fail(operation: string, error: unknown): void {
-    if (this.failure !== null) return;
-    this.failure = error;
     const message = error instanceof Error ? error.message : String(error);
+    if (this.failure !== null) {
+      // The run ends on the first failure; a claim or an import that fails after it still ends, or the run would wait for it.
+      if (operation === 'claim' || operation === 'import issues') this.feed({ type: 'store-failed', operation, message });
+      return;
+    }
+    this.failure = error;
     this.feed({ type: 'store-failed', operation, message });
   }
 

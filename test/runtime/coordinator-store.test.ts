@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StoreFailure } from '../../src/errors.js';
+import { FencedError, StoreFailure } from '../../src/errors.js';
 import { SimulatedRunner } from '../../src/loadtest/sim-runner.js';
 import { VirtualClock } from '../../src/runtime/clock.js';
 import { Coordinator } from '../../src/runtime/coordinator.js';
@@ -110,5 +110,37 @@ describe('Coordinator and its store', () => {
     ]);
     expect(sessions[0]!.logPath).not.toBe(sessions[1]!.logPath);
     for (const s of sessions) expect(s.logPath).toMatch(new RegExp(`^${logDir}/I-1-1-${s.id}\\.log$`));
+  });
+
+  it('ends when claims in flight fail after another call failed first (a fleet that presumed it dead), rather than waiting for them', async () => {
+    const clock = new VirtualClock(1_000);
+    const store = new MemoryStore();
+    const presumedDead = new FencedError('coordinator c1 may no longer claim an issue: the fleet presumed it dead');
+    const held: (() => void)[] = [];
+    // Claims answered later, as a store across the network answers them; they fail once released.
+    Object.assign(store, { claim: () => new Promise((_, reject) => held.push(() => reject(presumedDead))) });
+    const runner = new SimulatedRunner(clock, () => ({ durationMs: 1_000, fails: false, stalls: false }), { progressEveryMs: 100 });
+    const coordinator = new Coordinator(
+      { issues: issues(5), store, runner },
+      { cwd: '/tmp', clock, processes: NO_PROCESSES, scaleConfig: { minWorkers: 2, maxWorkers: 2, healthCheckIntervalMs: 500 } },
+    );
+    const done = coordinator.run();
+    const outcome = done.then(
+      () => 'finished',
+      (error: unknown) => error,
+    );
+    for (let i = 0; i < 20 && held.length < 2; i++) await flush();
+    expect(held.length).toBe(2);
+    // The lease's renewal fails first (the fleet declared this coordinator dead), then the claims it had in flight.
+    coordinator.engine.guard('renew the coordinator lease', () => Promise.reject(new FencedError('coordinator c1 may no longer renew its lease')));
+    await flush();
+    for (const release of held) release();
+    for (let i = 0; i < 20; i++) {
+      await flush();
+      clock.advance(100);
+    }
+    const ended = await Promise.race([outcome, new Promise((resolve) => setTimeout(() => resolve('still running'), 2_000))]);
+    expect(ended).toBeInstanceOf(FencedError);
+    expect((ended as Error).message).toMatch(/may no longer renew its lease/);
   });
 });

@@ -165,7 +165,9 @@ function storeFailed(s: RunState, operation: string, message: string, now: numbe
     out.push({ type: 'emit', name: 'run:failed', payload: { at: now, reason: s.failure } });
   }
   s.admitting = false;
+  // The call that failed is over: nothing waits for its answer.
   if (operation === 'claim') s.claimsInFlight = Math.max(0, s.claimsInFlight - 1);
+  if (operation === 'import issues') s.importsInFlight = Math.max(0, s.importsInFlight - 1);
   // Not an interrupt: run:failed says why the sessions are being stopped.
   stop(s, true, now, out, true);
 }
