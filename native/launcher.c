@@ -56,9 +56,12 @@
  * that names none is stopped, since nothing else would ever stop it.
  *
  * The launcher ignores SIGINT, SIGTERM and SIGHUP, which the harness handles
- * for the whole run, and exits when its stdin closes; agents still running
- * then are left to the harness (or, after a crash, to the next run's
- * recovery).
+ * for the whole run. When its stdin closes (or its stdout breaks) the
+ * harness is done with it, or gone (killed with SIGKILL, say): agents still
+ * running then are stopped with everything they started, SIGTERM and then
+ * SIGKILL after the grace period, and the launcher exits once they are.
+ * Nothing could record what they do any more, and their issues go back to
+ * the queue for others (the next run's recovery, or a fleet's coordinators).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -241,9 +244,13 @@ static void out_event(const char *type, const char *key, const char *a, const ch
 }
 
 /* Everything said this turn in one write. The harness gone: nothing to do but leave. */
+/* Stdin closed or stdout broken: the harness is done with this launcher, or gone. */
+static int harness_gone = 0;
+
 static void out_flush(void) {
   if (out_len == 0) return;
-  if (write_all(STDOUT_FILENO, out_buf, out_len) == -1) _exit(0);
+  /* Nobody reads what the sessions still running say while they are stopped. */
+  if (!harness_gone && write_all(STDOUT_FILENO, out_buf, out_len) == -1) harness_gone = 1;
   out_len = 0;
 }
 
@@ -1021,7 +1028,8 @@ int main(void) {
       streams = xmalloc(fds_cap * sizeof *streams);
     }
     size_t nfds = 0;
-    fds[nfds++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+    /* A negative descriptor is left out by poll: once the harness is gone, stdin is not read again. */
+    fds[nfds++] = (struct pollfd){.fd = harness_gone ? -1 : STDIN_FILENO, .events = POLLIN};
     fds[nfds++] = (struct pollfd){.fd = sigchld_pipe[0], .events = POLLIN};
     int64_t deadline = next_heartbeat;
     for (size_t i = 0; i < session_count; i++) {
@@ -1058,11 +1066,14 @@ int main(void) {
       poll_heartbeats(now);
       next_heartbeat = now + config.heartbeat_poll_ms;
     }
-    if (ready > 0 && fds[0].revents && !read_requests()) {
-      out_flush();
-      return 0;
-    }
+    if (ready > 0 && fds[0].revents && !read_requests()) harness_gone = 1;
     out_flush();
+    if (harness_gone) {
+      /* Each running session gets its SIGTERM once (terminate is idempotent), then its SIGKILL from run_timers. */
+      for (size_t i = 0; i < session_count; i++)
+        if (!sessions[i]->finished && sessions[i]->pid > 0) terminate(sessions[i], now);
+    }
     collect_sessions();
+    if (harness_gone && session_count == 0) return 0;
   }
 }
