@@ -14,7 +14,7 @@ import type { SessionRunner } from '../agents/types.js';
 import type { HarnessConfig } from '../config/types.js';
 import { EventBus } from '../core/events.js';
 import type { IssueStatus } from '../core/states.js';
-import { FencedError, UsageError } from '../errors.js';
+import { FencedError, StoreError, UsageError } from '../errors.js';
 import { realClock } from '../runtime/clock.js';
 import { Coordinator } from '../runtime/coordinator.js';
 import { sessionLogPath } from '../runtime/coordinator-parts.js';
@@ -24,7 +24,7 @@ import { systemProcesses } from '../runtime/processes.js';
 import { firstProblems, readIssuesFile } from '../sources/issues-file.js';
 import { stateFiles } from '../store/layout.js';
 import { openPostgresStore, type PostgresStore } from '../store/postgres/index.js';
-import { storeTarget } from '../store/postgres/url.js';
+import { maskUrl, storeTarget } from '../store/postgres/url.js';
 import type { SessionRow } from '../store/types.js';
 import { terminalSafeLines } from '../text/escape.js';
 import { VERSION } from '../version.js';
@@ -41,7 +41,7 @@ function refusals(config: HarnessConfig, options: RunOptions): string | null {
   if (config.workspace.mode === 'worker') return "workspace mode worker with --store: a fleet's coordinators run in shared or worktree mode (each worker's worktree is named by a number every coordinator has); use --worktrees";
   if (options.watchMs !== undefined) return '--watch with --store: a fleet works through its backlog and ends; start a coordinator again (or add issues with another one) for new work';
   if (options.fresh) return '--fresh moves a SQLite state aside; a PostgreSQL store is shared by the fleet: use another schema (…?schema=<name>) for a new backlog';
-  if (options.retryFailed) return '--retry-failed with --store is not supported yet: retry the issues on a SQLite state, or add them again under new ids';
+  if (options.retryFailed) return '--retry-failed with --store is not supported: retry the failed issues with `harness retry <id>... --store <url>` (the fleet takes them up), then run';
   if (options.forceUnlock) return '--force-unlock is for a SQLite state; a fleet has no run lock (a silent coordinator is presumed dead after fleet.leaseMs)';
   if (options.metricsPort !== undefined) return '--metrics-port with --store is not supported yet: use `harness metrics --store <url>`';
   return null;
@@ -66,6 +66,8 @@ export async function prepareFleetRun(options: RunOptions, io: RunIO): Promise<P
   const statePath = resolve(io.cwd, config.state);
   const files = stateFiles(statePath);
   const target = storeTarget(url);
+  // With no issues of its own, a coordinator only joins a backlog that is there: a mistyped schema is said so, never created.
+  if (!parsed) await checkSchemaExists(target.url, target.schema);
   const store: PostgresStore = await openPostgresStore(target.url, {
     schema: target.schema,
     applicationName: `harness ${hostname()}:${process.pid}`,
@@ -216,4 +218,19 @@ async function setUpFleetWorktrees(
     issueIds: context.issueIds,
     leadership: new MergeLeadership({ lease: store, clock: realClock, ttlMs: config.fleet.leaseMs }),
   });
+}
+
+/** A schema that holds no harness store yet: refused (exit 2) with what to do, before anything would create it. */
+async function checkSchemaExists(url: string, schema: string): Promise<void> {
+  const { PgReader } = await import('../metrics/pg/index.js');
+  try {
+    await (await PgReader.open(url, { schema })).close();
+  } catch (error) {
+    if (error instanceof StoreError && /^no harness store in schema/.test(error.message)) {
+      throw new UsageError(
+        `no issues to work on: ${maskUrl(url)} has no harness store in schema ${schema} yet: pass --issues <file> (which creates it), or check the schema the fleet uses (?schema= in the URL)`,
+      );
+    }
+    throw error;
+  }
 }

@@ -146,9 +146,16 @@ describePg('joining a fleet with no issues of its own', () => {
   it('refuses a store that holds no issues yet, saying what to do, and runs nothing', async () => {
     const s = setUp(1, 'fleet-empty');
     const schema = pg.schema();
-    const coordinator = startCoordinator(s.dir, ['--store', fleetUrl(schema), '--agent', RECORD], s.marker, { RECORD_TO: s.record });
-    expect(await coordinator.exited).toBe(2);
-    expect(coordinator.output()).toMatch(/no issues to work on: the fleet's store .* holds none yet: pass --issues <file>, or start this coordinator once another has added its issues/);
+    // A schema that is not there (mistyped, say) is said so, and not created.
+    const missing = startCoordinator(s.dir, ['--store', fleetUrl(schema), '--agent', RECORD], s.marker, { RECORD_TO: s.record });
+    expect(await missing.exited).toBe(2);
+    expect(missing.output()).toMatch(/no issues to work on: postgres:.* has no harness store in schema \w+ yet: pass --issues <file> \(which creates it\), or check the schema/);
+    expect((await pg.admin.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [schema])).rows).toEqual([]);
+    // A store that is there but holds no issue yet.
+    await (await pg.open({ schema })).close();
+    const empty = startCoordinator(s.dir, ['--store', fleetUrl(schema), '--agent', RECORD], s.marker, { RECORD_TO: s.record });
+    expect(await empty.exited).toBe(2);
+    expect(empty.output()).toMatch(/no issues to work on: the fleet's store .* holds none yet: pass --issues <file>, or start this coordinator once another has added its issues/);
     expect(recordedEvents(s.record)).toEqual([]);
   }, 30_000);
 
