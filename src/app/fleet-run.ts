@@ -7,7 +7,7 @@
  * renews its lease, requeues the sessions of coordinators that went
  * silent, and reads the queue the others change.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { SessionRunner } from '../agents/types.js';
@@ -160,7 +160,7 @@ export async function prepareFleetRun(options: RunOptions, io: RunIO): Promise<P
           leaseMs,
           fleetMaxWorkers: config.fleet.maxWorkers,
           // Its branches exist only in its checkout (or the remote it pushes them to): the fleet merges in one place.
-          checkout: worktreeRun?.mergesIn ?? null,
+          checkout: worktreeRun?.mergesIn ?? `shared:${hostname()}:${realpathSync(io.cwd)}`,
         });
         member.start(running, leaseMs);
         let fenced = false;

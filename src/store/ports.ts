@@ -269,10 +269,11 @@ export interface CoordinatorInfo {
    * Where its branches can be merged from, in worktree mode: its
    * repository's checkout as `host:path` (a branch exists only in the
    * checkout that made it), or `remote:<url>` when the fleet merges through
-   * a remote its checkouts share (merge.push); null or absent when it
-   * merges nothing. A fleet merges in one place: joining is refused while
-   * coordinators of another are live, or its branches still wait in the
-   * merge queue.
+   * a remote its checkouts share (merge.push); `shared:host:path` when it
+   * merges nothing (no worktrees). A fleet merges in one place, or not at
+   * all: joining is refused while coordinators merging elsewhere (or not
+   * merging, for one that merges) are live, or while another place's
+   * branches still wait in the merge queue. Absent: not checked.
    */
   checkout?: string | null;
 }

@@ -94,7 +94,7 @@ describePg('harness run --store --worktrees', () => {
     }, 20_000, () => `a session to be running:\n${live.output()}`);
     const other = startCoordinator(second.repo, [...args, '--agent', AGENT], marker, GIT_ENV);
     expect(await other.exited, other.output()).toBe(2);
-    expect(other.output()).toMatch(/this fleet merges in the checkout on \S+ in \S+ \(coordinator \S+ is live there\).*run this coordinator there, or without --worktrees; checkouts of their own share a merge queue through one remote/);
+    expect(other.output()).toMatch(/this fleet merges in the checkout on \S+ in \S+ \(coordinator \S+ is live there\).*run this coordinator there, or give every checkout the remote they share/);
     live.kill('SIGTERM');
     await live.exited;
   }, 40_000);

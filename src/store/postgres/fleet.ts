@@ -81,37 +81,59 @@ function reapedOf(rows: readonly { id: string; host: string; pid: number }[], lo
 const CHECKOUT_LOCK = "SELECT pg_advisory_xact_lock(1213353555, hashtext(current_schema() || ':fleet-checkout'))";
 
 /**
- * Refuse a coordinator that would merge in `checkout` while the fleet
- * merges in another: a live coordinator of that checkout, or branches of
- * the last one still waiting in the merge queue (they exist only there).
+ * Refuse a coordinator whose work would not reach where the fleet merges:
+ * one that merges elsewhere while a coordinator merging in another place
+ * is live, or while that place's branches still wait in the merge queue
+ * (they exist only there); one that merges nothing (`shared:`, no
+ * --worktrees) while a coordinator merging is live, or one that merges
+ * while such a coordinator is live (its work would stay in its checkout).
  */
 async function checkCheckout(tx: Tx, checkout: string): Promise<void> {
   await tx.run(CHECKOUT_LOCK);
+  const shared = checkout.startsWith(SHARED);
   const live = await tx.row<{ id: string; checkout: string }>(
-    "SELECT id, checkout FROM coordinators WHERE state = 'live' AND checkout IS NOT NULL AND checkout <> $1 ORDER BY token LIMIT 1",
-    [checkout],
+    `SELECT id, checkout FROM coordinators WHERE state = 'live' AND checkout IS NOT NULL AND checkout <> $1
+       AND (starts_with(checkout, '${SHARED}') <> $2 OR NOT $2) ORDER BY token LIMIT 1`,
+    [checkout, shared],
   );
+  if (live && shared) {
+    throw new UsageError(
+      `this fleet merges in ${mergePlace(live.checkout)} (coordinator ${live.id} runs with --worktrees), and work done without --worktrees stays in its own checkout, never merged: ` +
+        'run this coordinator with --worktrees there, or in a checkout of its own with merge.push naming the remote the fleet shares',
+    );
+  }
+  if (live && live.checkout.startsWith(SHARED)) {
+    throw new UsageError(
+      `coordinator ${live.id} of this fleet runs without --worktrees (in ${mergePlace(live.checkout)}), so its work is never merged: ` +
+        'a fleet merges with every coordinator or with none; run this one without --worktrees too, or stop that one first',
+    );
+  }
   if (live) {
     throw new UsageError(
       `this fleet merges in ${mergePlace(live.checkout)} (coordinator ${live.id} is live there), and a branch exists only where it was made: ` +
-        'run this coordinator there, or without --worktrees; checkouts of their own share a merge queue through one remote (merge.push, the same URL everywhere)',
+        'run this coordinator there, or give every checkout the remote they share (merge.push, the same URL everywhere)',
     );
   }
+  if (shared) return;
   const waiting = await tx.row<{ checkout: string; n: number }>(
-    `SELECT (SELECT checkout FROM coordinators WHERE checkout IS NOT NULL ORDER BY token DESC LIMIT 1) AS checkout,
+    `SELECT (SELECT checkout FROM coordinators WHERE checkout IS NOT NULL AND NOT starts_with(checkout, '${SHARED}') ORDER BY token DESC LIMIT 1) AS checkout,
             (SELECT count(*) FROM merge_entries WHERE state IN ('queued', 'merging')) AS n`,
   );
   if (waiting && waiting.checkout !== null && waiting.checkout !== checkout && Number(waiting.n) > 0) {
     throw new UsageError(
       `the merge queue holds ${waiting.n} branch(es) made for ${mergePlace(waiting.checkout)}, which exist only there: ` +
-        'start a coordinator with --worktrees there to merge them first, or run this one without --worktrees',
+        'start a coordinator with --worktrees there to merge them first',
     );
   }
 }
 
+/** The prefix of a coordinator that merges nothing (no --worktrees): `shared:<host>:<path>`. */
+const SHARED = 'shared:';
+
 /** Where a coordinator merges, as CoordinatorInfo.checkout records it: `remote:<url>`, or `<host>:<path>` of a checkout. */
 function mergePlace(checkout: string): string {
   if (checkout.startsWith('remote:')) return `the remote ${checkout.slice('remote:'.length)}`;
+  if (checkout.startsWith(SHARED)) return mergePlace(checkout.slice(SHARED.length));
   const at = checkout.indexOf(':');
   return `the checkout on ${checkout.slice(0, at)} in ${checkout.slice(at + 1)}`;
 }
