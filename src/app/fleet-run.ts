@@ -165,8 +165,11 @@ export async function prepareFleetRun(options: RunOptions, io: RunIO): Promise<P
         member.start(running, leaseMs);
         let fenced = false;
         try {
+          // Nothing to do only if the store had nothing left when this coordinator came (not when others took it all meanwhile).
+          const before = await store.countIssues();
           const summary = await running.run();
-          const finished = Object.values(summary.sessions).some((n) => n > 0) ? null : fleetFinishedNote(summary.issues, store.location);
+          const idle = before.backlog + before.queued + before.running + before.merging === 0 && before.done + before.failed > 0 && Object.values(summary.sessions).every((n) => n === 0);
+          const finished = idle ? fleetFinishedNote(summary.issues, store.location) : null;
           if (finished) note(finished);
           for (const failure of summary.failures.slice(0, FAILURES_DESCRIBED)) failureSessions.set(failure.id, await store.sessionsForIssue(failure.id));
           return summary;
