@@ -65,7 +65,9 @@ export async function prepareFleetRun(options: RunOptions, io: RunIO): Promise<P
   const agent = await prepareAgent(config, { cwd: io.cwd, env: io.env, workDir: io.cwd });
   const statePath = resolve(io.cwd, config.state);
   const files = stateFiles(statePath);
-  const target = storeTarget(url);
+  // The URL's ?schema=, else HARNESS_STORE_SCHEMA, else harness: as the reading commands and the dashboard take it.
+  const inUrl = storeTarget(url);
+  const target = inUrl.url === url && io.env.HARNESS_STORE_SCHEMA ? { url: inUrl.url, schema: io.env.HARNESS_STORE_SCHEMA } : inUrl;
   // With no issues of its own, a coordinator only joins a backlog that is there: a mistyped schema is said so, never created.
   if (!parsed) await checkSchemaExists(target.url, target.schema);
   const store: PostgresStore = await openPostgresStore(target.url, {

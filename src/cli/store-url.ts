@@ -12,8 +12,8 @@ export interface StoreChoice {
  * Which PostgreSQL store a reading command asks for: `--store <url>`, else
  * (unless `--state` names a state file) the configured `store` (config
  * file, HARNESS_STORE_URL); null for a state file. The schema is
- * `--store-schema`, else the URL's `?schema=`, else `harness`, as `harness
- * run --store` reads it.
+ * `--store-schema`, else the URL's `?schema=`, else HARNESS_STORE_SCHEMA,
+ * else `harness`, as `harness run --store` reads it.
  */
 export async function resolveStoreChoice(options: { io: CliIO; store?: string; storeSchema?: string; state?: string; config?: string }): Promise<StoreChoice | null> {
   if (options.store !== undefined && options.state !== undefined) {
@@ -32,7 +32,8 @@ export async function resolveStoreChoice(options: { io: CliIO; store?: string; s
   if (options.storeSchema !== undefined && inUrl !== null && inUrl !== options.storeSchema) {
     throw new UsageError(`--store-schema ${options.storeSchema} and the URL's ?schema=${inUrl} name two schemas: pass one of them`);
   }
-  return { url: target.url, schema: options.storeSchema ?? target.schema };
+  // As harness run reads it: the URL's ?schema=, else HARNESS_STORE_SCHEMA, else harness.
+  return { url: target.url, schema: options.storeSchema ?? inUrl ?? (options.io.env.HARNESS_STORE_SCHEMA || target.schema) };
 }
 
 /** The configured store (config file, HARNESS_STORE_URL), loading the config pipeline only when asked. */

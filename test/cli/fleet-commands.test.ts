@@ -125,6 +125,12 @@ describePg('harness metrics --store and harness status against a server', () => 
     expect(result.stdout).not.toContain(SECRET);
   });
 
+  it('takes the schema from HARNESS_STORE_SCHEMA when neither the URL nor --store-schema names one', async () => {
+    const result = await harness(['status', '--json', '--store', withPassword(PG_URL)], { HARNESS_STORE_SCHEMA: schema });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ store: expect.stringContaining(`(schema ${schema})`), coordinators: [{ host: 'cli-host' }] });
+  });
+
   it('a schema of another name is one line, exit 2', async () => {
     const result = await harness(['status', '--store', withPassword(PG_URL), '--store-schema', 'no_such_fleet_schema']);
     expect(result.code).toBe(2);

@@ -159,6 +159,17 @@ describePg('joining a fleet with no issues of its own', () => {
     expect(recordedEvents(s.record)).toEqual([]);
   }, 30_000);
 
+  it('joins the schema HARNESS_STORE_SCHEMA names when the URL names none', async () => {
+    const s = setUp(1, 'fleet-env-schema');
+    const schema = pg.schema();
+    const url = new URL(fleetUrl(schema));
+    url.searchParams.delete('schema');
+    const coordinator = startCoordinator(s.dir, ['--store', url.toString(), '--issues', s.file, '--agent', RECORD], s.marker, { RECORD_TO: s.record, HARNESS_STORE_SCHEMA: schema });
+    expect(await coordinator.exited, coordinator.output()).toBe(0);
+    expect(coordinator.output()).toContain(`(schema ${schema})`);
+    expect((await pg.admin.query(`SELECT count(*)::int AS n FROM ${schema}.issues WHERE status = 'done'`)).rows[0].n).toBe(1);
+  }, 30_000);
+
   it('says there is nothing to do when every issue of the store is finished, and how to add or retry', async () => {
     const s = setUp(2, 'fleet-finished');
     const schema = pg.schema();
