@@ -41,7 +41,9 @@ export async function resolveConfig(options: ResolveConfigOptions): Promise<Reso
     envLayer(options.env ?? process.env),
     flagLayer(options.flags ?? {}),
   ];
-  const { config, sources } = mergeLayers(DEFAULT_CONFIG, layers);
+  const merged = mergeLayers(DEFAULT_CONFIG, layers);
+  const { sources } = merged;
+  const config = withPoolDefault(merged, layers);
   const crossField = checkCrossFieldRules(config);
   const problems = [...layers.flatMap((layer) => layer.problems), ...crossField.map((p) => p.message)];
   if (problems.length > 0) {
@@ -67,8 +69,19 @@ export async function validateConfigFile(file: string, cwd: string): Promise<str
     throw error;
   }
   const layer = await parseFileLayer(raw, cwd);
-  const { config } = mergeLayers(DEFAULT_CONFIG, [layer]);
+  const config = withPoolDefault(mergeLayers(DEFAULT_CONFIG, [layer]), [layer]);
   return [...layer.problems, ...checkCrossFieldRules(config).map((p) => p.message)];
+}
+
+/**
+ * A pool bound below the default smallest pool (`--max-workers 2`) brings
+ * that default down with it, as the scaler does; a minWorkers that was
+ * given (or layers with problems) is left for the rules to judge.
+ */
+function withPoolDefault(merged: ReturnType<typeof mergeLayers>, layers: readonly SourcedLayer[]): HarnessConfig {
+  const { config, sources } = merged;
+  const lowered = sources.minWorkers.kind === 'default' && layers.every((layer) => layer.problems.length === 0) && config.maxWorkers < config.minWorkers;
+  return lowered ? { ...config, minWorkers: config.maxWorkers } : config;
 }
 
 async function parseFileLayer(file: RawConfigFile, cwd: string): Promise<SourcedLayer> {

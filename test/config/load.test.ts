@@ -333,11 +333,12 @@ describe('validateConfigFile', () => {
     expect(await validateConfigFile('harness.config.yaml', cwd)).toEqual([]);
   });
 
-  it('applies cross-field rules against the defaults', async () => {
+  it('applies cross-field rules against the defaults, a pool bound below the default smallest pool bringing it down', async () => {
     const cwd = makeProject({ 'harness.config.json': json({ maxWorkers: 2 }) });
-    expect(await validateConfigFile('harness.config.json', cwd)).toEqual([
-      'maxWorkers: expected ≥ minWorkers (4), received 2: raise maxWorkers or lower minWorkers',
-    ]);
+    expect(await validateConfigFile('harness.config.json', cwd)).toEqual([]);
+    const given = makeProject({ 'harness.config.json': json({ maxWorkers: 2, minWorkers: 3 }) });
+    expect(await validateConfigFile('harness.config.json', given)).toEqual(['maxWorkers: expected ≥ minWorkers (3), received 2: raise maxWorkers or lower minWorkers']);
+    expect((await resolveConfig({ cwd, env: {} })).config).toMatchObject({ maxWorkers: 2, minWorkers: 2 });
   });
 
   it('returns a parse failure as a problem', async () => {
