@@ -113,7 +113,7 @@ export class FleetMember {
       const self = (await this.o.store.listCoordinators()).find((c) => c.id === this.id);
       if (!self || self.state === 'live') return null;
       return (
-        `coordinator ${this.id} stopped: the fleet presumed it dead (${self.endedBy ?? self.state}), and its sessions went back to the queue for others; ` +
+        `coordinator ${this.id} stopped: the fleet presumed it dead (${self.endedBy ?? self.state}), and its sessions went back to the queue for others (a session end it printed after that was not recorded: the fleet redoes the issue); ` +
         'what it did after that was refused. Start harness again to rejoin the fleet'
       );
     } catch {

@@ -52,7 +52,7 @@ export class Membership {
     if (!row || row.state !== 'live') {
       throw new FencedError(
         `coordinator ${self.id} may no longer ${doing}: the fleet ${row?.ended_by ? `presumed it dead (${row.ended_by})` : 'no longer lists it as live'}, ` +
-          'and its sessions went back to the queue for others; this coordinator stops. Start harness again to rejoin the fleet',
+          'and its sessions went back to the queue for others (a session end it printed after that was not recorded: the fleet redoes the issue); this coordinator stops. Start harness again to rejoin the fleet',
       );
     }
     if (sessionId === null || row.owner === null) return;
