@@ -2,7 +2,7 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { isAlive } from '../../src/runtime/processes.js';
-import { guardProcesses, waitFor, writeIssues } from '../helpers/cli.js';
+import { guardProcesses, processesWithMarker, waitFor, writeIssues } from '../helpers/cli.js';
 import { fleetUrl, startCoordinator, type Coordinator } from '../helpers/fleet.js';
 import { describeWithPostgres, pgStores } from '../helpers/postgres.js';
 import { GIT_ENV, git, makeRepo, subjects } from '../merge/repo.js';
@@ -72,8 +72,8 @@ describePg('harness run --store --worktrees', () => {
       expect(subjects(temp.repo).filter((s) => s === `${id}: fix ${id}`), id).toHaveLength(1);
     }
     expect(git(temp.repo, 'status', '--porcelain', '--untracked-files=no')).toBe('');
-    // No verify nor agent outlived the fleet (guardProcesses checks once more after the test).
-    await waitFor(() => true, 10);
+    // No verify nor agent outlives the fleet: the killed leader's launcher stops what it ran within the kill grace, then exits.
+    await waitFor(() => processesWithMarker(marker).length === 0, 15_000, "the fleet's processes to end");
   }, 60_000);
 
   it('refuses a coordinator with --worktrees in another checkout while the fleet merges in one (exit 2)', async () => {
@@ -174,6 +174,7 @@ describePg('harness run --store --worktrees', () => {
     for (const id of ids) expect(subjects(bare).filter((s) => s === `${id}: fix ${id}`), id).toHaveLength(1);
     const open = await pg.admin.query(`SELECT count(*)::int AS n FROM ${schema}.merge_entries WHERE state IN ('queued', 'merging')`);
     expect(open.rows[0].n).toBe(0);
+    await waitFor(() => processesWithMarker(marker).length === 0, 15_000, "the fleet's processes to end");
   }, 60_000);
 
   it('opens a pull request for every branch of a fleet of checkouts, from whichever checkout leads', async () => {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { FIXTURES, guardProcesses, recordedEvents, tempDir, waitFor, writeIssues } from '../helpers/cli.js';
+import { FIXTURES, guardProcesses, processesWithMarker, recordedEvents, tempDir, waitFor, writeIssues } from '../helpers/cli.js';
 import { fleetUrl, startCoordinator, type Coordinator } from '../helpers/fleet.js';
 import { describeWithPostgres, pgStores } from '../helpers/postgres.js';
 
@@ -92,8 +92,8 @@ describePg('a fleet of harness processes on one PostgreSQL store', () => {
       lost += issue.outcomes.length - 1;
     }
     expect(lost).toBeGreaterThan(0);
-    // No agent of a killed coordinator outlived the fleet (guardProcesses checks once more after the test).
-    await waitFor(() => true, 10);
+    // No agent of a killed coordinator outlives the fleet: its launcher stops what it ran within the kill grace, then exits.
+    await waitFor(() => processesWithMarker(s.marker).length === 0, 15_000, "the fleet's processes to end");
   }, 150_000);
 
   it("refuses a paused coordinator's late writes once its lease ran out, and it stops", async () => {
