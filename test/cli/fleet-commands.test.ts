@@ -125,6 +125,16 @@ describePg('harness metrics --store and harness status against a server', () => 
     expect(result.stdout).not.toContain(SECRET);
   });
 
+  it("states the fleet's cap on sessions, the tightest of its live coordinators'", async () => {
+    const store = await pg.open();
+    await store.joinFleet({ host: 'capped', pid: 7, processStart: null, version: '1', maxWorkers: 4, startedAt: Date.now(), leaseMs: 600_000, fleetMaxWorkers: 5 });
+    const text = await harness(['status', '--store', PG_URL, '--store-schema', store.schema]);
+    expect(text.stdout).toMatch(/1 live coordinator\(s\) of 1 recorded · at most 5 sessions across the fleet \(fleet\.maxWorkers\)/);
+    const json = await harness(['status', '--json', '--store', PG_URL, '--store-schema', store.schema]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ fleetMaxWorkers: 5 });
+    expect(JSON.parse((await harness(['status', '--json', '--store', PG_URL, '--store-schema', schema])).stdout)).toMatchObject({ fleetMaxWorkers: null });
+  });
+
   it('takes the schema from HARNESS_STORE_SCHEMA when neither the URL nor --store-schema names one', async () => {
     const result = await harness(['status', '--json', '--store', withPassword(PG_URL)], { HARNESS_STORE_SCHEMA: schema });
     expect(result.code, result.stderr).toBe(0);

@@ -45,7 +45,8 @@ export async function statusCommand(options: StatusCommandOptions): Promise<numb
       }
       const { renderStatusTable } = await import('../../metrics/render-fleet.js');
       const live = status.coordinators.filter((c) => c.status === 'live').length;
-      const head = status.coordinators.length === 0 ? 'no coordinator has joined this fleet yet' : `${live} live coordinator(s) of ${status.coordinators.length} recorded`;
+      const cap = status.fleetMaxWorkers === null ? '' : ` · at most ${status.fleetMaxWorkers} sessions across the fleet (fleet.maxWorkers)`;
+      const head = status.coordinators.length === 0 ? 'no coordinator has joined this fleet yet' : `${live} live coordinator(s) of ${status.coordinators.length} recorded${cap}`;
       io.stdout.write(`${status.store} · ${head}\n${status.coordinators.length === 0 ? '' : renderStatusTable(status.coordinators) + '\n'}`);
       return 0;
     } finally {
