@@ -19,6 +19,7 @@ import { realClock } from '../runtime/clock.js';
 import { Coordinator } from '../runtime/coordinator.js';
 import { sessionLogPath } from '../runtime/coordinator-parts.js';
 import { FleetMember } from '../runtime/fleet-member.js';
+import { mergeSettingsOf } from '../merge/settings-text.js';
 import { fleetFinishedNote } from './run-state.js';
 import { systemProcesses } from '../runtime/processes.js';
 import { firstProblems, readIssuesFile } from '../sources/issues-file.js';
@@ -163,6 +164,8 @@ export async function prepareFleetRun(options: RunOptions, io: RunIO): Promise<P
           fleetMaxWorkers: config.fleet.maxWorkers,
           // Its branches exist only in its checkout (or the remote it pushes them to): the fleet merges in one place.
           checkout: worktreeRun?.mergesIn ?? `shared:${hostname()}:${realpathSync(io.cwd)}`,
+          // The leader merges every coordinator's branches with its own settings: the fleet's must agree.
+          mergeSettings: worktreeRun ? mergeSettingsOf(config.merge) : null,
         });
         member.start(running, leaseMs);
         let fenced = false;

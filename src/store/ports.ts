@@ -276,6 +276,13 @@ export interface CoordinatorInfo {
    * branches still wait in the merge queue. Absent: not checked.
    */
   checkout?: string | null;
+  /**
+   * How it merges, when it does (worktree mode): its merge settings as one
+   * text (mergeSettingsOf). The leader merges every coordinator's branches
+   * with its own settings, so one with other settings is refused while a
+   * coordinator merging is live. Absent: not checked.
+   */
+  mergeSettings?: string | null;
 }
 
 export type CoordinatorState = 'live' | 'ended' | 'dead';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FencedError, UsageError } from '../../src/errors.js';
+import { mergeSettingsOf } from '../../src/merge/settings-text.js';
 import type { CoordinatorInfo } from '../../src/store/ports.js';
 import type { PostgresStore } from '../../src/store/postgres/index.js';
 import { describeWithPostgres, pgStores } from '../helpers/postgres.js';
@@ -83,6 +84,21 @@ describePg('a fleet on PostgreSQL', () => {
     const merging = await pg.open({ schema: a.schema });
     const refusedMerging = await merging.joinFleet(info({ pid: 7, checkout: 'host-a:/work/repo' })).catch((error: Error) => error);
     expect((refusedMerging as Error).message).toMatch(/coordinator \S+ of this fleet runs without --worktrees \(in the checkout on host-e in \/e\), so its work is never merged/);
+  });
+
+  it('refuses a coordinator that would merge with other settings than a live one, naming both', async () => {
+    const a = await pg.open();
+    const b = await pg.open({ schema: a.schema });
+    const c = await pg.open({ schema: a.schema });
+    const local = mergeSettingsOf({ mode: 'local', strategy: 'rebase', verify: ['npm', 'test'], target: 'main', batchSize: 1 });
+    const pr = mergeSettingsOf({ mode: 'pr', strategy: 'rebase', verify: null, target: 'main', batchSize: 1 });
+    await a.joinFleet(info({ pid: 1, checkout: 'remote:/srv/repo.git', mergeSettings: local }));
+    await b.joinFleet(info({ pid: 2, host: 'host-b', checkout: 'remote:/srv/repo.git', mergeSettings: local }));
+    const refused = await c.joinFleet(info({ pid: 3, host: 'host-c', checkout: 'remote:/srv/repo.git', mergeSettings: pr })).catch((error: Error) => error);
+    expect(refused).toBeInstanceOf(UsageError);
+    expect((refused as Error).message).toMatch(
+      /merges with mode local, strategy rebase, verify "npm test", target main, batch 1, this one with mode pr, strategy rebase, verify none, target main, batch 1: .*give every coordinator the same merge settings/,
+    );
   });
 
   it('declares a coordinator whose lease ran out dead, requeues its sessions as lost, and refuses its late writes', async () => {

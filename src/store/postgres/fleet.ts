@@ -127,6 +127,19 @@ async function checkCheckout(tx: Tx, checkout: string): Promise<void> {
   }
 }
 
+/** Refuse a coordinator that would merge with other settings than a live one's: the leader's would merge its branches. */
+async function checkMergeSettings(tx: Tx, settings: string): Promise<void> {
+  const other = await tx.row<{ id: string; merge_settings: string }>(
+    "SELECT id, merge_settings FROM coordinators WHERE state = 'live' AND merge_settings IS NOT NULL AND merge_settings <> $1 ORDER BY token LIMIT 1",
+    [settings],
+  );
+  if (!other) return;
+  throw new UsageError(
+    `coordinator ${other.id} of this fleet merges with ${other.merge_settings}, this one with ${settings}: ` +
+      "the leader merges every coordinator's branches with its own settings, so give every coordinator the same merge settings (merge.mode, merge.strategy, merge.verify, merge.target, merge.batchSize)",
+  );
+}
+
 /** The prefix of a coordinator that merges nothing (no --worktrees): `shared:<host>:<path>`. */
 const SHARED = 'shared:';
 
@@ -151,13 +164,15 @@ export function postgresFleet(c: PostgresConnection, member: Membership): Promis
     joinFleet: (info) =>
       c.transact('join the fleet', async (tx) => {
         const checkout = info.checkout ?? null;
+        const settings = info.mergeSettings ?? null;
         if (checkout !== null) await checkCheckout(tx, checkout);
+        if (settings !== null) await checkMergeSettings(tx, settings);
         const token = (await tx.row<{ t: number }>("SELECT nextval('fence_seq') AS t"))!.t;
         const id = `${info.host}:${info.pid}:${token}`;
         await tx.run(
-          `INSERT INTO coordinators (id, token, host, pid, process_start, version, max_workers, started_at, lease_ms, state, fleet_max_workers, checkout)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'live', $10, $11)`,
-          [id, token, info.host, info.pid, info.processStart, info.version, info.maxWorkers, info.startedAt, Math.round(info.leaseMs), info.fleetMaxWorkers, checkout],
+          `INSERT INTO coordinators (id, token, host, pid, process_start, version, max_workers, started_at, lease_ms, state, fleet_max_workers, checkout, merge_settings)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'live', $10, $11, $12)`,
+          [id, token, info.host, info.pid, info.processStart, info.version, info.maxWorkers, info.startedAt, Math.round(info.leaseMs), info.fleetMaxWorkers, checkout, settings],
         );
         member.self = { id, token, fleetMaxWorkers: (await tx.row<{ cap: number | null }>(FLEET_CAP))?.cap ?? null };
         return { id, token };

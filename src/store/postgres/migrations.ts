@@ -20,7 +20,7 @@ export const PG_MIGRATIONS: readonly PostgresMigration[] = [
   { version: 1, description: 'the schema of SQLite version 10: issues to outbox', sql: SCHEMA_V1 },
   { version: 2, description: 'a fleet: coordinators and their leases, fenced sessions, workers per coordinator, named leases', sql: SCHEMA_V2 },
   { version: 3, description: 'issues counted by status in shards kept by triggers', sql: SCHEMA_V3 },
-  { version: 4, description: 'the checkout each coordinator merges in', sql: SCHEMA_V4 },
+  { version: 4, description: 'where and how each coordinator merges', sql: SCHEMA_V4 },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.length;
