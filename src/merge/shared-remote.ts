@@ -12,7 +12,7 @@ const FETCHED = 'refs/harness/fetched/';
  * compare-and-swap of the remote's target (a push that holds only while
  * the remote is still at the commit the merge was built on). The remote's
  * target is the truth; a checkout's own target follows it by
- * fast-forward when it can.
+ * fast-forward when it can, and new issue branches start from it.
  */
 export class SharedRemote {
   constructor(
@@ -51,8 +51,8 @@ export class SharedRemote {
    * to build on: the remote's target (this checkout's follows it by
    * fast-forward; one blocked by local changes catches up later). A
    * target the remote does not have yet is pushed there first. Throws
-   * MergeSetupError when the two have diverged: someone moved one of them
-   * by hand.
+   * MergeSetupError when this checkout's has commits the remote's lacks, or
+   * the two have diverged: someone moved one of them by hand.
    */
   async syncTarget(): Promise<string> {
     const { branch } = this.target;
@@ -72,15 +72,38 @@ export class SharedRemote {
       return remote;
     }
     if (await this.git.isAncestor(remote, local)) {
-      // Landed here, not there yet (a push that failed): the remote catches up first.
-      const pushed = await this.git.try(['push', '--quiet', `--force-with-lease=refs/heads/${branch}:${remote}`, this.remote, `${local}:refs/heads/${branch}`]);
-      if (pushed.code !== 0) throw new GitError(`cannot push ${branch} to ${this.remote}: ${firstLines(pushed.stderr)}`);
-      return local;
+      // Merges land on the remote first, so these are commits made here by hand: never pushed for the user.
+      throw new MergeSetupError(
+        `${branch} here (${local.slice(0, 12)}) has commits ${this.remote}'s ${branch} (${remote.slice(0, 12)}) lacks: the fleet's merges land on ${this.remote}'s ${branch}, ` +
+          `so push them (git push ${this.remote} ${branch}) or drop them (git fetch ${this.remote} && git reset --keep ${this.remote}/${branch})`,
+      );
     }
     throw new MergeSetupError(
       `${branch} here (${local.slice(0, 12)}) and on ${this.remote} (${remote.slice(0, 12)}) have diverged: ` +
         `the fleet's merges land on ${this.remote}'s ${branch}, so bring this checkout's ${branch} back to it (git fetch ${this.remote} && git reset --keep ${this.remote}/${branch}), then run again`,
     );
+  }
+
+  /**
+   * Where this checkout's target stands against the remote's, after
+   * fast-forwarding it when it is behind (and its checkout allows):
+   * 'same' (or followed), 'ahead' (it has commits the remote lacks),
+   * 'diverged', or 'unknown' (the remote could not be read, or has no
+   * such branch yet). New issue branches start from the target, so a
+   * checkout of the fleet keeps it at the remote's.
+   */
+  async follow(): Promise<'same' | 'ahead' | 'diverged' | 'unknown'> {
+    const { branch } = this.target;
+    const local = await this.target.head();
+    const fetched = await this.git.try(['fetch', '--quiet', '--no-tags', this.remote, `refs/heads/${branch}`]);
+    if (fetched.code !== 0) return 'unknown';
+    const remote = await this.git.commitOf('FETCH_HEAD');
+    if (remote === null || remote === local) return remote === null ? 'unknown' : 'same';
+    if (await this.git.isAncestor(local, remote)) {
+      await this.target.advance(local, remote, `harness: ${branch} from ${this.remote}`).catch(() => null);
+      return 'same';
+    }
+    return (await this.git.isAncestor(remote, local)) ? 'ahead' : 'diverged';
   }
 
   /**

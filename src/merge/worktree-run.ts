@@ -85,11 +85,14 @@ export async function setUpWorktreeRun(options: WorktreeRunOptions): Promise<Wor
   // One runner for the issue worktrees and the merge queue: git with the run's environment.
   const run = gitRunner(env);
   // First, as it explains best what is wrong with a directory that is not a repository.
+  // In a fleet of checkouts (set below), new branches start from the target as the remote has it.
+  let followRemote: (() => Promise<void>) | undefined;
   const workspaces = await WorktreeManager.open({
     repoDir,
     worktreesDir: join(harnessDir, 'worktrees'),
     ...(merge.target !== null ? { baseBranch: merge.target } : {}),
     run,
+    beforeBranch: () => followRemote?.() ?? Promise.resolve(),
     bootstrap: async (worktree, request) => {
       copyFiles(worktree.path);
       const { issueId, sessionId = null, workerId = null, attempt = null } = request;
@@ -115,6 +118,20 @@ export async function setUpWorktreeRun(options: WorktreeRunOptions): Promise<Wor
   // A fleet that pushes its target (or opens pull requests) merges through that remote, so its coordinators may work in checkouts of their own.
   const shared = merge.mode === 'pr' ? (merge.push ?? 'origin') : merge.push;
   const remote = leadership && shared !== null ? new SharedRemote(git, shared, target) : null;
+  if (remote) {
+    // Work built on commits the remote lacks would carry them onto the fleet's target: refuse to start on them.
+    const standing = await remote.follow();
+    if (standing === 'ahead' || standing === 'diverged') {
+      throw new MergeSetupError(
+        `${target.branch} here has commits ${remote.remote}'s ${target.branch} lacks${standing === 'diverged' ? ', and lacks some of its' : ''}: ` +
+          `the fleet's issues start from and land on ${remote.remote}'s ${target.branch}, so push them first (git push ${remote.remote} ${target.branch}) or drop them ` +
+          `(git fetch ${remote.remote} && git reset --keep ${remote.remote}/${target.branch}), then run again`,
+      );
+    }
+    followRemote = async () => {
+      await remote.follow().catch(() => 'unknown');
+    };
+  }
   const merger = new Merger(
     {
       store: leadership ? leaderOnly(store, leadership) : store,

@@ -21,6 +21,12 @@ export interface WorktreeManagerOptions {
   /** How git is run; tests may replace it. Default: gitRunner(process.env), an async child process, never a shell. */
   run?: GitRunner;
   /**
+   * Called before a new issue branch is made from baseBranch: in a fleet
+   * of checkouts, to bring baseBranch up to the remote's (a best effort:
+   * it must not throw).
+   */
+  beforeBranch?: () => Promise<void>;
+  /**
    * Called once for each newly created worktree (never for a reused one),
    * e.g. to copy files git does not track, or run the afterCreate hook, with
    * whom the worktree is made for. If it throws (or rejects), the new
@@ -53,6 +59,7 @@ export class WorktreeManager {
   readonly repoDir: string;
   readonly worktreesDir: string;
   private readonly bootstrap: WorktreeManagerOptions['bootstrap'];
+  private readonly beforeBranch: WorktreeManagerOptions['beforeBranch'];
 
   /** Check that `repoDir` can host worktrees (a repository with a commit) and settle the base branch. */
   static async open(options: WorktreeManagerOptions): Promise<WorktreeManager> {
@@ -76,6 +83,7 @@ export class WorktreeManager {
     this.repoDir = repo.repoDir;
     this.worktreesDir = isAbsolute(options.worktreesDir) ? options.worktreesDir : resolve(this.repoDir, options.worktreesDir);
     this.bootstrap = options.bootstrap;
+    this.beforeBranch = options.beforeBranch;
   }
 
   /** The worktree path and branch an issue uses, whether or not they exist yet. */
@@ -97,7 +105,10 @@ export class WorktreeManager {
     this.ensureWorktreesDir();
 
     // The branch first, then the worktree on it: an add that makes no branch can be tried again (src/git/run.ts).
-    if (!(await this.repo.branchExists(branch))) await this.git(['branch', branch, this.baseBranch]);
+    if (!(await this.repo.branchExists(branch))) {
+      await this.beforeBranch?.();
+      await this.git(['branch', branch, this.baseBranch]);
+    }
     await this.git(['worktree', 'add', path, branch]);
     const prepared = { path, branch, reused: false };
     try {

@@ -214,6 +214,27 @@ describePg('harness run --store --worktrees', () => {
     const sessions = await pg.admin.query(`SELECT DISTINCT coordinator_id FROM ${schema}.sessions`);
     expect(sessions.rows.length).toBe(2);
   }, 60_000);
+
+  it("refuses to start a fleet of checkouts on a target with commits the remote's lacks, saying how to fix it", async () => {
+    const origin = makeRepo();
+    cleanups.push(origin.cleanup);
+    const marker = `fleet-remote-ahead-${Date.now()}`;
+    markers.push(marker);
+    const bare = join(origin.root, 'remote.git');
+    git(origin.root, 'clone', '-q', '--bare', origin.repo, bare);
+    const clone = join(origin.root, 'one');
+    git(origin.root, 'clone', '-q', bare, clone);
+    writeFileSync(join(clone, 'local.txt'), 'not pushed\n');
+    git(clone, 'add', 'local.txt');
+    git(clone, 'commit', '-q', '-m', 'local only');
+    const issues = writeIssues(origin.root, [{ id: 'A1', title: 'fix A1', body: 'file: A1.txt\ntext: A1' }]);
+    const config = join(origin.root, 'harness.config.json');
+    writeFileSync(config, JSON.stringify({ merge: { push: 'origin' } }));
+    const coordinator = startCoordinator(clone, ['--store', fleetUrl(pg.schema()), '--config', config, '--worktrees', '--issues', issues, '--agent', AGENT], marker, GIT_ENV);
+    expect(await coordinator.exited, coordinator.output()).toBe(2);
+    expect(coordinator.output()).toMatch(/main here has commits origin's main lacks: .*push them first \(git push origin main\) or drop them/);
+    expect(subjects(bare)).not.toContain('local only');
+  }, 30_000);
 });
 
 async function pollFor(check: () => Promise<boolean>, timeoutMs: number, what: () => string): Promise<void> {

@@ -61,13 +61,22 @@ describe('SharedRemote', () => {
     expect(git(two, 'rev-parse', 'main')).toBe(landed);
   });
 
-  it('pushes a landing the remote missed, and refuses targets that diverged, saying how to bring them back', async () => {
+  it("never pushes a checkout's own commits, and refuses a target ahead of the remote's or diverged from it, saying how to bring it back", async () => {
     const { bare, one, two, remoteOf } = twoCheckouts(temps);
-    const ahead = commitFile(one, 'd.txt', 'd\n');
-    expect(await (await remoteOf(one)).syncTarget()).toBe(ahead);
-    expect(git(bare, 'rev-parse', 'main')).toBe(ahead);
+    const before = git(bare, 'rev-parse', 'main');
+    commitFile(one, 'd.txt', 'd\n');
+    const here = await remoteOf(one);
+    expect(await here.follow()).toBe('ahead');
+    await expect(here.syncTarget()).rejects.toThrow(/main here \(\w+\) has commits origin's main \(\w+\) lacks: .*git push origin main.*git reset --keep origin\/main/);
+    expect(git(bare, 'rev-parse', 'main')).toBe(before);
+    // Behind the remote: followed by fast-forward.
+    git(two, 'pull', '-q', '--ff-only');
     commitFile(two, 'e.txt', 'e\n');
-    const refused = await (await remoteOf(two)).syncTarget().catch((error: Error) => error);
+    git(two, 'push', '-q', 'origin', 'main');
+    expect(await here.follow()).toBe('diverged');
+    const three = await remoteOf(two);
+    expect(await three.follow()).toBe('same');
+    const refused = await here.syncTarget().catch((error: Error) => error);
     expect(refused).toBeInstanceOf(MergeSetupError);
     expect((refused as Error).message).toMatch(/main here \(\w+\) and on origin \(\w+\) have diverged: .*git reset --keep origin\/main/);
   });
