@@ -212,6 +212,17 @@ describePg('harness logs --store', () => {
       expect(elsewhere.code).toBe(2);
       expect(elsewhere.stderr).toMatch(/attempt 1 of issue "b" ran on host another-host, and its log is there \(\/far\/away\/b\.log\): run harness logs on that host/);
 
+      // A coordinator that stopped renewing its lease (killed, with no other coordinator to declare it dead): a follow stops too.
+      const late = await pg.open({ schema: here.schema });
+      await late.importIssues([{ id: 'c', title: 'c', body: '', priority: 0, labels: [] }], 1);
+      await late.admit(1, 1);
+      await late.joinFleet({ host: hostname(), pid: 4444, processStart: null, version: '1', maxWorkers: 1, startedAt: Date.now(), leaseMs: 50, fleetMaxWorkers: null });
+      await late.claim({ sessionId: 's-c', workerId: 'w', now: 2, logPath: () => join(dir, 'c.log'), issueId: 'c' });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const stale = await harness(['logs', 'c', '--follow', '--store', url, '--store-schema', here.schema]);
+      expect(stale.code).toBe(0);
+      expect(stale.stderr).toMatch(/its coordinator \S+ has not renewed its lease for \d+ s \(lease 0 s\); the fleet requeues it as lost once another coordinator declares that one dead/);
+
       // Its coordinator ends without ending the session: a follow stops and says what ends it.
       await here.leaveFleet(3, 'test');
       const followed = await harness(['logs', 'a', '--follow', '--store', url, '--store-schema', here.schema]);
