@@ -125,6 +125,7 @@ export async function prepareFleetRun(options: RunOptions, io: RunIO): Promise<P
     const running = coordinator;
     events.on('session:started', (e) => logPaths.set(e.sessionId, sessionLogPath(files.logs, e.issueId, e.attempt, e.sessionId)));
     io.say(`store: ${store.location}\n`);
+    if (!worktreeRun && config.merge.push !== null) io.say('note: merge.push applies with --worktrees (a fleet that merges); without it, sessions work in this checkout and nothing is pushed\n');
     if (options.dashboard) {
       // The page reads the whole fleet through its own connection; actions are posted there for any live coordinator to take.
       const { serveDashboard } = await import('../dashboard/serve.js');

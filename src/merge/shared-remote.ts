@@ -41,9 +41,10 @@ export class SharedRemote {
     return this.git.commitOf(local);
   }
 
-  /** Forget a fetched branch (its issue is done, or its merge was rejected). */
+  /** Forget a branch that landed: the fetched copy here, and the one pushed to the remote (a best effort). */
   async forget(branch: string): Promise<void> {
     await this.git.try(['update-ref', '-d', `${FETCHED}${branch}`]);
+    await this.git.try(['push', '--quiet', this.remote, '--delete', `refs/heads/${branch}`]);
   }
 
   /**

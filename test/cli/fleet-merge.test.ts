@@ -127,6 +127,8 @@ describePg('harness run --store --worktrees', () => {
     for (const id of ids) expect(subjects(bare).filter((s) => s === `${id}: fix ${id}`), id).toHaveLength(1);
     const landed = await pg.admin.query(`SELECT count(*)::int AS n FROM ${schema}.merge_entries WHERE state = 'landed'`);
     expect(landed.rows[0].n).toBe(ids.length);
+    // A branch that landed is not kept on the remote.
+    expect(git(bare, 'branch', '--list', 'harness/*')).toBe('');
     // Both checkouts made branches (each ran sessions), and every branch was pushed for the leader.
     const sessions = await pg.admin.query(`SELECT c.pid, count(*)::int AS n FROM ${schema}.sessions s JOIN ${schema}.coordinators c ON c.id = s.coordinator_id GROUP BY c.pid`);
     expect(sessions.rows.length).toBe(2);
