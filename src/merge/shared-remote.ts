@@ -76,12 +76,12 @@ export class SharedRemote {
       // Merges land on the remote first, so these are commits made here by hand: never pushed for the user.
       throw new MergeSetupError(
         `${branch} here (${local.slice(0, 12)}) has commits ${this.remote}'s ${branch} (${remote.slice(0, 12)}) lacks: the fleet's merges land on ${this.remote}'s ${branch}, ` +
-          `so push them (git push ${this.remote} ${branch}) or drop them (git fetch ${this.remote} && git reset --keep ${this.remote}/${branch})`,
+          `so push them (git push ${this.remote} ${branch}) or drop them (git fetch ${this.remote} && git reset --keep ${this.remote}/${branch}); the merge queue waits until then`,
       );
     }
     throw new MergeSetupError(
       `${branch} here (${local.slice(0, 12)}) and on ${this.remote} (${remote.slice(0, 12)}) have diverged: ` +
-        `the fleet's merges land on ${this.remote}'s ${branch}, so bring this checkout's ${branch} back to it (git fetch ${this.remote} && git reset --keep ${this.remote}/${branch}), then run again`,
+        `the fleet's merges land on ${this.remote}'s ${branch}, so bring this checkout's ${branch} back to it (git fetch ${this.remote} && git reset --keep ${this.remote}/${branch}); the merge queue waits until then`,
     );
   }
 
