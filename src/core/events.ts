@@ -73,7 +73,8 @@ export interface HarnessEvents {
     holder: { pid: number; hostname: string; startedAt: number; heartbeatAt: number };
   };
   'merge:queued': { at: number; issueId: string; branch: string };
-  'merge:landed': { at: number; issueIds: string[]; target: string; detail: string };
+  /** Landed on the target; in pull request mode, `pullRequest` is the address of the pull request opened instead. */
+  'merge:landed': { at: number; issueIds: string[]; target: string; detail: string; pullRequest?: string };
   /** Branches ready to land wait (the target's checkout has uncommitted changes, say); once per reason. */
   'merge:waiting': { at: number; issueIds: string[]; target: string; reason: string };
   'merge:rejected': { at: number; issueId: string; reason: string; issueStatus: IssueStatus };

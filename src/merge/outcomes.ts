@@ -71,7 +71,8 @@ export class MergeOutcomes {
         );
       }),
     );
-    return andThen(written, () => void events.emit('merge:landed', { at: now, issueIds: entries.map((e) => e.issueId), target, detail }));
+    const opened = extra.state === 'opened' && extra.url ? { pullRequest: extra.url } : {};
+    return andThen(written, () => void events.emit('merge:landed', { at: now, issueIds: entries.map((e) => e.issueId), target, detail, ...opened }));
   }
 
   /**

@@ -209,6 +209,8 @@ describePg('harness run --store --worktrees', () => {
     expect(codes, output).toEqual([0, 0]);
     const entries = await pg.admin.query(`SELECT issue_id, state FROM ${schema}.merge_entries WHERE state = 'opened' ORDER BY issue_id`);
     expect(entries.rows.map((r: { issue_id: string }) => r.issue_id), output).toEqual(ids);
+    expect(output).toMatch(/⇉ opened a pull request for P\d against main: https:\/\/github\.com\/example\/repo\/pull\/\d+/);
+    expect(output).not.toMatch(/⇉ landed P\d/);
     // One pull request a branch, each branch on the remote as the checkout that made it committed it.
     const heads = readFileSync(ghLog, 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as string[])[3]);
     expect(heads.sort()).toEqual(ids.map((id) => `harness/${id}`));

@@ -56,7 +56,7 @@ describe('pull request mode', () => {
       ],
     ]);
     expect(r.store.listMerges()[0]).toMatchObject({ state: 'opened', url: 'https://github.com/example/repo/pull/1' });
-    expect(r.log.at(-1)).toMatchObject({ name: 'merge:landed', payload: { issueIds: ['A'], detail: 'pull request https://github.com/example/repo/pull/1' } });
+    expect(r.log.at(-1)).toMatchObject({ name: 'merge:landed', payload: { issueIds: ['A'], detail: 'pull request https://github.com/example/repo/pull/1', pullRequest: 'https://github.com/example/repo/pull/1' } });
     expect(git(r.remote, 'rev-parse', 'harness/A')).toBe(branchHead);
     // Nothing lands locally; the worktree goes, the branch stays for the pull request.
     expect(git(r.temp.repo, 'rev-parse', 'main')).toBe(mainBefore);

@@ -163,7 +163,14 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
       note(e.force ? 'second interrupt: cancelling running sessions' : 'interrupt: no new sessions; waiting for running ones (interrupt again to cancel them)', color.yellow),
     ),
     events.on('merge:queued', (e) => note(`⇢ ${e.issueId} queued to merge (${e.branch})`)),
-    events.on('merge:landed', (e) => note(`⇉ landed ${e.issueIds.join(', ')} on ${e.target}${e.detail ? ` (${e.detail})` : ''}`, color.green)),
+    events.on('merge:landed', (e) =>
+      note(
+        e.pullRequest !== undefined
+          ? `⇉ opened a pull request for ${e.issueIds.join(', ')} against ${e.target}: ${e.pullRequest}`
+          : `⇉ landed ${e.issueIds.join(', ')} on ${e.target}${e.detail ? ` (${e.detail})` : ''}`,
+        color.green,
+      ),
+    ),
     events.on('merge:waiting', (e) => note(`⏸ ${e.issueIds.join(', ')} ready to land on ${e.target}, waiting: ${e.reason}`, color.yellow)),
     events.on('merge:rejected', (e) =>
       note(`✗ merge of ${e.issueId} rejected: ${e.reason}${e.issueStatus === 'queued' ? ' → requeued on the new target' : e.issueStatus === 'failed' ? ' → failed' : ''}`, color.yellow),
