@@ -106,6 +106,8 @@ describe('harness run --worktrees with the merge queue', () => {
     const p = project([{ id: 'A', body: 'commits: 0' }]);
     expect(await p.run()).toBe(1);
     expect(p.state().issues.A).toMatchObject({ status: 'failed', lastError: expect.stringMatching(/^no changes: /) });
+    // The session succeeded, its issue did not: the line says both.
+    expect(p.t.stdout()).toMatch(/✓ A attempt 1 success in \S+ → failed: no changes: /);
   });
 
   it('copies files into new worktrees and runs setup once per worktree, as part of the session', async () => {

@@ -187,7 +187,8 @@ export function createRunView(events: EventBus, options: RunViewOptions): RunVie
     events.on('session:ended', (e) => {
       finished++;
       const mark = e.outcome === 'success' ? color.green('✓') : color.red('✗');
-      const next = e.outcome === 'success' ? '' : e.issueStatus === 'queued' ? ' → requeued' : e.issueStatus === 'failed' ? ' → failed' : '';
+      const handOffFailed = e.outcome === 'success' && e.issueStatus === 'failed';
+      const next = handOffFailed ? ` → failed${e.reason ? `: ${e.reason}` : ''}` : e.outcome === 'success' ? '' : e.issueStatus === 'queued' ? ' → requeued' : e.issueStatus === 'failed' ? ' → failed' : '';
       const log = e.outcome === 'success' ? null : (options.sessionLog?.(e.sessionId) ?? null);
       const where = log === null ? '' : 'file' in log ? ` · log ${options.cwd ? shownPath(log.file, options.cwd) : log.file}` : ' · no output';
       note(`${e.issueId} attempt ${e.attempt} ${e.outcome} in ${formatMs(e.durationMs)}${e.reason && e.outcome !== 'success' ? ` (${e.reason})` : ''}${next}${where}`, undefined, `${mark} `);

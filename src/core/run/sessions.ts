@@ -218,7 +218,8 @@ function complete(
   out.push({
     type: 'emit',
     name: 'session:ended',
-    payload: { at: now, sessionId: session.id, issueId: issue.id, workerId: session.workerId, attempt: session.attempt, outcome, durationMs, reason, issueStatus },
+    // A session that succeeded but whose issue failed on handing off (no changes, a branch the fleet could not be given) says why.
+    payload: { at: now, sessionId: session.id, issueId: issue.id, workerId: session.workerId, attempt: session.attempt, outcome, durationMs, reason: handoff?.status === 'failed' && handoff.reason !== null ? handoff.reason : reason, issueStatus },
   });
   s.sessionsEnded++;
   if (rules.displayEvery > 0 && s.sessionsEnded % rules.displayEvery === 0) out.push({ type: 'display' });
