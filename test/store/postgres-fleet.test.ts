@@ -57,21 +57,21 @@ describePg('a fleet on PostgreSQL', () => {
     const b = await pg.open({ schema: a.schema });
     const c = await pg.open({ schema: a.schema });
     await a.importIssues([issue('x')], 1);
-    await a.joinFleet(info({ pid: 1, checkout: 'host-a:/work/repo' }));
+    await a.joinFleet(info({ pid: 1, checkout: 'host-a:/srv/app' }));
     // The same checkout joins; a coordinator that merges nothing does not (its work would stay where it is).
-    await b.joinFleet(info({ pid: 2, checkout: 'host-a:/work/repo' }));
+    await b.joinFleet(info({ pid: 2, checkout: 'host-a:/srv/app' }));
     const unmerged = await c.joinFleet(info({ pid: 3, host: 'host-c', checkout: 'shared:host-c:/w' })).catch((error: Error) => error);
-    expect((unmerged as Error).message).toMatch(/this fleet merges in the checkout on host-a in \/work\/repo \(coordinator \S+ runs with --worktrees\), and work done without --worktrees stays in its own checkout/);
+    expect((unmerged as Error).message).toMatch(/this fleet merges in the checkout on host-a in \/srv\/app \(coordinator \S+ runs with --worktrees\), and work done without --worktrees stays in its own checkout/);
     const d = await pg.open({ schema: a.schema });
     const refused = await d.joinFleet(info({ pid: 4, host: 'host-b', checkout: 'host-b:/src/repo' })).catch((error: Error) => error);
     expect(refused).toBeInstanceOf(UsageError);
-    expect((refused as Error).message).toMatch(/merges in the checkout on host-a in \/work\/repo .*run this coordinator there, or give every checkout the remote they share/);
+    expect((refused as Error).message).toMatch(/merges in the checkout on host-a in \/srv\/app .*run this coordinator there, or give every checkout the remote they share/);
     // A branch of that checkout waits; its coordinators leave: still refused, since the branch exists only there.
     await a.enqueueMerge({ issueId: 'x', branch: 'harness/x', head: null, now: 2 });
     await a.leaveFleet(3, 'done');
     await b.leaveFleet(3, 'done');
     const waiting = await d.joinFleet(info({ pid: 4, host: 'host-b', checkout: 'host-b:/src/repo' })).catch((error: Error) => error);
-    expect((waiting as Error).message).toMatch(/the merge queue holds 1 branch\(es\) made for the checkout on host-a in \/work\/repo/);
+    expect((waiting as Error).message).toMatch(/the merge queue holds 1 branch\(es\) made for the checkout on host-a in \/srv\/app/);
     // Once merged there, the other checkout may join; then one that merges nothing is refused, and that one refuses merging ones.
     const entry = (await a.listMerges())[0]!;
     await a.setMergeState(entry.id, { state: 'rejected', endedAt: 4, reason: 'merged by hand' }, 4);
@@ -82,7 +82,7 @@ describePg('a fleet on PostgreSQL', () => {
     await e.joinFleet(info({ pid: 5, host: 'host-e', checkout: 'shared:host-e:/e' }));
     await f.joinFleet(info({ pid: 6, host: 'host-f', checkout: 'shared:host-f:/f' }));
     const merging = await pg.open({ schema: a.schema });
-    const refusedMerging = await merging.joinFleet(info({ pid: 7, checkout: 'host-a:/work/repo' })).catch((error: Error) => error);
+    const refusedMerging = await merging.joinFleet(info({ pid: 7, checkout: 'host-a:/srv/app' })).catch((error: Error) => error);
     expect((refusedMerging as Error).message).toMatch(/coordinator \S+ of this fleet runs without --worktrees \(in the checkout on host-e in \/e\), so its work is never merged/);
   });
 
