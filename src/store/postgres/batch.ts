@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import { StoreError } from '../../errors.js';
-import type { CallMode } from './call.js';
+import { rollback, type CallMode } from './call.js';
 import type { Hold } from './link.js';
 import { send, txOn, type Tx } from './sql.js';
 
@@ -122,10 +122,7 @@ export class Batch<T> {
         }
         if (this.failed !== null) throw this.failed;
       } catch (error) {
-        broken = !(await send(client, 'ROLLBACK').then(
-          () => true,
-          () => false,
-        ));
+        broken = !(await rollback(client));
         throw error;
       }
       // No call joined: the transaction never began, and there is nothing to commit. COMMIT releases a last savepoint.
