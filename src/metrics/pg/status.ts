@@ -1,5 +1,6 @@
 import type { CoordinatorRow } from '../../store/ports.js';
 import { coordinatorStatus, type CoordinatorStatus } from '../coordinators.js';
+import { FLEET_CAP } from '../../store/postgres/fleet.js';
 import { coordinators } from './queries.js';
 import type { PgReader } from './reader.js';
 
@@ -10,8 +11,6 @@ export interface FleetStatus {
   fleetMaxWorkers: number | null;
   coordinators: (CoordinatorRow & { status: CoordinatorStatus })[];
 }
-
-const FLEET_CAP = "SELECT min(fleet_max_workers) AS cap FROM coordinators WHERE state = 'live'";
 
 export async function readFleetStatus(reader: PgReader): Promise<FleetStatus> {
   const { rows, cap } = await reader.read(async (tx) => ({ rows: await coordinators(tx), cap: (await tx.row<{ cap: number | null }>(FLEET_CAP))?.cap ?? null }));

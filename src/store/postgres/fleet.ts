@@ -152,7 +152,7 @@ function mergePlace(checkout: string): string {
 }
 
 /** The fleet's cap on open sessions: the tightest any live coordinator was given. */
-const FLEET_CAP = "SELECT min(fleet_max_workers) AS cap FROM coordinators WHERE state = 'live'";
+export const FLEET_CAP = "SELECT min(fleet_max_workers) AS cap FROM coordinators WHERE state = 'live'";
 
 /** A fleet's membership, its leases and its table of coordinators. */
 export function postgresFleet(c: PostgresConnection, member: Membership): Promising<Fleet> {
