@@ -1,6 +1,12 @@
 import { firstLines, GitError, type Git } from '../git/index.js';
 import { MergeSetupError, type TargetBranch } from './target.js';
 
+/** This checkout's target against the remote's (SharedRemote.standing). */
+type Standing =
+  | { kind: 'missing' | 'same'; local: string }
+  | { kind: 'unreadable'; local: string; reason: string }
+  | { kind: 'behind' | 'ahead' | 'diverged'; local: string; remote: string };
+
 /** Where a branch fetched from the remote is kept: beside the local branches, so it never moves one checked out. */
 const FETCHED = 'refs/harness/fetched/';
 
@@ -57,32 +63,32 @@ export class SharedRemote {
    */
   async syncTarget(): Promise<string> {
     const { branch } = this.target;
-    const local = await this.target.head();
-    const fetched = await this.git.try(['fetch', '--quiet', '--no-tags', this.remote, `refs/heads/${branch}`]);
-    if (fetched.code !== 0) {
-      if (!/couldn't find remote ref/i.test(fetched.stderr)) throw new GitError(`cannot fetch ${branch} from ${this.remote}: ${firstLines(fetched.stderr)}`);
-      const pushed = await this.git.try(['push', '--quiet', this.remote, `${local}:refs/heads/${branch}`]);
-      if (pushed.code !== 0) throw new GitError(`cannot push ${branch} to ${this.remote}: ${firstLines(pushed.stderr)}`);
-      return local;
+    const at = await this.standing();
+    switch (at.kind) {
+      case 'unreadable':
+        throw new GitError(`cannot fetch ${branch} from ${this.remote}: ${at.reason}`);
+      case 'missing': {
+        const pushed = await this.git.try(['push', '--quiet', this.remote, `${at.local}:refs/heads/${branch}`]);
+        if (pushed.code !== 0) throw new GitError(`cannot push ${branch} to ${this.remote}: ${firstLines(pushed.stderr)}`);
+        return at.local;
+      }
+      case 'same':
+        return at.local;
+      case 'behind':
+        // Another host's leader landed there: the remote is what merges build on.
+        return at.remote;
+      case 'ahead':
+        // Merges land on the remote first, so these are commits made here by hand: never pushed for the user.
+        throw new MergeSetupError(
+          `${branch} here (${at.local.slice(0, 12)}) has commits ${this.remote}'s ${branch} (${at.remote.slice(0, 12)}) lacks: the fleet's merges land on ${this.remote}'s ${branch}, ` +
+            `so push them (git push ${this.remote} ${branch}) or drop them (git fetch ${this.remote} && git reset --keep ${this.remote}/${branch}); the merge queue waits until then`,
+        );
+      case 'diverged':
+        throw new MergeSetupError(
+          `${branch} here (${at.local.slice(0, 12)}) and on ${this.remote} (${at.remote.slice(0, 12)}) have diverged: ` +
+            `the fleet's merges land on ${this.remote}'s ${branch}, so bring this checkout's ${branch} back to it (git fetch ${this.remote} && git reset --keep ${this.remote}/${branch}); the merge queue waits until then`,
+        );
     }
-    const remote = await this.git.commitOf('FETCH_HEAD');
-    if (remote === null || remote === local) return local;
-    if (await this.git.isAncestor(local, remote)) {
-      // Another host's leader landed there: follow it here when the checkout allows; the remote is what merges build on.
-      await this.target.advance(local, remote, `harness merge queue: ${branch} from ${this.remote}`).catch(() => null);
-      return remote;
-    }
-    if (await this.git.isAncestor(remote, local)) {
-      // Merges land on the remote first, so these are commits made here by hand: never pushed for the user.
-      throw new MergeSetupError(
-        `${branch} here (${local.slice(0, 12)}) has commits ${this.remote}'s ${branch} (${remote.slice(0, 12)}) lacks: the fleet's merges land on ${this.remote}'s ${branch}, ` +
-          `so push them (git push ${this.remote} ${branch}) or drop them (git fetch ${this.remote} && git reset --keep ${this.remote}/${branch}); the merge queue waits until then`,
-      );
-    }
-    throw new MergeSetupError(
-      `${branch} here (${local.slice(0, 12)}) and on ${this.remote} (${remote.slice(0, 12)}) have diverged: ` +
-        `the fleet's merges land on ${this.remote}'s ${branch}, so bring this checkout's ${branch} back to it (git fetch ${this.remote} && git reset --keep ${this.remote}/${branch}); the merge queue waits until then`,
-    );
   }
 
   /**
@@ -94,17 +100,28 @@ export class SharedRemote {
    * checkout of the fleet keeps it at the remote's.
    */
   async follow(): Promise<'same' | 'ahead' | 'diverged' | 'unknown'> {
+    const at = await this.standing();
+    if (at.kind === 'missing' || at.kind === 'unreadable') return 'unknown';
+    return at.kind === 'behind' ? 'same' : at.kind;
+  }
+
+  /** The remote's target against this checkout's, fetched; a checkout behind follows it by fast-forward when it can. */
+  private async standing(): Promise<Standing> {
     const { branch } = this.target;
     const local = await this.target.head();
     const fetched = await this.git.try(['fetch', '--quiet', '--no-tags', this.remote, `refs/heads/${branch}`]);
-    if (fetched.code !== 0) return 'unknown';
-    const remote = await this.git.commitOf('FETCH_HEAD');
-    if (remote === null || remote === local) return remote === null ? 'unknown' : 'same';
-    if (await this.git.isAncestor(local, remote)) {
-      await this.target.advance(local, remote, `harness: ${branch} from ${this.remote}`).catch(() => null);
-      return 'same';
+    if (fetched.code !== 0) {
+      return /couldn't find remote ref/i.test(fetched.stderr) ? { kind: 'missing', local } : { kind: 'unreadable', local, reason: firstLines(fetched.stderr) };
     }
-    return (await this.git.isAncestor(remote, local)) ? 'ahead' : 'diverged';
+    const remote = await this.git.commitOf('FETCH_HEAD');
+    if (remote === null) return { kind: 'unreadable', local, reason: 'FETCH_HEAD names no commit' };
+    if (remote === local) return { kind: 'same', local };
+    if (await this.git.isAncestor(local, remote)) {
+      // One blocked by changes in the checkout catches up later.
+      await this.target.advance(local, remote, `harness merge queue: ${branch} from ${this.remote}`).catch(() => null);
+      return { kind: 'behind', local, remote };
+    }
+    return { kind: (await this.git.isAncestor(remote, local)) ? 'ahead' : 'diverged', local, remote };
   }
 
   /**
