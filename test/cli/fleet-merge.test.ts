@@ -100,17 +100,7 @@ describePg('harness run --store --worktrees', () => {
   }, 40_000);
 
   it('merges through a shared remote when the coordinators work in checkouts of their own: every issue lands on the remote once', async () => {
-    const origin = makeRepo();
-    cleanups.push(origin.cleanup);
-    const marker = `fleet-remote-${Date.now()}`;
-    markers.push(marker);
-    const bare = join(origin.root, 'remote.git');
-    git(origin.root, 'clone', '-q', '--bare', origin.repo, bare);
-    const clones = ['one', 'two'].map((name) => {
-      const dir = join(origin.root, name);
-      git(origin.root, 'clone', '-q', bare, dir);
-      return dir;
-    });
+    const { origin, marker, bare, clones } = sharedRemote('fleet-remote', ['one', 'two']);
     const schema = pg.schema();
     const ids = ['R1', 'R2', 'R3', 'R4', 'R5', 'R6'];
     const issues = writeIssues(origin.root, ids.map((id) => ({ id, title: `fix ${id}`, body: `file: ${id}.txt\ntext: ${id}` })));
@@ -135,17 +125,7 @@ describePg('harness run --store --worktrees', () => {
   }, 60_000);
 
   it('lands every issue on the shared remote exactly once when the leader of one checkout is killed with SIGKILL while it merges', async () => {
-    const origin = makeRepo();
-    cleanups.push(origin.cleanup);
-    const marker = `fleet-remote-kill-${Date.now()}`;
-    markers.push(marker);
-    const bare = join(origin.root, 'remote.git');
-    git(origin.root, 'clone', '-q', '--bare', origin.repo, bare);
-    const clones = ['one', 'two'].map((name) => {
-      const dir = join(origin.root, name);
-      git(origin.root, 'clone', '-q', bare, dir);
-      return dir;
-    });
+    const { origin, marker, bare, clones } = sharedRemote('fleet-remote-kill', ['one', 'two']);
     const schema = pg.schema();
     const ids = ['K1', 'K2', 'K3', 'K4', 'K5', 'K6'];
     const issues = writeIssues(origin.root, ids.map((id) => ({ id, title: `fix ${id}`, body: `file: ${id}.txt\ntext: ${id}` })));
@@ -180,17 +160,7 @@ describePg('harness run --store --worktrees', () => {
   }, 60_000);
 
   it('opens a pull request for every branch of a fleet of checkouts, from whichever checkout leads', async () => {
-    const origin = makeRepo();
-    cleanups.push(origin.cleanup);
-    const marker = `fleet-remote-pr-${Date.now()}`;
-    markers.push(marker);
-    const bare = join(origin.root, 'remote.git');
-    git(origin.root, 'clone', '-q', '--bare', origin.repo, bare);
-    const clones = ['one', 'two'].map((name) => {
-      const dir = join(origin.root, name);
-      git(origin.root, 'clone', '-q', bare, dir);
-      return dir;
-    });
+    const { origin, marker, bare, clones } = sharedRemote('fleet-remote-pr', ['one', 'two']);
     const bin = join(origin.root, 'bin');
     mkdirSync(bin);
     copyFileSync(join(import.meta.dirname, '..', 'fixtures', 'merge', 'gh.mjs'), join(bin, 'gh'));
@@ -220,14 +190,8 @@ describePg('harness run --store --worktrees', () => {
   }, 60_000);
 
   it("refuses to start a fleet of checkouts on a target with commits the remote's lacks, saying how to fix it", async () => {
-    const origin = makeRepo();
-    cleanups.push(origin.cleanup);
-    const marker = `fleet-remote-ahead-${Date.now()}`;
-    markers.push(marker);
-    const bare = join(origin.root, 'remote.git');
-    git(origin.root, 'clone', '-q', '--bare', origin.repo, bare);
-    const clone = join(origin.root, 'one');
-    git(origin.root, 'clone', '-q', bare, clone);
+    const { origin, marker, bare, clones } = sharedRemote('fleet-remote-ahead', ['one']);
+    const clone = clones[0]!;
     writeFileSync(join(clone, 'local.txt'), 'not pushed\n');
     git(clone, 'add', 'local.txt');
     git(clone, 'commit', '-q', '-m', 'local only');
@@ -240,6 +204,22 @@ describePg('harness run --store --worktrees', () => {
     expect(subjects(bare)).not.toContain('local only');
   }, 30_000);
 });
+
+/** A repository, a bare remote cloned from it, and checkouts of that remote (as hosts of a fleet have them), removed after the test. */
+function sharedRemote(name: string, checkouts: string[]) {
+  const origin = makeRepo();
+  cleanups.push(origin.cleanup);
+  const marker = `${name}-${Date.now()}`;
+  markers.push(marker);
+  const bare = join(origin.root, 'remote.git');
+  git(origin.root, 'clone', '-q', '--bare', origin.repo, bare);
+  const clones = checkouts.map((checkout) => {
+    const dir = join(origin.root, checkout);
+    git(origin.root, 'clone', '-q', bare, dir);
+    return dir;
+  });
+  return { origin, marker, bare, clones };
+}
 
 async function pollFor(check: () => Promise<boolean>, timeoutMs: number, what: () => string): Promise<void> {
   const start = Date.now();
